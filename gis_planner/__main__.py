@@ -1,0 +1,7 @@
+"""``python -m gis_planner`` runs the command line."""
+
+import sys
+
+from gis_planner.cli import main
+
+sys.exit(main())

@@ -1,0 +1,95 @@
+"""The ``gis-planner`` command line: a thin Typer app over the public API.
+
+Each command lives in its own module of this package and registers itself on :data:`app`.
+Errors the user can fix (:class:`~gis_planner._errors.GisPlannerError`) are printed as one line
+and exit with code 2; ``--debug`` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import sys
+
+import click
+import typer
+
+from gis_planner import __version__
+from gis_planner._errors import GisPlannerError
+
+app = typer.Typer(
+    name="gis-planner",
+    help="15-minute living circles, community sizing and facility siting for Chinese cities.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+#: Command modules, in the order ``--help`` lists them. Each defines ``register(app)``.
+COMMAND_MODULES = ("demo", "reach", "communities", "site", "profiles", "check", "report", "template")
+
+_state = {"debug": False}
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"gis-planner {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="More log output (-v INFO, -vv DEBUG)."),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Print the version and exit."),
+) -> None:
+    """15-minute living circles, community sizing and facility siting for Chinese cities."""
+    _state["debug"] = debug
+    level = logging.WARNING - 10 * min(verbose, 2)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    pkg_logger = logging.getLogger("gis_planner")
+    pkg_logger.handlers = [h for h in pkg_logger.handlers if isinstance(h, logging.NullHandler)]
+    pkg_logger.addHandler(handler)
+    pkg_logger.setLevel(level)
+
+
+for _name in COMMAND_MODULES:
+    try:
+        _mod = importlib.import_module(f"gis_planner.cli.{_name}")
+    except ModuleNotFoundError as exc:  # a command module not written yet
+        if exc.name != f"gis_planner.cli.{_name}":
+            raise
+        continue
+    _mod.register(app)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``gis-planner`` script; returns the exit code."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args
+    try:
+        app(args=args, prog_name="gis-planner", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code or 0)
+    except click.exceptions.Abort:
+        typer.echo("Aborted.", err=True)
+        return 130
+    except click.exceptions.ClickException as exc:
+        exc.show()
+        return 2
+    except GisPlannerError as exc:
+        if debug or _state["debug"]:
+            raise
+        typer.echo(f"error: {exc}", err=True)
+        return 2
+    except KeyboardInterrupt:
+        typer.echo("Interrupted; no partial output was kept.", err=True)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
