@@ -1,0 +1,32 @@
+"""The command-line frame: help, version, and the one-line error contract (exit code 2)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from gis_planner import __version__
+from gis_planner.cli import COMMAND_MODULES, main
+
+
+def test_help_lists_every_command(capsys):
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    for name in COMMAND_MODULES:
+        assert name in out
+
+
+def test_version(capsys):
+    assert main(["--version"]) == 0
+    assert __version__ in capsys.readouterr().out
+
+
+def test_unknown_command_is_a_usage_error(capsys):
+    assert main(["no-such-command"]) == 2
+
+
+def test_console_script_runs_as_module():
+    proc = subprocess.run([sys.executable, "-m", "gis_planner", "--help"],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0
+    assert "gis-planner" in proc.stdout or "Usage" in proc.stdout
