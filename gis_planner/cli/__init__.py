@@ -11,7 +11,6 @@ import importlib
 import logging
 import sys
 
-import click
 import typer
 
 from gis_planner import __version__
@@ -30,6 +29,9 @@ app = typer.Typer(
 COMMAND_MODULES = ("demo", "reach", "communities", "site", "profiles", "check", "report", "template")
 
 _state = {"debug": False}
+
+# Typer >= 0.29 ships its own copy of click; its usage errors derive from this class.
+_ClickException = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
 
 
 def _version(value: bool) -> None:
@@ -72,12 +74,12 @@ def main(argv: list[str] | None = None) -> int:
     debug = "--debug" in args
     try:
         app(args=args, prog_name="gis-planner", standalone_mode=False)
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         return int(exc.exit_code or 0)
-    except click.exceptions.Abort:
+    except typer.Abort:
         typer.echo("Aborted.", err=True)
         return 130
-    except click.exceptions.ClickException as exc:
+    except _ClickException as exc:
         exc.show()
         return 2
     except GisPlannerError as exc:

@@ -1,0 +1,200 @@
+"""Building and solving mixed-integer models with HiGHS through ``highspy``.
+
+Why HiGHS: it is an exact branch-and-cut MILP solver under the MIT licence that ships as a
+binary wheel (``highspy``) on every platform, so planners get proven optima, a dual bound and
+a gap without installing a commercial solver or a separate CBC binary; it reads models as sparse
+arrays directly, so no dense demand x candidate matrix or per-variable Python objects are built.
+
+The builder below collects columns and rows as numpy arrays (rows in compressed sparse row
+form) and hands them to HiGHS in one ``passModel`` call.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+
+logger = logging.getLogger(__name__)
+
+INF = highspy.kHighsInf
+
+#: HiGHS model status -> the package's status words.
+_STATUS = {
+    "kOptimal": "optimal",
+    "kInfeasible": "infeasible",
+    "kUnboundedOrInfeasible": "infeasible",
+    "kUnbounded": "unbounded",
+    "kTimeLimit": "time_limit",
+    "kIterationLimit": "iteration_limit",
+    "kSolutionLimit": "solution_limit",
+    "kInterrupt": "interrupted",
+    "kObjectiveBound": "objective_bound",
+    "kObjectiveTarget": "objective_target",
+}
+
+
+@dataclass(frozen=True)
+class MipOutcome:
+    """What HiGHS returned: status word, column values (None without a solution), objective,
+    best bound, relative gap and runtime in seconds."""
+
+    status: str
+    x: np.ndarray | None
+    objective: float
+    bound: float
+    gap: float
+    runtime_s: float
+
+
+class ModelBuilder:
+    """Accumulate columns and sparse rows, then solve with HiGHS.
+
+    Columns are added in blocks (:meth:`add_cols`) and return their positions; rows are added in
+    blocks given as CSR pieces (:meth:`add_rows`).
+    """
+
+    def __init__(self, *, maximise: bool = False) -> None:
+        self.maximise = maximise
+        self._cost: list[np.ndarray] = []
+        self._lb: list[np.ndarray] = []
+        self._ub: list[np.ndarray] = []
+        self._int: list[np.ndarray] = []
+        self._n_col = 0
+        self._row_lo: list[np.ndarray] = []
+        self._row_hi: list[np.ndarray] = []
+        self._row_len: list[np.ndarray] = []
+        self._idx: list[np.ndarray] = []
+        self._val: list[np.ndarray] = []
+        self._n_row = 0
+
+    @property
+    def n_cols(self) -> int:
+        """Number of columns so far."""
+        return self._n_col
+
+    @property
+    def n_rows(self) -> int:
+        """Number of rows so far."""
+        return self._n_row
+
+    def add_cols(
+        self,
+        cost: np.ndarray,
+        lower: np.ndarray | float,
+        upper: np.ndarray | float,
+        *,
+        integer: bool,
+    ) -> np.ndarray:
+        """Add ``len(cost)`` columns; return their positions."""
+        cost = np.asarray(cost, dtype=np.float64)
+        n = len(cost)
+        self._cost.append(cost)
+        self._lb.append(np.broadcast_to(np.asarray(lower, dtype=np.float64), (n,)).copy())
+        self._ub.append(np.broadcast_to(np.asarray(upper, dtype=np.float64), (n,)).copy())
+        self._int.append(np.full(n, bool(integer)))
+        pos = np.arange(self._n_col, self._n_col + n)
+        self._n_col += n
+        return pos
+
+    def add_rows(
+        self,
+        lower: np.ndarray | float,
+        upper: np.ndarray | float,
+        row_lengths: np.ndarray,
+        index: np.ndarray,
+        value: np.ndarray,
+    ) -> None:
+        """Add rows ``lower <= A x <= upper``; row r holds ``row_lengths[r]`` entries of
+        ``index``/``value`` in order."""
+        row_lengths = np.asarray(row_lengths, dtype=np.int64)
+        n = len(row_lengths)
+        if n == 0:
+            return
+        self._row_lo.append(np.broadcast_to(np.asarray(lower, dtype=np.float64), (n,)).copy())
+        self._row_hi.append(np.broadcast_to(np.asarray(upper, dtype=np.float64), (n,)).copy())
+        self._row_len.append(row_lengths)
+        self._idx.append(np.asarray(index, dtype=np.int32))
+        self._val.append(np.asarray(value, dtype=np.float64))
+        self._n_row += n
+
+    def add_row(self, lower: float, upper: float, index: np.ndarray, value: np.ndarray | float) -> None:
+        """Add one row ``lower <= sum(value * x[index]) <= upper``."""
+        index = np.asarray(index, dtype=np.int64)
+        val = np.broadcast_to(np.asarray(value, dtype=np.float64), index.shape)
+        self.add_rows(lower, upper, np.array([len(index)]), index, val)
+
+    def _lp(self, *, relax: bool) -> highspy.HighsLp:
+        lp = highspy.HighsLp()
+        lp.num_col_ = self._n_col
+        lp.num_row_ = self._n_row
+        lp.col_cost_ = np.concatenate(self._cost) if self._cost else np.zeros(0)
+        lp.col_lower_ = np.concatenate(self._lb) if self._lb else np.zeros(0)
+        lp.col_upper_ = np.concatenate(self._ub) if self._ub else np.zeros(0)
+        lp.sense_ = highspy.ObjSense.kMaximize if self.maximise else highspy.ObjSense.kMinimize
+        if self._n_row:
+            lens = np.concatenate(self._row_len)
+            start = np.zeros(len(lens) + 1, dtype=np.int64)
+            np.cumsum(lens, out=start[1:])
+            lp.row_lower_ = np.concatenate(self._row_lo)
+            lp.row_upper_ = np.concatenate(self._row_hi)
+            lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+            lp.a_matrix_.num_col_ = self._n_col
+            lp.a_matrix_.num_row_ = self._n_row
+            lp.a_matrix_.start_ = start.astype(np.int32)
+            lp.a_matrix_.index_ = np.concatenate(self._idx).astype(np.int32)
+            lp.a_matrix_.value_ = np.concatenate(self._val)
+        if not relax:
+            is_int = np.concatenate(self._int) if self._int else np.zeros(0, dtype=bool)
+            if is_int.any():
+                lp.integrality_ = [
+                    highspy.HighsVarType.kInteger if b else highspy.HighsVarType.kContinuous
+                    for b in is_int
+                ]
+        return lp
+
+    def solve(
+        self,
+        *,
+        time_limit_s: float | None = None,
+        mip_gap: float | None = None,
+        relax: bool = False,
+        threads: int | None = None,
+    ) -> MipOutcome:
+        """Solve the model (or its LP relaxation when ``relax``) and return a :class:`MipOutcome`."""
+        t0 = time.perf_counter()
+        h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        if time_limit_s is not None:
+            h.setOptionValue("time_limit", float(max(time_limit_s, 0.01)))
+        if mip_gap is not None:
+            h.setOptionValue("mip_rel_gap", float(mip_gap))
+        if threads is not None:
+            h.setOptionValue("threads", int(threads))
+        h.passModel(self._lp(relax=relax))
+        h.run()
+        runtime = time.perf_counter() - t0
+        raw = h.getModelStatus()
+        name = str(raw).split(".")[-1]
+        status = _STATUS.get(name, name.removeprefix("k").lower())
+        info = h.getInfo()
+        has_sol = info.primal_solution_status == 2  # kSolutionStatusFeasible
+        x = np.asarray(h.getSolution().col_value, dtype=np.float64) if has_sol else None
+        obj = float(info.objective_function_value) if has_sol else float("nan")
+        is_mip = (not relax) and any(b.any() for b in self._int)
+        if is_mip:
+            bound = float(info.mip_dual_bound)
+            gap = float(info.mip_gap) if has_sol else float("inf")
+        else:
+            bound = obj
+            gap = 0.0 if has_sol else float("inf")
+        if status == "optimal":
+            gap = max(0.0, gap) if np.isfinite(gap) else 0.0
+        logger.debug(
+            "HiGHS %s: %d cols, %d rows, status %s, obj %s, bound %s, %.2f s",
+            "LP" if relax else "MIP", self._n_col, self._n_row, status, obj, bound, runtime,
+        )
+        return MipOutcome(status=status, x=x, objective=obj, bound=bound, gap=gap, runtime_s=runtime)
