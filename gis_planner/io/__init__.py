@@ -9,3 +9,6 @@ from __future__ import annotations
 from gis_planner.io.crs import choose_metric_crs
 
 __all__ = ["choose_metric_crs"]
+from gis_planner.io.network import network_from_place, read_network  # noqa: E402
+
+__all__ += ["network_from_place", "read_network"]

@@ -12,6 +12,9 @@ form) and hands them to HiGHS in one ``passModel`` call.
 from __future__ import annotations
 
 import logging
+import os
+import sys
+import threading
 import time
 from dataclasses import dataclass
 
@@ -37,6 +40,37 @@ _STATUS = {
 }
 
 
+_banner_lock = threading.Lock()
+_banner_done = False
+
+
+def new_highs() -> highspy.Highs:
+    """A silent ``Highs`` instance.
+
+    The first instance in a process prints HiGHS's copyright banner from C++ straight to file
+    descriptor 1, before any option can be set; library code must not write to stdout, so that
+    one construction runs with descriptor 1 pointed at the null device.
+    """
+    global _banner_done
+    with _banner_lock:
+        if not _banner_done:
+            sys.stdout.flush()
+            saved = os.dup(1)
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            try:
+                os.dup2(devnull, 1)
+                h = highspy.Highs()
+            finally:
+                os.dup2(saved, 1)
+                os.close(saved)
+                os.close(devnull)
+            _banner_done = True
+        else:
+            h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    return h
+
+
 @dataclass(frozen=True)
 class MipOutcome:
     """What HiGHS returned: status word, column values (None without a solution), objective,
@@ -48,6 +82,7 @@ class MipOutcome:
     bound: float
     gap: float
     runtime_s: float
+    col_dual: np.ndarray | None = None  # reduced costs (LP relaxation only)
 
 
 class ModelBuilder:
@@ -70,6 +105,7 @@ class ModelBuilder:
         self._idx: list[np.ndarray] = []
         self._val: list[np.ndarray] = []
         self._n_row = 0
+        self._fixed_zero: np.ndarray = np.zeros(0, dtype=np.int64)
 
     @property
     def n_cols(self) -> int:
@@ -121,11 +157,17 @@ class ModelBuilder:
         self._val.append(np.asarray(value, dtype=np.float64))
         self._n_row += n
 
-    def add_row(self, lower: float, upper: float, index: np.ndarray, value: np.ndarray | float) -> None:
+    def add_row(
+        self, lower: float, upper: float, index: np.ndarray, value: np.ndarray | float
+    ) -> None:
         """Add one row ``lower <= sum(value * x[index]) <= upper``."""
         index = np.asarray(index, dtype=np.int64)
         val = np.broadcast_to(np.asarray(value, dtype=np.float64), index.shape)
         self.add_rows(lower, upper, np.array([len(index)]), index, val)
+
+    def fix_to_zero(self, cols: np.ndarray) -> None:
+        """Fix columns at 0 (upper bound 0) in later solves, e.g. by reduced-cost fixing."""
+        self._fixed_zero = np.union1d(self._fixed_zero, np.asarray(cols, dtype=np.int64))
 
     def _lp(self, *, relax: bool) -> highspy.HighsLp:
         lp = highspy.HighsLp()
@@ -133,7 +175,9 @@ class ModelBuilder:
         lp.num_row_ = self._n_row
         lp.col_cost_ = np.concatenate(self._cost) if self._cost else np.zeros(0)
         lp.col_lower_ = np.concatenate(self._lb) if self._lb else np.zeros(0)
-        lp.col_upper_ = np.concatenate(self._ub) if self._ub else np.zeros(0)
+        upper = np.concatenate(self._ub) if self._ub else np.zeros(0)
+        upper[self._fixed_zero] = 0.0
+        lp.col_upper_ = upper
         lp.sense_ = highspy.ObjSense.kMaximize if self.maximise else highspy.ObjSense.kMinimize
         if self._n_row:
             lens = np.concatenate(self._row_len)
@@ -163,18 +207,32 @@ class ModelBuilder:
         mip_gap: float | None = None,
         relax: bool = False,
         threads: int | None = None,
+        mip_abs_gap: float | None = None,
+        start: np.ndarray | None = None,
+        start_cols: np.ndarray | None = None,
     ) -> MipOutcome:
-        """Solve the model (or its LP relaxation when ``relax``) and return a :class:`MipOutcome`."""
+        """Solve the model (or its LP relaxation when ``relax``) and return a :class:`MipOutcome`.
+
+        ``start``/``start_cols``: values for some columns of a feasible solution (warm start).
+        """
         t0 = time.perf_counter()
-        h = highspy.Highs()
-        h.setOptionValue("output_flag", False)
+        h = new_highs()
         if time_limit_s is not None:
             h.setOptionValue("time_limit", float(max(time_limit_s, 0.01)))
         if mip_gap is not None:
             h.setOptionValue("mip_rel_gap", float(mip_gap))
         if threads is not None:
             h.setOptionValue("threads", int(threads))
+        if mip_abs_gap is not None:
+            h.setOptionValue("mip_abs_gap", float(mip_abs_gap))
         h.passModel(self._lp(relax=relax))
+        if start is not None and start_cols is not None and not relax:
+            # a known feasible assignment of the integer columns (warm start)
+            h.setSolution(
+                len(start_cols),
+                np.asarray(start_cols, dtype=np.int32),
+                np.asarray(start, dtype=np.float64),
+            )
         h.run()
         runtime = time.perf_counter() - t0
         raw = h.getModelStatus()
@@ -195,6 +253,18 @@ class ModelBuilder:
             gap = max(0.0, gap) if np.isfinite(gap) else 0.0
         logger.debug(
             "HiGHS %s: %d cols, %d rows, status %s, obj %s, bound %s, %.2f s",
-            "LP" if relax else "MIP", self._n_col, self._n_row, status, obj, bound, runtime,
+            "LP" if relax else "MIP",
+            self._n_col,
+            self._n_row,
+            status,
+            obj,
+            bound,
+            runtime,
         )
-        return MipOutcome(status=status, x=x, objective=obj, bound=bound, gap=gap, runtime_s=runtime)
+        dual = None
+        if relax and has_sol:
+            dual = np.asarray(h.getSolution().col_dual, dtype=np.float64)
+        return MipOutcome(
+            status=status, x=x, objective=obj, bound=bound, gap=gap, runtime_s=runtime,
+            col_dual=dual,
+        )

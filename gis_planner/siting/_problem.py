@@ -30,14 +30,13 @@ def to_csr(costs: Any, *, what: str = "costs") -> sp.csr_matrix:
         if m.nnz and not np.all(np.isfinite(m.data)):
             keep = np.isfinite(m.data)
             coo = m.tocoo()
-            m = sp.csr_matrix(
-                (coo.data[keep], (coo.row[keep], coo.col[keep])), shape=m.shape
-            )
+            m = sp.csr_matrix((coo.data[keep], (coo.row[keep], coo.col[keep])), shape=m.shape)
     else:
         arr = np.asarray(costs, dtype=np.float64)
         if arr.ndim != 2:
             raise InputDataError(
-                f"{what}: expected a 2-D matrix (demand x candidates), found {arr.ndim} dimension(s)."
+                f"{what}: expected a 2-D matrix (demand x candidates), "
+                f"found {arr.ndim} dimension(s)."
             )
         rows, cols = np.nonzero(np.isfinite(arr))
         m = sp.csr_matrix((arr[rows, cols], (rows, cols)), shape=arr.shape)
@@ -46,7 +45,9 @@ def to_csr(costs: Any, *, what: str = "costs") -> sp.csr_matrix:
             f"{what}: {int((m.data < 0).sum())} negative costs; costs are distances in metres >= 0."
         )
     if m.shape[0] == 0 or m.shape[1] == 0:
-        raise InputDataError(f"{what}: empty matrix of shape {m.shape}; expected demand x candidates.")
+        raise InputDataError(
+            f"{what}: empty matrix of shape {m.shape}; expected demand x candidates."
+        )
     return m
 
 
@@ -160,7 +161,8 @@ def make_problem(
         w = np.asarray(weights, dtype=np.float64).ravel()
         if len(w) != n_d:
             raise InputDataError(
-                f"weights: {len(w)} values for {n_d} demand rows of the cost matrix; lengths must match."
+                f"weights: {len(w)} values for {n_d} demand rows of the cost matrix; "
+                "lengths must match."
             )
         if not np.all(np.isfinite(w)) or (w < 0).any():
             raise InputDataError("weights: values must be finite numbers >= 0.")
@@ -181,7 +183,8 @@ def make_problem(
         g = pd.Series(list(groups) if not isinstance(groups, pd.Series) else groups.to_numpy())
         if len(g) != n_c:
             raise InputDataError(
-                f"groups: {len(g)} labels for {n_c} candidate columns; give one label per candidate."
+                f"groups: {len(g)} labels for {n_c} candidate columns; "
+                "give one label per candidate."
             )
         cat = pd.Categorical(g.where(g.notna(), None))
         codes = np.asarray(cat.codes, dtype=np.int64)
@@ -189,11 +192,16 @@ def make_problem(
     big = n_c + 1
     gmin = np.zeros(len(labels), dtype=np.int64)
     gmax = np.full(len(labels), big, dtype=np.int64)
-    for bound, arr, name in ((min_per_group, gmin, "min_per_group"), (max_per_group, gmax, "max_per_group")):
+    for bound, arr, name in (
+        (min_per_group, gmin, "min_per_group"),
+        (max_per_group, gmax, "max_per_group"),
+    ):
         if bound is None:
             continue
         if groups is None:
-            raise InputDataError(f"{name} was given without groups; pass groups= (candidate -> unit).")
+            raise InputDataError(
+                f"{name} was given without groups; pass groups= (candidate -> unit)."
+            )
         if isinstance(bound, Mapping):
             unknown = [k for k in bound if k not in labels]
             if unknown:
@@ -202,7 +210,8 @@ def make_problem(
                     if name == "min_per_group" and int(bound[k]) > 0:
                         title = _title(k, group_names, group_kind)
                         raise InfeasibleError(
-                            f"{title} has no candidate site; add candidates there or drop the minimum."
+                            f"{title} has no candidate site; "
+                            "add candidates there or drop the minimum."
                         )
             for k, v in bound.items():
                 if k in labels:
@@ -215,20 +224,34 @@ def make_problem(
     if capacities is not None:
         cap = np.asarray(capacities, dtype=np.float64).ravel()
         if len(cap) != n_c:
-            raise InputDataError(f"capacities: {len(cap)} values for {n_c} candidates; lengths must match.")
+            raise InputDataError(
+                f"capacities: {len(cap)} values for {n_c} candidates; lengths must match."
+            )
         if not np.all(np.isfinite(cap)) or (cap < 0).any():
             raise InputDataError("capacities: values must be finite numbers >= 0.")
         dem = w.copy() if demand is None else np.asarray(demand, dtype=np.float64).ravel()
         if len(dem) != n_d:
-            raise InputDataError(f"demand: {len(dem)} values for {n_d} demand rows; lengths must match.")
+            raise InputDataError(
+                f"demand: {len(dem)} values for {n_d} demand rows; lengths must match."
+            )
         if not np.all(np.isfinite(dem)) or (dem < 0).any():
             raise InputDataError("demand: values must be finite numbers >= 0.")
     elif demand is not None:
         raise InputDataError("demand was given without capacities; pass capacities= as well.")
     return Problem(
-        costs=m, weights=w, existing=ex, forced=fo, excluded=xc, group_codes=codes,
-        group_labels=labels, group_min=gmin, group_max=gmax,
-        group_names=dict(group_names or {}), group_kind=group_kind, capacities=cap, demand=dem,
+        costs=m,
+        weights=w,
+        existing=ex,
+        forced=fo,
+        excluded=xc,
+        group_codes=codes,
+        group_labels=labels,
+        group_min=gmin,
+        group_max=gmax,
+        group_names=dict(group_names or {}),
+        group_kind=group_kind,
+        capacities=cap,
+        demand=dem,
     )
 
 
@@ -261,16 +284,24 @@ def check_counts(prob: Problem, p: int | None) -> None:
             )
     if len(prob.group_labels):
         codes = prob.group_codes
-        exist_cnt = np.bincount(codes[prob.is_existing() & (codes >= 0)], minlength=len(prob.group_labels))
+        exist_cnt = np.bincount(
+            codes[prob.is_existing() & (codes >= 0)], minlength=len(prob.group_labels)
+        )
         avail_cnt = np.bincount(codes[new_ok & (codes >= 0)], minlength=len(prob.group_labels))
         forced_mask = np.zeros(prob.n_cand, dtype=bool)
         forced_mask[prob.forced] = True
-        fixed_cnt = exist_cnt + np.bincount(codes[forced_mask & (codes >= 0)], minlength=len(prob.group_labels))
+        fixed_cnt = exist_cnt + np.bincount(
+            codes[forced_mask & (codes >= 0)], minlength=len(prob.group_labels)
+        )
         for g in range(len(prob.group_labels)):
             need = prob.group_min[g]
             if exist_cnt[g] + avail_cnt[g] < need:
                 have = int(avail_cnt[g])
-                what = "no candidate site" if have == 0 else f"only {have} candidate site(s) for {need - exist_cnt[g]} needed"
+                what = (
+                    "no candidate site"
+                    if have == 0
+                    else f"only {have} candidate site(s) for {need - exist_cnt[g]} needed"
+                )
                 raise InfeasibleError(
                     f"{prob.group_title(g)} has {what}; add candidates there or drop the minimum."
                 )

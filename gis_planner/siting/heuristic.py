@@ -74,7 +74,11 @@ def _swap_valid(prob: Problem, open_mask: np.ndarray, outs: np.ndarray) -> np.nd
 
 
 def mclp_greedy_swap(
-    prob: Problem, cover: sp.csr_matrix, p: int, *, time_limit_s: float | None = None,
+    prob: Problem,
+    cover: sp.csr_matrix,
+    p: int,
+    *,
+    time_limit_s: float | None = None,
     max_iter: int = 10_000,
 ) -> np.ndarray:
     """Open-site mask maximising covered weight with ``p`` new sites.

@@ -39,7 +39,7 @@ import scipy.sparse as sp
 
 from gis_planner._errors import InfeasibleError
 from gis_planner.siting import heuristic
-from gis_planner.siting._milp import INF, ModelBuilder, MipOutcome
+from gis_planner.siting._milp import INF, MipOutcome, ModelBuilder
 from gis_planner.siting._problem import (
     GroupBound,
     Problem,
@@ -127,8 +127,10 @@ class SolveResult:
     def mean_cost_m(self) -> float:
         """Weighted mean cost in metres from demand to its assigned site (p-median)."""
         cost = np.where(np.isfinite(self.assigned_cost_m), self.assigned_cost_m, np.nan)
-        return float(self.objective / self.total_weight) if self.model == "p_median" else float(
-            np.nanmean(cost)
+        return (
+            float(self.objective / self.total_weight)
+            if self.model == "p_median"
+            else float(np.nanmean(cost))
         )
 
     @property
@@ -234,12 +236,23 @@ def _raise_model_infeasible(model: str, prob: Problem, p: int | None) -> None:
 
 
 def _finish(
-    model: str, prob: Problem, open_mask: np.ndarray, *, objective: float, bound: float,
-    status: str, t0: float, method: str, covered: np.ndarray | None = None,
-    assignment: tuple[np.ndarray, np.ndarray] | None = None, details: dict[str, Any] | None = None,
+    model: str,
+    prob: Problem,
+    open_mask: np.ndarray,
+    *,
+    objective: float,
+    bound: float,
+    status: str,
+    t0: float,
+    method: str,
+    covered: np.ndarray | None = None,
+    assignment: tuple[np.ndarray, np.ndarray] | None = None,
+    details: dict[str, Any] | None = None,
 ) -> SolveResult:
     assign, cost = assignment if assignment is not None else _nearest_open(prob.costs, open_mask)
-    gap = 0.0 if status == "optimal" else _gap(objective, bound)
+    gap = _gap(objective, bound)
+    if status == "optimal" and gap < 1e-12:
+        gap = 0.0
     existing = prob.is_existing()
     return SolveResult(
         model=model,
@@ -260,19 +273,83 @@ def _finish(
 
 
 def _common(
-    costs: Any, weights: Any, existing: Any, forced: Any, excluded: Any, groups: Any,
-    min_per_group: GroupBound, max_per_group: GroupBound, group_names: Any, group_kind: str,
-    capacities: Any, demand: Any,
+    costs: Any,
+    weights: Any,
+    existing: Any,
+    forced: Any,
+    excluded: Any,
+    groups: Any,
+    min_per_group: GroupBound,
+    max_per_group: GroupBound,
+    group_names: Any,
+    group_kind: str,
+    capacities: Any,
+    demand: Any,
 ) -> Problem:
     return make_problem(
-        costs, weights, existing=existing, forced=forced, excluded=excluded, groups=groups,
-        min_per_group=min_per_group, max_per_group=max_per_group, group_names=group_names,
-        group_kind=group_kind, capacities=capacities, demand=demand,
+        costs,
+        weights,
+        existing=existing,
+        forced=forced,
+        excluded=excluded,
+        groups=groups,
+        min_per_group=min_per_group,
+        max_per_group=max_per_group,
+        group_names=group_names,
+        group_kind=group_kind,
+        capacities=capacities,
+        demand=demand,
     )
 
 
+def _reduced_cost_fixing(
+    b: ModelBuilder,
+    y: np.ndarray,
+    offset: float,
+    prob: Problem,
+    incumbent: np.ndarray,
+    upper_bound: float,
+    gap_opts: dict[str, float | None],
+) -> int:
+    """Fix at 0 every site whose opening provably cannot beat the incumbent.
+
+    Solve the LP relaxation (bound LB, reduced cost r_j of y_j): any solution with y_j = 1
+    costs at least LB + r_j, so when that exceeds the incumbent's cost (minus the absolute gap
+    when the objective is integral) y_j = 0 loses nothing. HiGHS does the same after its root
+    cut loop; doing it first shrinks the model it starts from (pmed38: 761 of 900 sites fixed,
+    2x faster). Returns the number of columns fixed.
+    """
+    lp = b.solve(relax=True)
+    if lp.col_dual is None or lp.x is None:
+        return 0
+    lb = lp.objective + offset
+    rc = lp.col_dual[y]
+    abs_gap = gap_opts.get("mip_abs_gap") or 0.0
+    threshold = upper_bound - abs_gap + 1e-6 * max(1.0, abs(upper_bound))
+    can = prob.new_allowed() & ~incumbent
+    can[prob.forced] = False
+    fix = can & (lp.x[y] < 1e-9) & (lb + rc > threshold)
+    b.fix_to_zero(y[fix])
+    return int(fix.sum())
+
+
+def _gap_options(
+    prob: Problem, mip_gap: float | None, *, costs: bool = True
+) -> dict[str, float | None]:
+    """Gap settings: proven optimality by default (an absolute gap below 1 is exact when the
+    objective only takes whole values: integer weights, and integer costs when ``costs``)."""
+    if mip_gap is not None:
+        return {"mip_gap": mip_gap}
+    integral = bool(np.all(prob.weights == np.round(prob.weights))) and (
+        not costs or bool(np.all(prob.costs.data == np.round(prob.costs.data)))
+    )
+    return {"mip_gap": 1e-6 if not integral else 0.0, "mip_abs_gap": 0.999 if integral else None}
+
+
 # ---------------------------------------------------------------------------- p-median
-def _pmedian_radius_model(prob: Problem, p: int) -> tuple[ModelBuilder, np.ndarray, float]:
+def _pmedian_radius_model(
+    prob: Problem, p: int, row_cap_m: np.ndarray | None = None
+) -> tuple[ModelBuilder, np.ndarray, float]:
     """Radius ("sorted distances") formulation of García, Labbé & Marín (2011).
 
     For demand i with distinct candidate costs D_i^0 < D_i^1 < … < D_i^{K-1}, continuous
@@ -310,16 +387,26 @@ def _pmedian_radius_model(prob: Problem, p: int) -> tuple[ModelBuilder, np.ndarr
         cap[has_t] = np.minimum(cap[has_t], d[idx])
     sel = d <= cap[r]
     r, c, d = r[sel], c[sel], d[sel]
+    d_next = np.full(n_d, np.inf)
+    if row_cap_m is not None:
+        beyond = d > row_cap_m[r]
+        np.minimum.at(d_next, r[beyond], d[beyond])
+        r, c, d = r[~beyond], c[~beyond], d[~beyond]
+    truncated = np.isfinite(d_next)
     new_level = np.ones(len(r), dtype=bool)
     new_level[1:] = (r[1:] != r[:-1]) | (d[1:] != d[:-1])
     level = np.cumsum(new_level) - 1  # global level id per entry
     lv_row = r[new_level]
     lv_d = d[new_level]
     n_lv = len(lv_row)
-    last = np.ones(n_lv, dtype=bool)
-    last[:-1] = lv_row[1:] != lv_row[:-1]
+    row_end = np.ones(n_lv, dtype=bool)
+    row_end[:-1] = lv_row[1:] != lv_row[:-1]
+    # the last kept level of a truncated row keeps its z (cost up to the next distance only)
+    last = row_end & ~truncated[lv_row]
     first = np.ones(n_lv, dtype=bool)
     first[1:] = lv_row[1:] != lv_row[:-1]
+    nxt = np.append(lv_d[1:], np.inf)
+    nxt[row_end] = d_next[lv_row[row_end]]
     zid = np.cumsum(~last) - 1  # z index of a non-last level
     n_c = prob.n_cand
     b = ModelBuilder()
@@ -327,7 +414,7 @@ def _pmedian_radius_model(prob: Problem, p: int) -> tuple[ModelBuilder, np.ndarr
     nz = int((~last).sum())
     zcost = np.zeros(nz)
     nl = np.flatnonzero(~last)
-    zcost[zid[nl]] = prob.weights[lv_row[nl]] * (lv_d[nl + 1] - lv_d[nl])
+    zcost[zid[nl]] = prob.weights[lv_row[nl]] * (nxt[nl] - lv_d[nl])
     b.add_cols(zcost, 0.0, INF, integer=False)
     offset = float((prob.weights[lv_row[first]] * lv_d[first]).sum())
     # triplets (model row = level, column, value)
@@ -348,9 +435,14 @@ def _pmedian_radius_model(prob: Problem, p: int) -> tuple[ModelBuilder, np.ndarr
 
 
 def _capacitated_assignment_model(
-    prob: Problem, m: sp.csr_matrix, rows_needed: np.ndarray, *,
+    prob: Problem,
+    m: sp.csr_matrix,
+    rows_needed: np.ndarray,
+    *,
     pair_cost: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray] | None,
-    maximise: bool, full: bool, site_cost: float = 0.0,
+    maximise: bool,
+    full: bool,
+    site_cost: float = 0.0,
 ) -> tuple[ModelBuilder, np.ndarray, np.ndarray, sp.coo_matrix]:
     """Assignment formulation with capacities: x_ij in [0, 1] over stored allowed pairs.
 
@@ -372,8 +464,9 @@ def _capacitated_assignment_model(
     lens = np.bincount(pr, minlength=prob.n_demand)[rr]
     b.add_rows(1.0 if full else 0.0, 1.0, lens, x, np.ones(n_x))
     # x_ij <= y_j
-    b.add_rows(-INF, 0.0, np.full(n_x, 2), np.column_stack([x, y[pc]]).ravel(),
-               np.tile([1.0, -1.0], n_x))
+    b.add_rows(
+        -INF, 0.0, np.full(n_x, 2), np.column_stack([x, y[pc]]).ravel(), np.tile([1.0, -1.0], n_x)
+    )
     # capacity: sum_i q_i x_ij - Q_j y_j <= 0
     dem = prob.demand if prob.demand is not None else prob.weights
     capv = prob.capacities if prob.capacities is not None else np.full(prob.n_cand, np.inf)
@@ -388,7 +481,9 @@ def _capacitated_assignment_model(
         val_parts.append(np.concatenate([dem[pr[sl]], [-capv[j]]]))
         lens_c.append(len(sl) + 1)
     if lens_c:
-        b.add_rows(-INF, 0.0, np.asarray(lens_c), np.concatenate(idx_parts), np.concatenate(val_parts))
+        b.add_rows(
+            -INF, 0.0, np.asarray(lens_c), np.concatenate(idx_parts), np.concatenate(val_parts)
+        )
     return b, y, x, sp.coo_matrix((pd_, (pr, pc)), shape=m.shape)
 
 
@@ -429,6 +524,7 @@ def p_median(
     time_limit_s: float | None = None,
     mip_gap: float | None = None,
     method: Method = "auto",
+    truncate_levels: bool = False,
 ) -> SolveResult:
     """Open ``p`` new sites minimising the weighted sum of costs to the nearest open site.
 
@@ -453,6 +549,10 @@ def p_median(
         ``"exact"`` (HiGHS), ``"heuristic"`` (greedy + swap, gap against the LP bound) or
         ``"auto"`` (exact unless the model is above :data:`EXACT_MAX_NONZEROS`, heuristic also
         run when the time limit is hit).
+    truncate_levels
+        Start the exact model with each demand point's levels cut at its distance in the
+        heuristic solution and add levels back where the optimum needs them (a smaller model
+        per round, several rounds; worth it on large sparse instances, slower on small dense ones).
 
     Returns
     -------
@@ -466,22 +566,43 @@ def p_median(
         cannot be met (the binding one is named).
     """
     t0 = time.perf_counter()
-    prob = _common(costs, weights, existing, forced, excluded, groups, min_per_group,
-                   max_per_group, group_names, group_kind, capacities, demand)
+    prob = _common(
+        costs,
+        weights,
+        existing,
+        forced,
+        excluded,
+        groups,
+        min_per_group,
+        max_per_group,
+        group_names,
+        group_kind,
+        capacities,
+        demand,
+    )
     check_counts(prob, p)
     need = prob.weights > 0
     if prob.capacities is not None:
         need |= prob.demand > 0  # type: ignore[operator]
     bad = np.intersect1d(unreachable_rows(prob.costs, prob.allowed()), np.flatnonzero(need))
     if len(bad):
-        raise_unreachable(bad, reach="within reach",
-                          fix="raise the cut-off distance, add candidates, or drop those points.")
+        raise_unreachable(
+            bad,
+            reach="within reach",
+            fix="raise the cut-off distance, add candidates, or drop those points.",
+        )
     if prob.capacities is not None:
         check_capacity(prob, np.flatnonzero(need))
         b, y, x, pairs = _capacitated_assignment_model(
-            prob, prob.costs, need, pair_cost=lambda r, c, d: prob.weights[r] * d,
-            maximise=False, full=True,
+            prob,
+            prob.costs,
+            need,
+            pair_cost=lambda r, c, d: prob.weights[r] * d,
+            maximise=False,
+            full=True,
         )
+        _count_row(b, prob, y, float(p), float(p))
+        _group_rows(b, prob, y)
         out = b.solve(time_limit_s=time_limit_s, mip_gap=mip_gap)
         if out.status == "infeasible" or out.x is None:
             if out.status == "infeasible":
@@ -492,9 +613,23 @@ def p_median(
             )
         open_mask = out.x[y] > 0.5
         assign, cost, _ = _alloc_assignment(pairs, out.x[x], prob.n_demand)
-        return _finish("p_median", prob, open_mask, objective=out.objective, bound=out.bound,
-                       status=out.status, t0=t0, method="exact", assignment=(assign, cost),
-                       details={"capacitated": True, "bound_source": "MIP"})
+        load = np.bincount(
+            pairs.col,
+            weights=prob.demand[pairs.row] * out.x[x],  # type: ignore[index]
+            minlength=prob.n_cand,
+        )
+        return _finish(
+            "p_median",
+            prob,
+            open_mask,
+            objective=out.objective,
+            bound=out.bound,
+            status=out.status,
+            t0=t0,
+            method="exact",
+            assignment=(assign, cost),
+            details={"capacitated": True, "bound_source": "MIP", "site_load": load},
+        )
 
     def true_cost(mask: np.ndarray) -> float:
         _, cst = _nearest_open(prob.costs, mask)
@@ -503,29 +638,90 @@ def p_median(
     b, y, offset = None, None, 0.0
     use_exact = method == "exact"
     if method == "auto":
-        est = prob.costs.nnz * 2
-        use_exact = est <= EXACT_MAX_NONZEROS
+        use_exact = prob.costs.nnz * 2 <= EXACT_MAX_NONZEROS
     best_mask, best_obj, bound, status, used = None, np.inf, -np.inf, "heuristic", "heuristic"
     if use_exact:
-        b, y, offset = _pmedian_radius_model(prob, p)
-        out = b.solve(time_limit_s=time_limit_s, mip_gap=mip_gap)
-        if out.status == "infeasible":
-            _raise_model_infeasible("p-median", prob, p)
-        bound = out.bound + offset
-        status, used = out.status, "exact"
-        mask = _outcome_mask(out, y)
-        if mask is not None:
-            best_mask, best_obj = mask, true_cost(mask)
-        if out.status == "optimal":
-            return _finish("p_median", prob, best_mask, objective=best_obj, bound=bound,
-                           status="optimal", t0=t0, method="exact",
-                           details={"bound_source": "MIP", "model_rows": b.n_rows,
-                                    "model_cols": b.n_cols})
+        gap_opts = _gap_options(prob, mip_gap)
+        # Start from the heuristic: it gives the warm start and, per demand point, the distance
+        # at which the levels are first truncated (levels are added back where the optimum
+        # needs them; a truncated model is a relaxation, so its bound stays valid).
+        row_cap = None
+        n_d, n_c = prob.costs.shape
+        if n_d * n_c <= heuristic.MAX_DENSE_ENTRIES:
+            h_mask = heuristic.pmedian_greedy_swap(prob, p, time_limit_s=time_limit_s)
+            best_mask, best_obj = h_mask, true_cost(h_mask)
+            if truncate_levels:
+                _, row_cap = _nearest_open(prob.costs, h_mask)
+        for _round in range(50):
+            remaining = None if time_limit_s is None else time_limit_s - (time.perf_counter() - t0)
+            if remaining is not None and remaining <= 0:
+                status = "time_limit"
+                break
+            b, y, offset = _pmedian_radius_model(prob, p, row_cap)
+            if best_mask is not None:
+                n_fixed = _reduced_cost_fixing(b, y, offset, prob, best_mask, best_obj, gap_opts)
+                logger.debug("p-median: %d candidate columns fixed at 0 by reduced costs", n_fixed)
+            out = b.solve(
+                time_limit_s=remaining,
+                start=None if best_mask is None else best_mask.astype(float),
+                start_cols=y,
+                **gap_opts,
+            )
+            if out.status == "infeasible":
+                if row_cap is None:
+                    _raise_model_infeasible("p-median", prob, p)
+                row_cap = None
+                continue
+            bound = max(bound, out.bound + offset)
+            status, used = out.status, "exact"
+            mask = _outcome_mask(out, y)
+            if mask is None:
+                break
+            obj = true_cost(mask)
+            if obj < best_obj:
+                best_mask, best_obj = mask, obj
+            if out.status != "optimal":
+                break
+            if row_cap is None:
+                break
+            _, dist = _nearest_open(prob.costs, mask)
+            short = need & (dist > row_cap)
+            if not short.any():
+                break
+            row_cap = np.where(short, np.inf, row_cap)
+        if status == "optimal":
+            return _finish(
+                "p_median",
+                prob,
+                best_mask,
+                objective=best_obj,
+                bound=bound,
+                status="optimal",
+                t0=t0,
+                method="exact",
+                details={
+                    "bound_source": "MIP",
+                    "model_rows": b.n_rows,
+                    "model_cols": b.n_cols,
+                    "rounds": _round + 1,
+                },
+            )
     if method == "exact" and best_mask is not None:
-        return _finish("p_median", prob, best_mask, objective=best_obj, bound=bound,
-                       status=status, t0=t0, method="exact", details={"bound_source": "MIP"})
+        return _finish(
+            "p_median",
+            prob,
+            best_mask,
+            objective=best_obj,
+            bound=bound,
+            status=status,
+            t0=t0,
+            method="exact",
+            details={"bound_source": "MIP"},
+        )
     # heuristic (size threshold, or time limit hit)
-    remaining = None if time_limit_s is None else max(time_limit_s - (time.perf_counter() - t0), 1.0)
+    remaining = (
+        None if time_limit_s is None else max(time_limit_s - (time.perf_counter() - t0), 1.0)
+    )
     h_mask = heuristic.pmedian_greedy_swap(prob, p, time_limit_s=remaining)
     h_obj = true_cost(h_mask)
     src = "MIP"
@@ -538,9 +734,22 @@ def p_median(
     if h_obj < best_obj:
         best_mask, best_obj = h_mask, h_obj
         used = "heuristic" if used == "heuristic" else "exact+heuristic"
-    st = "optimal" if _gap(best_obj, bound) <= 1e-9 else ("time_limit" if status == "time_limit" else "heuristic")
-    return _finish("p_median", prob, best_mask, objective=best_obj, bound=bound, status=st,
-                   t0=t0, method=used, details={"bound_source": src})
+    st = (
+        "optimal"
+        if _gap(best_obj, bound) <= 1e-9
+        else ("time_limit" if status == "time_limit" else "heuristic")
+    )
+    return _finish(
+        "p_median",
+        prob,
+        best_mask,
+        objective=best_obj,
+        bound=bound,
+        status=st,
+        t0=t0,
+        method=used,
+        details={"bound_source": src},
+    )
 
 
 # ---------------------------------------------------------------------------- MCLP
@@ -591,36 +800,77 @@ def mclp(
         Too few candidates, or group constraints that cannot be met.
     """
     t0 = time.perf_counter()
-    prob = _common(costs, weights, existing, forced, excluded, groups, min_per_group,
-                   max_per_group, group_names, group_kind, capacities, demand)
+    prob = _common(
+        costs,
+        weights,
+        existing,
+        forced,
+        excluded,
+        groups,
+        min_per_group,
+        max_per_group,
+        group_names,
+        group_kind,
+        capacities,
+        demand,
+    )
     check_counts(prob, p)
     cover = _allowed_entries(within(prob.costs, max_cost_m), prob.allowed())
     w = prob.weights
     ex = prob.is_existing()
-    n_ex = np.asarray(cover[:, np.flatnonzero(ex)].getnnz(axis=1)).ravel() if ex.any() else np.zeros(prob.n_demand)
+    n_ex = (
+        np.asarray(cover[:, np.flatnonzero(ex)].getnnz(axis=1)).ravel()
+        if ex.any()
+        else np.zeros(prob.n_demand)
+    )
     before = n_ex > 0
     before_weight = float(w[before].sum())
 
     def covered_of(mask: np.ndarray) -> np.ndarray:
         return np.asarray(cover[:, np.flatnonzero(mask)].getnnz(axis=1)).ravel() > 0
 
-    def finish(mask: np.ndarray, obj: float, bound: float, status: str, used: str,
-               extra: dict[str, Any], assignment: Any = None, covered: Any = None) -> SolveResult:
+    def finish(
+        mask: np.ndarray,
+        obj: float,
+        bound: float,
+        status: str,
+        used: str,
+        extra: dict[str, Any],
+        assignment: Any = None,
+        covered: Any = None,
+    ) -> SolveResult:
         cov = covered_of(mask) if covered is None else covered
         if assignment is None:
             assign, cost = _nearest_open(cover, mask)
         else:
             assign, cost = assignment
-        details = {"covered_weight_before": before_weight, "covered_before": before,
-                   "max_cost_m": max_cost_m, **extra}
-        return _finish("mclp", prob, mask, objective=obj, bound=bound, status=status, t0=t0,
-                       method=used, covered=cov, assignment=(assign, cost), details=details)
+        details = {
+            "covered_weight_before": before_weight,
+            "covered_before": before,
+            "max_cost_m": max_cost_m,
+            **extra,
+        }
+        return _finish(
+            "mclp",
+            prob,
+            mask,
+            objective=obj,
+            bound=bound,
+            status=status,
+            t0=t0,
+            method=used,
+            covered=cov,
+            assignment=(assign, cost),
+            details=details,
+        )
 
     if prob.capacities is not None:
         need = w > 0
         b, y, x, pairs = _capacitated_assignment_model(
             prob, cover, need, pair_cost=lambda r, c, d: w[r], maximise=True, full=False
         )
+        _count_row(b, prob, y, float(p), float(p))
+        _group_rows(b, prob, y)
         out = b.solve(time_limit_s=time_limit_s, mip_gap=mip_gap)
         if out.x is None:
             if out.status == "infeasible":
@@ -628,9 +878,16 @@ def mclp(
             raise InfeasibleError(f"MCLP: no solution within the time limit of {time_limit_s} s.")
         mask = out.x[y] > 0.5
         assign, cost, share = _alloc_assignment(pairs, out.x[x], prob.n_demand)
-        return finish(mask, out.objective, out.bound, out.status, "exact",
-                      {"capacitated": True, "served_share": share, "bound_source": "MIP"},
-                      assignment=(assign, cost), covered=share >= 1 - 1e-6)
+        return finish(
+            mask,
+            out.objective,
+            out.bound,
+            out.status,
+            "exact",
+            {"capacitated": True, "served_share": share, "bound_source": "MIP"},
+            assignment=(assign, cost),
+            covered=share >= 1 - 1e-6,
+        )
 
     # uncapacitated: rows already covered by existing sites drop out of the model
     rows = np.flatnonzero((~before) & (w > 0) & (np.diff(cover.indptr) > 0))
@@ -661,7 +918,7 @@ def mclp(
     b = y = None
     if use_exact:
         b, y = build()
-        out = b.solve(time_limit_s=time_limit_s, mip_gap=mip_gap)
+        out = b.solve(time_limit_s=time_limit_s, **_gap_options(prob, mip_gap, costs=False))
         if out.status == "infeasible":
             _raise_model_infeasible("MCLP", prob, p)
         bound = out.bound + before_weight
@@ -672,9 +929,15 @@ def mclp(
             best_obj = float(w[covered_of(mask)].sum())
         if out.status == "optimal" or method == "exact":
             if best_mask is None:
-                raise InfeasibleError(f"MCLP: no solution within the time limit of {time_limit_s} s.")
-            return finish(best_mask, best_obj, bound, status, "exact", {**extra, "bound_source": "MIP"})
-    remaining = None if time_limit_s is None else max(time_limit_s - (time.perf_counter() - t0), 1.0)
+                raise InfeasibleError(
+                    f"MCLP: no solution within the time limit of {time_limit_s} s."
+                )
+            return finish(
+                best_mask, best_obj, bound, status, "exact", {**extra, "bound_source": "MIP"}
+            )
+    remaining = (
+        None if time_limit_s is None else max(time_limit_s - (time.perf_counter() - t0), 1.0)
+    )
     h_mask = heuristic.mclp_greedy_swap(prob, cover, p, time_limit_s=remaining)
     h_obj = float(w[covered_of(h_mask)].sum())
     src = "MIP"
@@ -687,14 +950,23 @@ def mclp(
     if h_obj > best_obj:
         best_mask, best_obj = h_mask, h_obj
         used = "heuristic" if used == "heuristic" else "exact+heuristic"
-    st = "optimal" if _gap(best_obj, bound) <= 1e-9 else ("time_limit" if status == "time_limit" else "heuristic")
+    st = (
+        "optimal"
+        if _gap(best_obj, bound) <= 1e-9
+        else ("time_limit" if status == "time_limit" else "heuristic")
+    )
     return finish(best_mask, best_obj, bound, st, used, {**extra, "bound_source": src})
 
 
 # ---------------------------------------------------------------------------- LSCP
 def _cover_solve(
-    prob: Problem, cover: sp.csr_matrix, *, p_max: int | None, minimise: bool,
-    time_limit_s: float | None, mip_gap: float | None,
+    prob: Problem,
+    cover: sp.csr_matrix,
+    *,
+    p_max: int | None,
+    minimise: bool,
+    time_limit_s: float | None,
+    mip_gap: float | None,
 ) -> tuple[MipOutcome, np.ndarray | None, tuple[np.ndarray, np.ndarray] | None]:
     """Cover every demand row with weight > 0 (capacitated: serve it fully).
 
@@ -704,7 +976,12 @@ def _cover_solve(
     ex = prob.is_existing()
     if prob.capacities is not None:
         b, y, x, pairs = _capacitated_assignment_model(
-            prob, cover, need, pair_cost=None, maximise=False, full=True,
+            prob,
+            cover,
+            need,
+            pair_cost=None,
+            maximise=False,
+            full=True,
             site_cost=1.0 if minimise else 0.0,
         )
         if p_max is not None:
@@ -716,7 +993,8 @@ def _cover_solve(
         assign, cost, _ = _alloc_assignment(pairs, out.x[x], prob.n_demand)
         return out, out.x[y] > 0.5, (assign, cost)
     covered_ex = (
-        np.asarray(cover[:, np.flatnonzero(ex)].getnnz(axis=1)).ravel() > 0 if ex.any()
+        np.asarray(cover[:, np.flatnonzero(ex)].getnnz(axis=1)).ravel() > 0
+        if ex.any()
         else np.zeros(prob.n_demand, dtype=bool)
     )
     rows = np.flatnonzero(need & ~covered_ex)
@@ -777,36 +1055,73 @@ def lscp(
         capacity constraints that cannot be met.
     """
     t0 = time.perf_counter()
-    prob = _common(costs, weights, existing, forced, excluded, groups, min_per_group,
-                   max_per_group, group_names, group_kind, capacities, demand)
+    prob = _common(
+        costs,
+        weights,
+        existing,
+        forced,
+        excluded,
+        groups,
+        min_per_group,
+        max_per_group,
+        group_names,
+        group_kind,
+        capacities,
+        demand,
+    )
     cover = _allowed_entries(within(prob.costs, max_cost_m), prob.allowed())
     try:
         check_counts(prob, None)
         need = prob.weights > 0
         bad = np.intersect1d(unreachable_rows(cover, prob.allowed()), np.flatnonzero(need))
         if len(bad):
-            raise_unreachable(bad, reach=f"within {max_cost_m} m",
-                              fix="raise the coverage distance or add candidates near them.")
+            raise_unreachable(
+                bad,
+                reach=f"within {max_cost_m} m",
+                fix="raise the coverage distance or add candidates near them.",
+            )
         check_capacity(prob, np.flatnonzero(need))
-        out, mask, assignment = _cover_solve(prob, cover, p_max=None, minimise=True,
-                                             time_limit_s=time_limit_s, mip_gap=mip_gap)
+        out, mask, assignment = _cover_solve(
+            prob, cover, p_max=None, minimise=True, time_limit_s=time_limit_s, mip_gap=mip_gap
+        )
         if out.status == "infeasible":
             _raise_model_infeasible("LSCP", prob, None)
         if mask is None:
-            raise InfeasibleError(f"LSCP: no cover found within the time limit of {time_limit_s} s.")
+            raise InfeasibleError(
+                f"LSCP: no cover found within the time limit of {time_limit_s} s."
+            )
     except InfeasibleError as exc:
         if raise_infeasible:
             raise
         empty = np.zeros(prob.n_cand, dtype=bool)
-        return _finish("lscp", prob, empty, objective=float("nan"), bound=float("nan"),
-                       status="infeasible", t0=t0, method="exact",
-                       covered=np.zeros(prob.n_demand, dtype=bool), details={"reason": str(exc)})
+        return _finish(
+            "lscp",
+            prob,
+            empty,
+            objective=float("nan"),
+            bound=float("nan"),
+            status="infeasible",
+            t0=t0,
+            method="exact",
+            covered=np.zeros(prob.n_demand, dtype=bool),
+            details={"reason": str(exc)},
+        )
     n_new = float((mask & ~prob.is_existing()).sum())
     bound = out.bound - 0.0
     cov = np.asarray(cover[:, np.flatnonzero(mask)].getnnz(axis=1)).ravel() > 0
-    return _finish("lscp", prob, mask, objective=n_new, bound=bound, status=out.status, t0=t0,
-                   method="exact", covered=cov, assignment=assignment,
-                   details={"max_cost_m": max_cost_m, "bound_source": "MIP"})
+    return _finish(
+        "lscp",
+        prob,
+        mask,
+        objective=n_new,
+        bound=bound,
+        status=out.status,
+        t0=t0,
+        method="exact",
+        covered=cov,
+        assignment=assignment,
+        details={"max_cost_m": max_cost_m, "bound_source": "MIP"},
+    )
 
 
 # ---------------------------------------------------------------------------- p-center
@@ -854,15 +1169,30 @@ def p_center(
         Demand no candidate reaches, or constraints no radius can satisfy.
     """
     t0 = time.perf_counter()
-    prob = _common(costs, weights, existing, forced, excluded, groups, min_per_group,
-                   max_per_group, group_names, group_kind, capacities, demand)
+    prob = _common(
+        costs,
+        weights,
+        existing,
+        forced,
+        excluded,
+        groups,
+        min_per_group,
+        max_per_group,
+        group_names,
+        group_kind,
+        capacities,
+        demand,
+    )
     check_counts(prob, p)
     need = prob.weights > 0
     allowed_costs = _allowed_entries(prob.costs, prob.allowed())
     bad = np.intersect1d(unreachable_rows(allowed_costs, prob.allowed()), np.flatnonzero(need))
     if len(bad):
-        raise_unreachable(bad, reach="within reach",
-                          fix="raise the cut-off distance, add candidates, or drop those points.")
+        raise_unreachable(
+            bad,
+            reach="within reach",
+            fix="raise the cut-off distance, add candidates, or drop those points.",
+        )
     check_capacity(prob, np.flatnonzero(need))
     sub = allowed_costs[np.flatnonzero(need)]
     radii = np.unique(sub.data)
@@ -879,8 +1209,9 @@ def p_center(
         remaining = None if time_limit_s is None else time_limit_s - (time.perf_counter() - t0)
         if remaining is not None and remaining <= 0:
             return None, None, None
-        out, mask, assignment = _cover_solve(prob, cov, p_max=p, minimise=False,
-                                             time_limit_s=remaining, mip_gap=mip_gap)
+        out, mask, assignment = _cover_solve(
+            prob, cov, p_max=p, minimise=False, time_limit_s=remaining, mip_gap=mip_gap
+        )
         if out.status == "infeasible":
             return False, None, None
         if mask is None:
@@ -906,15 +1237,25 @@ def p_center(
             best = (mid, mask, asg)
         else:
             lo = mid + 1
-    k, mask, asg = best
+    _, mask, asg = best
     mask = _pad_sites(prob, mask, p)
     assign, cost = asg if asg is not None else _nearest_open(allowed_costs, mask)
     radius = float(cost[need].max()) if need.any() else 0.0
     bound = float(radii[lo]) if status == "time_limit" else radius
     covered = cost <= radius
-    return _finish("p_center", prob, mask, objective=radius, bound=bound, status=status, t0=t0,
-                   method="exact", covered=covered, assignment=(assign, cost),
-                   details={"bisection_steps": steps, "bound_source": "bisection"})
+    return _finish(
+        "p_center",
+        prob,
+        mask,
+        objective=radius,
+        bound=bound,
+        status=status,
+        t0=t0,
+        method="exact",
+        covered=covered,
+        assignment=(assign, cost),
+        details={"bisection_steps": steps, "bound_source": "bisection"},
+    )
 
 
 def _pad_sites(prob: Problem, mask: np.ndarray, p: int) -> np.ndarray:
