@@ -51,7 +51,7 @@ def load_pmed(path):
 )
 def test_orlib_pmedian_optimum(shared_data, name, request):
     if name == "pmed38" and "slow" not in (request.config.getoption("-m") or ""):
-        pytest.skip("pmed38 (n=900, p=5) takes about 3 minutes; run with -m slow")
+        pytest.skip("pmed38 (n=900, p=5) takes about 50 s; run with -m slow")
     dist, p = load_pmed(shared_data / "orlib-pmed" / f"{name}.txt")
     res = p_median(dist, p=p)
     assert res.status == "optimal"

@@ -20,13 +20,12 @@ def _reader(name: str) -> Any:
         import importlib
 
         for mod in (
-            "readers",
-            "layers",
             "network",
-            "compounds",
-            "facilities",
+            "households",
             "points",
-            "subdistricts",
+            "facilities",
+            "pois",
+            "admin",
         ):
             try:
                 m = importlib.import_module(f"gis_planner.io.{mod}")
@@ -149,7 +148,10 @@ def register(app: typer.Typer) -> None:
         cands = candidates_from_layer(
             _read("read_points", candidates, crs, **point_kw), what=str(candidates)
         )
-        fac = _read("read_facilities", facilities, crs, **point_kw) if facilities else None
+        fac = None
+        if facilities is not None:
+            reader = "read_facilities" if _reader("read_facilities") else "read_points"
+            fac = _read(reader, facilities, crs, **point_kw)
         kw: dict[str, Any] = {}
         if elderly_share is not None:
             kw["elderly_share"] = elderly_share

@@ -6,9 +6,34 @@ raise :class:`~gis_planner._errors.InputDataError` naming the file, column or ro
 
 from __future__ import annotations
 
-from gis_planner.io.crs import choose_metric_crs
+from gis_planner.io.admin import read_admin_names, read_communities, read_subdistricts
+from gis_planner.io.alignment import check_alignment
+from gis_planner.io.crs import choose_metric_crs, resolve_metric_crs
+from gis_planner.io.facilities import read_facilities
+from gis_planner.io.households import (
+    households_from_buildings,
+    households_from_raster,
+    read_compounds,
+    read_gates,
+)
+from gis_planner.io.network import network_from_place, read_network
+from gis_planner.io.points import read_points
+from gis_planner.io.tables import read_table
 
-__all__ = ["choose_metric_crs"]
-from gis_planner.io.network import network_from_place, read_network  # noqa: E402
-
-__all__ += ["network_from_place", "read_network"]
+__all__ = [
+    "check_alignment",
+    "choose_metric_crs",
+    "households_from_buildings",
+    "households_from_raster",
+    "network_from_place",
+    "read_admin_names",
+    "read_communities",
+    "read_compounds",
+    "read_facilities",
+    "read_gates",
+    "read_network",
+    "read_points",
+    "read_subdistricts",
+    "read_table",
+    "resolve_metric_crs",
+]

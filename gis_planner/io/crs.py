@@ -61,3 +61,27 @@ def choose_metric_crs(
     crs = CRS.from_epsg(epsg)
     logger.info("metric CRS chosen: %s (%s) for centre %.4f, %.4f", crs.to_string(), crs.name, lon, lat)
     return crs
+
+
+def resolve_metric_crs(
+    lonlat_bounds: tuple[float, float, float, float], metric_crs: object, *, what: str
+) -> CRS:
+    """Turn a ``metric_crs`` argument into a projected CRS.
+
+    ``None``/``"utm"``/``"cgcs2000_3deg"`` choose a zone for ``lonlat_bounds``; anything else is
+    read by pyproj (EPSG code, string, CRS) and must be projected.
+
+    Raises
+    ------
+    CRSError
+        When the CRS is geographic or unknown.
+    """
+    if metric_crs is None or metric_crs in ("utm", "cgcs2000_3deg"):
+        return choose_metric_crs(lonlat_bounds, system=metric_crs or "utm")  # type: ignore[arg-type]
+    try:
+        crs = CRS.from_user_input(metric_crs)
+    except Exception as exc:  # pyproj.exceptions.CRSError
+        raise CRSError(f"{what}: unknown metric_crs {metric_crs!r} ({exc}).") from exc
+    if not crs.is_projected:
+        raise CRSError(f"{what}: metric_crs {crs.to_string()} is not projected; expected metres.")
+    return crs

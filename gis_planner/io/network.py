@@ -24,7 +24,7 @@ import pyproj
 import shapely
 
 from gis_planner._errors import CRSError, InputDataError, OfflineError
-from gis_planner.io.crs import MetricSystem, choose_metric_crs
+from gis_planner.io.crs import MetricSystem, resolve_metric_crs
 from gis_planner.io.tables import read_table
 from gis_planner.io.walk_rules import exclusion_reason, highway_class
 from gis_planner.network.graph import WalkNetwork
@@ -107,13 +107,7 @@ def read_network(
 
 # ---------------------------------------------------------------------------------- helpers
 def _metric(lines: gpd.GeoDataFrame, metric_crs: MetricCRS, *, what: str) -> pyproj.CRS:
-    if metric_crs is None or metric_crs in ("utm", "cgcs2000_3deg"):
-        bounds = tuple(lines.to_crs(4326).total_bounds)
-        return choose_metric_crs(bounds, system=metric_crs or "utm")  # type: ignore[arg-type]
-    crs = pyproj.CRS.from_user_input(metric_crs)
-    if not crs.is_projected:
-        raise CRSError(f"{what}: metric_crs {crs.to_string()} is not projected; expected metres.")
-    return crs
+    return resolve_metric_crs(tuple(lines.to_crs(4326).total_bounds), metric_crs, what=what)
 
 
 def _check_lonlat(xy: np.ndarray, *, what: str) -> None:

@@ -55,6 +55,13 @@ logger = logging.getLogger(__name__)
 
 Method = Literal["auto", "exact", "heuristic"]
 
+#: Reduced-cost fixing before the p-median MILP runs when the open sites are at most
+#: max(SMALL_P_ABS, SMALL_P_SHARE x candidates): with few sites the LP bound of the radius
+#: formulation is weak (about 1 % on pmed38) and most candidates can be ruled out; with many
+#: sites the LP is usually integral already and the extra LP solve only costs time.
+SMALL_P_ABS = 10
+SMALL_P_SHARE = 0.02
+
 #: Above this many model nonzeros, ``method="auto"`` goes straight to the heuristic.
 EXACT_MAX_NONZEROS = 40_000_000
 
@@ -658,7 +665,9 @@ def p_median(
                 status = "time_limit"
                 break
             b, y, offset = _pmedian_radius_model(prob, p, row_cap)
-            if best_mask is not None:
+            if best_mask is not None and p + len(prob.existing) <= max(
+                SMALL_P_ABS, SMALL_P_SHARE * prob.n_cand
+            ):
                 n_fixed = _reduced_cost_fixing(b, y, offset, prob, best_mask, best_obj, gap_opts)
                 logger.debug("p-median: %d candidate columns fixed at 0 by reduced costs", n_fixed)
             out = b.solve(

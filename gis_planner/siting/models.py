@@ -236,7 +236,8 @@ class SitingModel:
         from gis_planner.network.snap import snap_points
         from gis_planner.network.travel import od_costs
 
-        require_points(demand, what="demand")
+        if len(demand) == 0:
+            raise InputDataError("demand is empty; expected at least one compound.")
         require_points(candidates, what="candidates")
         require_metric_crs(demand, what="demand")
         require_same_crs(demand, network.edges, what_a="demand", what_b="network")
