@@ -20,54 +20,55 @@ import time
 
 import geopandas as gpd
 import numpy as np
-import scipy.sparse as sp
+import pandas as pd
 import shapely
-from scipy.sparse.csgraph import dijkstra
 
 from gis_planner._units import walk_distance_m
 from gis_planner.network.graph import WalkNetwork
+from gis_planner.network.snap import snap_points
+from gis_planner.network.travel import od_costs
 from gis_planner.siting import mclp
+
+CRS = 32651
 
 WALK_MINUTES = 15.0
 SPEED_KMH = 4.8  # 15 min -> 1200 m
 
 
 def grid_city(size_m: float, spacing_m: float, n_demand: int, n_cand: int, seed: int):
-    """A street grid (``WalkNetwork.from_lines``), demand points clustered in a few centres and
-    candidates at random nodes; each point sits at its nearest node plus its offset to it."""
+    """A street grid (``WalkNetwork.from_lines``), demand points clustered around 8 centres with
+    20-400 households each, and candidates at random street nodes."""
     rng = np.random.default_rng(seed)
     k = int(size_m // spacing_m) + 1
     xs = np.arange(k) * spacing_m
     lines = [shapely.LineString([(x0, y), (x0 + spacing_m, y)]) for y in xs for x0 in xs[:-1]]
     lines += [shapely.LineString([(x, y0), (x, y0 + spacing_m)]) for x in xs for y0 in xs[:-1]]
-    net = WalkNetwork.from_lines(gpd.GeoDataFrame(geometry=lines, crs=32651), source="grid city")
+    net = WalkNetwork.from_lines(gpd.GeoDataFrame(geometry=lines, crs=CRS), source="grid city")
     centres = rng.uniform(0.15 * size_m, 0.85 * size_m, size=(8, 2))
     which = rng.integers(0, len(centres), n_demand)
-    pts = centres[which] + rng.normal(0, size_m / 8, size=(n_demand, 2))
-    pts = np.clip(pts, 0, size_m)
-    weights = rng.integers(20, 400, n_demand).astype(float)  # households per compound
-    node_xy = shapely.get_coordinates(net.nodes.geometry.to_numpy())
-    tree = shapely.STRtree(net.nodes.geometry.to_numpy())
-    d_node = tree.nearest(shapely.points(pts))
-    d_off = np.hypot(*(pts - node_xy[d_node]).T)
-    c_node = rng.choice(net.n_nodes, n_cand, replace=False)
-    return net, d_node, d_off, c_node, weights
+    pts = np.clip(centres[which] + rng.normal(0, size_m / 8, size=(n_demand, 2)), 0, size_m)
+    demand = gpd.GeoDataFrame(
+        {"households": rng.integers(20, 400, n_demand)},
+        geometry=shapely.points(pts),
+        crs=CRS,
+        index=pd.Index([f"c{i}" for i in range(n_demand)], name="compound_id"),
+    )
+    nodes = rng.choice(net.n_nodes, n_cand, replace=False)
+    cands = gpd.GeoDataFrame(
+        {"name": [f"node {i}" for i in nodes], "kind": "layer"},
+        geometry=net.nodes.geometry.to_numpy()[nodes],
+        crs=CRS,
+        index=pd.Index([f"k{i}" for i in range(n_cand)], name="candidate_id"),
+    )
+    return net, demand, cands
 
 
-def sparse_costs(net, d_node, d_off, c_node, cutoff_m):
-    """Demand x candidates network metres within ``cutoff_m`` (the package's sparse convention)."""
-    dist = dijkstra(net.csr(), directed=False, indices=c_node, limit=cutoff_m)  # cand x nodes
-    cols = []
-    rows = []
-    vals = []
-    for j in range(len(c_node)):
-        node_d = dist[j, d_node] + d_off
-        ok = np.flatnonzero(node_d <= cutoff_m)
-        rows.append(ok)
-        cols.append(np.full(len(ok), j))
-        vals.append(node_d[ok])
-    r, c, v = np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
-    return sp.csr_matrix((v, (r, c)), shape=(len(d_node), len(c_node))), dist
+def network_costs(net, demand, cands, cutoff_m):
+    """Demand x candidates network metres within ``cutoff_m`` (the package's sparse convention),
+    through the package's own snapping and shortest paths."""
+    sd = snap_points(net, demand, tolerance_m=250.0)
+    sc = snap_points(net, cands, tolerance_m=250.0)
+    return od_costs(net, sd, sc, cutoff_m=cutoff_m)
 
 
 def main() -> int:
@@ -82,15 +83,16 @@ def main() -> int:
     ap.add_argument("--no-spopt", action="store_true")
     args = ap.parse_args()
     cutoff = walk_distance_m(WALK_MINUTES, SPEED_KMH)
-    net, d_node, d_off, c_node, w = grid_city(
+    net, demand, cands = grid_city(
         args.size_m, args.spacing_m, args.demand, args.candidates, args.seed
     )
+    w = demand["households"].to_numpy(dtype=float)
     print(
         f"city: {net.n_nodes} nodes, {net.n_edges} edges; {args.demand} demand points, "
         f"{args.candidates} candidates, p = {args.sites}, cut-off {cutoff:.0f} m"
     )
     t0 = time.perf_counter()
-    costs, dist = sparse_costs(net, d_node, d_off, c_node, cutoff)
+    costs = network_costs(net, demand, cands, cutoff)
     t_matrix = time.perf_counter() - t0
     res = mclp(costs, w, p=args.sites, time_limit_s=args.time_limit)
     t_ours = time.perf_counter() - t0
@@ -105,8 +107,10 @@ def main() -> int:
     from spopt.locate import MCLP
 
     t1 = time.perf_counter()
-    dense = dist[:, d_node].T + d_off[:, None]  # demand x candidates, every pair (inf -> big)
-    dense[~np.isfinite(dense)] = 1e9
+    # spopt takes a dense matrix: the same network distances, out-of-reach pairs set far away
+    pairs = network_costs(net, demand, cands, cutoff).tocoo()
+    dense = np.full(pairs.shape, 1e9)
+    dense[pairs.row, pairs.col] = pairs.data
     model = MCLP.from_cost_matrix(dense, w, service_radius=cutoff, p_facilities=args.sites)
     model = model.solve(pulp.PULP_CBC_CMD(msg=False))
     t_spopt = time.perf_counter() - t1

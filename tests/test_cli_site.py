@@ -69,7 +69,11 @@ def _write_inputs(tmp_path):
         tmp_path / "roads.gpkg"
     )
     gpd.GeoDataFrame(
-        {"compound_id": ["h1", "h2", "h3"], "households": [100, 200, 300], "name": ["甲", "乙", "丙"]},
+        {
+            "compound_id": ["h1", "h2", "h3"],
+            "households": [100, 200, 300],
+            "name": ["甲", "乙", "丙"],
+        },
         geometry=shapely.points([(0, 0), (500, 0), (1000, 0)]),
         crs=32651,
     ).to_file(tmp_path / "homes.gpkg")
@@ -103,8 +107,9 @@ def test_site_end_to_end(tmp_path):
     chosen = gpd.read_file(out, layer="chosen_sites")
     assert len(chosen) == 1
     assert chosen["weight_newly_covered"].iloc[0] == 300
-    assert "covers 300 households previously outside 6 minutes' walk of a wet market" in (
-        chosen["requirement"].iloc[0]
+    assert (
+        "covers 300 households previously outside 6 minutes' walk of a wet market"
+        in (chosen["requirement"].iloc[0])
     )
     table = pd.read_csv(out.with_suffix(".csv"), encoding="utf-8-sig")
     assert table["status"].iloc[0] == "optimal"

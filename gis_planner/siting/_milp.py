@@ -265,6 +265,11 @@ class ModelBuilder:
         if relax and has_sol:
             dual = np.asarray(h.getSolution().col_dual, dtype=np.float64)
         return MipOutcome(
-            status=status, x=x, objective=obj, bound=bound, gap=gap, runtime_s=runtime,
+            status=status,
+            x=x,
+            objective=obj,
+            bound=bound,
+            gap=gap,
+            runtime_s=runtime,
             col_dual=dual,
         )

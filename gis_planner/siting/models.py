@@ -210,7 +210,8 @@ class SitingModel:
         network
             The walk network (metric CRS).
         demand
-            Demand points (compounds), same CRS, with ``demand_col`` unless ``weights`` given.
+            Compounds (points, or polygons snapped at a point inside them), same CRS, with
+            ``demand_col`` unless ``weights`` given.
         candidates
             Candidate sites (see :mod:`gis_planner.siting.candidates`), same CRS.
         walk_minutes
