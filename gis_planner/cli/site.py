@@ -137,9 +137,10 @@ def register(app: typer.Typer) -> None:
             raise typer.BadParameter(f"--sites is required for --model {model}.")
         if (per_subdistrict_min is None) != (subdistricts is None):
             raise typer.BadParameter("--per-subdistrict-min and --subdistricts go together.")
-        if out.exists() and not overwrite:
-            raise typer.BadParameter(f"--out {out} exists; pass --overwrite to replace it.")
         csv_out = out.with_suffix(".csv")
+        for target in (out, csv_out):
+            if target.exists() and not overwrite:
+                raise typer.BadParameter(f"--out: {target} exists; pass --overwrite to replace it.")
 
         net = _read("read_network", network, None)
         crs = net.crs
@@ -193,7 +194,7 @@ def register(app: typer.Typer) -> None:
         chosen = chosen.drop(columns=[c for c in chosen.columns if c == "existing"])
         with atomic_path(out, overwrite=overwrite) as tmp:
             chosen.reset_index().to_file(tmp, driver="GPKG", layer="chosen_sites")
-        with atomic_path(csv_out, overwrite=True) as tmp:
+        with atomic_path(csv_out, overwrite=overwrite) as tmp:
             chosen.drop(columns=chosen.geometry.name).to_csv(tmp, encoding="utf-8-sig")
         s = res.summary
         log.info("siting %s: %s", res.model, res.status)

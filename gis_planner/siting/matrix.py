@@ -60,6 +60,9 @@ Method = Literal["auto", "exact", "heuristic"]
 #: formulation is weak (about 1 % on pmed38) and most candidates can be ruled out; with many
 #: sites the LP is usually integral already and the extra LP solve only costs time.
 SMALL_P_ABS = 10
+#: Relative MIP gap used when none is given and the objective can be fractional (capacitated
+#: models allocate shares of demand): 1e-6 instead of HiGHS's default 1e-4.
+_EXACT_REL_GAP = 1e-6
 SMALL_P_SHARE = 0.02
 
 #: Above this many model nonzeros, ``method="auto"`` goes straight to the heuristic.
@@ -350,7 +353,10 @@ def _gap_options(
     integral = bool(np.all(prob.weights == np.round(prob.weights))) and (
         not costs or bool(np.all(prob.costs.data == np.round(prob.costs.data)))
     )
-    return {"mip_gap": 1e-6 if not integral else 0.0, "mip_abs_gap": 0.999 if integral else None}
+    return {
+        "mip_gap": _EXACT_REL_GAP if not integral else 0.0,
+        "mip_abs_gap": 0.999 if integral else None,
+    }
 
 
 # ---------------------------------------------------------------------------- p-median
@@ -610,7 +616,9 @@ def p_median(
         )
         _count_row(b, prob, y, float(p), float(p))
         _group_rows(b, prob, y)
-        out = b.solve(time_limit_s=time_limit_s, mip_gap=mip_gap)
+        out = b.solve(
+            time_limit_s=time_limit_s, mip_gap=_EXACT_REL_GAP if mip_gap is None else mip_gap
+        )
         if out.status == "infeasible" or out.x is None:
             if out.status == "infeasible":
                 _raise_model_infeasible("p-median", prob, p)
@@ -880,7 +888,9 @@ def mclp(
         )
         _count_row(b, prob, y, float(p), float(p))
         _group_rows(b, prob, y)
-        out = b.solve(time_limit_s=time_limit_s, mip_gap=mip_gap)
+        out = b.solve(
+            time_limit_s=time_limit_s, mip_gap=_EXACT_REL_GAP if mip_gap is None else mip_gap
+        )
         if out.x is None:
             if out.status == "infeasible":
                 _raise_model_infeasible("MCLP", prob, p)

@@ -1,0 +1,217 @@
+"""Reachability: hand-checked toy cases, a networkx oracle on real Shanghai streets, properties."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from gis_planner._errors import CRSError, GisPlannerWarning, InputDataError
+from gis_planner.coverage import coverage_summary, reach, service_areas, worst_served
+from gis_planner.network import WalkNetwork
+from gis_planner.network.snap import snap_points
+
+CRS = 32651
+
+
+def _grid(n: int = 5, spacing: float = 100.0) -> WalkNetwork:
+    lines = []
+    for i in range(n):
+        for j in range(n - 1):
+            lines.append(shapely.LineString([(j * spacing, i * spacing), ((j + 1) * spacing, i * spacing)]))
+            lines.append(shapely.LineString([(i * spacing, j * spacing), (i * spacing, (j + 1) * spacing)]))
+    return WalkNetwork.from_lines(gpd.GeoDataFrame(geometry=lines, crs=CRS), source="grid")
+
+
+@pytest.fixture(scope="module")
+def grid() -> WalkNetwork:
+    """A 5 x 5 grid of 100 m blocks (0..400 m each way)."""
+    return _grid()
+
+
+def _pts(xy, *, prefix, crs=CRS, **cols):
+    return gpd.GeoDataFrame(cols, geometry=shapely.points(np.asarray(xy, dtype=float)), crs=crs,
+                            index=[f"{prefix}{i}" for i in range(len(xy))])
+
+
+def test_hand_checked_distances(grid):
+    """Household H0 at (10, 30): snaps to the edge x=0 at y=30 (10 m away). Shop S0 at (250, 0)
+    lies mid-edge on y=0. Network distance = 30 (down to (0,0)) + 250 = 280 m; at 4 km/h that is
+    4.2 min. Household H1 at (210, 5) snaps 5 m onto the same edge (200..300 on y=0) at x=210:
+    40 m along it. Distances are network metres from the snapped position (the snap distance is
+    reported separately in ``snap_dist_m``)."""
+    homes = _pts([(10, 30), (210, 5)], prefix="H", households=[100, 50])
+    shops = _pts([(250, 0)], prefix="S", category=["convenience_store"])
+    r = reach(grid, homes, shops, speed_kmh=4.0, walk_minutes=(5, 10))
+    hh = r.households
+    assert hh.loc["H0", "convenience_store_dist_m"] == pytest.approx(280.0)
+    assert hh.loc["H0", "convenience_store_min"] == pytest.approx(4.2)
+    assert hh.loc["H1", "convenience_store_dist_m"] == pytest.approx(40.0)
+    assert hh.loc["H0", "snap_dist_m"] == pytest.approx(10.0)
+    assert bool(hh.loc["H0", "convenience_store_covered_5min"])
+    assert hh.loc["H0", "convenience_store_n_within"] == 1
+    assert list(hh.index) == ["H0", "H1"] and hh.crs == homes.crs
+
+
+def test_gates_best_gate_wins(grid):
+    """Compound polygon between x 120..180, y 120..180 (point inside at its centre 150,150). Gate
+    G1 at (150, 100) on street y=100: access 50 m + 50 m to (100,100) + 100 m down to (100,0) =
+    200 m to a shop at (100, 0). Gate G2 at (200, 150) on x=200: 50 + 50 + 200 = 300 m."""
+    homes = gpd.GeoDataFrame({"households": [400]}, index=["C1"],
+                             geometry=[shapely.box(120, 120, 180, 180)], crs=CRS)
+    gates = _pts([(150, 100), (200, 150)], prefix="G", compound_id=["C1", "C1"])
+    shop = _pts([(100, 0)], prefix="S", category=["pharmacy"])
+    r = reach(grid, homes, shop, speed_kmh=4.0, gates=gates)
+    assert r.households.loc["C1", "pharmacy_dist_m"] == pytest.approx(200.0)
+    assert r.households.loc["C1", "n_gates"] == 2
+    no_gates = reach(grid, homes, shop, speed_kmh=4.0)
+    # without gates the centre (150,150) snaps 50 m onto x=100 at (100,150): 150 m down to the shop
+    assert no_gates.households.loc["C1", "pharmacy_dist_m"] == pytest.approx(150.0)
+    assert no_gates.households.loc["C1", "snap_dist_m"] == pytest.approx(50.0)
+
+
+def test_far_points_are_excluded_and_reported(grid):
+    homes = _pts([(10, 10), (5000, 5000)], prefix="H", households=[10, 20])
+    shops = _pts([(100, 0), (9000, 0)], prefix="S", category=["pharmacy", "pharmacy"])
+    r = reach(grid, homes, shops, speed_kmh=4.0, snap_tolerance_m=250)
+    assert r.households["snapped"].tolist() == [True, False]
+    assert np.isnan(r.households.loc["H1", "pharmacy_dist_m"])
+    assert not r.households.loc["H1", "pharmacy_covered"]
+    assert r.facilities.loc["S1", "excluded_reason"].startswith("farther than 250 m")
+    s = coverage_summary(r)
+    assert s.loc[0, "households"] == 30 and s.loc[0, "households_unsnapped"] == 20
+
+
+def test_category_limits_and_completeness(grid):
+    homes = _pts([(0, 0), (400, 400)], prefix="H", households=[1, 1])
+    fac = _pts([(0, 250), (0, 100)], prefix="F", category=["kindergarten", "pharmacy"])
+    r = reach(grid, homes, fac, speed_kmh=4.0, category_minutes={"kindergarten": 4.5})
+    assert r.category_limits_m["kindergarten"] == pytest.approx(300.0)
+    assert r.households.loc["H0", "kindergarten_covered"]  # 250 m <= 300 m
+    assert r.households.loc["H0", "completeness"] == 1.0
+    assert r.households.loc["H1", "kindergarten_dist_m"] == pytest.approx(550.0)
+    assert not r.households.loc["H1", "kindergarten_covered"]
+    assert r.households.loc["H1", "completeness"] == 0.5  # pharmacy 700 m <= 1000 m
+    ws = worst_served(r, n=1, lang="en")
+    assert ws.index[0] == "H1" and ws.iloc[0]["missing"] == "Kindergarten"
+
+
+def test_bad_inputs(grid):
+    homes = _pts([(0, 0)], prefix="H", households=[1])
+    fac = _pts([(0, 100)], prefix="F", category=["spaceport"])
+    with pytest.raises(InputDataError, match="unknown categories 'spaceport'"):
+        reach(grid, homes, fac, speed_kmh=4.0)
+    with pytest.raises(CRSError, match="reproject"):
+        reach(grid, homes.to_crs(3857), fac.assign(category="pharmacy"), speed_kmh=4.0)
+    with pytest.raises(InputDataError, match=r"'households' has 1 negative"):
+        reach(grid, homes.assign(households=[-1]), fac.assign(category="pharmacy"), speed_kmh=4.0)
+    with pytest.raises(InputDataError, match="speed_kmh must be > 0"):
+        reach(grid, homes, fac.assign(category="pharmacy"), speed_kmh=0)
+    with pytest.warns(GisPlannerWarning, match="'wet_market' has no facility"):
+        r = reach(grid, homes, fac.assign(category="pharmacy"), speed_kmh=4.0,
+                  categories=["pharmacy", "wet_market"])
+    assert not r.households["wet_market_covered"].any()
+
+
+def test_service_areas_include_partial_edges(grid):
+    """A facility at the corner (0, 0) with a 150 m budget: 100 m to each of (100,0) and (0,100),
+    then 50 m on in both directions from each: 2 x (100 + 50 + 50) = 400 m of street, with four
+    partial edges. Split between two facilities, no street is counted twice."""
+    fac = _pts([(0, 0)], prefix="F", category=["pharmacy"])
+    lines, polys = service_areas(grid, fac, walk_minutes=150 / (4000 / 60), speed_kmh=4.0)
+    assert lines.loc["F0", "length_m"] == pytest.approx(400.0)
+    assert polys.loc["F0", "area_m2"] > 0
+    assert polys.geometry.iloc[0].geom_type in ("Polygon", "MultiPolygon")
+    two = _pts([(0, 0), (400, 0)], prefix="F", category=["pharmacy", "pharmacy"])
+    full, _ = service_areas(grid, two, walk_minutes=15, speed_kmh=4.0)
+    split, _ = service_areas(grid, two, walk_minutes=15, speed_kmh=4.0, split=True)
+    total = grid.total_length_m
+    assert split["length_m"].sum() == pytest.approx(total)  # 1000 m budget covers the grid once
+    assert full["length_m"].sum() > total  # unsplit areas overlap
+
+
+# ------------------------------------------------------------------ oracle on real streets
+def _oracle_graph(net: WalkNetwork, snaps: dict[str, pd.DataFrame]) -> nx.Graph:
+    """networkx graph with every snapped point inserted as a node splitting its edge (the same
+    partial-edge model, built independently)."""
+    g = nx.Graph()
+    e = net.edges
+    on_edge: dict[int, list[tuple[float, str]]] = {}
+    for prefix, s in snaps.items():
+        for pid, row in s.loc[s["snapped"]].iterrows():
+            on_edge.setdefault(int(row["edge"]), []).append((float(row["offset_m"]), f"{prefix}:{pid}"))
+    for k, (u, v, w) in enumerate(zip(e["u"], e["v"], e["length_m"], strict=True)):
+        chain = [(0.0, int(u)), *sorted(on_edge.get(k, [])), (float(w), int(v))]
+        for (o1, a), (o2, b) in zip(chain, chain[1:], strict=False):
+            d = o2 - o1
+            if not g.has_edge(a, b) or g[a][b]["w"] > d:
+                g.add_edge(a, b, w=d)
+    return g
+
+
+def test_oracle_against_networkx_on_shanghai(shared_data):
+    from gis_planner.io import read_facilities, read_network
+
+    net = read_network(shared_data / "shanghai-central" / "roads_shanghai_center_overpass_2025-08.osm")
+    folder = shared_data / "shanghai-huangpu"
+    fac = pd.concat([read_facilities(folder / f"poi_amap_{c}.csv", source_coords="wgs84", metric_crs=net.crs)
+                     .rename(index=lambda i, c=c: f"{c}:{i}") for c in ("kindergarten", "primary_school")])
+    x0, y0, x1, y1 = net.edges.total_bounds
+    fac = fac[fac.geometry.x.between(x0, x1) & fac.geometry.y.between(y0, y1)]
+    rng = np.random.default_rng(42)
+    # No real household counts exist for Shanghai: counts here are assumed (random).
+    homes = _pts(np.c_[rng.uniform(x0, x1, 400), rng.uniform(y0, y1, 400)], prefix="H",
+                 households=rng.integers(50, 2000, 400))
+    r = reach(net, homes, fac, speed_kmh=4.0, walk_minutes=(5, 10, 15), search_cap_m=3000)
+    s_h = snap_points(net, homes, tolerance_m=250)
+    s_f = snap_points(net, fac, tolerance_m=250)
+    g = _oracle_graph(net, {"H": s_h, "F": s_f})
+    checked = 0
+    for cat in ("kindergarten", "primary_school"):
+        sources = [f"F:{i}" for i in s_f.index[s_f["snapped"] & (fac["category"] == cat)]]
+        dist = nx.multi_source_dijkstra_path_length(g, sources, cutoff=3000, weight="w")
+        for hid in homes.index[s_h["snapped"]]:
+            want = dist.get(f"H:{hid}", np.inf)
+            got = r.households.loc[hid, f"{cat}_dist_m"]
+            got = np.inf if np.isnan(got) else got
+            if np.isfinite(want):
+                assert got == pytest.approx(want, abs=0.01)
+            else:
+                assert not np.isfinite(got)
+            assert bool(r.households.loc[hid, f"{cat}_covered"]) == (want <= 1000.0)
+            checked += 1
+    assert checked > 500  # 400 points x 2 categories, minus those off the network
+
+
+# ------------------------------------------------------------------ properties
+_net = _grid(6, 120.0)
+_coords = st.lists(st.tuples(st.floats(0, 600), st.floats(0, 600)), min_size=1, max_size=8)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(homes=_coords, shops=_coords, minutes=st.floats(1, 20), extra=st.floats(0, 20),
+       new_shop=st.tuples(st.floats(0, 600), st.floats(0, 600)))
+def test_properties(homes, shops, minutes, extra, new_shop):
+    h = _pts(homes, prefix="H", households=list(range(1, len(homes) + 1)))
+    f = _pts(shops, prefix="S", category=["pharmacy"] * len(shops))
+    base = reach(_net, h, f, speed_kmh=4.0, walk_minutes=(minutes,), search_cap_m=5000)
+    more = reach(_net, h, f, speed_kmh=4.0, walk_minutes=(minutes + extra,), search_cap_m=5000)
+    # more time never uncovers a household
+    assert (more.households["pharmacy_covered"] >= base.households["pharmacy_covered"]).all()
+    # adding a facility never increases a distance
+    f2 = pd.concat([f, _pts([new_shop], prefix="N", category=["pharmacy"])])
+    added = reach(_net, h, f2, speed_kmh=4.0, walk_minutes=(minutes,), search_cap_m=5000)
+    d0 = base.households["pharmacy_dist_m"].fillna(np.inf)
+    d1 = added.households["pharmacy_dist_m"].fillna(np.inf)
+    assert (d1 <= d0 + 1e-9).all()
+    # household totals in summaries equal the input total; index preserved
+    assert coverage_summary(base)["households"].sum() == h["households"].sum()
+    assert list(base.households.index) == list(h.index)
+    # only minutes x speed matters
+    other = reach(_net, h, f, speed_kmh=2.0, walk_minutes=(minutes * 2,), search_cap_m=5000)
+    assert (other.households["pharmacy_covered"] == base.households["pharmacy_covered"]).all()
