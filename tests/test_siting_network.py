@@ -75,3 +75,26 @@ def test_pmedian_from_network_distances(grid):
     assert res.chosen.index[0] in ("k2", "k3")
     costs = model.costs.toarray()
     np.testing.assert_allclose(costs[0], [0.0, 500.0, 1000.0])
+
+
+def test_candidates_from_landuse_nodes(grid):
+    from gis_planner.siting import candidates_from_landuse
+
+    net = grid[0]
+    landuse = gpd.GeoDataFrame(
+        {"class": ["A", "R"]},
+        geometry=[shapely.box(-10, -10, 250, 110), shapely.box(250, -10, 1010, 110)],
+        crs=CRS,
+    )
+    c = candidates_from_landuse(net, landuse, landuse_col="class", allowed=["A"])
+    # nodes at x = 0, 100, 200 on both streets
+    assert len(c) == 6
+    assert set(c["kind"]) == {"landuse_node"}
+    assert sorted({round(p.x) for p in c.geometry}) == [0, 100, 200]
+    spaced = candidates_from_landuse(
+        net, landuse, landuse_col="class", allowed=["A"], min_spacing_m=150
+    )
+    assert len(spaced) < 6
+    xy = shapely.get_coordinates(spaced.geometry.to_numpy())
+    d = np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1))
+    assert (d[~np.eye(len(xy), dtype=bool)] >= 150).all()

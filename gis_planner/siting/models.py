@@ -4,7 +4,7 @@
 >>> model = MaxCoverageSiting.from_costs(np.array([[0.0, 900.0], [1500.0, 100.0]]),
 ...                                      weights=[10, 5], max_cost_m=1000.0)
 >>> model.solve(n_sites=1).solve_result.objective
-10.0
+15.0
 """
 
 from __future__ import annotations
