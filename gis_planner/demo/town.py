@@ -399,7 +399,8 @@ def write_demo_town(folder: str | Path, *, seed: int = 2025) -> dict[str, Path]:
 
     Files: ``roads.geojson``, ``subdistricts.geojson``, ``communities.geojson``,
     ``compounds.geojson`` (WGS-84), ``gates.csv`` and ``candidates.csv`` (UTF-8, WGS-84),
-    ``facilities.csv`` (GBK, GCJ-02, like an Amap export), ``community_attributes.csv``.
+    ``facilities.csv`` (GBK, GCJ-02, like an Amap export), ``community_attributes.csv``, and
+    ``plan.toml`` (the plan config that ``gis-planner report`` and ``gis-planner demo`` run).
     """
     from gis_planner._fs import atomic_path
 
@@ -424,6 +425,10 @@ def write_demo_town(folder: str | Path, *, seed: int = 2025) -> dict[str, Path]:
     texts["facilities.csv"] = (fac.to_csv(index=False, float_format="%.7f", lineterminator="\n"), "gbk")
     texts["community_attributes.csv"] = (
         town.attributes.to_csv(index=False, float_format="%.2f", lineterminator="\n"), "utf-8")
+    from importlib import resources
+
+    plan = resources.files("gis_planner.demo").joinpath("plan.toml").read_text(encoding="utf-8")
+    texts["plan.toml"] = (plan, "utf-8")
     paths = {}
     for fname, (text, enc) in texts.items():
         with atomic_path(folder / fname) as tmp:

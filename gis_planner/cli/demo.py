@@ -1,0 +1,35 @@
+"""``gis-planner demo``: the whole job on the bundled synthetic demo town."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+
+def demo_command(
+    out: Path = typer.Option(..., "--out", help="Output folder (inputs/ and the reports go here)."),
+    lang: str = typer.Option("zh", "--lang", help="Report language: zh (default) or en."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace existing outputs."),
+) -> None:
+    """Generate the synthetic demo town and run the whole planning job on it.
+
+    $ gis-planner demo --out demo_output
+    """
+    import time
+
+    from gis_planner.cli.report import run_report
+    from gis_planner.demo import write_demo_town
+
+    start = time.perf_counter()
+    inputs = out / "inputs"
+    if inputs.exists() and not overwrite and any(inputs.iterdir()):
+        raise typer.BadParameter(f"{inputs} exists; pass --overwrite or choose another --out.",
+                                 param_hint="--out")
+    paths = write_demo_town(inputs)
+    run_report(paths["plan"], out, lang=lang, overwrite=overwrite, start=start)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``demo`` command to ``app``."""
+    app.command("demo")(demo_command)

@@ -1,0 +1,247 @@
+"""The whole planning job: read a plan's inputs, run reachability, the compliance check and
+siting, and collect the results for reports.
+
+``run_plan`` is pure (objects in, objects out); ``load_plan_inputs`` reads files through
+:mod:`gis_planner.io`; writers live in :mod:`gis_planner.report`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from gis_planner._errors import InputDataError
+
+logger = logging.getLogger(__name__)
+
+INPUT_KEYS = ("network", "compounds", "gates", "facilities", "communities", "subdistricts",
+              "candidates", "attributes")
+CONFIG_KEYS = {"title", "profile", "lang", "inputs", "siting", "reach"}
+SITING_KEYS = {"mclp_category", "mclp_sites", "elderly_per_subdistrict", "time_limit_s",
+               "demand"}
+
+
+@dataclass(frozen=True)
+class PlanConfig:
+    """A plan: where the inputs are (absolute paths), their coordinate systems and options."""
+
+    title: str
+    profile: str
+    lang: str
+    inputs: dict[str, Path]
+    coords: dict[str, str]
+    siting: dict[str, Any]
+    source: str = ""
+
+
+def read_plan_config(path: str | os.PathLike[str]) -> PlanConfig:
+    """Read a plan TOML file; paths inside are relative to the file.
+
+    Raises
+    ------
+    InputDataError
+        Unknown keys, missing required inputs, files that do not exist (each named with its key).
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise InputDataError(f"{p}: config file not found.")
+    try:
+        doc = tomllib.loads(p.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InputDataError(f"{p}: not valid TOML ({exc}).") from exc
+    unknown = set(doc) - CONFIG_KEYS
+    if unknown:
+        raise InputDataError(f"{p}: unknown key(s) {', '.join(sorted(unknown))}; expected "
+                             f"{', '.join(sorted(CONFIG_KEYS))}.")
+    raw = doc.get("inputs", {})
+    if not isinstance(raw, dict):
+        raise InputDataError(f"{p}: [inputs] must be a table.")
+    inputs: dict[str, Path] = {}
+    coords: dict[str, str] = {}
+    for key, value in raw.items():
+        if key.endswith("_coords"):
+            coords[key[: -len("_coords")]] = str(value)
+            continue
+        if key not in INPUT_KEYS:
+            raise InputDataError(f"{p}: unknown input key inputs.{key}; expected "
+                                 f"{', '.join(INPUT_KEYS)} (and <name>_coords).")
+        f = (p.parent / str(value)).resolve()
+        if not f.exists():
+            raise InputDataError(f"{p}: inputs.{key} = {value!r}: file not found ({f.name}).")
+        inputs[key] = f
+    for key in ("network", "compounds", "facilities"):
+        if key not in inputs:
+            raise InputDataError(f"{p}: inputs.{key} is required.")
+    siting = doc.get("siting", {})
+    bad = set(siting) - SITING_KEYS
+    if bad:
+        raise InputDataError(f"{p}: unknown key(s) siting.{', siting.'.join(sorted(bad))}; "
+                             f"expected {', '.join(sorted(SITING_KEYS))}.")
+    lang = str(doc.get("lang", "zh"))
+    if lang not in ("zh", "en"):
+        raise InputDataError(f"{p}: lang must be 'zh' or 'en'; got {lang!r}.")
+    return PlanConfig(title=str(doc.get("title", p.stem)), profile=str(doc.get("profile", "taizhou-2023")),
+                      lang=lang, inputs=inputs, coords=coords, siting=dict(siting), source=str(p))
+
+
+@dataclass(frozen=True)
+class PlanInputs:
+    """Every input layer of a plan, read and in the network's metric CRS."""
+
+    network: Any
+    compounds: gpd.GeoDataFrame
+    facilities: gpd.GeoDataFrame
+    gates: gpd.GeoDataFrame | None = None
+    communities: gpd.GeoDataFrame | None = None
+    subdistricts: gpd.GeoDataFrame | None = None
+    candidates: gpd.GeoDataFrame | None = None
+    attributes: pd.DataFrame | None = None
+    sources: dict[str, str] = field(default_factory=dict)
+
+
+def load_plan_inputs(config: PlanConfig) -> PlanInputs:
+    """Read every input of ``config`` through :mod:`gis_planner.io` (one metric CRS)."""
+    from gis_planner import io
+    from gis_planner.policy import read_community_attributes
+
+    f = config.inputs
+    c = config.coords
+    net = io.read_network(f["network"])
+    homes = io.read_compounds(f["compounds"], source_coords=c.get("compounds"), metric_crs=net.crs)
+    fac = io.read_facilities(f["facilities"], source_coords=c.get("facilities"), metric_crs=net.crs)
+    io.check_alignment(fac, net, what=f["facilities"].name)
+    gates = io.read_gates(f["gates"], compounds=homes, source_coords=c.get("gates")) if "gates" in f else None
+    com = io.read_communities(f["communities"], metric_crs=net.crs) if "communities" in f else None
+    subs = io.read_subdistricts(f["subdistricts"], metric_crs=net.crs) if "subdistricts" in f else None
+    cand = (io.read_points(f["candidates"], source_coords=c.get("candidates"), metric_crs=net.crs,
+                           id_aliases=("candidate_id", "id"), index_name="candidate_id")
+            if "candidates" in f else None)
+    attrs = read_community_attributes(f["attributes"]) if "attributes" in f else None
+    return PlanInputs(network=net, compounds=homes, facilities=fac, gates=gates, communities=com,
+                      subdistricts=subs, candidates=cand, attributes=attrs,
+                      sources={k: v.name for k, v in f.items()})
+
+
+@dataclass(frozen=True)
+class PlanResults:
+    """Everything a report shows, with the inputs and profile that produced it."""
+
+    config: PlanConfig
+    inputs: PlanInputs
+    profile: Any
+    reach: Any
+    coverage: pd.DataFrame
+    coverage_by_subdistrict: pd.DataFrame | None
+    completeness: pd.DataFrame
+    worst_served: pd.DataFrame
+    community_check: Any
+    compliance: Any
+    siting_elderly: Any
+    siting_mclp: Any
+    service_areas: gpd.GeoDataFrame | None
+    notes: dict[str, Any] = field(default_factory=dict)
+
+
+def _with_subdistrict(compounds: gpd.GeoDataFrame, communities: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
+    """Add ``subdistrict_code`` to compounds from their community, where known."""
+    if communities is None or "community_code" not in compounds or "subdistrict_code" in compounds:
+        return compounds
+    if "subdistrict_code" not in communities:
+        return compounds
+    out = compounds.copy()
+    out["subdistrict_code"] = out["community_code"].map(communities["subdistrict_code"])
+    return out
+
+
+def run_plan(config: PlanConfig, inputs: PlanInputs, *, progress: bool = False) -> PlanResults:
+    """Run every analysis the inputs allow: reachability, community sizes, compliance, siting."""
+    from tqdm.auto import tqdm
+
+    from gis_planner import coverage
+    from gis_planner.policy import check_compliance, load_profile
+
+    profile = load_profile(config.profile)
+    steps = tqdm(total=5, desc="plan", disable=not progress)
+    compounds = _with_subdistrict(inputs.compounds, inputs.communities)
+    params = profile.reach_parameters()
+    result = coverage.reach(inputs.network, compounds, inputs.facilities, gates=inputs.gates,
+                            **params)
+    steps.update()
+    cov = coverage.coverage_summary(result)
+    by_sub = (coverage.coverage_summary(result, by="subdistrict_code")
+              if "subdistrict_code" in result.households else None)
+    comp = coverage.completeness_summary(result)
+    worst = coverage.worst_served(result, n=15, lang=config.lang)
+    community_check = None
+    if inputs.communities is not None:
+        try:
+            from gis_planner.community import check_communities
+        except ImportError:  # the community module is optional in a minimal install
+            check_communities = None
+        if check_communities is not None and profile.community_bands is not None:
+            community_check = check_communities(inputs.communities, compounds,
+                                                bands=profile.community_bands,
+                                                network=inputs.network, gates=inputs.gates)
+    steps.update()
+    s = config.siting
+    elderly = mclp = None
+    if inputs.candidates is not None:
+        elderly, mclp = _siting(inputs, compounds, result, s, params)
+    steps.update()
+    compliance = check_compliance(
+        profile, communities=inputs.communities, attributes=inputs.attributes, reach=result,
+        community_check=getattr(community_check, "table", None), facilities=inputs.facilities,
+        subdistricts=inputs.subdistricts,
+    )
+    steps.update()
+    areas = None
+    cat = s.get("mclp_category", "wet_market")
+    fac = result.facilities
+    sel = fac.loc[fac["snapped"] & (fac["category"] == cat)]
+    if len(sel):
+        _lines, areas = coverage.service_areas(inputs.network, sel,
+                                               walk_minutes=params.get("category_minutes", {}).get(cat, result.headline_minutes),
+                                               speed_kmh=result.speed_kmh)
+    steps.update()
+    steps.close()
+    return PlanResults(config=config, inputs=inputs, profile=profile, reach=result, coverage=cov,
+                       coverage_by_subdistrict=by_sub, completeness=comp, worst_served=worst,
+                       community_check=community_check, compliance=compliance,
+                       siting_elderly=elderly, siting_mclp=mclp, service_areas=areas)
+
+
+def _siting(inputs: PlanInputs, compounds: gpd.GeoDataFrame, result: Any, s: dict[str, Any],
+            params: dict[str, Any]) -> tuple[Any, Any]:
+    """Elderly-care centres per lacking sub-district, and an MCLP for one daily category."""
+    from gis_planner._errors import InfeasibleError
+    from gis_planner.siting import MaxCoverageSiting, demand_weights, elderly_centres_per_subdistrict
+
+    time_limit = float(s.get("time_limit_s", 30))
+    elderly = mclp = None
+    if inputs.subdistricts is not None:
+        weights = demand_weights(compounds, kind="elderly")
+        model = MaxCoverageSiting.from_network(
+            inputs.network, compounds, inputs.candidates, walk_minutes=15.0,
+            speed_kmh=params["speed_kmh"], weights=weights, facilities=inputs.facilities,
+            category="subdistrict_elderly_centre", cutoff_m=None)
+        try:
+            elderly = elderly_centres_per_subdistrict(
+                model, inputs.subdistricts, per_subdistrict=int(s.get("elderly_per_subdistrict", 1)),
+                time_limit_s=time_limit)
+        except (InputDataError, InfeasibleError) as exc:
+            logger.warning("elderly-care siting skipped: %s", exc)
+    cat = str(s.get("mclp_category", "wet_market"))
+    minutes = params.get("category_minutes", {}).get(cat, result.headline_minutes)
+    model = MaxCoverageSiting.from_network(
+        inputs.network, compounds, inputs.candidates, walk_minutes=minutes,
+        speed_kmh=params["speed_kmh"], demand_col="households", facilities=inputs.facilities,
+        category=cat)
+    mclp = model.solve(int(s.get("mclp_sites", 2)), time_limit_s=time_limit)
+    return elderly, mclp
