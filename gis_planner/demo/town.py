@@ -282,7 +282,10 @@ def _facilities(com: gpd.GeoDataFrame, rng: np.random.Generator) -> gpd.GeoDataF
         if c["name"] in ("李庄村", "樱花社区"):
             continue
         x0, y0, _x1, _y1 = c.geometry.bounds
-        sites.append(("community_service_centre", x0 + 215.0, y0 + 415.0))
+        if c["name"].endswith("村"):  # village centres stand on the country road
+            sites.append(("community_service_centre", x0 + 250.0, 1215.0))
+        else:
+            sites.append(("community_service_centre", x0 + 215.0, y0 + 415.0))
     rows = []
     counters: dict[str, int] = {}
     place = ["海陵", "凤城", "稻河", "梅兰", "文昌", "春晖", "鼓楼", "百花", "迎春", "东进"]
@@ -319,28 +322,43 @@ def _candidates(rng: np.random.Generator) -> gpd.GeoDataFrame:
 
 def _attributes(com: gpd.GeoDataFrame, compounds: gpd.GeoDataFrame,
                 rng: np.random.Generator) -> pd.DataFrame:
+    """The community attribute table (field names of ``gis_planner.policy``), with planted
+    failures and gaps."""
     hh = compounds.groupby("community_code")["households"].sum()
     rows = []
     for _, c in com.iterrows():
         h = int(hh.get(c["community_code"], 0))
         pop = round(h * 2.62)
         service = round(h / 100 * float(rng.uniform(31, 45)))
-        workers = int(np.ceil(pop / 10000 * float(rng.uniform(18.5, 26))))
-        row = {"community_code": c["community_code"], "name": c["name"], "households": h,
-               "resident_population": pop, "service_area_m2": service,
-               "activity_area_m2": round(service * float(rng.uniform(0.71, 0.85))),
-               "community_workers": workers,
-               "licensed_social_workers": int(np.ceil(pop / 10000 * float(rng.uniform(10, 14)))),
-               "volunteer_station": "是", "social_organisations": int(rng.integers(5, 11)),
-               "opening_hours_per_day": 9.0}
-        rows.append(row)
+        floor = round(service / float(rng.uniform(0.08, 0.12)))
+        rows.append({
+            "community_code": c["community_code"], "name": c["name"], "households": h,
+            "urban_resident_population": pop, "registered_population": round(pop * 0.9),
+            "service_area_m2": service,
+            "activity_area_m2": round(service * float(rng.uniform(0.71, 0.85))),
+            "commercial_service_area_m2": round(floor * float(rng.uniform(0.1, 0.14))),
+            "total_floor_area_m2": floor,
+            "has_volunteer_station": "是", "civilisation_station_up_to_standard": "是",
+            "general_service_model": "是", "consultation_platform": "是",
+            "self_service_terminal": "是",
+            "community_workers": int(np.ceil(pop / 10000 * float(rng.uniform(18.5, 26)))),
+            "licensed_social_workers": int(np.ceil(pop * 0.9 / 10000 * float(rng.uniform(10, 14)))),
+            "social_organisations": int(rng.integers(5, 11)),
+            "opening_hours_per_day": 9.0,
+        })
     df = pd.DataFrame(rows)
-    # planted failures and gaps
-    df.loc[df["name"] == "和平社区", "service_area_m2"] = 450          # < 30 m² per 100 households
-    df.loc[df["name"] == "文昌社区", "community_workers"] = 3          # < 18 per 10,000 residents
-    df.loc[df["name"] == "王垛村", "volunteer_station"] = "否"
-    df.loc[df["name"] == "滨河社区", "opening_hours_per_day"] = 6.0
-    df["service_area_m2"] = df["service_area_m2"].astype(object)
+    planted = {  # name -> (column, value): failures and gaps the compliance check must find
+        "和平社区": ("service_area_m2", 450),            # < 30 m² per 100 households
+        "文昌社区": ("community_workers", 3),            # < 18 per 10,000 urban residents
+        "王垛村": ("has_volunteer_station", "否"),
+        "滨河社区": ("opening_hours_per_day", 6.0),      # < 8 hours a day
+        "春晖社区": ("general_service_model", "否"),
+    }
+    for name, (col, value) in planted.items():
+        df[col] = df[col].astype(object)
+        df.loc[df["name"] == name, col] = value
+    for col in ("service_area_m2", "community_workers"):
+        df[col] = df[col].astype(object)
     df.loc[df["name"].isin(["东进社区", "陈堡村"]), ["service_area_m2", "community_workers"]] = None
     return df
 

@@ -33,6 +33,15 @@ class Report:
         return out
 
 
+def _num(v: object) -> str:
+    """A number for a table cell: 1 decimal, '' when missing."""
+    try:
+        f = float(v)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return str(v)
+    return "" if f != f else f"{f:,.1f}"
+
+
 def _status(value: str, lang: str) -> str:
     return t(value, lang) if value in ("pass", "fail", "not assessable") else value
 
@@ -50,13 +59,16 @@ def build_report(results: PlanResults, *, lang: str = "zh") -> Report:
         city = table[table["unit_type"] == "city"]
         n_fail = int((city["status"] == "fail").sum())
         comp_table = pd.DataFrame({
-            t("category", lang) if False else ("指标" if lang == "zh" else "Indicator"):
-                city[f"label_{lang}"].to_numpy(),
-            ("目标" if lang == "zh" else "Target"): city["target"].astype(str).to_numpy(),
-            ("现状值" if lang == "zh" else "Value"): city["value"].astype(str).to_numpy(),
-            ("结论" if lang == "zh" else "Status"): [_status(s, lang) for s in city["status"]],
-            ("来源" if lang == "zh" else "Source"): city["source"].astype(str).to_numpy()
-            if "source" in city else "",
+            ("指标" if lang == "zh" else "Indicator"): [
+                f"{lab}（{label(c, lang)}）" if isinstance(c, str) and c else lab
+                for lab, c in zip(city[f"label_{lang}"], city["category"], strict=True)],
+            ("比较" if lang == "zh" else "Rule"): city["comparison"].astype(str).to_numpy(),
+            ("目标" if lang == "zh" else "Target"): [_num(v) for v in city["target"]],
+            ("现状值" if lang == "zh" else "Value"): [_num(v) for v in city["value"]],
+            ("单位" if lang == "zh" else "Unit"): city["unit"].astype(str).to_numpy(),
+            ("结论" if lang == "zh" else "Status"): [_status(v, lang) for v in city["status"]],
+            ("所需数据" if lang == "zh" else "Data needed"): city["needs"].fillna("").astype(str).to_numpy(),
+            ("来源" if lang == "zh" else "Source"): city["source"].astype(str).to_numpy(),
         })
     sites = 0
     for res in (results.siting_elderly, results.siting_mclp):
