@@ -58,11 +58,17 @@ def _augmented(network: WalkNetwork, groups: np.ndarray, edges: np.ndarray,
     # a zero-cost link must survive as an explicit entry: csgraph treats stored zeros as absent
     # edges, so use the smallest positive float instead (below any distance we report)
     w = np.maximum(w[last], np.finfo(float).tiny)
-    extra = sp.csr_matrix((w, (rows[last], cols[last])), shape=(n + n_groups, n + n_groups))
+    extra = sp.csr_matrix((w, (rows[last] - n, cols[last])), shape=(n_groups, n + n_groups))
+    extra.sort_indices()
+    # stack the base rows (unchanged) over the virtual rows without a sparse addition: the
+    # virtual nodes have outgoing links only, so no base row gains a column
     base = network.csr()
-    base = sp.csr_matrix((base.data, base.indices, base.indptr), shape=(n, n))
-    base.resize((n + n_groups, n + n_groups))
-    return (base + extra).tocsr()
+    indptr = np.concatenate([base.indptr, base.indptr[-1] + extra.indptr[1:]])
+    return sp.csr_matrix(
+        (np.concatenate([base.data, extra.data]), np.concatenate([base.indices, extra.indices]),
+         indptr),
+        shape=(n + n_groups, n + n_groups),
+    )
 
 
 def node_distances(network: WalkNetwork, snapped: pd.DataFrame, *, cutoff_m: float) -> np.ndarray:
