@@ -188,7 +188,9 @@ def run_plan(config: PlanConfig, inputs: PlanInputs, *, progress: bool = False) 
         if check_communities is not None and profile.community_bands is not None:
             community_check = check_communities(inputs.communities, compounds,
                                                 bands=profile.community_bands,
-                                                network=inputs.network, gates=inputs.gates)
+                                                network=inputs.network, gates=inputs.gates,
+                                                facilities=inputs.facilities,
+                                                attributes=inputs.attributes)
     steps.update()
     s = config.siting
     elderly = mclp = None

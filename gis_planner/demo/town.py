@@ -145,12 +145,14 @@ def _admin() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
 
 #: Planted community totals (households); others draw 2550-2950 (urban) / 1050-1450 (rural).
 PLANTED = {
-    "阳光社区": 3900,   # too large (not high-rise): split proposed
+    "阳光社区": 4600,   # too large (not high-rise): split into two proposed
     "凤凰社区": 4500,   # high-rise, within the high-rise ceiling of 5000
     "府前社区": 6400,   # high-rise, too large, and one compound alone holds 5300 (infeasible)
-    "梅园社区": 1150,   # too small: merge with a neighbour
-    "鼓楼社区": 1500,   # too small
-    "周庄村": 650,     # rural, too small
+    "梅园社区": 1150,   # too small, beside another too-small one: merge proposed
+    "稻河社区": 1300,   # too small (the neighbour of 梅园社区)
+    "鼓楼社区": 1500,   # too small: takes border compounds from a neighbour
+    "周庄村": 700,     # rural, too small: takes compounds from 陈堡村
+    "陈堡村": 1450,
 }
 
 
