@@ -162,7 +162,7 @@ def check_communities(
     proposed["max_walk_m"] = after.reindex(proposed.index).to_numpy()
     com["max_walk_m"] = before.reindex(com.index).to_numpy()
     change_df = pd.DataFrame(changes, columns=["community_code", "status", "action", "feasible",
-                                               "result", "reason"])
+                                               "result", "reason"]).astype({"feasible": bool})
     if len(change_df):
         change_df["max_walk_m_before"] = change_df["community_code"].map(before)
         change_df["max_walk_m_after"] = [
