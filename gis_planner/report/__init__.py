@@ -1,9 +1,27 @@
-"""Results -> report objects -> Markdown, HTML, Excel and GeoPackage outputs."""
+"""Meeting-ready outputs of a plan run: report objects, renderers and the output folder.
+
+:func:`build_report` is pure (results -> :class:`Report`); :func:`render_markdown` and
+:func:`render_html` return text; :func:`write_xlsx` and :func:`write_docx` write one file;
+:func:`write_plan_outputs` writes the whole output folder atomically. See ``docs/report.md``.
+"""
 
 from __future__ import annotations
 
-from gis_planner.report.build import Report, build_report
-from gis_planner.report.render import render_html, render_markdown
-from gis_planner.report.write import write_plan_outputs
+from gis_planner.report.model import Chart, Report, Section, Table, build_report
+from gis_planner.report.outputs import OUTPUT_FILES, result_layers, write_plan_outputs
+from gis_planner.report.render import render_html, render_markdown, write_docx, write_xlsx
 
-__all__ = ["Report", "build_report", "render_html", "render_markdown", "write_plan_outputs"]
+__all__ = [
+    "OUTPUT_FILES",
+    "Chart",
+    "Report",
+    "Section",
+    "Table",
+    "build_report",
+    "render_html",
+    "render_markdown",
+    "result_layers",
+    "write_docx",
+    "write_plan_outputs",
+    "write_xlsx",
+]

@@ -7,7 +7,7 @@ from typing import Literal
 Lang = Literal["zh", "en"]
 
 STRINGS: dict[str, dict[str, str]] = {
-    "key_numbers": {"zh": "关键数字", "en": "Key numbers"},
+    "key_numbers": {"zh": "关键数据", "en": "Key numbers"},
     "households": {"zh": "住户（户）", "en": "Households"},
     "compounds": {"zh": "小区（个）", "en": "Compounds"},
     "mean_completeness": {"zh": "平均配套完整度", "en": "Mean completeness"},
@@ -47,7 +47,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "site": {"zh": "地块", "en": "Site"},
     "reason": {"zh": "理由", "en": "Reason"},
     "area_coverage": {"zh": "全域效果", "en": "Whole-area effect"},
-    "compliance": {"zh": "政策指标达标情况", "en": "Compliance with the policy profile"},
+    "compliance": {"zh": "规划指标达标核查", "en": "Compliance with the policy profile"},
     "indicator": {"zh": "指标", "en": "Indicator"},
     "value": {"zh": "现状值", "en": "Value"},
     "target": {"zh": "目标", "en": "Target"},
@@ -64,15 +64,17 @@ STRINGS: dict[str, dict[str, str]] = {
     "m_speed": {"zh": "步行速度 {speed} 千米/小时；总体时间预算 {minutes} 分钟（含边界）。",
                 "en": "Walking speed {speed} km/h; headline budget {minutes} minutes "
                       "(inclusive)."},
-    "m_profile": {"zh": "政策依据：{title}（{id}），{issuer} {doc}，{date}。",
-                  "en": "Policy profile: {title} ({id}), {issuer} {doc}, {date}."},
+    "m_profile": {"zh": "政策依据：{title}（{id}），{issued}。",
+                  "en": "Policy profile: {title} ({id}), {issued}."},
     "m_profile_source": {"zh": "来源：{source}", "en": "Source: {source}"},
-    "m_crs": {"zh": "计算坐标系：{crs}（米）；高德 GCJ-02 坐标在读取时精确转换为 WGS-84。",
-              "en": "Computation CRS: {crs} (metres); Amap GCJ-02 coordinates are converted "
-                    "to WGS-84 when read."},
+    "m_crs": {"zh": "计算坐标系：{crs}（米）。", "en": "Computation CRS: {crs} (metres)."},
+    "m_gcj02": {"zh": "以 GCJ-02（高德）坐标提供的输入（{names}）在读取时转换为 WGS-84。",
+                "en": "Inputs given in GCJ-02 (Amap) coordinates ({names}) were converted to "
+                      "WGS-84 when read."},
     "m_inputs": {"zh": "输入数据：{files}", "en": "Input files: {files}"},
     "m_software": {"zh": "软件版本：{versions}", "en": "Software: {versions}"},
-    "m_synthetic": {"zh": "注意：示范数据中的住户数、小区和设施均为虚构（合成）数据，不代表任何真实地区。",
+    "m_synthetic": {"zh": "注意：示范数据中的住户数、小区和设施均为虚构（合成）数据，"
+                          "不代表任何真实地区。",
                     "en": "Note: household counts, compounds and facilities in the demo are "
                           "synthetic (invented) and describe no real place."},
     "m_households": {"zh": "住户数为输入数据给定，未经核实。",
@@ -89,12 +91,24 @@ STRINGS: dict[str, dict[str, str]] = {
     "map_communities": {"zh": "社区规模状态", "en": "Community size status"},
     "map_sites": {"zh": "建议新增设施点", "en": "Proposed sites"},
     "map_minutes": {"zh": "步行（分钟）", "en": "Walk (min)"},
-    "map_unreachable": {"zh": "不可达", "en": "unreachable"},
+    "map_unreachable": {"zh": "超出搜索范围或未接入路网",
+                        "en": "beyond search range / off network"},
+    "group_elderly": {"zh": "养老", "en": "Elderly care"},
+    "group_civic": {"zh": "社区服务", "en": "Community services"},
+    "group_health": {"zh": "医疗卫生", "en": "Health"},
+    "group_education": {"zh": "教育", "en": "Education"},
+    "group_commerce": {"zh": "商业便民", "en": "Daily shopping"},
+    "group_culture": {"zh": "文化", "en": "Culture"},
+    "group_sport": {"zh": "体育", "en": "Sport"},
     "map_legend": {"zh": "图例", "en": "Legend"},
     "within_band": {"zh": "规模适中", "en": "within band"},
     "too_small": {"zh": "规模偏小", "en": "too small"},
     "too_large": {"zh": "规模偏大", "en": "too large"},
     "unknown": {"zh": "未知", "en": "unknown"},
+    "action_split": {"zh": "拆分", "en": "split"},
+    "action_merge": {"zh": "合并", "en": "merge"},
+    "action_transfer": {"zh": "调整边界（划入相邻小区）", "en": "transfer compounds"},
+    "action_none": {"zh": "无可行调整", "en": "no feasible change"},
     "m_unit": {"zh": "米", "en": "m"},
 }
 

@@ -1,0 +1,120 @@
+"""The report: key numbers, six output files in zh and en, one sheet per table, atomicity."""
+
+from __future__ import annotations
+
+import openpyxl
+import pytest
+from docx import Document
+
+from gis_planner._errors import InputDataError
+from gis_planner.pipeline import load_plan_inputs, read_plan_config, run_plan
+from gis_planner.report import (
+    OUTPUT_FILES,
+    build_report,
+    render_html,
+    render_markdown,
+    write_plan_outputs,
+)
+
+
+@pytest.fixture(scope="module")
+def results(demo_dir):
+    cfg = read_plan_config(demo_dir / "plan.toml")
+    return run_plan(cfg, load_plan_inputs(cfg))
+
+
+def test_key_numbers_come_first_and_match_results(results):
+    rep = build_report(results, lang="zh")
+    kn = dict(rep.key_numbers)
+    hh = results.reach.households
+    assert kn["住户（户）"] == f"{int(hh['households'].sum()):,}"
+    assert kn["小区（个）"] == str(len(hh))
+    new = sum(int((~r.chosen["existing"]).sum()) for r in (results.siting_mclp,
+                                                           results.siting_elderly) if r)
+    assert kn["建议新增设施点（个）"] == str(new) and new >= 1
+    city = results.compliance.table.query("unit_type == 'city'")
+    assert kn["未达标指标（条，全域）"] == f"{(city['status'] == 'fail').sum()} / {len(city)}"
+    assert [s.key for s in rep.sections][:2] == ["coverage", "worst"]
+    assert rep.sections[-1].key == "method"
+
+
+def test_coverage_table_is_sorted_and_has_a_chart(results):
+    rep = build_report(results, lang="en")
+    cov = next(s for s in rep.sections if s.key == "coverage")
+    shares = [float(v.rstrip("%")) for v in cov.tables[0].frame["Share covered"]]
+    assert shares == sorted(shares, reverse=True)
+    assert len(shares) == len(results.reach.categories)
+    assert cov.charts[0].png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_siting_section_gives_a_reason_per_site(results):
+    rep = build_report(results, lang="zh")
+    siting = next(s for s in rep.sections if s.key == "siting")
+    mclp = siting.tables[0].frame
+    assert list(mclp["地块"]) == list(results.siting_mclp.chosen.index[
+        ~results.siting_mclp.chosen["existing"]])
+    assert all(len(r) > 10 for r in mclp["理由"])
+
+
+def test_method_states_synthetic_profile_speed_and_versions(results):
+    for lang, words in (("zh", ("虚构", "4 千米/小时", "taizhou-2023", "gis_planner 0.1.0")),
+                        ("en", ("synthetic", "4 km/h", "taizhou-2023", "gis_planner 0.1.0"))):
+        text = render_markdown(build_report(results, lang=lang))
+        for w in words:
+            assert w in text, (lang, w)
+
+
+def test_html_is_self_contained_and_escaped(results):
+    page = render_html(build_report(results, lang="zh"))
+    assert "<script" not in page and "http" not in page.replace("http-equiv", "")
+    assert 'src="data:image/png;base64,' in page
+
+
+def test_unknown_language_is_refused(results):
+    with pytest.raises(ValueError, match="lang"):
+        build_report(results, lang="fr")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_six_files_written(results, tmp_path, lang):
+    out = tmp_path / lang
+    written = write_plan_outputs(results, out, lang=lang)
+    assert [p.name for p in written] == list(OUTPUT_FILES)
+    assert all(p.stat().st_size > 1000 for p in written)
+    md = (out / "report.md").read_text(encoding="utf-8")
+    assert ("关键数据" in md) == (lang == "zh") and ("Key numbers" in md) == (lang == "en")
+    rep = build_report(results, lang=lang)
+    wb = openpyxl.load_workbook(out / "report.xlsx", read_only=True)
+    assert len(wb.sheetnames) == 1 + len(rep.tables())
+    doc = Document(str(out / "report.docx"))
+    assert len(doc.tables) == len(rep.tables())
+    import pyogrio
+
+    layers = {name for name, _ in pyogrio.list_layers(out / "results.gpkg")}
+    assert {"households", "facilities", "roads", "service_areas", "sites_mclp"} <= layers
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temp dir left
+
+
+def test_failure_mid_run_leaves_no_new_file(results, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "notes.txt").write_text("keep", encoding="utf-8")
+
+    def boom(*_a, **_k):
+        raise RuntimeError("injected failure while writing the Word file")
+
+    monkeypatch.setattr("gis_planner.report.render.write_docx", boom)
+    with pytest.raises(RuntimeError, match="injected"):
+        write_plan_outputs(results, out, lang="zh")
+    assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+
+
+def test_refuses_to_overwrite_without_flag(results, tmp_path):
+    out = tmp_path / "o"
+    write_plan_outputs(results, out, lang="en")
+    with pytest.raises(InputDataError, match=r"report\.html.*--overwrite"):
+        write_plan_outputs(results, out, lang="en")
+    before = (out / "report.md").read_text(encoding="utf-8")
+    write_plan_outputs(results, out, lang="zh", overwrite=True)
+    assert (out / "report.md").read_text(encoding="utf-8") != before
