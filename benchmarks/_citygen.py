@@ -22,7 +22,7 @@ def generate_city(n_nodes: int = 200_000, n_households: int = 100_000, n_categor
                   ) -> tuple[WalkNetwork, gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """Return (network, households, facilities) of a generated city in EPSG:32650."""
     rng = np.random.default_rng(seed)
-    side = int(round(np.sqrt(n_nodes)))
+    side = round(np.sqrt(n_nodes))
     ix, iy = np.meshgrid(np.arange(side), np.arange(side))
     xy = np.c_[ix.ravel(), iy.ravel()] * spacing_m + rng.normal(0, spacing_m * 0.1, (side * side, 2))
     node = np.arange(side * side).reshape(side, side)

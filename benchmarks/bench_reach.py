@@ -26,11 +26,11 @@ import scipy
 from scipy.sparse.csgraph import dijkstra
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _citygen import generate_city  # noqa: E402
+from _citygen import generate_city
 
-from gis_planner.coverage import reach  # noqa: E402
-from gis_planner.network.snap import snap_points  # noqa: E402
-from gis_planner.network.travel import _targets_from_nodes, node_distances  # noqa: E402
+from gis_planner.coverage import reach
+from gis_planner.network.snap import snap_points
+from gis_planner.network.travel import _targets_from_nodes, node_distances
 
 SPEED_KMH = 4.0
 CAP_M = 1000.0
@@ -46,7 +46,7 @@ def run(name, net, homes, fac, *, nx_sample=2, ego_sample=20):
     cats = list(dict.fromkeys(fac["category"]))
     rows = []
     # ours, snapping included: the whole public call (no facility counts: the baselines have none)
-    res, t_total = timed(reach, net, homes, fac, speed_kmh=SPEED_KMH, walk_minutes=(15,),
+    _res, t_total = timed(reach, net, homes, fac, speed_kmh=SPEED_KMH, walk_minutes=(15,),
                          search_cap_m=CAP_M, count_within=False)
     # ours, snapping excluded: the same distances from pre-snapped points
     (s_h, s_f), t_snap = timed(lambda: (snap_points(net, homes), snap_points(net, fac)))
@@ -59,7 +59,7 @@ def run(name, net, homes, fac, *, nx_sample=2, ego_sample=20):
             out[c] = _targets_from_nodes(net, d, fs, s_h, cutoff_m=CAP_M)
         return out
 
-    mine, t_query = timed(ours_query)
+    _mine, t_query = timed(ours_query)
     csr = net.csr()
     nearest_node = np.where(s_f["offset_m"] <= net.edges["length_m"].to_numpy()[s_f["edge"]] / 2,
                             net.edges["u"].to_numpy()[s_f["edge"]], net.edges["v"].to_numpy()[s_f["edge"]])
@@ -112,7 +112,7 @@ def run(name, net, homes, fac, *, nx_sample=2, ego_sample=20):
             pn.set_pois(c, CAP_M, 1, sel.geometry.x, sel.geometry.y)
             pn.nearest_pois(CAP_M, c, num_pois=1).loc[h_nodes]
         t_pd = time.perf_counter() - t0
-        rows.append(("(c) pandana nearest_pois (query; + %.1f s network build/precompute)" % t_build, t_pd, ""))
+        rows.append((f"(c) pandana nearest_pois (query; + {t_build:.1f} s network build/precompute)", t_pd, ""))
     except Exception as exc:  # pandana missing or failing: say so in the table
         rows.append((f"(c) pandana nearest_pois: not run ({type(exc).__name__}: {exc})", float("nan"), ""))
     table = pd.DataFrame(rows, columns=["method", "seconds", "note"])

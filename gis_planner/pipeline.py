@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import logging
 import os
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import pandas as pd
+import tomllib
 
 from gis_planner._errors import InputDataError
 
@@ -223,7 +223,11 @@ def _siting(inputs: PlanInputs, compounds: gpd.GeoDataFrame, result: Any, s: dic
             params: dict[str, Any]) -> tuple[Any, Any]:
     """Elderly-care centres per lacking sub-district, and an MCLP for one daily category."""
     from gis_planner._errors import InfeasibleError
-    from gis_planner.siting import MaxCoverageSiting, demand_weights, elderly_centres_per_subdistrict
+    from gis_planner.siting import (
+        MaxCoverageSiting,
+        demand_weights,
+        elderly_centres_per_subdistrict,
+    )
 
     time_limit = float(s.get("time_limit_s", 30))
     elderly = mclp = None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import geopandas as gpd
 import networkx as nx
 import numpy as np
@@ -147,7 +149,7 @@ def _oracle_graph(net: WalkNetwork, snaps: dict[str, pd.DataFrame]) -> nx.Graph:
             on_edge.setdefault(int(row["edge"]), []).append((float(row["offset_m"]), f"{prefix}:{pid}"))
     for k, (u, v, w) in enumerate(zip(e["u"], e["v"], e["length_m"], strict=True)):
         chain = [(0.0, int(u)), *sorted(on_edge.get(k, [])), (float(w), int(v))]
-        for (o1, a), (o2, b) in zip(chain, chain[1:], strict=False):
+        for (o1, a), (o2, b) in itertools.pairwise(chain):
             d = o2 - o1
             if not g.has_edge(a, b) or g[a][b]["w"] > d:
                 g.add_edge(a, b, w=d)

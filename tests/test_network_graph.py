@@ -59,8 +59,8 @@ def test_zero_length_and_loops_dropped():
 
 
 def test_to_networkx_matches_csr_distances():
-    from scipy.sparse.csgraph import dijkstra
     import networkx as nx
+    from scipy.sparse.csgraph import dijkstra
 
     rng = np.random.default_rng(3)
     pts = rng.uniform(0, 1000, size=(40, 2))

@@ -20,6 +20,7 @@ its own method that enforces both bounds and contiguity, and says so when no pro
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable
 
@@ -43,7 +44,7 @@ def contiguity_graph(points: np.ndarray, ids: list[str], *, max_link_m: float) -
             tri = Delaunay(points)
         except Exception:  # collinear points (qhull): chain them in order along the line
             order = np.argsort(points[:, 0] + points[:, 1])
-            for a, b in zip(order[:-1], order[1:], strict=True):
+            for a, b in itertools.pairwise(order):
                 if np.hypot(*(points[a] - points[b])) <= max_link_m:
                     g.add_edge(ids[a], ids[b])
             return g

@@ -255,19 +255,12 @@ def _propose(com, compounds, hh, cur, band_src, max_link_m):
                                 f"split into {len(parts)} contiguous communities of "
                                 f"{', '.join(str(sum(h[c] for c in p)) for p in parts)} households"))
                 continue
-            done = False
-            for n in neigh:
-                nb = (int(com.at[n, "band_min"]), int(com.at[n, "band_max"]))
-                res = transfer(members[code], members[n], h, g, donor_band=band, recipient_band=nb,
-                               goal=lambda d, r, b=band, nb=nb: d <= b[1] and nb[0] <= r <= nb[1])
-                if res:
-                    members[code], members[n] = res
-                    touched.update([code, n])
-                    changes.append((code, st, "transfer", True, f"{code},{n}",
-                                    f"border compounds moved to {n}"))
-                    done = True
-                    break
-            if not done:
+            n = _transfer_with_neighbour(code, neigh, members, h, g, com, band, giving=True)
+            if n is not None:
+                touched.update([code, n])
+                changes.append((code, st, "transfer", True, f"{code},{n}",
+                                f"border compounds moved to {n}"))
+            else:
                 changes.append((code, st, "none", False, "",
                                 f"{total} households cannot be split into parts of {band[0]}-{band[1]} "
                                 "that are contiguous, and no neighbour of the same type has room"))
@@ -287,26 +280,39 @@ def _propose(com, compounds, hh, cur, band_src, max_link_m):
             changes.append((code, st, "merge", True, n, f"merged into {n} "
                             f"({sum(h[c] for c in members[n])} households)"))
             continue
-        done = False
-        for n in neigh:
-            nb = (int(com.at[n, "band_min"]), int(com.at[n, "band_max"]))
-            res = transfer(members[n], members[code], h, g, donor_band=nb, recipient_band=band,
-                           goal=lambda d, r, b=band, nb=nb: r >= b[0] and nb[0] <= d <= nb[1])
-            if res:
-                members[n], members[code] = res
-                touched.update([code, n])
-                changes.append((code, st, "transfer", True, f"{code},{n}", f"took border compounds from {n}"))
-                done = True
-                break
-        if not done:
-            reason = ("no adjacent community of the same type in the same sub-district"
-                      if not neigh else
-                      "no neighbour can merge within the band or give compounds and stay within it")
-            changes.append((code, st, "none", False, "", reason))
+        n = _transfer_with_neighbour(code, neigh, members, h, g, com, band, giving=False)
+        if n is not None:
+            touched.update([code, n])
+            changes.append((code, st, "transfer", True, f"{code},{n}", f"took border compounds from {n}"))
+            continue
+        reason = ("no adjacent community of the same type in the same sub-district"
+                  if not neigh else
+                  "no neighbour can merge within the band or give compounds and stay within it")
+        changes.append((code, st, "none", False, "", reason))
     new_assign = cur.copy()
     for code, ids in members.items():
         new_assign.loc[ids] = code
     return new_assign, changes
+
+
+def _transfer_with_neighbour(code, neigh, members, h, g, com, band, *, giving: bool):
+    """Move border compounds between ``code`` and the first neighbour for which both end inside
+    their bands (``giving``: ``code`` is the donor); returns that neighbour or None."""
+    for n in neigh:
+        nb = (int(com.at[n, "band_min"]), int(com.at[n, "band_max"]))
+        if giving:
+            res = transfer(members[code], members[n], h, g, donor_band=band, recipient_band=nb,
+                           goal=lambda d, r, nb=nb: d <= band[1] and nb[0] <= r <= nb[1])
+        else:
+            res = transfer(members[n], members[code], h, g, donor_band=nb, recipient_band=band,
+                           goal=lambda d, r, nb=nb: r >= band[0] and nb[0] <= d <= nb[1])
+        if res:
+            if giving:
+                members[code], members[n] = res
+            else:
+                members[n], members[code] = res
+            return n
+    return None
 
 
 def _community_adjacency(com: gpd.GeoDataFrame) -> dict[str, list[str]]:

@@ -36,8 +36,8 @@ from gis_planner._validate import (
 )
 from gis_planner.categories import known_categories
 from gis_planner.network.snap import snap_points
-from gis_planner.network.travel import node_distances, od_costs
 from gis_planner.network.travel import _targets_from_nodes as _dist_from_nodes
+from gis_planner.network.travel import node_distances, od_costs
 
 if TYPE_CHECKING:
     from gis_planner.network.graph import WalkNetwork

@@ -17,6 +17,7 @@ Layout (metres east/north of the origin):
 
 from __future__ import annotations
 
+import itertools
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,12 +77,12 @@ def _roads() -> gpd.GeoDataFrame:
         return "primary" if v % 800 == 0 else ("secondary" if v % 400 == 0 else "residential")
 
     for i, x in enumerate(xs):  # north-south streets, cut at the river except on bridges
-        for y0, y1 in zip(ys[:-1], ys[1:], strict=True):
+        for y0, y1 in itertools.pairwise(ys):
             if y0 < RIVER_Y < y1 and x not in BRIDGES_X:
                 continue
             add((x, y0), (x, y1), cls(x), STREET_NAMES_X[i % len(STREET_NAMES_X)])
     for j, y in enumerate(ys):  # east-west streets
-        for x0, x1 in zip(xs[:-1], xs[1:], strict=True):
+        for x0, x1 in itertools.pairwise(xs):
             add((x0, y), (x1, y), cls(y), STREET_NAMES_Y[j % len(STREET_NAMES_Y)])
     # park footways (diagonals through two blocks) and a living street
     add((400, 1600), (600, 1800), "footway", "公园步道")
@@ -121,7 +122,7 @@ def _admin() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     urban_names = ["阳光", "和平", "文昌", "春晖", "梅园", "稻河", "百花", "学苑",
                    "凤凰", "府前", "青年", "鼓楼", "东进", "迎春", "樱花", "滨河"]
     k = 0
-    for s, (sx, scode) in enumerate(((0.0, "321202001"), (1600.0, "321202002"))):
+    for _s, (sx, scode) in enumerate(((0.0, "321202001"), (1600.0, "321202002"))):
         for col in range(4):
             for row in range(2):
                 x0, y0 = sx + col * 400, row * 1200
@@ -309,8 +310,8 @@ def _candidates(rng: np.random.Generator) -> gpd.GeoDataFrame:
     kinds = ["空地", "闲置公房", "社区用房", "待更新厂房"]
     rows = []
     xs = np.arange(100, 3100, 400)
-    for i, x in enumerate(xs):
-        for j, y in enumerate((300.0, 900.0, 1700.0, 2100.0)):
+    for _i, x in enumerate(xs):
+        for _j, y in enumerate((300.0, 900.0, 1700.0, 2100.0)):
             rows.append((float(x) + rng.uniform(-40, 40), y + 15.0))
     rows += [(3500.0, 1215.0), (4300.0, 1215.0), (4600.0, 1215.0), (4915.0, 1500.0), (3915.0, 900.0)]
     gdf = gpd.GeoDataFrame(

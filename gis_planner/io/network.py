@@ -34,7 +34,7 @@ logger = logging.getLogger(__name__)
 
 OSM_SUFFIXES = (".osm.pbf", ".pbf", ".osm", ".osm.bz2", ".osm.gz", ".xml")
 LINE_SUFFIXES = (".gpkg", ".shp", ".geojson", ".json", ".fgb")
-SUPPORTED = OSM_SUFFIXES + (".graphml",) + LINE_SUFFIXES + (".zip", "node.csv / link.csv")
+SUPPORTED = (*OSM_SUFFIXES, ".graphml", *LINE_SUFFIXES, ".zip", "node.csv / link.csv")
 #: Column names that may hold the road class in centre-line files (first match wins).
 HIGHWAY_ALIASES = ("highway", "fclass", "road_type", "roadclass", "type", "类型", "道路等级")
 NAME_ALIASES = ("name", "road_name", "名称", "道路名称")
@@ -208,7 +208,7 @@ def _graphml_lines(path: Path, *, walk_only: bool) -> tuple[gpd.GeoDataFrame, di
         raise InputDataError(f"{path}: cannot read as GraphML ({type(exc).__name__}: {exc}).") from exc
     if graph.number_of_edges() == 0:
         raise InputDataError(f"{path}: the graph has no edges.")
-    nodes, edges = ox.graph_to_gdfs(graph, nodes=True, edges=True, fill_edge_geometry=True)
+    _nodes, edges = ox.graph_to_gdfs(graph, nodes=True, edges=True, fill_edge_geometry=True)
     edges = edges.reset_index()
     tags = [{k: _tag(r.get(k)) for k in ("highway", "foot", "access", "area")}
             for r in edges[[c for c in ("highway", "foot", "access", "area") if c in edges]].to_dict("records")]
@@ -363,7 +363,7 @@ def _gmns_lines(path: Path, *, walk_only: bool) -> tuple[gpd.GeoDataFrame, dict[
     )
     lines, n_dup = _drop_reverse_duplicates(lines)
     report["reverse_duplicates_dropped"] = n_dup
-    report["links_read"] = int(len(keep))
+    report["links_read"] = len(keep)
     return lines, report
 
 
@@ -423,5 +423,5 @@ def network_from_place(
     return read_network(cache, metric_crs=metric_crs)
 
 
-__all__ = ["read_network", "network_from_place"]
+__all__ = ["network_from_place", "read_network"]
 
