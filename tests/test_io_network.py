@@ -217,3 +217,13 @@ def test_offline_download_fails_fast(monkeypatch, tmp_path):
 def test_download_by_place(tmp_path):  # pragma: no cover - needs internet
     net = network_from_place("Kamppi, Helsinki, Finland", cache_dir=tmp_path)
     assert net.n_edges > 100
+
+
+def test_compressed_osm_xml(shared_data, tmp_path):
+    import bz2
+
+    src = shared_data / "shanghai-huangpu" / "roads_huangpu_drive_osmnx.osm"
+    packed = tmp_path / "huangpu.osm.bz2"
+    packed.write_bytes(bz2.compress(src.read_bytes()))
+    net = read_network(packed)
+    assert (net.n_nodes, net.n_edges) == (529, 810)
