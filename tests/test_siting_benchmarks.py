@@ -46,12 +46,10 @@ def load_pmed(path):
         "pmed20",
         "pmed30",
         "pmed40",
-        pytest.param("pmed38", marks=pytest.mark.slow),
+        pytest.param("pmed38", marks=pytest.mark.slow),  # n=900, p=5: about 50 s, still in the suite
     ],
 )
-def test_orlib_pmedian_optimum(shared_data, name, request):
-    if name == "pmed38" and "slow" not in (request.config.getoption("-m") or ""):
-        pytest.skip("pmed38 (n=900, p=5) takes about 50 s; run with -m slow")
+def test_orlib_pmedian_optimum(shared_data, name):
     dist, p = load_pmed(shared_data / "orlib-pmed" / f"{name}.txt")
     res = p_median(dist, p=p)
     assert res.status == "optimal"
