@@ -23,6 +23,10 @@ def reach_command(
     snap_tolerance_m: float = typer.Option(250.0, "--snap-tolerance-m", help="Largest snap distance (m)."),
     service_areas: bool = typer.Option(True, "--service-areas/--no-service-areas", help="Also write service-area polygons."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace existing outputs."),
+    partition_by: Path | None = typer.Option(None, "--partition-by", help="Polygons (districts, sub-districts) to run partition by partition on Dask; --out is then a folder."),
+    tile_m: float | None = typer.Option(None, "--tile-m", help="Partition into square tiles of this size (m) instead."),
+    scheduler: str | None = typer.Option(None, "--scheduler", help="Dask scheduler address (tcp://host:8786); default a local cluster."),
+    workers: int = typer.Option(2, "--workers", help="Worker processes of the local cluster."),
 ) -> None:
     """Walking distance from every compound to the nearest facility of each category.
 
@@ -44,6 +48,11 @@ def reach_command(
     gate_layer = io.read_gates(gates, compounds=homes, source_coords=coords) if gates else None
     fac = io.read_facilities(facilities, source_coords=facility_coords or coords, metric_crs=net.crs)
     io.check_alignment(fac, net, what=facilities.name)
+    if partition_by is not None or tile_m is not None:
+        _partitioned(net, homes, fac, gate_layer, out, params, partition_by=partition_by, tile_m=tile_m,
+                     scheduler=scheduler, workers=workers, snap_tolerance_m=snap_tolerance_m,
+                     overwrite=overwrite)
+        return
     result = coverage.reach(net, homes, fac, gates=gate_layer, snap_tolerance_m=snap_tolerance_m,
                             **params)
     layers = {"households": result.households, "facilities": result.facilities}
@@ -61,6 +70,24 @@ def reach_command(
     typer.echo(f"speed {result.speed_kmh} km/h; thresholds {result.walk_minutes} min; "
                f"profile {result.profile_id or 'none'}")
     typer.echo(f"wrote {out} and {summary_path}")
+
+
+def _partitioned(net, homes, fac, gates, out, params, *, partition_by, tile_m, scheduler, workers,
+                 snap_tolerance_m, overwrite) -> None:
+    """The partitioned path of ``reach``: one GeoParquet per partition in the ``--out`` folder."""
+    from gis_planner import io
+    from gis_planner.partition import partitioned_reach, partitioned_summary
+
+    polys = io.read_subdistricts(partition_by, metric_crs=net.crs) if partition_by else None
+    cats = list(dict.fromkeys(fac["category"]))
+    kwargs = {k: v for k, v in params.items() if k not in ("speed_kmh", "profile_id")}
+    info = partitioned_reach(net, homes, fac, out_dir=out, speed_kmh=params["speed_kmh"], categories=cats,
+                             partition_by=polys, tile_m=tile_m, gates=gates, scheduler=scheduler, n_workers=workers,
+                             overwrite=overwrite, progress=True, snap_tolerance_m=snap_tolerance_m, **kwargs)
+    summary = partitioned_summary(out, categories=cats)
+    typer.echo(summary.to_string(index=False, float_format=lambda v: f"{v:,.3f}"))
+    typer.echo(f"{len(info['partitions'])} partitions, {info['households']:,} compounds, "
+               f"{info['seconds']:.1f} s; wrote {out}/part-*.parquet and {out}/_metadata.json")
 
 
 def register(app: typer.Typer) -> None:
