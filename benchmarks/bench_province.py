@@ -5,8 +5,8 @@ Run from the repository root (needs the ``province`` extra):
     python benchmarks/bench_province.py            # >= 2M nodes, >= 2M households, 10 categories
     python benchmarks/bench_province.py --quick    # 200k nodes, 200k households
 
-Measures wall time, the peak resident memory of every worker process and of a single-process
-run of the same data, and the scaling efficiency T1 / (N x TN). Facility counts within the
+Measures wall time, the peak resident memory (VmHWM) of every worker process and of a
+single-process run of the same data, and the scaling efficiency T1 / (N x TN). Facility counts within the
 limit (``count_within``) are off in every run, single and partitioned alike.
 On a multi-machine cluster: start ``dask scheduler`` on one machine and ``dask worker
 tcp://HOST:8786`` on each, put the work folder on a shared filesystem, and pass
@@ -19,7 +19,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import subprocess
 import sys
 import time
@@ -42,8 +41,8 @@ fac = gpd.read_parquet(store + "/facilities.parquet").set_index("facility_id")
 t1 = time.perf_counter()
 r = reach(net, hh, fac, speed_kmh=4.0, walk_minutes=(15,), count_within=False)
 t2 = time.perf_counter()
-print(json.dumps({"load_s": t1 - t0, "reach_s": t2 - t1,
-                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+from gis_planner.partition.run import peak_rss_mb
+print(json.dumps({"load_s": t1 - t0, "reach_s": t2 - t1, "peak_rss_mb": peak_rss_mb()}))
 """
 
 
@@ -56,6 +55,7 @@ def main() -> None:
     from _citygen import generate_city
 
     from gis_planner.partition import partitioned_reach
+    from gis_planner.partition.run import peak_rss_mb
 
     n = 200_000 if args.quick else 2_010_000
     tile = args.tile_m or (15_000.0 if args.quick else 25_000.0)
@@ -99,7 +99,7 @@ def main() -> None:
     print(f"\nlargest partition: {rows[0]['largest_partition_edges']:,} edges, "
           f"{rows[0]['largest_partition_households']:,} households; tile {tile:,.0f} m")
     print(f"machine: {platform.machine()}, {n_cores} cores, Python {platform.python_version()}; "
-          f"lead process peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB")
+          f"lead process peak RSS {peak_rss_mb():,.0f} MB (holds the generated province)")
 
 
 if __name__ == "__main__":

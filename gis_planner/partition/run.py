@@ -44,6 +44,19 @@ def _require_dask() -> Any:
     return dd
 
 
+def peak_rss_mb() -> float:
+    """This process's peak resident memory in MB: ``VmHWM`` on Linux (reset when a process
+    starts a new program, unlike ``ru_maxrss``, which a spawned worker inherits from the parent
+    it was forked from), else ``ru_maxrss``."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def run_partition(store: str, part: Partition, reach_kwargs: dict[str, Any], out_dir: str) -> dict[str, Any]:
     """Compute one partition from the store and write ``part-<id>.parquet`` into ``out_dir``."""
     from gis_planner.coverage import reach
@@ -75,7 +88,7 @@ def run_partition(store: str, part: Partition, reach_kwargs: dict[str, Any], out
             "household_total": int(pd.to_numeric(out[result.households_col]).sum()),
             "edges": int(net.n_edges), "facilities": int(len(fac)),
             "seconds": round(time.perf_counter() - t0, 3),
-            "worker_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            "worker_peak_rss_mb": round(peak_rss_mb(), 1),
             "worker_pid": os.getpid()}
 
 
