@@ -118,3 +118,15 @@ def test_failed_run_leaves_no_partial_output(tmp_path, monkeypatch, demo_dir):
         main(["report", "--config", str(demo_dir / "plan.toml"), "--out", str(out)])
     assert not out.exists()
     assert [p.name for p in tmp_path.iterdir()] == []
+
+
+def test_failed_demo_leaves_nothing(tmp_path, monkeypatch):
+    import gis_planner.io.write as iw
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(iw, "write_layers", boom)
+    with pytest.raises(RuntimeError):
+        main(["demo", "--out", str(tmp_path / "demo_output")])
+    assert list(tmp_path.iterdir()) == []  # neither the reports nor the generated inputs

@@ -16,6 +16,8 @@ def demo_command(
 
     $ gis-planner demo --out demo_output
     """
+    import shutil
+    import tempfile
     import time
 
     from gis_planner.cli.report import run_report
@@ -26,8 +28,15 @@ def demo_command(
     if inputs.exists() and not overwrite and any(inputs.iterdir()):
         raise typer.BadParameter(f"{inputs} exists; pass --overwrite or choose another --out.",
                                  param_hint="--out")
-    paths = write_demo_town(inputs)
-    run_report(paths["plan"], out, lang=lang, overwrite=overwrite, start=start)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    # the town is generated beside OUT and moved in only after the reports succeeded, so an
+    # interrupted demo leaves OUT as it was
+    with tempfile.TemporaryDirectory(prefix=f".{out.name}.inputs.", dir=out.parent) as tmp:
+        paths = write_demo_town(Path(tmp) / "inputs")
+        run_report(paths["plan"], out, lang=lang, overwrite=overwrite, start=start)
+        if inputs.exists():
+            shutil.rmtree(inputs)
+        (Path(tmp) / "inputs").replace(inputs)
 
 
 def register(app: typer.Typer) -> None:
