@@ -62,7 +62,8 @@ class CommunityCheck:
         ``band_min``, ``band_max``, ``from_codes``, ``action``, ``max_walk_m``.
     changes
         One row per out-of-band community: ``action`` (split / merge / transfer / none),
-        ``feasible``, ``result`` codes, ``reason``, ``max_walk_m_before``/``after``.
+        ``feasible``, ``result`` codes, ``reason`` (English) and ``reason_zh`` (Chinese),
+        ``max_walk_m_before``/``after``.
     assignment
         Compound -> current and proposed community.
     """
@@ -162,7 +163,7 @@ def check_communities(
     proposed["max_walk_m"] = after.reindex(proposed.index).to_numpy()
     com["max_walk_m"] = before.reindex(com.index).to_numpy()
     change_df = pd.DataFrame(changes, columns=["community_code", "status", "action", "feasible",
-                                               "result", "reason"]).astype({"feasible": bool})
+                                               "result", "reason", "reason_zh"]).astype({"feasible": bool})
     if len(change_df):
         change_df["max_walk_m_before"] = change_df["community_code"].map(before)
         change_df["max_walk_m_after"] = [
@@ -241,7 +242,9 @@ def _propose(com, compounds, hh, cur, band_src, max_link_m):
             if h[biggest] > band[1]:
                 changes.append((code, st, "none", False, "",
                                 f"compound {biggest} alone holds {h[biggest]} households, above the "
-                                f"ceiling of {band[1]}; no split can keep compounds whole"))
+                                f"ceiling of {band[1]}; no split can keep compounds whole",
+                                f"小区{biggest}单独即有{h[biggest]}户，超过上限{band[1]}户；"
+                                "不拆分小区无法调整"))
                 continue
             ids = members[code]
             xy = np.c_[pts.loc[ids].x, pts.loc[ids].y]
@@ -251,19 +254,23 @@ def _propose(com, compounds, hh, cur, band_src, max_link_m):
                 for c_new, part in zip(codes, parts, strict=True):
                     members[c_new] = part
                 touched.update([code])
+                sizes = [str(sum(h[c] for c in p)) for p in parts]
                 changes.append((code, st, "split", True, ",".join(codes),
                                 f"split into {len(parts)} contiguous communities of "
-                                f"{', '.join(str(sum(h[c] for c in p)) for p in parts)} households"))
+                                f"{', '.join(sizes)} households",
+                                f"拆分为{len(parts)}个连片社区，分别{'、'.join(sizes)}户"))
                 continue
             n = _transfer_with_neighbour(code, neigh, members, h, g, com, band, giving=True)
             if n is not None:
                 touched.update([code, n])
                 changes.append((code, st, "transfer", True, f"{code},{n}",
-                                f"border compounds moved to {n}"))
+                                f"border compounds moved to {n}", f"边界小区划入相邻社区{n}"))
             else:
                 changes.append((code, st, "none", False, "",
                                 f"{total} households cannot be split into parts of {band[0]}-{band[1]} "
-                                "that are contiguous, and no neighbour of the same type has room"))
+                                "that are contiguous, and no neighbour of the same type has room",
+                                f"{total}户无法拆分为{band[0]}—{band[1]}户的连片社区，"
+                                "且同类型相邻社区均无容量"))
             continue
         # too small: merge, else take compounds from a neighbour
         options = []
@@ -277,18 +284,22 @@ def _propose(com, compounds, hh, cur, band_src, max_link_m):
             members[n] = members[n] + members[code]
             members[code] = []
             touched.update([code, n])
-            changes.append((code, st, "merge", True, n, f"merged into {n} "
-                            f"({sum(h[c] for c in members[n])} households)"))
+            merged = sum(h[c] for c in members[n])
+            changes.append((code, st, "merge", True, n, f"merged into {n} ({merged} households)",
+                            f"并入相邻社区{n}（合并后{merged}户）"))
             continue
         n = _transfer_with_neighbour(code, neigh, members, h, g, com, band, giving=False)
         if n is not None:
             touched.update([code, n])
-            changes.append((code, st, "transfer", True, f"{code},{n}", f"took border compounds from {n}"))
+            changes.append((code, st, "transfer", True, f"{code},{n}", f"took border compounds from {n}",
+                            f"从相邻社区{n}划入边界小区"))
             continue
-        reason = ("no adjacent community of the same type in the same sub-district"
-                  if not neigh else
-                  "no neighbour can merge within the band or give compounds and stay within it")
-        changes.append((code, st, "none", False, "", reason))
+        reason, reason_zh = (
+            ("no adjacent community of the same type in the same sub-district",
+             "同一街道内没有同类型的相邻社区") if not neigh else
+            ("no neighbour can merge within the band or give compounds and stay within it",
+             "相邻社区合并后超出区间，划出小区后又低于区间"))
+        changes.append((code, st, "none", False, "", reason, reason_zh))
     new_assign = cur.copy()
     for code, ids in members.items():
         new_assign.loc[ids] = code

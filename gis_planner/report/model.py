@@ -169,6 +169,8 @@ def _community_section(results: Any, lang: Lang) -> Section:
         changes = frame_of(_get(results, "community_proposals"))
     if isinstance(changes, pd.DataFrame) and not changes.empty:
         ch = changes.reset_index() if "community_code" not in changes.columns else changes
+        if zh and "reason_zh" in ch.columns:
+            ch = ch.assign(reason=ch["reason_zh"])
         cols = {"community_code": t("community", lang), "status": t("status", lang),
                 "action": "建议" if zh else "Action", "result": "结果社区" if zh else "Result",
                 "reason": t("reason", lang)}
