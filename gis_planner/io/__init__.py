@@ -9,7 +9,7 @@ from __future__ import annotations
 from gis_planner.io.admin import read_admin_names, read_communities, read_subdistricts
 from gis_planner.io.alignment import check_alignment
 from gis_planner.io.crs import choose_metric_crs, resolve_metric_crs
-from gis_planner.io.facilities import read_facilities
+from gis_planner.io.facilities import read_facilities, read_osm_facilities
 from gis_planner.io.households import (
     households_from_buildings,
     households_from_raster,
@@ -32,6 +32,7 @@ __all__ = [
     "read_facilities",
     "read_gates",
     "read_network",
+    "read_osm_facilities",
     "read_points",
     "read_subdistricts",
     "read_table",

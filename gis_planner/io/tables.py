@@ -30,14 +30,26 @@ def detect_encoding(raw: bytes, *, what: str = "file") -> str:
     """
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise InputDataError(f"{what}: UTF-16 text is not supported; save it as UTF-8 or GBK.")
+    nul = b"\x00" in raw[:65536]
+    cut_at_end = False
     for enc in ENCODINGS:
         try:
             raw.decode(enc)
-        except UnicodeDecodeError:
+        except UnicodeDecodeError as exc:
+            # only the last character is broken: a file cut off in the middle of a character
+            cut_at_end |= exc.start >= len(raw) - 4 and exc.reason in (
+                "unexpected end of data", "incomplete multibyte sequence")
             continue
+        if nul:
+            raise InputDataError(f"{what}: the file holds NUL bytes, so it is UTF-16 text without "
+                                 "a byte-order mark or not text at all; save it as UTF-8 or GBK.")
         return "gbk" if enc == "gb18030" and _is_gbk(raw) else enc
+    if cut_at_end and not nul:
+        raise InputDataError(f"{what}: the file ends in the middle of a character: it looks cut off. "
+                             "Export or download it again.")
+    hint = " (it holds NUL bytes: UTF-16 or not text)" if nul else ""
     raise InputDataError(
-        f"{what}: cannot decode the text as UTF-8, GBK or GB18030; save it in one of these encodings."
+        f"{what}: cannot decode the text as UTF-8, GBK or GB18030{hint}; save it in one of these encodings."
     )
 
 
@@ -97,7 +109,23 @@ def read_table(
         raise InputDataError(f"{label}: malformed table ({exc}).") from exc
     except pd.errors.EmptyDataError as exc:
         raise InputDataError(f"{label}: no columns found; expected a header row.") from exc
+    _require_complete_last_row(text, sep, n_columns=len(df.columns), n_rows=len(df), label=label)
     df.columns = [str(c).strip() for c in df.columns]
     df.attrs["encoding"] = enc
     df.attrs["source"] = label
     return df
+
+
+def _require_complete_last_row(text: str, sep: str, *, n_columns: int, n_rows: int, label: str) -> None:
+    """Refuse a table cut off in its last row: no final line break and fewer fields than the
+    header (a download or copy that stopped part-way)."""
+    if not n_rows or text.endswith(("\n", "\r")):
+        return
+    last = text.rsplit("\n", 1)[-1]
+    if '"' in last:  # a quoted field may span lines: the parser has judged it already
+        return
+    n_fields = last.count(sep) + 1
+    if n_fields < n_columns:
+        raise InputDataError(
+            f"{label}: data row {n_rows} (the last) has {n_fields} of the header's {n_columns} "
+            "fields and no line break: the file looks cut off. Export or download it again.")
