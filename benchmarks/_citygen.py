@@ -17,10 +17,31 @@ CRS = "EPSG:32650"
 
 
 def generate_city(n_nodes: int = 200_000, n_households: int = 100_000, n_categories: int = 10,
-                  *, seed: int = 1, spacing_m: float = 100.0,
+                  seed: int = 1, *, spacing_m: float = 100.0,
                   facilities_per_category: tuple[int, int] = (100, 1000)
                   ) -> tuple[WalkNetwork, gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    """Return (network, households, facilities) of a generated city in EPSG:32650."""
+    """Return (network, households, facilities) of a generated city in EPSG:32650.
+
+    Parameters
+    ----------
+    n_nodes
+        Approximate number of street nodes (a square grid of ``round(sqrt(n_nodes))``² nodes
+        before 8 % of the edges are removed and the largest component is kept).
+    n_households
+        Household points (compounds), uniform over the city, 20-799 households each (assumed).
+    n_categories
+        Facility categories (at most 12), each with a random count in ``facilities_per_category``.
+    seed
+        Seed of the random generator: the same arguments always give the same city.
+    spacing_m
+        Grid spacing in metres (each node is jittered by 10 % of it).
+
+    Returns
+    -------
+    (WalkNetwork, GeoDataFrame, GeoDataFrame)
+        The network, the households (index ``compound_id``, column ``households``) and the
+        facilities (index ``facility_id``, column ``category``).
+    """
     rng = np.random.default_rng(seed)
     side = round(np.sqrt(n_nodes))
     ix, iy = np.meshgrid(np.arange(side), np.arange(side))

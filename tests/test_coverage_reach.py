@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gis_planner._errors import CRSError, GisPlannerWarning, InputDataError
-from gis_planner.coverage import coverage_summary, reach, service_areas, worst_served
+from gis_planner.coverage import coverage_summary, reach, worst_served
 from gis_planner.network import WalkNetwork
 from gis_planner.network.snap import snap_points
 
@@ -71,10 +71,65 @@ def test_gates_best_gate_wins(grid):
     r = reach(grid, homes, shop, speed_kmh=4.0, gates=gates)
     assert r.households.loc["C1", "pharmacy_dist_m"] == pytest.approx(200.0)
     assert r.households.loc["C1", "n_gates"] == 2
+    assert r.households.loc["C1", "pharmacy_gate_id"] == "G0"
+    assert r.households.loc["C1", "gate_id"] == "G0"
+    # a kindergarten at (200, 140) is nearer through G1: 50 m access + 10 m down x = 200 (through
+    # G0: 50 + 50 + 40 = 140 m)
+    two = pd.concat([shop, _pts([(200, 140)], prefix="K", category=["kindergarten"])])
+    r2 = reach(grid, homes, two, speed_kmh=4.0, gates=gates)
+    assert r2.households.loc["C1", "kindergarten_dist_m"] == pytest.approx(60.0)
+    assert r2.households.loc["C1", "kindergarten_gate_id"] == "G1"
+    assert r2.households.loc["C1", "pharmacy_gate_id"] == "G0"
+    assert r2.households.loc["C1", "gate_id"] == "G0"  # tie of one each: the first category's
     no_gates = reach(grid, homes, shop, speed_kmh=4.0)
     # without gates the centre (150,150) snaps 50 m onto x=100 at (100,150): 150 m down to the shop
     assert no_gates.households.loc["C1", "pharmacy_dist_m"] == pytest.approx(150.0)
     assert no_gates.households.loc["C1", "snap_dist_m"] == pytest.approx(50.0)
+    assert pd.isna(no_gates.households.loc["C1", "gate_id"])
+    assert "pharmacy_gate_id" not in no_gates.households
+
+
+def test_gated_and_ungated_compounds_mix(grid):
+    """C1 has one gate at (300, 150) on x = 300, access 150 m from its point (150, 150): 150 + 150
+    = 300 m to a shop at (300, 0). C2 has no gate: its point (310, 250) snaps 10 m onto x = 300 and
+    walks 250 m down. A gate naming an unknown compound is ignored with a warning."""
+    homes = _pts([(150, 150), (310, 250)], prefix="C", households=[10, 20])
+    homes.index = ["C1", "C2"]
+    gates = _pts([(300, 150), (0, 0)], prefix="G", compound_id=["C1", "nowhere"])
+    shop = _pts([(300, 0)], prefix="S", category=["pharmacy"])
+    with pytest.warns(GisPlannerWarning, match="1 gates name a compound_id not among"):
+        r = reach(grid, homes, shop, speed_kmh=4.0, gates=gates)
+    hh = r.households
+    assert hh.loc["C1", "pharmacy_dist_m"] == pytest.approx(300.0)
+    assert hh.loc["C2", "pharmacy_dist_m"] == pytest.approx(250.0)
+    assert hh.loc["C1", "gate_id"] == "G0" and pd.isna(hh.loc["C2", "gate_id"])
+    assert hh["n_gates"].tolist() == [1, 0]
+
+
+def test_counts_within_the_limit(grid):
+    """Four pharmacies at 100, 300, 500 and 800 m from H0 at (0, 0) (along y = 0, then up
+    x = 400); at 4 km/h the limits are 333.3 m (5 min), 666.7 m (10 min) and 1000 m (15 min)."""
+    homes = _pts([(0, 0)], prefix="H", households=[5])
+    fac = _pts([(100, 0), (300, 0), (400, 100), (400, 400)], prefix="F",
+               category=["pharmacy"] * 4)
+    counts = [reach(grid, homes, fac, speed_kmh=4.0, walk_minutes=(m,)).households.loc[
+        "H0", "pharmacy_n_within"] for m in (5, 10, 15)]
+    assert counts == [2, 3, 4]
+    r15 = reach(grid, homes, fac, speed_kmh=4.0, walk_minutes=(15,))
+    assert r15.households.loc["H0", "pharmacy_dist_m"] == pytest.approx(100.0)
+
+
+def test_inputs_are_not_modified_and_index_is_kept(grid):
+    homes = _pts([(10, 30), (210, 5)], prefix="H", households=[100, 50])
+    homes.index = pd.Index(["b", "a"], name="compound_id")
+    shops = _pts([(250, 0)], prefix="S", category=["pharmacy"])
+    before_h, before_f = homes.copy(), shops.copy()
+    r = reach(grid, homes, shops, speed_kmh=4.0)
+    pd.testing.assert_frame_equal(homes, before_h)
+    pd.testing.assert_frame_equal(shops, before_f)
+    assert r.households.index.equals(homes.index) and r.households.index.name == "compound_id"
+    assert r.households.crs == homes.crs and r.facilities.index.equals(shops.index)
+    assert r.facilities.loc["S0", "excluded_reason"] == ""
 
 
 def test_far_points_are_excluded_and_reported(grid):
@@ -118,23 +173,33 @@ def test_bad_inputs(grid):
         r = reach(grid, homes, fac.assign(category="pharmacy"), speed_kmh=4.0,
                   categories=["pharmacy", "wet_market"])
     assert not r.households["wet_market_covered"].any()
+    assert r.households.loc["H0", "wet_market_n_within"] == 0
+    with pytest.raises(InputDataError, match="duplicate ids"):
+        reach(grid, pd.concat([homes, homes]), fac.assign(category="pharmacy"), speed_kmh=4.0)
+    with pytest.raises(InputDataError, match="not points"):
+        reach(grid, homes, fac.assign(category="pharmacy", geometry=[shapely.box(0, 0, 5, 5)]),
+              speed_kmh=4.0)
+    with pytest.raises(InputDataError, match="empty or not Point/Polygon"):
+        reach(grid, homes.assign(geometry=[shapely.LineString([(0, 0), (1, 1)])]),
+              fac.assign(category="pharmacy"), speed_kmh=4.0)
+    with pytest.raises(InputDataError, match="search_cap_m 500 m is shorter"):
+        reach(grid, homes, fac.assign(category="pharmacy"), speed_kmh=4.0, search_cap_m=500)
+    with pytest.raises(InputDataError, match="unknown categories 'karaoke'"):
+        reach(grid, homes, fac.assign(category="pharmacy"), speed_kmh=4.0,
+              required_categories=["karaoke"])
 
 
-def test_service_areas_include_partial_edges(grid):
-    """A facility at the corner (0, 0) with a 150 m budget: 100 m to each of (100,0) and (0,100),
-    then 50 m on in both directions from each: 2 x (100 + 50 + 50) = 400 m of street, with four
-    partial edges. Split between two facilities, no street is counted twice."""
-    fac = _pts([(0, 0)], prefix="F", category=["pharmacy"])
-    lines, polys = service_areas(grid, fac, walk_minutes=150 / (4000 / 60), speed_kmh=4.0)
-    assert lines.loc["F0", "length_m"] == pytest.approx(400.0)
-    assert polys.loc["F0", "area_m2"] > 0
-    assert polys.geometry.iloc[0].geom_type in ("Polygon", "MultiPolygon")
-    two = _pts([(0, 0), (400, 0)], prefix="F", category=["pharmacy", "pharmacy"])
-    full, _ = service_areas(grid, two, walk_minutes=15, speed_kmh=4.0)
-    split, _ = service_areas(grid, two, walk_minutes=15, speed_kmh=4.0, split=True)
-    total = grid.total_length_m
-    assert split["length_m"].sum() == pytest.approx(total)  # 1000 m budget covers the grid once
-    assert full["length_m"].sum() > total  # unsplit areas overlap
+def test_required_category_without_facilities_counts_as_missing(grid):
+    """A required category with no facility at all (e.g. a profile's list) is assessed: every
+    household is uncovered for it, completeness falls, and the result notes it."""
+    homes = _pts([(0, 0)], prefix="H", households=[1])
+    fac = _pts([(0, 100)], prefix="F", category=["pharmacy"])
+    r = reach(grid, homes, fac, speed_kmh=4.0, required_categories=["pharmacy", "breakfast"])
+    assert r.categories == ("pharmacy", "breakfast")
+    assert r.households.loc["H0", "completeness"] == 0.5
+    assert not r.households.loc["H0", "breakfast_covered"]
+    assert np.isnan(r.households.loc["H0", "breakfast_dist_m"])
+    assert r.notes["categories_without_facilities"] == ("breakfast",)
 
 
 # ------------------------------------------------------------------ oracle on real streets
@@ -186,8 +251,22 @@ def test_oracle_against_networkx_on_shanghai(shared_data):
             else:
                 assert not np.isfinite(got)
             assert bool(r.households.loc[hid, f"{cat}_covered"]) == (want <= 1000.0)
+            for minutes in (5, 10, 15):
+                assert bool(r.households.loc[hid, f"{cat}_covered_{minutes}min"]) == (
+                    want <= minutes * 4000.0 / 60.0)
             checked += 1
+        # facility counts within 1000 m: one networkx search per facility
+        counts = dict.fromkeys(homes.index, 0)
+        for src in sources:
+            for node in nx.single_source_dijkstra_path_length(g, src, cutoff=1000.0, weight="w"):
+                if isinstance(node, str) and node.startswith("H:"):
+                    counts[node[2:]] += 1
+        got_counts = r.households[f"{cat}_n_within"]
+        assert got_counts.to_dict() == counts
+        assert got_counts.max() >= 3
     assert checked > 500  # 400 points x 2 categories, minus those off the network
+    unsnapped = ~s_h["snapped"]
+    assert r.households.loc[unsnapped, "kindergarten_dist_m"].isna().all()
 
 
 # ------------------------------------------------------------------ properties

@@ -31,13 +31,14 @@ from gis_planner._validate import (
     require_columns,
     require_metric_crs,
     require_nonnegative_numbers,
+    require_points,
     require_same_crs,
     require_unique_index,
 )
 from gis_planner.categories import known_categories
 from gis_planner.network.snap import snap_points
+from gis_planner.network.travel import _points, node_distances, od_costs
 from gis_planner.network.travel import _targets_from_nodes as _dist_from_nodes
-from gis_planner.network.travel import node_distances, od_costs
 
 if TYPE_CHECKING:
     from gis_planner.network.graph import WalkNetwork
@@ -60,7 +61,9 @@ class ReachResult:
         not snapped), ``c_min`` (walking minutes), ``c_covered`` (within the category's headline
         limit, inclusive), ``c_covered_<T>min`` per threshold T, ``c_n_within`` (facilities of
         the category within the headline limit); and ``snapped``, ``snap_dist_m``, ``n_gates``,
-        ``completeness`` (share of ``required_categories`` covered).
+        ``gate_id`` (the gate used for the most categories; None without gates), with gates
+        ``c_gate_id`` (the gate of the best route per category), and ``completeness`` (share of
+        ``required_categories`` covered).
     facilities
         A copy of the facilities plus ``snapped``, ``snap_dist_m``, ``excluded_reason``.
     category_limits_m
@@ -113,7 +116,17 @@ def _origins(compounds: gpd.GeoDataFrame, gates: gpd.GeoDataFrame | None) -> pd.
                              "geometry": points.to_numpy(), "gate_id": None})
     require_same_crs(gates, compounds, what_a="gates", what_b="compounds")
     require_columns(gates, ["compound_id"], what="gates")
-    g = gates.loc[gates["compound_id"].isin(compounds.index)]
+    require_points(gates, what="gates")
+    require_unique_index(gates, what="gates")
+    known = gates["compound_id"].isin(compounds.index).to_numpy()
+    if not known.all():
+        orphans = gates.index[~known]
+        warnings.warn(
+            f"gates: {len(orphans)} gates name a compound_id not among the compounds "
+            f"(e.g. gate {orphans[0]!r} -> {gates['compound_id'].iloc[int(np.argmin(known))]!r}); "
+            "they are ignored. Check the compound_id column of the gates.",
+            GisPlannerWarning, stacklevel=3)
+    g = gates.loc[known]
     g_pos = pos.loc[g["compound_id"]].to_numpy()
     access = g.geometry.distance(gpd.GeoSeries(points.to_numpy()[g_pos], crs=compounds.crs),
                                  align=False).to_numpy()
@@ -153,63 +166,88 @@ def reach(
     network
         The walk network (metric CRS); compounds, gates and facilities must share its CRS.
     compounds
-        Compounds (points or polygons) with a household count column.
+        Compounds (Point, Polygon or MultiPolygon) with a household count column; index = ids.
     facilities
-        Facility points with a ``category`` column.
+        Facility points with a ``category`` column (glossary identifiers); index = ids.
     speed_kmh
         Walking speed in km/h (GB 50180-2018's 15 minutes ≈ 800-1000 m means 3.2-4.0 km/h).
     walk_minutes
         Thresholds in minutes (inclusive); coverage is reported at each.
     headline_minutes
-        The threshold that ``<c>_covered`` uses (default: the largest of ``walk_minutes``).
+        The threshold in minutes that ``<c>_covered`` uses (default: the largest of
+        ``walk_minutes``).
     category_minutes
         Per-category headline limits in minutes overriding ``headline_minutes`` (e.g. a
         kindergarten's 300 m radius at 4 km/h is 4.5 minutes).
     categories
-        Categories to assess (default: every category present in ``facilities``).
+        Categories to assess (default: every category present in ``facilities``, plus the
+        required ones). A category without facilities leaves every household uncovered for it
+        and warns.
     required_categories
-        Categories counted in ``completeness`` (default: ``categories``).
+        Categories counted in ``completeness`` (default: the assessed categories). Required
+        categories missing from ``categories`` are assessed too.
     gates
-        Gates with a ``compound_id`` column; residents of gated compounds leave through them.
+        Gates (Points, index ``gate_id``) with a ``compound_id`` column; residents of gated
+        compounds leave through them: straight line from the compound's representative point to
+        the gate plus the network distance from the gate; the best gate wins per category.
     snap_tolerance_m
         Points farther than this (m, inclusive) from every road are excluded and reported.
     search_cap_m
-        Longest network distance searched (m); default 1.5 × the largest limit.
+        Longest distance searched in metres (access + network); default 1.5 × the largest limit.
+        Distances beyond it are NaN.
+    households_col, population_col
+        Columns of ``compounds`` holding household counts (required, >= 0) and, optionally,
+        population (for population-weighted summaries).
     count_within
         Count the facilities within the headline limit (``<c>_n_within``).
+    profile_id
+        The policy profile the parameters came from, kept in the result for reports.
+    progress
+        Show a progress bar over categories.
+
+    Returns
+    -------
+    ReachResult
+        ``households`` (a new GeoDataFrame: the compounds' index, CRS and columns plus the
+        reach columns, see ``docs/reach.md``), ``facilities`` (with ``snapped``,
+        ``snap_dist_m``, ``excluded_reason``) and the parameters.
 
     Raises
     ------
     InputDataError
-        Unknown categories, bad household counts, duplicate ids, non-point facilities.
+        Unknown categories, bad household counts, duplicate ids, bad geometries, bad minutes.
     CRSError
         Layers not in the network's metric CRS.
     """
-    from gis_planner._validate import require_points
-
     require_metric_crs(compounds, what="compounds")
     require_same_crs(compounds, network.edges, what_a="compounds", what_b="the network")
+    require_metric_crs(facilities, what="facilities")
     require_same_crs(facilities, network.edges, what_a="facilities", what_b="the network")
     require_unique_index(compounds, what="compounds")
     require_unique_index(facilities, what="facilities")
+    _require_compound_geometry(compounds)
     require_columns(compounds, [households_col], what="compounds")
     require_nonnegative_numbers(compounds, households_col, what="compounds")
+    if population_col is not None:
+        require_columns(compounds, [population_col], what="compounds")
+        require_nonnegative_numbers(compounds, population_col, what="compounds")
     require_columns(facilities, ["category"], what="facilities")
-    require_points(facilities, what="facilities")
-    if speed_kmh <= 0:
+    if len(facilities):
+        require_points(facilities, what="facilities")
+    if not speed_kmh > 0:
         raise InputDataError(f"speed_kmh must be > 0 km/h; got {speed_kmh}.")
+    if not snap_tolerance_m >= 0:
+        raise InputDataError(f"snap_tolerance_m must be >= 0 m; got {snap_tolerance_m}.")
     minutes = tuple(sorted({float(m) for m in walk_minutes}))
     if not minutes or minutes[0] <= 0:
         raise InputDataError(f"walk_minutes must be positive minutes; got {tuple(walk_minutes)}.")
     headline = float(headline_minutes) if headline_minutes is not None else minutes[-1]
-    known = set(known_categories())
-    present = list(dict.fromkeys(facilities["category"].astype(str)))
-    cats = tuple(categories) if categories is not None else tuple(present)
-    unknown = [c for c in cats if c not in known]
-    if unknown:
-        raise InputDataError(f"unknown categories {', '.join(map(repr, unknown))}; known: "
-                             f"{', '.join(sorted(known))}.")
-    required = tuple(required_categories) if required_categories is not None else cats
+    if headline <= 0:
+        raise InputDataError(f"headline_minutes must be > 0; got {headline_minutes}.")
+    cats, required = _categories(facilities, categories, required_categories)
+    bad_minutes = {c: m for c, m in (category_minutes or {}).items() if not float(m) > 0}
+    if bad_minutes:
+        raise InputDataError(f"category_minutes must be > 0 minutes; got {bad_minutes}.")
     cat_minutes = {c: float((category_minutes or {}).get(c, headline)) for c in cats}
     limits = {c: _units.walk_distance_m(m, speed_kmh) for c, m in cat_minutes.items()}
     largest = max([*limits.values(), _units.walk_distance_m(minutes[-1], speed_kmh)])
@@ -222,19 +260,28 @@ def reach(
     o_gdf = gpd.GeoDataFrame(origins[["compound_pos"]], geometry=origins["geometry"].to_numpy(),
                              crs=compounds.crs)
     o_snap = snap_points(network, o_gdf, tolerance_m=snap_tolerance_m)
-    access = origins["access_m"].to_numpy()
-    c_pos = origins["compound_pos"].to_numpy()
+    access = origins["access_m"].to_numpy(float)
+    c_pos = origins["compound_pos"].to_numpy(np.int64)
+    o_gate = origins["gate_id"].to_numpy(object).copy()
+    o_gate[pd.isna(o_gate)] = None
+    has_gates = bool(pd.notna(o_gate).any())
     n_c = len(compounds)
     f_snap = snap_points(network, facilities, tolerance_m=snap_tolerance_m)
+    o_arrays = _points(network, o_snap)  # the origins' edge arrays, built once for all categories
 
-    out = compounds.copy()
     snapped_any = np.zeros(n_c, dtype=bool)
     np.logical_or.at(snapped_any, c_pos, o_snap["snapped"].to_numpy())
-    best_snap = pd.Series(o_snap["snap_dist_m"].to_numpy()).groupby(c_pos).min()
-    out["snapped"] = snapped_any
-    out["snap_dist_m"] = np.nan
-    out.iloc[best_snap.index.to_numpy(), out.columns.get_loc("snap_dist_m")] = best_snap.to_numpy()
-    out["n_gates"] = np.bincount(c_pos[origins["gate_id"].notna().to_numpy()], minlength=n_c)
+    _require_some_snapped(network, compounds, snapped_any, "compounds", snap_tolerance_m)
+    if len(facilities):
+        _require_some_snapped(network, facilities, f_snap["snapped"].to_numpy(bool), "facilities",
+                              snap_tolerance_m)
+    snap_d = np.full(n_c, np.inf)
+    np.fmin.at(snap_d, c_pos, o_snap["snap_dist_m"].to_numpy(float))
+    base_cols: dict[str, np.ndarray] = {
+        "snapped": snapped_any,
+        "snap_dist_m": np.where(np.isfinite(snap_d), snap_d, np.nan),
+        "n_gates": np.bincount(c_pos[pd.notna(o_gate)], minlength=n_c).astype(np.int64),
+    }
     # which compound each origin belongs to, as a sparse (compounds x origins) indicator
     member = sp.csr_matrix((np.ones(len(c_pos)), (c_pos, np.arange(len(c_pos)))),
                            shape=(n_c, len(c_pos)))
@@ -242,21 +289,36 @@ def reach(
     from tqdm.auto import tqdm
 
     new_cols: dict[str, np.ndarray] = {}
+    best_gate: dict[str, np.ndarray] = {}
+    requested = set(categories) if categories is not None else set()
+    no_facility: list[str] = []
     cat_codes = facilities["category"].astype(str).to_numpy()
+    f_ok = f_snap["snapped"].to_numpy()
     for c in tqdm(cats, desc="categories", disable=not progress):
-        mask = cat_codes == c
-        fs = f_snap.loc[mask]
-        fs = fs.loc[fs["snapped"]]
+        fs = f_snap.loc[(cat_codes == c) & f_ok]
         if len(fs) == 0:
-            warnings.warn(f"category {c!r} has no facility on the network; every household is "
-                          "uncovered for it.", GisPlannerWarning, stacklevel=2)
+            n_off = int((cat_codes == c).sum())
+            msg = (f"category {c!r} has no facility on the network"
+                   + (f" ({n_off} lie farther than {snap_tolerance_m:g} m from any road)"
+                      if n_off else " (none in the facilities)")
+                   + "; every household is uncovered for it.")
+            if n_off or c in requested:
+                warnings.warn(msg, GisPlannerWarning, stacklevel=2)
+            else:  # only on the required list (e.g. a profile's): logged and kept in notes
+                logger.warning("%s It is required for completeness; add its facilities to "
+                               "the input if they exist.", msg)
+            no_facility.append(c)
             dist = np.full(n_c, np.inf)
+            via = np.full(n_c, -1, dtype=np.int64)
         else:
+            # one multi-source Dijkstra per category (compiled scipy; see network.travel)
             d_node = node_distances(network, fs, cutoff_m=cap)
-            d_o = _dist_from_nodes(network, d_node, fs, o_snap, cutoff_m=cap) + access
-            dist = np.full(n_c, np.inf)
-            np.minimum.at(dist, c_pos, d_o)
+            d_o = _dist_from_nodes(network, d_node, fs, o_arrays, cutoff_m=cap) + access
+            dist, via = _best_per_compound(d_o, c_pos, n_c)
             dist[dist > cap] = np.inf
+            via[~np.isfinite(dist)] = -1
+        if has_gates:
+            best_gate[c] = via
         finite = np.isfinite(dist)
         new_cols[f"{c}_dist_m"] = np.where(finite, dist, np.nan)
         new_cols[f"{c}_min"] = np.where(finite, _units.distance_to_minutes(dist, speed_kmh), np.nan)
@@ -264,40 +326,153 @@ def reach(
         for m in minutes:
             new_cols[f"{c}_covered_{_fmt(m)}min"] = dist <= _units.walk_distance_m(m, speed_kmh)
         if count_within:
-            new_cols[f"{c}_n_within"] = _count_within(network, o_snap, fs, access, member,
-                                                      limit_m=limits[c])
-    out = pd.concat([out, pd.DataFrame(new_cols, index=out.index)], axis=1)
-    covered = np.column_stack([out[f"{c}_covered"].to_numpy() for c in required if c in cats]) \
-        if required else np.zeros((n_c, 0), dtype=bool)
-    out["completeness"] = covered.mean(axis=1) if covered.shape[1] else np.nan
+            new_cols[f"{c}_n_within"] = (
+                _count_within(network, o_snap, fs, access, member, limit_m=limits[c])
+                if len(fs) else np.zeros(n_c, dtype=np.int64))
+        if has_gates:
+            new_cols[f"{c}_gate_id"] = np.where(via >= 0, o_gate[np.maximum(via, 0)], None)
+    base_cols["gate_id"] = (_most_used_gate(best_gate, o_gate, n_c) if has_gates
+                            else np.full(n_c, None, dtype=object))
+    covered = (np.column_stack([new_cols[f"{c}_covered"] for c in required]) if required
+               else np.zeros((n_c, 0), dtype=bool))
+    tail = {"completeness": covered.mean(axis=1) if covered.shape[1] else np.full(n_c, np.nan)}
+    extra = pd.DataFrame({**base_cols, **new_cols, **tail}, index=compounds.index)
+    for col in [c for c in extra.columns if c == "gate_id" or c.endswith("_gate_id")]:
+        extra[col] = extra[col].astype("str")  # ids are strings; missing (no gate) is NA
+    clash = [c for c in extra.columns if c in compounds.columns]
+    if clash:
+        logger.info("compounds: columns %s are replaced by the reach result", clash)
+    out = pd.concat([compounds.drop(columns=clash), extra], axis=1)
     out = gpd.GeoDataFrame(out, geometry=compounds.geometry.name, crs=compounds.crs)
 
     fac = facilities.copy()
-    fac["snapped"] = f_snap["snapped"].to_numpy()
+    fac["snapped"] = f_ok
     fac["snap_dist_m"] = f_snap["snap_dist_m"].to_numpy()
+    fac["edge"] = f_snap["edge"].to_numpy()
+    fac["offset_m"] = f_snap["offset_m"].to_numpy()
     fac["excluded_reason"] = np.where(
-        fac["snapped"], "", f"farther than {snap_tolerance_m:.0f} m from any road")
+        f_ok, "", f"farther than {snap_tolerance_m:g} m from any road")
+    outside = ~np.isin(cat_codes, cats)
+    fac.loc[outside & f_ok, "excluded_reason"] = "category not assessed"
     n_unsnapped = int((~snapped_any).sum())
+    hh_unsnapped = float(pd.to_numeric(compounds[households_col]).to_numpy()[~snapped_any].sum())
     if n_unsnapped:
-        hh = int(pd.to_numeric(out.loc[~snapped_any, households_col]).sum())
-        logger.warning("%d compounds (%d households) lie farther than %.0f m from any road and "
-                       "are excluded from coverage", n_unsnapped, hh, snap_tolerance_m)
+        logger.warning("%d compounds (%g households) lie farther than %g m from any road and "
+                       "are excluded from coverage", n_unsnapped, hh_unsnapped, snap_tolerance_m)
+    n_fac_off = int((~f_ok).sum())
+    if n_fac_off:
+        logger.warning("%d facilities lie farther than %g m from any road and are not used",
+                       n_fac_off, snap_tolerance_m)
     return ReachResult(
         households=out, facilities=fac, categories=cats, walk_minutes=minutes,
         headline_minutes=headline, speed_kmh=float(speed_kmh), category_limits_m=limits,
-        required_categories=tuple(c for c in required if c in cats),
-        snap_tolerance_m=float(snap_tolerance_m), search_cap_m=cap,
+        required_categories=required, snap_tolerance_m=float(snap_tolerance_m), search_cap_m=cap,
         households_col=households_col, population_col=population_col, profile_id=profile_id,
-        notes={"unsnapped_compounds": n_unsnapped,
-               "unsnapped_facilities": int((~fac["snapped"]).sum()),
+        notes={"unsnapped_compounds": n_unsnapped, "unsnapped_households": hh_unsnapped,
+               "unsnapped_facilities": n_fac_off, "gates_used": has_gates,
+               "categories_without_facilities": tuple(no_facility),
                "network": network.source, "crs": str(network.crs)},
     )
 
 
+def _require_some_snapped(network: WalkNetwork, points: gpd.GeoDataFrame, snapped: np.ndarray,
+                          what: str, tolerance_m: float) -> None:
+    """Refuse a layer none of whose points reach the network: a silent all-uncovered result
+    would hide a wrong file or coordinate system."""
+    if len(points) == 0 or bool(np.any(snapped)):
+        return
+
+    def _box(bounds: np.ndarray) -> str:
+        return f"x {bounds[0]:.0f}..{bounds[2]:.0f}, y {bounds[1]:.0f}..{bounds[3]:.0f}"
+    raise InputDataError(
+        f"{what}: none of the {len(points)} {what} lies within {tolerance_m:g} m of the network "
+        f"{network.source or ''} (they span {_box(points.total_bounds)}, the network spans "
+        f"{_box(network.edges.total_bounds)}, metres in {network.crs.to_string()}). "
+        "The network covers another area, or a layer's coordinate system is wrong: check the files and their declared "
+        "coordinates (--coords / source_coords), or raise the snap tolerance.")
+
+
+def _require_compound_geometry(compounds: gpd.GeoDataFrame) -> None:
+    """Compounds must be non-empty Points, Polygons or MultiPolygons."""
+    geom = compounds.geometry
+    bad = (geom.isna() | geom.is_empty
+           | ~geom.geom_type.isin(["Point", "Polygon", "MultiPolygon"])).to_numpy()
+    if bad.any():
+        kinds = sorted({str(t) for t in geom[bad].geom_type.fillna("missing")})
+        first = ", ".join(str(i) for i in compounds.index[bad][:5])
+        raise InputDataError(
+            f"compounds: {int(bad.sum())} geometries are empty or not Point/Polygon/MultiPolygon "
+            f"({', '.join(kinds)}; index {first}); give each compound a point or its outline.")
+
+
+def _categories(facilities: gpd.GeoDataFrame, categories: Sequence[str] | None,
+                required_categories: Sequence[str] | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The assessed and the required categories, checked against the known identifiers."""
+    known = set(known_categories())
+    present = list(dict.fromkeys(facilities["category"].astype(str)))
+    if isinstance(categories, str) or isinstance(required_categories, str):
+        raise InputDataError("categories and required_categories take lists of identifiers, "
+                             "not one string; write ['pharmacy'].")
+    cats = list(dict.fromkeys(categories if categories is not None else present))
+    required = list(dict.fromkeys(required_categories if required_categories is not None
+                                  else cats))
+    cats += [c for c in required if c not in cats]
+    for what, values in (("categories", cats), ("facilities: column 'category'",
+                                                present if categories is None else [])):
+        unknown = [c for c in values if c not in known]
+        if unknown:
+            raise InputDataError(
+                f"{what}: unknown categories {', '.join(map(repr, unknown))}; known: "
+                f"{', '.join(sorted(known))}. Map source types to these identifiers first "
+                "(gis_planner.io.read_facilities does it for Amap and OSM).")
+    return tuple(cats), tuple(required)
+
+
+def _best_per_compound(d_o: np.ndarray, c_pos: np.ndarray,
+                       n_c: int) -> tuple[np.ndarray, np.ndarray]:
+    """Smallest origin distance per compound and the origin giving it (-1 where none)."""
+    dist = np.full(n_c, np.inf)
+    via = np.full(n_c, -1, dtype=np.int64)
+    if len(d_o) == 0:
+        return dist, via
+    order = np.lexsort((d_o, c_pos))
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = c_pos[order][1:] != c_pos[order][:-1]
+    pick = order[first]
+    dist[c_pos[pick]] = d_o[pick]
+    via[c_pos[pick]] = pick
+    return dist, via
+
+
+def _most_used_gate(best_gate: Mapping[str, np.ndarray], o_gate: np.ndarray,
+                    n_c: int) -> np.ndarray:
+    """Per compound, the gate on the best route for the most categories (ties: the gate used
+    by the earliest category); None for compounds with no gate on any best route."""
+    out = np.full(n_c, None, dtype=object)
+    if not best_gate:
+        return out
+    via = np.column_stack(list(best_gate.values()))  # compounds x categories, origin or -1
+    rows = np.repeat(np.arange(n_c), via.shape[1])
+    order_in_cat = np.tile(np.arange(via.shape[1]), n_c)
+    flat = via.ravel()
+    ok = flat >= 0
+    ok[ok] = pd.notna(o_gate[flat[ok]])
+    if not ok.any():
+        return out
+    df = pd.DataFrame({"row": rows[ok], "origin": flat[ok], "first": order_in_cat[ok]})
+    agg = df.groupby(["row", "origin"], sort=False).agg(n=("first", "size"),
+                                                        first=("first", "min")).reset_index()
+    agg = agg.sort_values(["row", "n", "first"], ascending=[True, False, True], kind="mergesort")
+    top = agg.drop_duplicates("row")
+    out[top["row"].to_numpy()] = o_gate[top["origin"].to_numpy()]
+    return out
+
+
 def _count_within(network: WalkNetwork, o_snap: pd.DataFrame, fs: pd.DataFrame,
                   access: np.ndarray, member: sp.csr_matrix, *, limit_m: float) -> np.ndarray:
-    """Facilities within ``limit_m`` of each compound (via its best gate), without a dense
-    compounds x facilities matrix: sparse OD (origins x facilities) within the limit, access
+    """Facilities within ``limit_m`` of each compound (via its best gate for each facility),
+    without a dense compounds x facilities matrix: chunked limited Dijkstra from the facilities
+    into a sparse origins x facilities matrix holding only pairs within the limit, the access
     distance added per origin, then OR-ed over each compound's origins."""
     od = od_costs(network, o_snap, fs, cutoff_m=limit_m).tocoo()
     keep = od.data + access[od.row] <= limit_m

@@ -72,7 +72,9 @@ def snap_points(
     edge_geoms = network.edges.geometry.to_numpy()
     tree = _tree(network)
     idx = np.flatnonzero(valid)
-    pairs, dist = tree.query_nearest(pts[idx], return_distance=True, all_matches=False)
+    # max_distance lets the tree skip points with no edge within the tolerance
+    kw = {"max_distance": float(tolerance_m)} if tolerance_m > 0 else {}
+    pairs, dist = tree.query_nearest(pts[idx], return_distance=True, all_matches=False, **kw)
     # pairs[0] indexes into pts[idx]; keep the first match per point (ties: lowest edge id)
     first = np.unique(pairs[0], return_index=True)[1]
     p_i = idx[pairs[0][first]]
