@@ -1,5 +1,5 @@
-"""Partitioned reachability on Dask: each worker reads only its partition (by bounding box),
-computes, writes its result as GeoParquet, and returns a few numbers; the lead merges.
+"""Partitioned reachability on Dask: each task reads only its partition (by bounding box),
+computes, writes its result as GeoParquet and returns a few numbers; the lead merges.
 
 ``dask.distributed`` is an optional extra: ``pip install "gis_planner[province]"``.
 """
@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import resource
 import time
+import warnings
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,26 +20,34 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from gis_planner._errors import GisPlannerError, InputDataError
+from gis_planner import _units
+from gis_planner._errors import CRSError, GisPlannerError, GisPlannerWarning, InputDataError
 from gis_planner._fs import atomic_dir, atomic_path
-from gis_planner.partition.plan import Partition, plan_partitions
+from gis_planner.partition.plan import Layout, Partition, build_partitions, make_layout, representative_xy
 from gis_planner.partition.store import (
-    EDGES_FILE,
-    FACILITIES_FILE,
-    GATES_FILE,
-    HOUSEHOLDS_FILE,
+    EDGES,
+    FACILITIES,
+    GATES,
+    HOUSEHOLDS,
+    MANIFEST,
+    iter_points,
+    layer_crs,
     prepare_store,
-    read_bbox,
-    read_results,
+    read_column,
+    read_layer,
     write_manifest,
 )
 
 logger = logging.getLogger(__name__)
 
 INSTALL_HINT = 'partitioned runs need Dask: pip install "gis_planner[province]"'
+_ADDRESS = re.compile(r"^(tcp|tls|ucx|inproc)://[^\s/:]+(:\d{1,5})?/?$")
+
+Layer = str | os.PathLike[str] | gpd.GeoDataFrame
 
 
 def _require_dask() -> Any:
+    """``dask.distributed``, or ImportError with the install command."""
     try:
         import dask.distributed as dd
     except ImportError as exc:
@@ -57,150 +68,490 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_partition(store: str, part: Partition, reach_kwargs: dict[str, Any], out_dir: str) -> dict[str, Any]:
-    """Compute one partition from the store and write ``part-<id>.parquet`` into ``out_dir``."""
-    from gis_planner.coverage import reach
-    from gis_planner.network import WalkNetwork
-
-    t0 = time.perf_counter()
-    folder = Path(store)
-    edges = read_bbox(folder / EDGES_FILE, part.edge_bbox)
-    edges = edges[edges.intersects(part.edge_region)].sort_values("edge_order", kind="mergesort")
-    hh = read_bbox(folder / HOUSEHOLDS_FILE, tuple(part.core.bounds))
-    hh = hh[hh["partition"] == part.partition_id].set_index("compound_id").drop(columns="partition")
-    fac = read_bbox(folder / FACILITIES_FILE, part.facility_bbox)
-    fac = fac[fac.within(part.facility_region)].set_index("facility_id")
-    gates = None
-    if (folder / GATES_FILE).exists():
-        g = read_bbox(folder / GATES_FILE, tuple(part.core.bounds))
-        gates = g[g["partition"] == part.partition_id].set_index("gate_id").drop(columns="partition")
-    name = f"part-{part.partition_id}.parquet"
-    if len(hh) == 0:
-        return {"partition": part.partition_id, "file": name, "households": 0}
-    net = WalkNetwork.from_lines(edges.drop(columns="edge_order").reset_index(drop=True),
-                                 source=f"partition {part.partition_id}", keep_largest_component=False)
-    with_cats = dict(reach_kwargs)
-    result = reach(net, hh, fac, gates=gates, **with_cats)
-    out = result.households.sort_index()
-    with atomic_path(Path(out_dir) / name) as tmp:
-        out.to_parquet(tmp)
-    return {"partition": part.partition_id, "file": name, "households": int(len(out)),
-            "household_total": int(pd.to_numeric(out[result.households_col]).sum()),
-            "edges": int(net.n_edges), "facilities": int(len(fac)),
-            "seconds": round(time.perf_counter() - t0, 3),
-            "worker_peak_rss_mb": round(peak_rss_mb(), 1),
-            "worker_pid": os.getpid()}
+def _categories(present: Sequence[str], categories: Sequence[str] | None,
+                required: Sequence[str] | None) -> list[str]:
+    """The assessed categories as ``coverage.reach`` orders them: the given ones (default those
+    present, in order of appearance) followed by the required ones missing from them."""
+    if isinstance(categories, str) or isinstance(required, str):
+        raise InputDataError("categories and required_categories take lists of identifiers, "
+                             "not one string; write ['pharmacy'].")
+    cats = list(dict.fromkeys(categories if categories is not None else present))
+    cats += [c for c in dict.fromkeys(required or ()) if c not in cats]
+    return cats
 
 
-def partitioned_reach(
-    network: Any,
-    households: gpd.GeoDataFrame,
-    facilities: gpd.GeoDataFrame,
-    *,
-    out_dir: str | os.PathLike[str],
-    speed_kmh: float,
-    categories: list[str],
-    partition_by: gpd.GeoDataFrame | None = None,
-    tile_m: float | None = None,
-    gates: gpd.GeoDataFrame | None = None,
-    scheduler: str | None = None,
-    n_workers: int = 2,
-    store_dir: str | os.PathLike[str] | None = None,
-    overwrite: bool = False,
-    progress: bool = False,
-    **reach_kwargs: Any,
-) -> dict[str, Any]:
-    """Reachability partition by partition on Dask; results equal the single-process ``reach``.
+def reach_limits(*, speed_kmh: float, categories: Sequence[str], walk_minutes: Sequence[float] = (5, 10, 15),
+                 headline_minutes: float | None = None, category_minutes: Mapping[str, float] | None = None,
+                 search_cap_m: float | None = None) -> tuple[dict[str, float], float]:
+    """Headline limit per category (m) and the search cap (m), exactly as ``coverage.reach``
+    derives them, so the halo matches the cap the single-process run uses."""
+    from gis_planner.coverage.reach import SEARCH_CAP_FACTOR
 
-    Parameters
-    ----------
-    network, households, facilities, gates
-        As for :func:`gis_planner.coverage.reach` (one metric CRS).
-    out_dir
-        Folder of the results: one GeoParquet per partition and ``_metadata.json``; written
-        atomically (nothing appears until every partition succeeded).
-    categories
-        Categories to assess (fixed up front: a partition may lack some).
-    partition_by, tile_m
-        Partition by polygons (districts, sub-districts; index = id) or square tiles (metres).
-    scheduler
-        Address of a running Dask scheduler (``tcp://host:8786``); None starts a LocalCluster
-        with ``n_workers`` single-threaded worker processes. Every worker must see ``store_dir``
-        and ``out_dir`` (a shared filesystem on a real cluster).
-    store_dir
-        Where the GeoParquet inputs are written for the workers (default ``out_dir`` + ``.store``).
-    **reach_kwargs
-        Passed to ``reach`` (``walk_minutes``, ``category_minutes``, ``snap_tolerance_m``,
-        ``search_cap_m`` …).
+    minutes = sorted({float(m) for m in walk_minutes})
+    if not minutes or minutes[0] <= 0:
+        raise InputDataError(f"walk_minutes must be positive minutes; got {tuple(walk_minutes)}.")
+    headline = float(headline_minutes) if headline_minutes is not None else minutes[-1]
+    limits = {c: _units.walk_distance_m(float((category_minutes or {}).get(c, headline)), speed_kmh)
+              for c in categories}
+    largest = max([*limits.values(), _units.walk_distance_m(minutes[-1], speed_kmh)])
+    cap = float(search_cap_m) if search_cap_m is not None else SEARCH_CAP_FACTOR * largest
+    return limits, cap
+
+
+def run_partition(layers: Mapping[str, str], part: Partition, layout: Layout, reach_kwargs: dict[str, Any],
+                  out_dir: str) -> dict[str, Any]:
+    """Compute one partition and write ``part-<id>.parquet`` into ``out_dir``.
+
+    Runs on a worker: reads the edges, households, facilities (and gates) of this partition by
+    bounding box from ``layers`` (store paths every worker can see), keeps the households the
+    layout assigns to it, builds the sub-network with every component, runs ``coverage.reach``.
+    Checks that only make sense for the whole run (a layer none of whose points snaps, a category
+    without facilities) are left to the lead: a partition legitimately lacks them; warnings
+    raised here are returned in the entry, not shown.
 
     Returns
     -------
     dict
-        ``partitions`` (the manifest entries), ``seconds``, ``households``.
+        ``partition``, ``file``, ``households`` (compounds), ``household_total``, ``edges``,
+        ``facilities``, ``seconds``, ``worker_peak_rss_mb``, ``worker``, ``warnings``.
     """
-    from gis_planner import _units
+    from gis_planner.coverage import reach
+    from gis_planner.network import WalkNetwork
+    from gis_planner.network.snap import snap_points
 
-    dd = _require_dask()
-    tol = float(reach_kwargs.get("snap_tolerance_m", 250.0))
-    minutes = list(reach_kwargs.get("walk_minutes", (5, 10, 15)))
-    limits = [*(reach_kwargs.get("category_minutes") or {}).values(), *minutes,
-              reach_kwargs.get("headline_minutes") or max(minutes)]
-    cap = reach_kwargs.get("search_cap_m") or 1.5 * _units.walk_distance_m(max(limits), speed_kmh)
-    kwargs = {**reach_kwargs, "speed_kmh": speed_kmh, "categories": list(categories),
-              "search_cap_m": cap, "snap_tolerance_m": tol}
-    parts, assign = plan_partitions(households, search_cap_m=cap, snap_tolerance_m=tol,
-                                    by=partition_by, tile_m=tile_m, gates=gates)
-    store = Path(store_dir) if store_dir else Path(str(out_dir) + ".store")
-    prepare_store(store, edges=network.edges, households=households.assign(partition=assign),
-                  facilities=facilities, gates=gates)
     t0 = time.perf_counter()
-    if scheduler:
-        try:
-            client = dd.Client(scheduler, timeout="10s")
-        except (OSError, TimeoutError) as exc:
-            raise GisPlannerError(f"cannot reach the Dask scheduler at {scheduler} ({exc}); "
-                                  "start it with `dask scheduler` or leave --scheduler out.") from exc
-        cluster = None
-    else:
-        cluster = dd.LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                                  dashboard_address=None, memory_limit=0)
-        client = dd.Client(cluster)
-    manifest = []
-    try:
-        with atomic_dir(out_dir, overwrite=overwrite) as tmp:
-            futures = [client.submit(run_partition, str(store), p, kwargs, str(tmp), pure=False)
-                       for p in parts]
-            from tqdm.auto import tqdm
+    name = f"part-{part.partition_id}.parquet"
+    hh = read_layer(layers[HOUSEHOLDS], HOUSEHOLDS, part.core_bbox)
+    hh = hh[layout.assign(representative_xy(hh.geometry.to_numpy())) == part.code]
+    info: dict[str, Any] = {"partition": part.partition_id, "file": name, "households": len(hh)}
+    if len(hh) == 0:
+        return info
+    edges = read_layer(layers[EDGES], EDGES, part.edge_bbox)
+    edges = edges[edges.intersects(part.edge_region)].reset_index(drop=True)
+    tol = float(reach_kwargs["snap_tolerance_m"])
+    if len(edges) == 0:  # no road near any of its compounds: they are all unsnapped, as in one run
+        logger.info("partition %s: no road within its halo; its %d compounds reach nothing",
+                    part.partition_id, len(hh))
+        edges = _remote_edge(part, tol, edges)
+    net = WalkNetwork.from_lines(edges, source=f"partition {part.partition_id}", keep_largest_component=False)
+    fac = read_layer(layers[FACILITIES], FACILITIES, part.facility_bbox)
+    fac = fac[fac.intersects(part.facility_region)]
+    if len(fac):  # facilities that snap nowhere take no part in the result; drop them here
+        fac = fac[snap_points(net, fac, tolerance_m=tol)["snapped"].to_numpy(bool)]
+    gates = None
+    if layers.get(GATES):
+        g = read_layer(layers[GATES], GATES, part.core_bbox)
+        gates = g[g["compound_id"].astype(str).isin(hh.index)]
+    compounds, anchor = _with_anchor(net, hh, gates, tol)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", GisPlannerWarning)
+        result = reach(net, compounds, fac, gates=gates, **reach_kwargs)
+    out = result.households
+    if anchor is not None:
+        out = out.drop(index=anchor)
+    if layers.get(GATES):
+        out = _ensure_gate_columns(out, result)
+    with atomic_path(Path(out_dir) / name) as tmp:
+        out.to_parquet(tmp)
+    info.update(household_total=float(pd.to_numeric(out[result.households_col]).sum()),
+                edges=int(net.n_edges), facilities=len(fac),
+                seconds=round(time.perf_counter() - t0, 3),
+                worker_peak_rss_mb=round(peak_rss_mb(), 1), worker=f"{os.uname().nodename}:{os.getpid()}",
+                warnings=sorted({str(w.message) for w in caught if issubclass(w.category, GisPlannerWarning)}))
+    return info
 
-            bar = tqdm(total=len(futures), desc="partitions", disable=not progress)
+
+#: Index of the stand-in compound added to a partition none of whose compounds reaches a road.
+ANCHOR_ID = "__partition_stand_in__"
+
+
+def _with_anchor(net: Any, hh: gpd.GeoDataFrame, gates: gpd.GeoDataFrame | None,
+                 tol: float) -> tuple[gpd.GeoDataFrame, str | None]:
+    """The compounds, plus a stand-in on the first road when none of them snaps.
+
+    ``reach`` refuses a layer none of whose points reaches the network (a wrong file in a
+    single run); in a partition it is a legitimate rural corner whose compounds are simply
+    unsnapped. The stand-in (a copy of the first compound's row, same dtypes, on an edge) lets
+    ``reach`` run; compounds are computed independently, and the stand-in is dropped after.
+    """
+    import shapely
+
+    gated = set(gates["compound_id"].astype(str)) if gates is not None and len(gates) else set()
+    pts = representative_xy_points(hh.loc[~hh.index.isin(gated)])
+    if gates is not None and len(gates):
+        pts = np.concatenate([pts, gates.geometry.to_numpy()])
+    tree = shapely.STRtree(net.edges.geometry.to_numpy())
+    for start in range(0, len(pts), 2_000):  # usually settled by the first chunk
+        if len(tree.query(pts[start:start + 2_000], predicate="dwithin", distance=tol)[0]):
+            return hh, None
+    stand_in = hh.iloc[[0]].copy()
+    stand_in.index = pd.Index([ANCHOR_ID], name=hh.index.name, dtype=hh.index.dtype)
+    stand_in[hh.geometry.name] = gpd.GeoSeries([net.edges.geometry.iloc[0].interpolate(0.5, normalized=True)],
+                                               index=stand_in.index, crs=hh.crs)
+    return gpd.GeoDataFrame(pd.concat([hh, stand_in]), crs=hh.crs), ANCHOR_ID
+
+
+def _remote_edge(part: Partition, tol: float, like: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """A 1 m stand-in road farther than the snap tolerance from everything the partition reads
+    (beyond the corner of its edge box), for a partition without roads: nothing snaps to it but
+    the stand-in compound of :func:`_with_anchor`."""
+    import shapely
+
+    x, y = part.edge_bbox[2] + tol + 10.0, part.edge_bbox[3] + tol + 10.0
+    return gpd.GeoDataFrame({"highway": [""], "name": [""]}, geometry=[shapely.LineString([(x, y), (x + 1.0, y)])],
+                            crs=like.crs)
+
+
+def representative_xy_points(gdf: gpd.GeoDataFrame) -> np.ndarray:
+    """Points of ``gdf`` as reach uses them (a point inside non-point geometries)."""
+    import shapely
+
+    return shapely.points(representative_xy(gdf.geometry.to_numpy()))
+
+
+def _ensure_gate_columns(out: gpd.GeoDataFrame, result: Any) -> gpd.GeoDataFrame:
+    """A partition none of whose compounds has a gate gets the per-category gate columns of a
+    gated run (None), in reach's column order: right after each category's block."""
+    for c in result.categories:
+        col = f"{c}_gate_id"
+        if col in out.columns:
+            continue
+        block = [k for k in out.columns if k in {f"{c}_dist_m", f"{c}_min", f"{c}_covered", f"{c}_n_within"}
+                 or (k.startswith(f"{c}_covered_") and k.endswith("min"))]
+        at = max(out.columns.get_loc(k) for k in block) + 1
+        out.insert(at, col, pd.Series([None] * len(out), index=out.index, dtype=object))
+    return out
+
+
+def connect(scheduler: str | None = None, *, n_workers: int = 2, timeout_s: float = 10.0,
+            processes: bool = True) -> tuple[Any, Any]:
+    """A Dask client: to ``scheduler`` (``tcp://host:8786``) or to a new LocalCluster.
+
+    Parameters
+    ----------
+    scheduler
+        Address of a running scheduler; None starts a LocalCluster of ``n_workers``
+        single-threaded workers (``processes=False``: threads in this process).
+    timeout_s
+        How long to try reaching ``scheduler`` (s) before failing.
+
+    Returns
+    -------
+    (client, cluster)
+        ``cluster`` is None for a remote scheduler; close both when done.
+
+    Raises
+    ------
+    InputDataError
+        A malformed address (before any connection attempt).
+    GisPlannerError
+        The scheduler does not answer within ``timeout_s``.
+    """
+    dd = _require_dask()
+    if scheduler:
+        if not _ADDRESS.match(scheduler):
+            raise InputDataError(f"--scheduler {scheduler!r}: expected an address such as tcp://HOST:8786 "
+                                 "(the one `dask scheduler` prints).")
+        try:
+            return dd.Client(scheduler, timeout=f"{timeout_s}s"), None
+        except (OSError, TimeoutError) as exc:
+            raise GisPlannerError(f"cannot reach the Dask scheduler at {scheduler} within {timeout_s:g} s ({exc}); "
+                                  "start it with `dask scheduler` (workers: `dask worker "
+                                  f"{scheduler} --nthreads 1`) or leave --scheduler out.") from exc
+    if n_workers < 1:
+        raise InputDataError(f"n_workers must be >= 1; got {n_workers}.")
+    cluster = dd.LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=processes,
+                              dashboard_address=None, memory_limit=0)
+    return dd.Client(cluster), cluster
+
+
+def _store_layers(network: Any, households: Layer, facilities: Layer, gates: Layer | None,
+                  store: Path) -> dict[str, str]:
+    """Paths of the four layers; in-memory ones are written into ``store`` first."""
+    from gis_planner.network import WalkNetwork
+
+    layers: dict[str, str] = {}
+    for name, obj in ((EDGES, network), (HOUSEHOLDS, households), (FACILITIES, facilities), (GATES, gates)):
+        if obj is None:
+            continue
+        if isinstance(obj, (str, os.PathLike)):
+            layers[name] = str(obj)
+            continue
+        if name == EDGES:
+            if not isinstance(obj, WalkNetwork):
+                raise InputDataError("network: expected a WalkNetwork or the path of stored edges "
+                                     "(convert_to_geoparquet(kind='network')).")
+            prepare_store(store, edges=obj.edges)
+        else:
+            prepare_store(store, **{name: obj})
+        layers[name] = str(store / f"{name}.parquet")
+    return layers
+
+
+def _check_crs(layers: Mapping[str, str]) -> Any:
+    crs = {name: layer_crs(path) for name, path in layers.items()}
+    net_crs = crs[EDGES]
+    if not net_crs.is_projected:
+        raise CRSError(f"network edges {layers[EDGES]}: CRS {net_crs.name} is not projected; "
+                       "store layers must be in the network's metric CRS.")
+    for name, c in crs.items():
+        if c != net_crs:
+            raise CRSError(f"{name} {layers[name]} is in {c.name}, the network in {net_crs.name}; "
+                           "convert it with metric_crs= the network's CRS.")
+    return net_crs
+
+
+def _plan(layers: Mapping[str, str], *, partition_by: gpd.GeoDataFrame | None, tile_m: float | None,
+          cap_m: float, tol_m: float, crs: Any) -> tuple[Layout, list[Partition], int]:
+    """Stream the households (and gates) once or twice to lay out the partitions."""
+    bounds = None
+    if tile_m is not None:
+        lo, hi = np.full(2, np.inf), np.full(2, -np.inf)
+        for xy, _ in iter_points(layers[HOUSEHOLDS]):
+            if len(xy):
+                lo, hi = np.minimum(lo, xy.min(axis=0)), np.maximum(hi, xy.max(axis=0))
+        bounds = (*lo, *hi)
+    layout = make_layout(by=partition_by, tile_m=tile_m, bounds=bounds, crs=crs)
+    code_of: list[pd.Series] = []
+    with_gates = GATES in layers
+
+    def households():
+        for xy, cols in iter_points(layers[HOUSEHOLDS], columns=["compound_id"] if with_gates else ()):
+            if with_gates:  # the partition of every compound, for its gates
+                code_of.append(pd.Series(layout.assign(xy), index=cols["compound_id"].astype(str).to_numpy()))
+            yield xy
+
+    orphans = []
+
+    def gates():
+        codes = pd.concat(code_of) if code_of else pd.Series(dtype=np.int64)
+        for xy, cols in iter_points(layers[GATES], columns=["compound_id"]):
+            c = codes.reindex(cols["compound_id"].astype(str).to_numpy()).to_numpy()
+            ok = ~pd.isna(c)
+            orphans.extend(cols["compound_id"].astype(str).to_numpy()[~ok][:5 - len(orphans)])
+            yield c[ok].astype(np.int64), xy[ok]
+
+    parts, counts = build_partitions(layout, households(), gates() if with_gates else (),
+                                     search_cap_m=cap_m, snap_tolerance_m=tol_m)
+    if orphans:
+        warnings.warn(f"gates {layers[GATES]}: some gates name a compound_id not among the compounds "
+                      f"(e.g. {orphans}); they are ignored. Check the compound_id column of the gates.",
+                      GisPlannerWarning, stacklevel=3)
+    return layout, parts, int(counts.sum())
+
+
+def partitioned_reach(
+    network: Any,
+    households: Layer,
+    facilities: Layer,
+    *,
+    out_dir: str | os.PathLike[str],
+    speed_kmh: float,
+    categories: Sequence[str] | None = None,
+    partition_by: gpd.GeoDataFrame | None = None,
+    tile_m: float | None = None,
+    gates: Layer | None = None,
+    scheduler: str | None = None,
+    n_workers: int = 2,
+    client: Any = None,
+    store_dir: str | os.PathLike[str] | None = None,
+    overwrite: bool = False,
+    progress: bool = False,
+    scheduler_timeout_s: float = 10.0,
+    **reach_kwargs: Any,
+) -> dict[str, Any]:
+    """Reachability partition by partition on Dask; the results equal the single-process ``reach``.
+
+    Parameters
+    ----------
+    network
+        A :class:`~gis_planner.network.WalkNetwork`, or the path of its stored edges
+        (GeoParquet file or folder, GPKG, FlatGeobuf; see :mod:`gis_planner.partition.store`).
+    households, facilities, gates
+        GeoDataFrames as for :func:`gis_planner.coverage.reach`, or paths of store layers
+        (then the lead process streams only the points' coordinates and never holds the layer).
+    out_dir
+        Folder of the results: ``part-<id>.parquet`` per partition (the ``reach`` household
+        table of its compounds) and ``_metadata.json``; nothing appears in it until every
+        partition has succeeded. Refused when it holds a run already, unless ``overwrite``.
+    speed_kmh
+        Walking speed (km/h).
+    categories
+        Categories to assess; default every category of the facilities, in order of appearance.
+    partition_by, tile_m
+        Partition by polygons (districts, sub-districts; index = id, in the network's CRS) or by
+        square tiles of ``tile_m`` metres; exactly one.
+    scheduler
+        Address of a running Dask scheduler (``tcp://host:8786``); None starts a LocalCluster with
+        ``n_workers`` single-threaded worker processes. Workers must see the store and ``out_dir``
+        at the same paths (a shared filesystem on a real cluster).
+    client
+        An existing ``dask.distributed.Client`` to use instead (left open).
+    store_dir
+        Where in-memory inputs are written as GeoParquet for the workers (default
+        ``<out_dir>.store``); unused when every input is a path.
+    progress
+        Show a progress bar over partitions (a log line per finished partition is always written).
+    scheduler_timeout_s
+        How long to try reaching ``scheduler`` (s).
+    **reach_kwargs
+        Passed to ``reach``: ``walk_minutes``, ``headline_minutes``, ``category_minutes``,
+        ``required_categories``, ``snap_tolerance_m``, ``search_cap_m``, ``households_col``,
+        ``population_col``, ``count_within``, ``profile_id``.
+
+    Returns
+    -------
+    dict
+        ``partitions`` (the manifest entries), ``households`` (compounds written), ``seconds``
+        (wall time of the Dask phase), ``out_dir``.
+
+    Notes
+    -----
+    Exactness: see :mod:`gis_planner.partition.plan` (halo of cap + 3 × tolerance for edges,
+    cap + 2 × tolerance for facilities, whole components kept, one partition per household).
+    """
+    out_dir = Path(out_dir)
+    if (out_dir / MANIFEST).exists() and not overwrite:
+        raise InputDataError(f"{out_dir} holds a partitioned run already; pass overwrite=True (--overwrite) "
+                             "or choose another output folder.")
+    dd = _require_dask()
+    own_client = client is None
+    cluster = None
+    if own_client:  # first, so that a wrong scheduler fails before any work
+        client, cluster = connect(scheduler, n_workers=n_workers, timeout_s=scheduler_timeout_s)
+    try:
+        return _run(dd, client, network, households, facilities, gates, out_dir=out_dir, speed_kmh=speed_kmh,
+                    categories=categories, partition_by=partition_by, tile_m=tile_m, store_dir=store_dir,
+                    progress=progress, reach_kwargs=reach_kwargs)
+    finally:
+        if own_client:
+            client.close()
+            if cluster is not None:
+                cluster.close()
+
+
+def _run(dd: Any, client: Any, network: Any, households: Layer, facilities: Layer, gates: Layer | None, *,
+         out_dir: Path, speed_kmh: float, categories: Sequence[str] | None, partition_by: gpd.GeoDataFrame | None,
+         tile_m: float | None, store_dir: str | os.PathLike[str] | None, progress: bool,
+         reach_kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The body of :func:`partitioned_reach` once a client is connected."""
+    tol = float(reach_kwargs.pop("snap_tolerance_m", 250.0))
+    store = Path(store_dir) if store_dir else Path(str(out_dir) + ".store")
+    layers = _store_layers(network, households, facilities, gates, store)
+    crs = _check_crs(layers)
+    if isinstance(facilities, gpd.GeoDataFrame):
+        present = list(dict.fromkeys(facilities["category"].astype(str)))
+    else:
+        present = list(dict.fromkeys(read_column(layers[FACILITIES], "category").astype(str)))
+    cats = _categories(present, categories, reach_kwargs.get("required_categories"))
+    absent = [c for c in cats if c not in present]
+    if absent:
+        where = "the facilities" if isinstance(facilities, gpd.GeoDataFrame) else str(facilities)
+        warnings.warn(f"categories {absent} have no facility in {where}: every compound is uncovered for them.",
+                      GisPlannerWarning, stacklevel=3)
+    limits, cap = reach_limits(speed_kmh=speed_kmh, categories=cats,
+                               walk_minutes=reach_kwargs.get("walk_minutes", (5, 10, 15)),
+                               headline_minutes=reach_kwargs.get("headline_minutes"),
+                               category_minutes=reach_kwargs.get("category_minutes"),
+                               search_cap_m=reach_kwargs.pop("search_cap_m", None))
+    kwargs = {**reach_kwargs, "speed_kmh": float(speed_kmh), "categories": cats, "search_cap_m": cap,
+              "snap_tolerance_m": tol, "progress": False}
+    layout, parts, n_households = _plan(layers, partition_by=partition_by, tile_m=tile_m, cap_m=cap,
+                                        tol_m=tol, crs=crs)
+    logger.info("%d compounds in %d partitions (%s); halo %.0f m", n_households, len(parts), layout.kind,
+                cap + 3 * tol)
+    manifest: list[dict[str, Any]] = []
+    t0 = time.perf_counter()
+    with atomic_dir(out_dir, overwrite=True) as tmp:
+        layout_f = client.scatter(layout, broadcast=True)
+        futures = [client.submit(run_partition, layers, p, layout_f, kwargs, str(tmp), pure=False,
+                                 key=f"partition-{p.partition_id}-{time.time_ns()}") for p in parts]
+        from tqdm.auto import tqdm
+
+        with tqdm(total=len(futures), desc="partitions", unit="partition", disable=not progress) as bar:
             for fut in dd.as_completed(futures):
                 info = fut.result()
                 manifest.append(info)
-                logger.info("partition %s done: %s households in %s s", info["partition"],
-                            info["households"], info.get("seconds"))
+                logger.info("partition %s: %d compounds, %s s, worker peak %s MB", info["partition"],
+                            info["households"], info.get("seconds"), info.get("worker_peak_rss_mb"))
                 bar.update()
-            bar.close()
-            manifest.sort(key=lambda m: m["partition"])
-            write_manifest(tmp, manifest)
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
-    total = sum(m["households"] for m in manifest)
-    if total != len(households):
-        raise InputDataError(f"partitioned run returned {total} households of {len(households)}.")
-    return {"partitions": manifest, "seconds": time.perf_counter() - t0, "households": total}
+        manifest.sort(key=lambda m: m["partition"])
+        for text in sorted({w for m in manifest for w in m.get("warnings", ())}):
+            logger.info("a partition noted: %s", text)
+        total = sum(m["households"] for m in manifest)
+        if total != n_households:
+            raise InputDataError(f"partitioned run wrote {total} compounds of {n_households}; "
+                                 "a partition lost or duplicated compounds.")
+        minutes = sorted({float(m) for m in kwargs.get("walk_minutes", (5, 10, 15))})
+        run = {"categories": cats, "speed_kmh": float(speed_kmh), "category_limits_m": limits,
+               "walk_minutes": minutes,
+               "headline_minutes": float(kwargs.get("headline_minutes") or minutes[-1]),
+               "required_categories": list(kwargs.get("required_categories") or cats),
+               "profile_id": kwargs.get("profile_id"),
+               "search_cap_m": cap, "snap_tolerance_m": tol,
+               "households_col": kwargs.get("households_col", "households"),
+               "population_col": kwargs.get("population_col"), "layout": layout.kind,
+               "tile_m": layout.tile_m or None, "compounds": n_households,
+               "household_total": float(sum(m.get("household_total", 0.0) for m in manifest)),
+               "inputs": dict(layers)}
+        write_manifest(tmp, manifest, run)
+    return {"partitions": manifest, "households": total, "seconds": time.perf_counter() - t0,
+            "out_dir": str(out_dir)}
 
 
-def partitioned_summary(out_dir: str | os.PathLike[str], *, categories: list[str],
-                        households_col: str = "households") -> pd.DataFrame:
-    """Coverage per category aggregated across every partition of a run: households,
-    covered households and share (totals equal the input total)."""
-    res = read_results(out_dir)
-    w = pd.to_numeric(res[households_col]).astype(float)
-    rows = []
-    for c in categories:
-        cov = res[f"{c}_covered"].astype(bool).to_numpy()
-        rows.append({"category": c, "households": w.sum(), "covered_households": w[cov].sum(),
-                     "covered_share": w[cov].sum() / w.sum() if w.sum() else np.nan})
-    return pd.DataFrame(rows)
+def partitioned_reach_cli(
+    network: Any,
+    households: Layer,
+    facilities: Layer,
+    *,
+    out: str | os.PathLike[str],
+    params: Mapping[str, Any],
+    gates: Layer | None = None,
+    partition_by: str | os.PathLike[str] | gpd.GeoDataFrame | None = None,
+    tile_m: float | None = None,
+    scheduler: str | None = None,
+    workers: int = 2,
+    snap_tolerance_m: float = 250.0,
+    overwrite: bool = False,
+    by: str | None = None,
+    client: Any = None,
+) -> tuple[dict[str, Any], pd.DataFrame]:
+    """What ``gis-planner reach|communities|report --partition-by/--tile-m/--scheduler`` call.
+
+    Parameters
+    ----------
+    network, households, facilities, gates
+        Loaded layers (``WalkNetwork``, GeoDataFrames) or store paths (GeoParquet …).
+    out
+        The output folder (``part-*.parquet`` + ``_metadata.json``).
+    params
+        ``reach`` keyword arguments incl. ``speed_kmh`` (``cli._common.reach_parameters``).
+    partition_by
+        Polygons: a file (read with ``io.read_subdistricts``: index = ``subdistrict_code``) or a
+        GeoDataFrame indexed by id.
+    by
+        Also summarise per this compound column (e.g. ``subdistrict_code``).
+    client
+        An existing Dask client (instead of ``scheduler`` / ``workers``).
+
+    Returns
+    -------
+    (info, summary)
+        ``partitioned_reach``'s result and the coverage summary across partitions
+        (``partitioned_summary``), ready to print and to write.
+    """
+    from gis_planner.partition.merge import partitioned_summary
+
+    polys = partition_by
+    if isinstance(partition_by, (str, os.PathLike)):
+        from gis_planner import io
+
+        crs = network.crs if hasattr(network, "crs") else layer_crs(network)
+        polys = io.read_subdistricts(partition_by, metric_crs=crs)
+    kwargs = dict(params)
+    speed = kwargs.pop("speed_kmh")
+    info = partitioned_reach(network, households, facilities, out_dir=out, speed_kmh=speed, gates=gates,
+                             partition_by=polys, tile_m=tile_m, scheduler=scheduler, n_workers=workers,
+                             overwrite=overwrite, progress=True, snap_tolerance_m=snap_tolerance_m,
+                             client=client, **kwargs)
+    return info, partitioned_summary(out, by=by)
