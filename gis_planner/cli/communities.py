@@ -2,74 +2,136 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import typer
 
 from gis_planner.cli._common import COORDS_HELP
 
+ASSIGN_CHOICES = ("centroid", "gate", "area")
+
+
+def _outputs(out: Path) -> tuple[Path, Path]:
+    return out.with_name(out.stem + "_table.csv"), out.with_name(out.stem + "_changes.csv")
+
 
 def communities_command(
     communities: Path = typer.Option(..., "--communities", help="Community polygons (社区/村)."),
-    compounds: Path = typer.Option(..., "--compounds", help="Compounds with a households column."),
-    out: Path = typer.Option(..., "--out", help="Output GeoPackage; a CSV table is written beside it."),
-    gates: Path | None = typer.Option(None, "--gates", help="Compound gates (for --assign gate)."),
-    network: Path | None = typer.Option(None, "--network", help="Walk network for compactness in walking metres."),
-    facilities: Path | None = typer.Option(None, "--facilities", help="Facilities (community service centres)."),
-    attributes: Path | None = typer.Option(None, "--attributes", help="Community attribute table (area, workers)."),
-    profile: str = typer.Option("taizhou-2023", "--profile", help="Profile with the household bands."),
-    assign: str = typer.Option("centroid", "--assign", help="Rule for compounds on a boundary: centroid, gate or area."),
+    compounds: Path = typer.Option(..., "--compounds", help="Compounds (小区) with a households column."),
+    out: Path = typer.Option(..., "--out",
+                             help="Output GeoPackage; OUT_table.csv and OUT_changes.csv go beside it."),
+    gates: Path | None = typer.Option(None, "--gates", help="Compound gates (needed for --assign gate)."),
+    network: Path | None = typer.Option(None, "--network",
+                                        help="Walk network: walking distances instead of straight lines."),
+    facilities: Path | None = typer.Option(
+        None, "--facilities", help="Facilities (a community_service_centre is its community's centre)."),
+    attributes: Path | None = typer.Option(
+        None, "--attributes",
+        help="Community attribute table (service_area_m2, community_workers, urban_resident_population)."),
+    profile: str = typer.Option("taizhou-2023", "--profile",
+                                help="Profile id or file with the household bands and ratio targets."),
+    assign: str = typer.Option("centroid", "--assign",
+                               help="Rule for compounds on a boundary: centroid, gate or area."),
     coords: str | None = typer.Option(None, "--coords", help=COORDS_HELP),
-    facility_coords: str | None = typer.Option(None, "--facility-coords", help="Like --coords, for the facilities."),
+    facility_coords: str | None = typer.Option(None, "--facility-coords",
+                                               help="Like --coords, for the facilities (default: --coords)."),
+    max_gap_m: float | None = typer.Option(None, "--max-gap-m",
+                                           help="Largest gap (m) between neighbouring compounds; default none."),
+    time_limit_s: float = typer.Option(30.0, "--time-limit-s", help="Solver time limit per cluster (s)."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace existing outputs."),
 ) -> None:
     """Check community sizes against the profile's household bands and propose adjustments.
 
-    $ gis-planner communities --communities data/demo/communities.geojson
-      --compounds data/demo/compounds.geojson --network data/demo/roads.geojson
-      --profile taizhou-2023 --out communities.gpkg
+    Counts households per community (compounds never split; --assign decides boundary cases),
+    classifies each community urban/rural and high-rise, checks it against its band (default
+    profile taizhou-2023: urban 2000–3000, high-rise up to 5000, rural 1000–1500 households),
+    and proposes splits, merges and boundary transfers that keep every community contiguous,
+    inside one sub-district and of one type; where none exists it says why. Writes OUT
+    (layers communities_current, communities_proposed, compounds), OUT_table.csv (one row
+    per community) and OUT_changes.csv (one row per change or unfixable community).
+
+    \b
+    $ gis-planner communities --communities data/demo/communities.geojson \\
+        --compounds data/demo/compounds.geojson --gates data/demo/gates.csv --coords wgs84 \\
+        --assign gate --network data/demo/roads.geojson --profile taizhou-2023 \\
+        --out communities.gpkg
     """
     from gis_planner import io
     from gis_planner._errors import InputDataError
     from gis_planner._fs import atomic_path
-    from gis_planner.community import check_communities
+    from gis_planner.community import check_communities, ratio_targets
     from gis_planner.io.write import write_layers, write_table
     from gis_planner.policy import load_profile, read_community_attributes
 
-    if assign not in ("centroid", "gate", "area"):
-        raise typer.BadParameter("expected centroid, gate or area", param_hint="--assign")
-    table_path = out.with_name(out.stem + "_table.csv")
-    for p in (out, table_path):
+    if assign not in ASSIGN_CHOICES:
+        raise typer.BadParameter(f"expected one of {', '.join(ASSIGN_CHOICES)}; got {assign!r}",
+                                 param_hint="--assign")
+    if assign == "gate" and gates is None:
+        raise typer.BadParameter("--assign gate needs --gates", param_hint="--assign")
+    table_path, changes_path = _outputs(out)
+    inputs = [p for p in (communities, compounds, gates, network, facilities, attributes) if p]
+    for p in (out, table_path, changes_path):
+        if any(p.resolve() == i.resolve() for i in inputs):
+            raise typer.BadParameter(f"{p} is one of the inputs; choose another --out.",
+                                     param_hint="--out")
         if p.exists() and not overwrite:
-            raise typer.BadParameter(f"{p} exists; pass --overwrite to replace it.", param_hint="--out")
+            raise typer.BadParameter(f"{p} exists; pass --overwrite to replace it.",
+                                     param_hint="--out")
     prof = load_profile(profile)
     if prof.community_bands is None:
-        raise InputDataError(f"profile {prof.id} has no community household bands; use one that "
-                             "does (e.g. taizhou-2023) or write your own profile.")
+        raise InputDataError(f"profile {prof.id} has no community household bands "
+                             "([community_bands]); use one that has them (e.g. taizhou-2023).")
     net = io.read_network(network) if network else None
-    crs = net.crs if net is not None else None
-    com = io.read_communities(communities, metric_crs=crs)
+    com = io.read_communities(communities, metric_crs=net.crs if net is not None else None)
     homes = io.read_compounds(compounds, source_coords=coords, metric_crs=com.crs)
     gate_layer = io.read_gates(gates, compounds=homes, source_coords=coords) if gates else None
-    fac = (io.read_facilities(facilities, source_coords=facility_coords or coords, metric_crs=com.crs)
-           if facilities else None)
-    attrs = read_community_attributes(attributes) if attributes else None
-    result = check_communities(com, homes, bands=prof.community_bands, rule=assign,  # type: ignore[arg-type]
-                               gates=gate_layer, network=net, facilities=fac, attributes=attrs)
-    with atomic_path(table_path, overwrite=True) as tmp:
-        write_table(tmp, result.table, overwrite=True)
-        write_layers(out, {"communities_current": result.communities,
-                           "communities_proposed": result.proposed}, overwrite=overwrite)
-    t = result.table
-    typer.echo(t[["community_code", "name", "urban_rural", "households", "band_min", "band_max",
-                  "status"]].to_string(index=False))
-    if len(result.changes):
+    fac = (io.read_facilities(facilities, source_coords=facility_coords or coords,
+                              metric_crs=com.crs) if facilities else None)
+    attrs = read_community_attributes(attributes, profile=prof) if attributes else None
+    result = check_communities(com, homes, bands=prof.community_bands, assign=assign,  # type: ignore[arg-type]
+                               gates=gate_layer, attributes=attrs, network=net, facilities=fac,
+                               time_limit_s=time_limit_s, max_gap_m=max_gap_m,
+                               **ratio_targets(prof))
+    adj = result.adjustment
+    assert adj is not None  # propose=True
+    compounds_layer = homes[[homes.geometry.name]].join(
+        adj.assignment[["community_code", "proposed_code", "moved", "households", "rule",
+                        "straddles"]])
+    with contextlib.ExitStack() as stack:
+        tmp_gpkg = stack.enter_context(atomic_path(out, overwrite=True))
+        tmp_table = stack.enter_context(atomic_path(table_path, overwrite=True))
+        tmp_changes = stack.enter_context(atomic_path(changes_path, overwrite=True))
+        write_layers(tmp_gpkg, {"communities_current": result.communities,
+                                "communities_proposed": adj.proposed,
+                                "compounds": compounds_layer}, overwrite=True)
+        write_table(tmp_table, result.table, overwrite=True)
+        write_table(tmp_changes, adj.changes, overwrite=True)
+    _echo(result, assign, out, table_path, changes_path)
+
+
+def _echo(result: object, assign: str, *paths: Path) -> None:
+    t = result.table  # type: ignore[attr-defined]
+    cols = [c for c in ("community_code", "name", "urban_rural", "high_rise", "households",
+                        "band_min", "band_max", "status") if c in t.columns]
+    shown = t[cols].copy()
+    for c in ("band_min", "band_max"):
+        if c in shown:
+            shown[c] = shown[c].map(lambda v: "" if v != v else f"{int(v)}")
+    typer.echo(shown.to_string(index=False))
+    changes = result.changes  # type: ignore[attr-defined]
+    if changes is not None and len(changes):
         typer.echo("\nproposals:")
-        for _, ch in result.changes.iterrows():
-            typer.echo(f"  {ch['community_code']} {ch['status']}: {ch['action']} — {ch['reason']}")
-    typer.echo(f"\ncompounds straddling a boundary: {int(result.assignment['straddles'].sum())} "
-               f"(assigned by {assign}); distances: {result.distance_kind}")
-    typer.echo(f"wrote {out} and {table_path}")
+        for _, ch in changes.iterrows():
+            flag = "" if ch["feasible"] else " [no feasible proposal]"
+            typer.echo(f"  {ch['community_code']} {ch['name']} ({ch['status']}): "
+                       f"{ch['action']}{flag} — {ch['reason']}")
+    st = result.straddling  # type: ignore[attr-defined]
+    listed = ", ".join(f"{r.compound_id} -> {r.community_code}" for r in st.itertuples())
+    typer.echo(f"\ncompounds straddling a boundary: {len(st)}"
+               f"{' (' + listed + ')' if len(st) else ''}; assigned by {assign}")
+    typer.echo(f"distances: {result.distance_kind}")  # type: ignore[attr-defined]
+    typer.echo("wrote " + ", ".join(str(p) for p in paths))
 
 
 def register(app: typer.Typer) -> None:

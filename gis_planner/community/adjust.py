@@ -1,152 +1,639 @@
-"""Boundary adjustment proposals with a household floor AND ceiling.
+"""Boundary adjustment proposals for communities outside their household band.
 
-Why not spopt's max-p or AZP: max-p guarantees only a floor per region (any region may grow past
-the ceiling), and AZP fixes the number of regions rather than a band. Planning bands are two-sided
-(Taizhou: urban 2000-3000 households, high-rise up to 5000, rural 1000-1500), so this module uses
-its own method that enforces both bounds and contiguity, and says so when no proposal exists:
+Why not spopt's max-p or AZP: max-p-regions guarantees only a *floor* per region (regions grow
+past any ceiling, and it maximises the number of regions), and AZP fixes the number of regions;
+the plan's bands are two-sided (Taizhou: urban 2000–3000 households, high-rise up to 5000,
+rural 1000–1500). This module solves each affected cluster of communities exactly as a mixed-
+integer programme on HiGHS (:mod:`gis_planner.community._regions`) with a floor AND a ceiling
+on every proposed community, contiguity by single-commodity flow constraints on the compound
+adjacency graph (:mod:`gis_planner.community.adjacency`), and compounds kept whole; it
+minimises the compounds that change community, then the number of communities, then makes the
+result compact. When a cluster has no valid grouping it says why, per community.
 
-1. Compounds are joined by a contiguity graph: the Delaunay triangulation of their points within
-   a sub-district and urban/rural type, without links longer than ``max_link_m``.
-2. An oversized community is split into k parts (k from ceil(H / max) up), cutting the compounds
-   ordered along a direction (its principal axis, then 0°, 45°, 90°, 135°) with an exact dynamic
-   programme that keeps every part inside the band; a cut is kept only if every part is
-   contiguous. Failing that, its border compounds move to adjacent same-type communities with room.
-3. An undersized community merges with the adjacent same-type community of its sub-district that
-   gives a total inside the band (nearest to the band's middle); failing that, it takes border
-   compounds from a neighbour that stays inside the band.
-4. Every proposal is checked (band, contiguity, one sub-district, one type, compounds whole,
-   household total unchanged); a community with no valid proposal is reported with the reason.
+Clusters, in two stages:
+
+1. an oversized community alone (split it); a group of adjacent undersized communities of the
+   same type in one sub-district (merge them, re-cutting if the total is too large);
+2. for what stage 1 cannot fix: the community (or group) plus every adjacent community of the
+   same type and band in its sub-district that no earlier proposal changed (boundary transfer
+   or merge with neighbours that are within their band).
+
+"Same type" means the same sub-district, urban/rural type and band (a high-rise community
+only re-groups with high-rise ones).
 """
 
 from __future__ import annotations
 
-import itertools
-import math
-from collections.abc import Callable
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
+import geopandas as gpd
 import networkx as nx
 import numpy as np
+import pandas as pd
 import shapely
-from scipy.spatial import Delaunay
 
-Band = tuple[int, int]
+from gis_planner._validate import require_same_crs
+from gis_planner.community._regions import RegionProblem, RegionSolution, solve_regions
+from gis_planner.community.adjacency import compound_adjacency, compound_cells, polygonal
+from gis_planner.community.checks import CommunityCheck, require_check
+from gis_planner.community.walk import farthest_walk
 
+logger = logging.getLogger(__name__)
 
-def contiguity_graph(points: np.ndarray, ids: list[str], *, max_link_m: float) -> nx.Graph:
-    """Delaunay graph of compound points without links longer than ``max_link_m`` metres."""
-    g = nx.Graph()
-    g.add_nodes_from(ids)
-    if len(ids) == 2:
-        if np.hypot(*(points[0] - points[1])) <= max_link_m:
-            g.add_edge(ids[0], ids[1])
-    elif len(ids) > 2:
-        try:
-            tri = Delaunay(points)
-        except Exception:  # collinear points (qhull): chain them in order along the line
-            order = np.argsort(points[:, 0] + points[:, 1])
-            for a, b in itertools.pairwise(order):
-                if np.hypot(*(points[a] - points[b])) <= max_link_m:
-                    g.add_edge(ids[a], ids[b])
-            return g
-        for s in tri.simplices:
-            for a, b in ((s[0], s[1]), (s[1], s[2]), (s[0], s[2])):
-                if np.hypot(*(points[a] - points[b])) <= max_link_m:
-                    g.add_edge(ids[a], ids[b])
-    return g
+METHOD = ("exact MILP (HiGHS) per cluster on the compound adjacency graph: floor and ceiling "
+          "per community, contiguity by single-commodity flow, compounds whole; minimises moved "
+          "compounds, then communities, then household-weighted distance to centroids")
+CHANGE_COLUMNS = ["community_code", "name", "status", "households", "band_min", "band_max",
+                  "action", "feasible", "result", "households_after", "compounds_moved_out",
+                  "households_moved_out", "compounds_moved_in", "households_moved_in",
+                  "reason", "reason_zh", "max_walk_m_before", "max_walk_m_after", "cluster",
+                  "solver_status"]
 
 
-def _connected(g: nx.Graph, nodes: list[str]) -> bool:
-    return len(nodes) > 0 and nx.is_connected(g.subgraph(nodes))
+@dataclass(frozen=True)
+class AdjustmentProposal:
+    """Outcome of :func:`propose_adjustments`.
+
+    Attributes
+    ----------
+    proposed
+        Every proposed community (index ``proposed_code``): unchanged ones keep their code and
+        polygon; changed ones keep the code of the community they continue (new ones get
+        ``<code>-N<k>``) and get a polygon re-cut along compound groupings: the union of their
+        compounds' cells (the land nearer to them than to other compounds) within the
+        communities of their cluster. Columns: ``name``, ``subdistrict_code``, ``urban_rural``,
+        ``high_rise``, ``households``, ``compounds``, ``band_min``, ``band_max``, ``status``,
+        ``within_band``, ``action`` (``unchanged``, ``split``, ``merged``, ``adjusted``,
+        ``new``), ``from_codes`` (current communities its compounds come from), ``centre_kind``,
+        ``max_walk_m`` (farthest household to the centre), ``unreachable_compounds``,
+        ``n_parts`` (polygon pieces; 1 for a contiguous polygon).
+    current
+        The current communities with ``max_walk_m``, ``centre_kind`` and
+        ``unreachable_compounds`` (before).
+    changes
+        One row per community that is out of band or changed by a proposal: ``action``
+        (``split``, ``merge``, ``transfer``, ``unchanged`` or ``none``), ``feasible``, ``result``
+        (proposed codes, comma-separated), ``households_after``, compounds and households moved
+        out and in, ``reason`` / ``reason_zh``, ``max_walk_m_before`` / ``after`` (after: the
+        largest over its result communities), ``cluster``, ``solver_status``.
+    assignment
+        Per compound: ``community_code`` (current), ``proposed_code``, ``moved`` (bool),
+        ``households``, ``rule``, ``straddles``.
+    clusters
+        Per cluster solved: ``cluster``, ``stage``, ``communities``, ``compounds``,
+        ``adjacency_links``, ``status``, ``moved``, ``regions``, ``runtime_s``.
+    distance_kind
+        ``network`` or ``straight line``.
+    method
+        The method, in words.
+    """
+
+    proposed: gpd.GeoDataFrame
+    current: gpd.GeoDataFrame
+    changes: pd.DataFrame
+    assignment: pd.DataFrame
+    clusters: pd.DataFrame
+    distance_kind: str
+    method: str = METHOD
 
 
-def _cuts(values: np.ndarray, k: int, band: Band) -> list[int] | None:
-    """Exact DP: cut the ordered ``values`` into k consecutive parts with sums inside ``band``,
-    minimising the largest distance of a part from the band's middle; None if impossible."""
-    lo, hi = band
-    mid = (lo + hi) / 2
-    n = len(values)
-    pre = np.concatenate([[0], np.cumsum(values)])
-    best = {(0, 0): (0.0, [])}
-    for parts in range(1, k + 1):
-        for j in range(parts, n + 1):
-            cand = None
-            for i in range(parts - 1, j):
-                prev = best.get((i, parts - 1))
-                if prev is None:
-                    continue
-                s = pre[j] - pre[i]
-                if lo <= s <= hi:
-                    score = max(prev[0], abs(s - mid))
-                    if cand is None or score < cand[0]:
-                        cand = (score, [*prev[1], j])
-            if cand is not None:
-                best[(j, parts)] = cand
-    got = best.get((n, k))
-    return got[1] if got else None
+@dataclass
+class _State:
+    """Working state: who is where, which communities are settled, and the reasons."""
+
+    members: dict[str, list[str]]
+    locked: set[str] = field(default_factory=set)
+    region_of: dict[str, str] = field(default_factory=dict)          # compound -> proposed code
+    new_codes: dict[str, str] = field(default_factory=dict)          # new code -> parent code
+    cluster_of: dict[str, int] = field(default_factory=dict)         # community -> cluster id
+    solver_of: dict[int, str] = field(default_factory=dict)
+    failures: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # code -> reason
+    cells: dict[str, Any] = field(default_factory=dict)              # compound -> cell
+    clip: dict[int, Any] = field(default_factory=dict)               # cluster -> extent
+    cluster_rows: list[dict[str, Any]] = field(default_factory=list)
 
 
-def split_community(ids: list[str], xy: np.ndarray, households: np.ndarray, band: Band,
-                    graph: nx.Graph) -> list[list[str]] | None:
-    """Split into contiguous parts inside ``band`` (see module doc), or None."""
-    total = households.sum()
-    k_min = max(2, math.ceil(total / band[1]))
-    k_max = max(k_min, math.floor(total / band[0]))
-    centred = xy - xy.mean(axis=0)
-    dirs = []
-    if len(ids) > 1:
-        _u, _s, vt = np.linalg.svd(centred, full_matrices=False)
-        dirs.append(vt[0])
-    dirs += [np.array([math.cos(a), math.sin(a)]) for a in np.deg2rad([0, 45, 90, 135])]
-    for k in range(k_min, k_max + 1):
-        for d in dirs:
-            order = np.argsort(centred @ d, kind="stable")
-            cuts = _cuts(households[order], k, band)
-            if cuts is None:
-                continue
-            parts = [[ids[i] for i in order[a:b]] for a, b in zip([0, *cuts[:-1]], cuts, strict=True)]
-            if all(_connected(graph, p) for p in parts):
-                return parts
-    return None
+def _fmt(v: float) -> str:
+    """1234.0 -> '1,234'."""
+    return f"{round(v):,}"
 
 
-def transfer(donor: list[str], recipient: list[str], h: dict[str, int], graph: nx.Graph, *,
-             donor_band: Band, recipient_band: Band, goal: Callable[[int, int], bool]
-             ) -> tuple[list[str], list[str]] | None:
-    """Move border compounds from ``donor`` to ``recipient`` one at a time (each move keeps both
-    contiguous and the donor above its floor) until ``goal(donor_total, recipient_total)``."""
-    donor, recipient = list(donor), list(recipient)
-    for _ in range(len(donor)):
-        dt = sum(h[c] for c in donor)
-        rt = sum(h[c] for c in recipient)
-        if goal(dt, rt):
-            return donor, recipient
-        border = sorted({c for c in donor for nb in graph.neighbors(c) if nb in recipient},
-                        key=lambda c: (h[c], c))
-        feasible = [c for c in border
-                    if dt - h[c] >= donor_band[0] and rt + h[c] <= recipient_band[1]
-                    and _connected(graph, [x for x in donor if x != c])]
-        # a move that reaches the goal (the smallest such) beats progress (the largest move)
-        finishing = [c for c in feasible if goal(dt - h[c], rt + h[c])]
-        pick = finishing[0] if finishing else (feasible[-1] if feasible else None)
-        moved = pick is not None
-        if moved:
-            donor = [x for x in donor if x != pick]
-            recipient = [*recipient, pick]
-        if not moved:
-            return None
-    dt, rt = sum(h[c] for c in donor), sum(h[c] for c in recipient)
-    return (donor, recipient) if goal(dt, rt) else None
+def _zh(v: float) -> str:
+    """1234.0 -> '1234' (Chinese text writes numbers without separators)."""
+    return str(round(v))
 
 
-def voronoi_cells(points: shapely.MultiPoint, ids: list[str], extent: shapely.Geometry) -> dict[str, shapely.Geometry]:
-    """Voronoi cell of every compound point, clipped to ``extent``."""
-    cells = shapely.get_parts(shapely.voronoi_polygons(points, extend_to=extent))
-    out = {}
-    tree = shapely.STRtree(cells)
-    for pid, pt in zip(ids, shapely.get_parts(points), strict=True):
-        hit = tree.query(pt, predicate="intersects")
-        out[pid] = shapely.intersection(cells[hit[0]], extent) if len(hit) else shapely.Polygon()
+def _neighbours(com: gpd.GeoDataFrame, *, gap_m: float = 5.0,
+                min_shared_m: float = 10.0) -> dict[str, set[str]]:
+    """Communities sharing a border of at least ``min_shared_m`` (gaps up to ``gap_m`` bridged)."""
+    geoms = com.geometry.to_numpy()
+    codes = com.index.astype(str).to_numpy()
+    tree = shapely.STRtree(geoms)
+    a, b = tree.query(geoms, predicate="dwithin", distance=gap_m)
+    keep = a < b
+    a, b = a[keep], b[keep]
+    out: dict[str, set[str]] = {c: set() for c in codes}
+    if len(a):
+        shared = shapely.length(shapely.intersection(shapely.boundary(geoms[a]),
+                                                     shapely.buffer(geoms[b], gap_m)))
+        for i, j, s in zip(a, b, shared, strict=True):
+            if s >= min_shared_m:
+                out[codes[i]].add(codes[j])
+                out[codes[j]].add(codes[i])
     return out
 
 
-__all__ = ["contiguity_graph", "split_community", "transfer", "voronoi_cells"]
+def _kind(com: gpd.GeoDataFrame, code: str) -> tuple[Any, ...]:
+    row = com.loc[code]
+    return (row["subdistrict_code"], row["urban_rural"], row["band_min"], row["band_max"])
+
+
+def _type_text(com: gpd.GeoDataFrame, code: str) -> tuple[str, str]:
+    row = com.loc[code]
+    ur, hr = row["urban_rural"], bool(row["high_rise"])
+    en = "rural" if ur == "rural" else ("urban high-rise" if hr else "urban")
+    zh = "农村社区" if ur == "rural" else ("高层住宅社区" if hr else "城市社区")
+    return en, zh
+
+
+def propose_adjustments(
+    check: CommunityCheck,
+    *,
+    network: Any = None,
+    facilities: gpd.GeoDataFrame | None = None,
+    max_gap_m: float | None = None,
+    sample_step_m: float = 20.0,
+    time_limit_s: float = 30.0,
+    compact_rounds: int = 2,
+    compact_time_s: float = 5.0,
+    walk_cutoff_m: float = 20_000.0,
+    snap_tolerance_m: float = 250.0,
+) -> AdjustmentProposal:
+    """Propose splits, merges and boundary transfers for communities outside their band.
+
+    Every proposed community is contiguous (on the compound adjacency graph, and its polygon is
+    the union of its compounds' cells), lies in one sub-district, is of one type, holds a number
+    of households inside its band, and no compound is cut; the household total is preserved
+    exactly. Where no such proposal exists the community is listed with the reason.
+
+    Parameters
+    ----------
+    check
+        The result of :func:`~gis_planner.community.checks.check_communities`.
+    network
+        A walk network (:class:`~gis_planner.network.graph.WalkNetwork`) for the walking
+        distances reported before and after; None reports straight-line metres
+        (``distance_kind``).
+    facilities
+        Facilities with ``category``: a ``community_service_centre`` inside a community is its
+        centre (else the household-weighted centroid).
+    max_gap_m
+        Largest distance (m, inclusive) between two compounds that can be neighbours; None
+        links every pair whose cells touch (see :mod:`gis_planner.community.adjacency`).
+    sample_step_m
+        Spacing (m) of the points that represent polygon outlines in the cells.
+    time_limit_s
+        Wall-clock limit per cluster (s) of the solver's first phase.
+    compact_rounds, compact_time_s
+        Rounds and limit per round (s) of the compactness phase (0 rounds skips it).
+    walk_cutoff_m
+        Longest walk (m) searched for the distances.
+    snap_tolerance_m
+        Largest snapping distance (m, inclusive) to the network.
+
+    Returns
+    -------
+    AdjustmentProposal
+
+    Raises
+    ------
+    InputDataError
+        ``check`` is not a :class:`CommunityCheck`.
+    CRSError
+        Facilities in another CRS than the compounds.
+    """
+    check = require_check(check)
+    com = check.communities
+    compounds = check.compounds
+    if facilities is not None:
+        require_same_crs(facilities, compounds, what_a="facilities", what_b="compounds")
+    assign = check.counts.assignment
+    h = assign["households"].astype(np.int64)
+    codes = com.index.astype(str)
+    com = com.set_axis(codes)
+    state = _State(members={c: list(assign.index[assign["community_code"] == c]) for c in codes})
+    nb = _neighbours(com)
+    out_of_band = [c for c in codes if com.at[c, "status"] in ("too_small", "too_large")]
+    order = sorted(out_of_band, key=lambda c: -abs(float(com.at[c, "deviation_pct"])))
+    opts = {"time_limit_s": time_limit_s, "compact_rounds": compact_rounds,
+            "compact_time_s": compact_time_s, "max_gap_m": max_gap_m,
+            "sample_step_m": sample_step_m}
+
+    # blocked: a compound alone above the ceiling
+    for c in order:
+        hi = float(com.at[c, "band_max"])
+        big = [i for i in state.members[c] if h[i] > hi]
+        if big:
+            top = max(big, key=lambda i: h[i])
+            state.failures[c] = (
+                f"compound {top} alone holds {_fmt(h[top])} households, above the ceiling of "
+                f"{_fmt(hi)}; no proposal can keep compounds whole",
+                f"小区{top}单独即有{_zh(h[top])}户，超过上限{_zh(hi)}户；不拆分小区无法调整",
+                "obstacle")
+            state.locked.add(c)
+    # stage 1
+    pending = [c for c in order if c not in state.locked]
+    groups: list[list[str]] = []
+    small = [c for c in pending if com.at[c, "status"] == "too_small"]
+    g_small = nx.Graph()
+    g_small.add_nodes_from(small)
+    g_small.add_edges_from((a, b) for a in small for b in nb[a]
+                           if b in small and _kind(com, a) == _kind(com, b))
+    comp_of = {}
+    for comp in nx.connected_components(g_small):
+        grp = sorted(comp, key=order.index)
+        for c in grp:
+            comp_of[c] = grp
+    seen: set[str] = set()
+    for c in pending:
+        if c in seen:
+            continue
+        grp = comp_of.get(c, [c])
+        seen.update(grp)
+        groups.append(grp)
+    stage1_reason: dict[str, tuple[str, str]] = {}
+    for grp in groups:
+        sol = _solve_cluster(grp, grp, com, compounds, h, state, stage=1, **opts)
+        if sol is None or sol.region is None:
+            stage1_reason.update({c: _why(sol, grp, com, h, state) for c in grp})
+    # stage 2
+    for c in order:
+        if c in state.locked:
+            continue
+        grp = [g for g in comp_of.get(c, [c]) if g not in state.locked]
+        neigh = sorted({n for g in grp for n in nb[g]
+                        if n not in state.locked and n not in grp
+                        and com.at[n, "status"] != "unclassified"
+                        and _kind(com, n) == _kind(com, c)})
+        if not neigh:
+            t_en, t_zh = _type_text(com, c)
+            sub = com.at[c, "subdistrict_code"]
+            if com.at[c, "status"] == "too_small":
+                en = (f"no adjacent {t_en} community in sub-district {sub} left to merge with "
+                      "or take compounds from")
+                zh = f"所在街道（乡镇）{sub}内没有可合并或可划入小区的相邻{t_zh}"
+            else:
+                s_en, s_zh = stage1_reason.get(c, ("", ""))
+                en = (f"{s_en}; and no adjacent {t_en} community in sub-district {sub} can take "
+                      "compounds")
+                zh = f"{s_zh}；所在街道（乡镇）{sub}内也没有可划入小区的相邻{t_zh}"
+            for g in grp:
+                state.failures[g] = (en, zh, "no_neighbour")
+                state.locked.add(g)
+            continue
+        cluster = grp + neigh
+        sol = _solve_cluster(cluster, grp, com, compounds, h, state, stage=2, **opts)
+        if sol is None or sol.region is None:
+            en, zh = _why(sol, cluster, com, h, state)
+            s_en, s_zh = stage1_reason.get(c, ("", ""))
+            if s_en and com.at[c, "status"] == "too_large":
+                en, zh = f"{s_en}; with its neighbours: {en}", f"{s_zh}；与相邻社区一并调整：{zh}"
+            status = sol.status if sol is not None else "obstacle"
+            for g in grp:
+                state.failures[g] = (en, zh, status)
+                state.locked.add(g)
+    return _assemble(check, com, compounds, h, state, network=network, facilities=facilities,
+                     walk_cutoff_m=walk_cutoff_m, snap_tolerance_m=snap_tolerance_m)
+
+
+def _why(sol: RegionSolution | None, cluster: Sequence[str], com: gpd.GeoDataFrame,
+         h: pd.Series, state: _State) -> tuple[str, str]:
+    """English and Chinese reason for a cluster without a valid grouping."""
+    lo, hi = float(com.at[cluster[0], "band_min"]), float(com.at[cluster[0], "band_max"])
+    band_en, band_zh = f"{_fmt(lo)}–{_fmt(hi)}", f"{_zh(lo)}—{_zh(hi)}"
+    names = "+".join(cluster)
+    ids = [i for c in cluster for i in state.members[c]]
+    total = int(h.loc[ids].sum()) if ids else 0
+    if sol is None or sol.obstacle is not None:
+        ob = sol.obstacle if sol is not None else None
+        if ob is not None and ob.kind == "isolated_group":
+            grp = [ids[i] for i in ob.nodes]
+            shown = ", ".join(grp[:5]) + (" …" if len(grp) > 5 else "")
+            return (f"compounds {shown} ({_fmt(ob.households)} households) have no neighbouring "
+                    f"compound in {names} and cannot form communities of {band_en} households",
+                    f"小区{'、'.join(grp[:5])}（{_zh(ob.households)}户）与{names}的其他小区不相邻，"
+                    f"无法单独组成{band_zh}户的社区")
+        return (f"{_fmt(total)} households of {names} cannot be divided into communities of "
+                f"{band_en} households",
+                f"{names}共{_zh(total)}户，无法划分为每个{band_zh}户的社区")
+    if sol.status == "infeasible":
+        return (f"no contiguous re-grouping of the {len(ids)} compounds of {names} keeps every "
+                f"community within {band_en} households (proven by the solver)",
+                f"{names}的{len(ids)}个小区无法重新组合为每个都在{band_zh}户之间的连片社区"
+                "（经求解器证明无解）")
+    return (f"no re-grouping of {names} found within the time limit (not proven impossible; "
+            "raise time_limit_s)",
+            f"在时限内未找到{names}的调整方案（未证明无解，可延长求解时限）")
+
+
+def _solve_cluster(cluster: list[str], seeds: list[str], com: gpd.GeoDataFrame,
+                   compounds: gpd.GeoDataFrame, h: pd.Series, state: _State, *, stage: int,
+                   time_limit_s: float, compact_rounds: int, compact_time_s: float,
+                   max_gap_m: float | None, sample_step_m: float) -> RegionSolution | None:
+    """Solve one cluster and, when it succeeds, record the new grouping and lock it."""
+    ids = [i for c in cluster for i in state.members[c]]
+    cid = len(state.cluster_rows) + 1
+    band = (int(com.at[cluster[0], "band_min"]), int(com.at[cluster[0], "band_max"]))
+    row = {"cluster": cid, "stage": stage, "communities": ",".join(cluster),
+           "compounds": len(ids), "adjacency_links": 0, "status": "obstacle", "moved": 0,
+           "regions": 0, "runtime_s": 0.0}
+    state.cluster_rows.append(row)
+    if not ids:
+        return None
+    sub = compounds.loc[ids]
+    area = shapely.union_all(com.loc[cluster].geometry.to_numpy())
+    extent = shapely.union_all([area, *sub.geometry.to_numpy()])
+    cells = compound_cells(sub, extent, sample_step_m=sample_step_m)
+    edges = compound_adjacency(sub, cells, max_gap_m=max_gap_m)
+    label = {c: k for k, c in enumerate(cluster)}
+    current = np.array([label[c] for c in cluster for _ in state.members[c]], dtype=np.int64)
+    pts = sub.geometry.representative_point()
+    problem = RegionProblem(households=h.loc[ids].to_numpy(dtype=np.int64), edges=edges,
+                            current=current, n_labels=len(cluster), band=band)
+    sol = solve_regions(problem, xy=np.c_[pts.x, pts.y], time_limit_s=time_limit_s,
+                        compact_rounds=compact_rounds, compact_time_s=compact_time_s)
+    row.update(adjacency_links=len(edges), status=sol.status, moved=sol.moved,
+               regions=sol.n_regions, runtime_s=round(sol.runtime_s, 3))
+    logger.info("cluster %d (stage %d, %s): %d compounds, %d links -> %s in %.2f s", cid, stage,
+                ",".join(cluster), len(ids), len(edges), sol.status, sol.runtime_s)
+    if sol.region is None:
+        return sol
+    _verify(sol.region, problem)
+    codes = _region_codes(sol.region, current, cluster, ids, h, set(com.index), state)
+    for k, i in enumerate(ids):
+        state.region_of[i] = codes[sol.region[k]]
+        state.cells[i] = cells.iloc[k]
+    for c in cluster:
+        state.locked.add(c)
+        state.cluster_of[c] = cid
+    state.clip[cid] = area
+    state.solver_of[cid] = sol.status
+    return sol
+
+
+def _verify(region: np.ndarray, p: RegionProblem) -> None:
+    """Check the solver's grouping (band, contiguity, every compound once); raise if broken."""
+    g = nx.Graph()
+    g.add_nodes_from(range(p.n))
+    g.add_edges_from(map(tuple, p.edges))
+    for r in np.unique(region):
+        nodes = np.flatnonzero(region == r)
+        total = int(p.households[nodes].sum())
+        if not (p.band[0] <= total <= p.band[1]) or not nx.is_connected(g.subgraph(nodes)):
+            raise RuntimeError(f"internal error: region {r} of the solver's grouping breaks the "
+                               f"band or contiguity ({total} households, {len(nodes)} compounds)")
+
+
+def _region_codes(region: np.ndarray, current: np.ndarray, cluster: list[str], ids: list[str],
+                  h: pd.Series, taken: set[str], state: _State) -> dict[int, str]:
+    """Proposed code of each region: the label's code, or ``<parent>-N<k>`` for a new one
+    (parent: the current community giving it the most households)."""
+    hh = h.loc[ids].to_numpy()
+    out: dict[int, str] = {}
+    for r in np.unique(region):
+        if r < len(cluster):
+            out[int(r)] = cluster[r]
+            continue
+        sel = region == r
+        by = pd.Series(hh[sel]).groupby(current[sel]).sum()
+        parent = cluster[int(by.idxmax())]
+        k = 1
+        while f"{parent}-N{k}" in taken or f"{parent}-N{k}" in state.new_codes:
+            k += 1
+        out[int(r)] = f"{parent}-N{k}"
+        state.new_codes[out[int(r)]] = parent
+    return out
+
+
+def _assemble(check: CommunityCheck, com: gpd.GeoDataFrame, compounds: gpd.GeoDataFrame,
+              h: pd.Series, state: _State, *, network: Any, facilities: Any,
+              walk_cutoff_m: float, snap_tolerance_m: float) -> AdjustmentProposal:
+    assign = check.counts.assignment
+    cur = assign["community_code"]
+    prop = cur.copy().astype(object)
+    for i, code in state.region_of.items():
+        prop.loc[i] = code
+    moved = (prop != cur) & cur.notna()
+    assignment = pd.DataFrame({"community_code": cur, "proposed_code": prop, "moved": moved,
+                               "households": h, "rule": assign["rule"],
+                               "straddles": assign["straddles"]}, index=assign.index)
+    changed_clusters = set(state.clip)
+    changed_codes = {c for c, k in state.cluster_of.items() if k in changed_clusters}
+    # proposed layer
+    rows = []
+    for code in com.index:
+        if code in changed_codes:
+            continue
+        r = com.loc[code]
+        rows.append(_prop_row(code, r, r.geometry, int(r["households"]), int(r["compounds"]),
+                              code, "unchanged"))
+    alive_codes = set(prop[prop.notna()])
+    for code in sorted(alive_codes - (set(com.index) - changed_codes)):
+        ids = list(prop.index[prop == code])
+        parent = state.new_codes.get(code, code)
+        base = com.loc[parent]
+        clip = state.clip[state.cluster_of[parent]]
+        geom = polygonal(shapely.intersection(
+            shapely.union_all([state.cells[i] for i in ids], grid_size=0.01), clip,
+            grid_size=0.01))
+        from_codes = sorted(set(cur.loc[ids].dropna()))
+        if code in state.new_codes:
+            action = "new"
+        elif set(ids) == set(state.members[code]):
+            action = "unchanged"
+        elif any(p == code for p in state.new_codes.values()):
+            action = "split"
+        elif any(f != code and f not in alive_codes for f in from_codes):
+            action = "merged"
+        else:
+            action = "adjusted"
+        name = base.get("name", "")
+        if code in state.new_codes:
+            name = f"{name}（拆分{code.rsplit('-N', 1)[1]}）"
+        rows.append(_prop_row(code, base, geom, int(h.loc[ids].sum()), len(ids),
+                              ",".join(from_codes), action, name=name))
+    proposed = gpd.GeoDataFrame(rows, geometry="geometry", crs=com.crs).set_index("proposed_code")
+    proposed["n_parts"] = [len(shapely.get_parts(g)) if not shapely.is_empty(g) else 0
+                           for g in proposed.geometry]
+    # walking distances before and after
+    groups_cur = [(("current", c), pd.Index(state.members[c]), com.geometry.loc[c])
+                  for c in com.index if state.members[c]]
+    new_rows = proposed.index[proposed["action"] != "unchanged"]
+    groups_new = [(("proposed", c), pd.Index(prop.index[prop == c]), proposed.at[c, "geometry"])
+                  for c in new_rows]
+    walk = farthest_walk(groups_cur + groups_new, compounds, network=network,
+                         facilities=facilities, cutoff_m=walk_cutoff_m,
+                         snap_tolerance_m=snap_tolerance_m)
+    before = walk.loc[[k for k in walk.index if k[0] == "current"]]
+    before.index = [k[1] for k in before.index]
+    after = walk.loc[[k for k in walk.index if k[0] == "proposed"]]
+    after.index = [k[1] for k in after.index]
+    current = com.copy()
+    for col in ("centre_kind", "max_walk_m", "unreachable_compounds"):
+        current[col] = before[col].reindex(current.index).to_numpy()
+    for col in ("centre_kind", "max_walk_m", "unreachable_compounds"):
+        vals = before[col].reindex(proposed.index)
+        if len(after):
+            vals = vals.where(~proposed.index.isin(after.index), after[col].reindex(proposed.index))
+        proposed[col] = vals.to_numpy()
+    proposed = proposed[[c for c in proposed.columns if c != "geometry"] + ["geometry"]]
+    changes = _changes(com, state, assignment, proposed, current, changed_codes)
+    clusters = pd.DataFrame(state.cluster_rows, columns=["cluster", "stage", "communities",
+                                                         "compounds", "adjacency_links",
+                                                         "status", "moved", "regions",
+                                                         "runtime_s"])
+    kind = "network" if network is not None else "straight line"
+    logger.info("proposals: %d clusters solved, %d communities without a feasible proposal",
+                len(changed_clusters), len(state.failures))
+    return AdjustmentProposal(proposed=proposed, current=current, changes=changes,
+                              assignment=assignment, clusters=clusters, distance_kind=kind)
+
+
+def _prop_row(code: str, base: pd.Series, geom: Any, households: int, n: int, from_codes: str,
+              action: str, *, name: str | None = None) -> dict[str, Any]:
+    lo, hi = base["band_min"], base["band_max"]
+    known = lo == lo
+    status = ("unclassified" if not known else "too_small" if households < lo else
+              "too_large" if households > hi else "within_band")
+    return {"proposed_code": code, "name": base.get("name", "") if name is None else name,
+            "subdistrict_code": base.get("subdistrict_code"), "urban_rural": base["urban_rural"],
+            "high_rise": bool(base["high_rise"]), "households": households, "compounds": n,
+            "band_min": lo, "band_max": hi, "status": status,
+            "within_band": bool(status == "within_band"), "action": action,
+            "from_codes": from_codes, "geometry": geom}
+
+
+def _flows(code: str, assignment: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    a = assignment
+    out = a[(a["community_code"] == code) & (a["proposed_code"] != code)]
+    inn = a[(a["proposed_code"] == code) & (a["community_code"] != code)]
+    return out, inn
+
+
+def _n_compounds(n: int) -> str:
+    return f"{n} compound{'s' if n != 1 else ''}"
+
+
+def _moves_text(out: pd.DataFrame, inn: pd.DataFrame, skip: Sequence[str]) -> tuple[str, str]:
+    """'; gives 2 compounds (680 households) to X; takes …' and its Chinese, each part led by
+    a separator (communities in ``skip`` are left out)."""
+    en, zh = "", ""
+    for dest, grp in out.groupby("proposed_code"):
+        hh = grp["households"].sum()
+        en += f"; gives {_n_compounds(len(grp))} ({_fmt(hh)} households) to {dest}"
+        zh += f"；划出{len(grp)}个小区（{_zh(hh)}户）给{dest}"
+    for src, grp in inn.groupby("community_code"):
+        if src in skip:
+            continue
+        hh = grp["households"].sum()
+        en += f"; takes {_n_compounds(len(grp))} ({_fmt(hh)} households) from {src}"
+        zh += f"；从{src}划入{len(grp)}个小区（{_zh(hh)}户）"
+    return en, zh
+
+
+def _join(items: Iterable[str], sep: str = ", ") -> str:
+    return sep.join(items)
+
+
+def _changes(com: gpd.GeoDataFrame, state: _State, assignment: pd.DataFrame,
+             proposed: gpd.GeoDataFrame, current: gpd.GeoDataFrame,
+             changed_codes: set[str]) -> pd.DataFrame:
+    rows = []
+    for code in com.index:
+        r = com.loc[code]
+        oob = r["status"] in ("too_small", "too_large")
+        if code not in changed_codes and code not in state.failures:
+            continue
+        base = {"community_code": code, "name": r.get("name", ""), "status": r["status"],
+                "households": int(r["households"]), "band_min": r["band_min"],
+                "band_max": r["band_max"], "max_walk_m_before": current.at[code, "max_walk_m"]}
+        if code in state.failures:
+            en, zh, st = state.failures[code]
+            rows.append({**base, "action": "none", "feasible": False, "result": "",
+                         "households_after": int(r["households"]), "compounds_moved_out": 0,
+                         "households_moved_out": 0, "compounds_moved_in": 0,
+                         "households_moved_in": 0, "reason": en, "reason_zh": zh,
+                         "max_walk_m_after": np.nan, "cluster": state.cluster_of.get(code),
+                         "solver_status": st})
+            continue
+        out, inn = _flows(code, assignment)
+        cid = state.cluster_of[code]
+        children = sorted(c for c, p in state.new_codes.items() if p == code)
+        alive = code in proposed.index
+        after_h = int(proposed.at[code, "households"]) if alive else 0
+        absorbed = sorted(c for c in set(inn["community_code"].dropna())
+                          if c not in proposed.index
+                          and set(state.members[c]) <= set(inn.index))
+        if not alive:
+            action = "merge"
+        elif not len(out) and not len(inn) and not children:
+            action = "unchanged"
+        elif absorbed:
+            action = "merge"
+        elif children and set(out["proposed_code"]) <= set(children):
+            action = "split"
+        else:
+            action = "transfer"
+        if action == "unchanged" and not oob:
+            continue
+        if action == "merge" and alive:
+            result = [code]
+            en = (f"absorbs {_join(absorbed)} (merged community: {_fmt(after_h)} households)"
+                  + _moves_text(out, inn, absorbed)[0])
+            zh = (f"与{'、'.join(absorbed)}合并（合并后{_zh(after_h)}户）"
+                  + _moves_text(out, inn, absorbed)[1])
+        elif action == "merge" and not len(out):  # a community without compounds
+            poly = com.geometry.loc[code]
+            dest = sorted(c for c, g in proposed.geometry.items()
+                          if shapely.area(shapely.intersection(g, poly)) > 1.0)
+            result = dest
+            en = f"has no compounds; its area joins {_join(dest)}"
+            zh = f"无小区；其范围并入{'、'.join(dest)}"
+        elif action == "merge":
+            dest = sorted(set(out["proposed_code"]))
+            result = dest
+            sizes = [int(proposed.at[d, "households"]) for d in dest]
+            en = "merged into " + _join(f"{d} (now {_fmt(s)} households)"
+                                        for d, s in zip(dest, sizes, strict=True))
+            zh = "并入" + _join((f"{d}（合并后{_zh(s)}户）" for d, s in zip(dest, sizes,
+                                                                      strict=True)), "、")
+        elif action == "split":
+            result = [code, *children]
+            sizes = [int(proposed.at[c, "households"]) for c in result]
+            en = (f"split into {len(result)} contiguous communities ({_join(result)}) of "
+                  f"{_join(_fmt(s) for s in sizes)} households")
+            zh = (f"拆分为{len(result)}个连片社区（{'、'.join(result)}），分别"
+                  f"{'、'.join(_zh(s) for s in sizes)}户")
+        elif action == "transfer":
+            result = sorted({code, *set(out["proposed_code"])} - {None})
+            m_en, m_zh = _moves_text(out, inn, [])
+            en = m_en.removeprefix("; ") + f"; now {_fmt(after_h)} households"
+            zh = m_zh.removeprefix("；") + f"；调整后{_zh(after_h)}户"
+        else:
+            result, en, zh = [code], "unchanged", "不变"
+        walk_after = proposed["max_walk_m"].reindex(result).max() if result else np.nan
+        rows.append({**base, "action": action, "feasible": True, "result": ",".join(result),
+                     "households_after": after_h, "compounds_moved_out": len(out),
+                     "households_moved_out": int(out["households"].sum()),
+                     "compounds_moved_in": len(inn),
+                     "households_moved_in": int(inn["households"].sum()), "reason": en,
+                     "reason_zh": zh, "max_walk_m_after": walk_after, "cluster": cid,
+                     "solver_status": state.solver_of.get(cid, "")})
+    frame = pd.DataFrame(rows, columns=CHANGE_COLUMNS)
+    return frame.astype({"feasible": bool})
+
+
+__all__ = ["METHOD", "AdjustmentProposal", "propose_adjustments"]

@@ -1,0 +1,71 @@
+"""The demo town's planted community cases are all detected, and fixed or reported infeasible.
+
+Household counts in the demo town are synthetic (data/demo/PROVENANCE.md, "Planted cases").
+"""
+
+from __future__ import annotations
+
+import pytest
+import shapely
+
+from gis_planner import io
+from gis_planner.community import check_communities
+from gis_planner.policy import load_profile
+
+TOO_LARGE = {"阳光社区", "府前社区"}          # 4,600 (split) and 6,400 (C073 alone 5,301)
+TOO_SMALL = {"梅园社区", "稻河社区", "鼓楼社区", "周庄村"}
+
+
+@pytest.fixture(scope="module")
+def demo(demo_dir):
+    if not (demo_dir / "compounds.geojson").exists():
+        pytest.skip("the demo town is not generated (python -m gis_planner.demo data/demo)")
+    net = io.read_network(demo_dir / "roads.geojson")
+    com = io.read_communities(demo_dir / "communities.geojson", metric_crs=net.crs)
+    homes = io.read_compounds(demo_dir / "compounds.geojson", metric_crs=net.crs)
+    fac = io.read_facilities(demo_dir / "facilities.csv", source_coords="gcj02",
+                             metric_crs=net.crs)
+    check = check_communities(com, homes, bands=load_profile("taizhou-2023").community_bands,
+                              network=net, facilities=fac)
+    return com, homes, check
+
+
+def test_planted_cases_detected(demo):
+    _com, _homes, r = demo
+    status = r.table.set_index("name")["status"]
+    assert set(status[status == "too_large"].index) == TOO_LARGE
+    assert set(status[status == "too_small"].index) == TOO_SMALL
+    assert status["凤凰社区"] == "within_band"  # high-rise: 4,500 under the 5,000 ceiling
+    rules = r.table.set_index("name")["urban_rural_rule"]
+    assert rules["学苑社区"] == "name_suffix" and rules["周庄村"] == "name_suffix"
+
+
+def test_planted_cases_fixed_or_reported(demo):
+    _com, _homes, r = demo
+    ch = r.changes.set_index("name")
+    assert set(TOO_LARGE | TOO_SMALL) <= set(ch.index)
+    assert not ch.loc["府前社区", "feasible"]
+    assert "compound C073 alone holds 5,301 households" in ch.loc["府前社区", "reason"]
+    fixed = (TOO_LARGE | TOO_SMALL) - {"府前社区"}
+    assert ch.loc[sorted(fixed), "feasible"].all()
+    assert ch.loc["阳光社区", "action"] == "split"
+    assert {ch.loc["梅园社区", "action"], ch.loc["稻河社区", "action"]} == {"merge"}
+    prop = r.proposed
+    changed = prop[prop["action"] != "unchanged"]
+    assert changed["within_band"].all() and (changed["n_parts"] == 1).all()
+    assert prop["households"].sum() == r.table["households"].sum()
+    # the proposed polygons tile exactly the area of the current ones
+    assert prop.area.sum() == pytest.approx(r.communities.area.sum(), rel=1e-6)
+    assert r.distance_kind == "network"
+    assert ch["max_walk_m_after"][ch["feasible"]].notna().all()
+
+
+def test_straddling_compounds_are_counted(demo):
+    com, homes, r = demo
+    # independent: polygon compounds overlapping two communities by more than 100 m2
+    expected = sorted(
+        cid for cid, g in homes.geometry.items()
+        if sum(g.intersection(p).area > 100 for p in com.geometry) > 1)
+    assert sorted(r.straddling["compound_id"]) == expected and len(expected) >= 3
+    assert int(r.table["straddling_compounds"].sum()) == len(expected)
+    assert all(shapely.is_valid(g) for g in r.proposed.geometry)
