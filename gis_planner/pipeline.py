@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import logging
 import os
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import pandas as pd
-import tomllib
 
 from gis_planner._errors import InputDataError
 
@@ -66,29 +66,57 @@ def read_plan_config(path: str | os.PathLike[str]) -> PlanConfig:
     inputs: dict[str, Path] = {}
     coords: dict[str, str] = {}
     for key, value in raw.items():
+        if not isinstance(value, str) or not value.strip():
+            raise InputDataError(f"{p}: inputs.{key} = {value!r}; expected a quoted file name or "
+                                 "coordinate system, e.g. \"roads.geojson\" or \"gcj02\".")
         if key.endswith("_coords"):
-            coords[key[: -len("_coords")]] = str(value)
+            coords[key[: -len("_coords")]] = value
             continue
         if key not in INPUT_KEYS:
             raise InputDataError(f"{p}: unknown input key inputs.{key}; expected "
                                  f"{', '.join(INPUT_KEYS)} (and <name>_coords).")
-        f = (p.parent / str(value)).resolve()
-        if not f.exists():
+        try:
+            f = (p.parent / value).resolve()
+            found = f.exists()
+        except (OSError, ValueError) as exc:  # a NUL byte, a name too long for the file system
+            raise InputDataError(f"{p}: inputs.{key} = {value!r} is not a usable path ({exc}).") from exc
+        if not found:
             raise InputDataError(f"{p}: inputs.{key} = {value!r}: file not found ({f.name}).")
         inputs[key] = f
     for key in ("network", "compounds", "facilities"):
         if key not in inputs:
             raise InputDataError(f"{p}: inputs.{key} is required.")
     siting = doc.get("siting", {})
+    if not isinstance(siting, dict):
+        raise InputDataError(f"{p}: [siting] must be a table; got {siting!r}.")
     bad = set(siting) - SITING_KEYS
     if bad:
         raise InputDataError(f"{p}: unknown key(s) siting.{', siting.'.join(sorted(bad))}; "
                              f"expected {', '.join(sorted(SITING_KEYS))}.")
+    _check_siting_types(p, siting)
+    for key in ("title", "profile", "lang"):
+        if key in doc and not isinstance(doc[key], str):
+            raise InputDataError(f"{p}: {key} = {doc[key]!r}; expected a quoted text.")
     lang = str(doc.get("lang", "zh"))
     if lang not in ("zh", "en"):
         raise InputDataError(f"{p}: lang must be 'zh' or 'en'; got {lang!r}.")
     return PlanConfig(title=str(doc.get("title", p.stem)), profile=str(doc.get("profile", "taizhou-2023")),
                       lang=lang, inputs=inputs, coords=coords, siting=dict(siting), source=str(p))
+
+
+def _check_siting_types(p: Path, siting: dict[str, Any]) -> None:
+    """[siting] values: whole numbers of sites, a positive time limit (s), texts for names."""
+    for key, value in siting.items():
+        if key in ("mclp_sites", "elderly_per_subdistrict"):
+            ok = isinstance(value, int) and not isinstance(value, bool) and value >= (key == "mclp_sites")
+            want = "a whole number >= 1" if key == "mclp_sites" else "a whole number >= 0"
+        elif key == "time_limit_s":
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
+            want = "a number of seconds > 0"
+        else:
+            ok, want = isinstance(value, str), "a quoted text"
+        if not ok:
+            raise InputDataError(f"{p}: siting.{key} = {value!r}; expected {want}.")
 
 
 @dataclass(frozen=True)

@@ -90,7 +90,20 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         typer.echo("Interrupted; no partial output was kept.", err=True)
         return 130
+    except MemoryError:
+        if debug or _state["debug"]:
+            raise
+        typer.echo(MEMORY_ADVICE, err=True)
+        return 2
     return 0
+
+
+#: What to do when the inputs do not fit in memory (one line, like every other error).
+MEMORY_ADVICE = (
+    "error: out of memory: the inputs are too large for this machine (no output was written). "
+    "Run reachability partition by partition: gis-planner reach --partition-by districts.gpkg "
+    "(or --tile-m 5000), API gis_planner.partition.partitioned_reach; or clip the inputs to a "
+    "smaller area, or use a machine with more memory. See docs/robustness.md for measured sizes.")
 
 
 if __name__ == "__main__":  # pragma: no cover

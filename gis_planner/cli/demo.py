@@ -16,27 +16,25 @@ def demo_command(
 
     $ gis-planner demo --out demo_output
     """
-    import shutil
-    import tempfile
     import time
 
+    from gis_planner._fs import scratch_dir
     from gis_planner.cli.report import run_report
     from gis_planner.demo import write_demo_town
 
     start = time.perf_counter()
     inputs = out / "inputs"
+    if out.exists() and not out.is_dir():
+        raise typer.BadParameter(f"{out} is a file; expected an output folder.", param_hint="--out")
     if inputs.exists() and not overwrite and any(inputs.iterdir()):
         raise typer.BadParameter(f"{inputs} exists; pass --overwrite or choose another --out.",
                                  param_hint="--out")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    # the town is generated beside OUT and moved in only after the reports succeeded, so an
-    # interrupted demo leaves OUT as it was
-    with tempfile.TemporaryDirectory(prefix=f".{out.name}.inputs.", dir=out.parent) as tmp:
-        paths = write_demo_town(Path(tmp) / "inputs")
-        run_report(paths["plan"], out, lang=lang, overwrite=overwrite, start=start)
-        if inputs.exists():
-            shutil.rmtree(inputs)
-        (Path(tmp) / "inputs").replace(inputs)
+    # the town is generated in a scratch folder beside OUT and moved in together with the
+    # reports (one all-or-nothing step), so an interrupted demo leaves OUT as it was
+    with scratch_dir(out.parent / f"{out.name}.inputs") as tmp:
+        paths = write_demo_town(tmp / "inputs")
+        run_report(paths["plan"], out, lang=lang, overwrite=overwrite, start=start,
+                   include={"inputs": tmp / "inputs"})
 
 
 def register(app: typer.Typer) -> None:

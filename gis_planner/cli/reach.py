@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from gis_planner.cli._common import COORDS_HELP, reach_parameters
+from gis_planner.cli._common import COORDS_HELP, DEFAULT_SPEED_KMH, reach_parameters
 
 
 def reach_command(
@@ -30,18 +30,29 @@ def reach_command(
 ) -> None:
     """Walking distance from every compound to the nearest facility of each category.
 
-    $ gis-planner reach --network data/demo/roads.geojson --households data/demo/compounds.geojson
-      --gates data/demo/gates.csv --facilities data/demo/facilities.csv --coords wgs84
-      --facility-coords gcj02 --profile taizhou-2023 --out reach.gpkg
+    Reads the network, compounds (households), optional gates and facilities through
+    gis_planner.io, computes reachability over the street network and writes OUT (GeoPackage
+    layers households, facilities, service_areas) and OUT_summary.csv (UTF-8 with BOM, one row
+    per category). Speed and thresholds come from --profile, explicit options override it;
+    without either, 4.0 km/h (GB 50180-2018: 15 minutes ≈ 1000 m) and 5, 10, 15 minutes.
+
+    $ gis-planner reach --network data/demo/roads.geojson --households data/demo/compounds.geojson --gates data/demo/gates.csv --facilities data/demo/facilities.csv --coords wgs84 --facility-coords gcj02 --profile taizhou-2023 --out reach.gpkg
     """
-    from gis_planner import coverage, io
+    from gis_planner import _units, coverage, io
     from gis_planner._fs import atomic_path
+    from gis_planner.categories import label
     from gis_planner.io.write import write_layers, write_table
 
     params = reach_parameters(profile, minutes=minutes, speed_kmh=speed_kmh)
+    speed_note = ("" if profile or speed_kmh is not None else
+                  f" (default: GB 50180-2018, 15 min ≈ {_units.walk_distance_m(15, DEFAULT_SPEED_KMH):.0f} m)")
     summary_path = out.with_name(out.stem + "_summary.csv")
+    inputs = [p for p in (network, households, gates, facilities, partition_by) if p is not None]
     for p in (out, summary_path):
-        if p.exists() and not overwrite:
+        if any(p.resolve() == i.resolve() for i in inputs):
+            raise typer.BadParameter(f"{p} is one of the inputs; choose another --out.",
+                                     param_hint="--out")
+        if p.exists() and not overwrite and partition_by is None and tile_m is None:
             raise typer.BadParameter(f"{p} exists; pass --overwrite to replace it.", param_hint="--out")
     net = io.read_network(network)
     homes = io.read_compounds(households, source_coords=coords, metric_crs=net.crs)
@@ -57,19 +68,48 @@ def reach_command(
                             **params)
     layers = {"households": result.households, "facilities": result.facilities}
     if service_areas:
-        _lines, polys = coverage.service_areas(net, fac.loc[result.facilities["snapped"]],
-                                               walk_minutes=result.headline_minutes,
-                                               speed_kmh=result.speed_kmh)
-        layers["service_areas"] = polys
+        layers["service_areas"] = _service_areas(net, result, snap_tolerance_m=snap_tolerance_m)
     summary = coverage.coverage_summary(result)
+    summary.insert(summary.columns.get_loc("category") + 1, "category_zh",
+                   [label(c, "zh") for c in summary["category"]])
+    summary["speed_kmh"] = result.speed_kmh
+    summary["profile"] = result.profile_id or ""
     with atomic_path(summary_path, overwrite=True) as tmp_summary:
         write_table(tmp_summary, summary, overwrite=True)
         write_layers(out, layers, overwrite=overwrite)
     typer.echo(summary[["category", "limit_m", "households", "covered_households", "covered_share"]]
                .to_string(index=False, float_format=lambda v: f"{v:,.3f}"))
-    typer.echo(f"speed {result.speed_kmh} km/h; thresholds {result.walk_minutes} min; "
-               f"profile {result.profile_id or 'none'}")
+    n_off = result.notes["unsnapped_compounds"]
+    if n_off:
+        typer.echo(f"{n_off} compounds ({result.notes['unsnapped_households']:,.0f} households) lie "
+                   f"farther than {result.snap_tolerance_m:g} m from any road: counted, not covered")
+    typer.echo(f"speed {result.speed_kmh:g} km/h{speed_note}; thresholds "
+               f"{', '.join(f'{m:g}' for m in result.walk_minutes)} min; headline "
+               f"{result.headline_minutes:g} min; profile {result.profile_id or 'none'}")
     typer.echo(f"wrote {out} and {summary_path}")
+
+
+def _service_areas(net, result, *, snap_tolerance_m):
+    """Service-area polygons of every snapped facility at its category's headline limit."""
+    import pandas as pd
+
+    from gis_planner import _units, coverage
+
+    fac = result.facilities
+    parts = []
+    for c in result.categories:
+        sel = fac.loc[fac["snapped"].astype(bool) & (fac["category"] == c)]
+        if len(sel):
+            minutes = _units.distance_to_minutes(result.category_limits_m[c], result.speed_kmh)
+            _lines, polys = coverage.service_areas(net, sel, walk_minutes=minutes,
+                                                   speed_kmh=result.speed_kmh,
+                                                   snap_tolerance_m=snap_tolerance_m)
+            parts.append(polys)
+    if not parts:
+        import geopandas as gpd
+
+        return gpd.GeoDataFrame({"category": [], "area_m2": []}, geometry=[], crs=net.crs)
+    return pd.concat(parts)
 
 
 def _partitioned(net, homes, fac, gates, out, params, *, partition_by, tile_m, scheduler, workers,

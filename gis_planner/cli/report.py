@@ -11,19 +11,22 @@ from gis_planner._errors import InputDataError
 
 
 def run_report(config: Path, out: Path, *, lang: str | None, overwrite: bool,
-               start: float | None = None) -> None:
-    """Read the plan, run every analysis, write the outputs and print the key numbers."""
+               start: float | None = None, include: dict[str, Path] | None = None) -> None:
+    """Read the plan, run every analysis, write the outputs (with the folders of ``include``,
+    see :func:`~gis_planner.report.write_plan_outputs`) and print the key numbers."""
     from gis_planner.categories import label
     from gis_planner.pipeline import load_plan_inputs, read_plan_config, run_plan
     from gis_planner.report import write_plan_outputs
 
     start = time.perf_counter() if start is None else start
+    if out.exists() and not out.is_dir():
+        raise InputDataError(f"--out {out} is a file; expected an output folder.")
     cfg = read_plan_config(config)
     lang = lang or cfg.lang
     if lang not in ("zh", "en"):
         raise InputDataError(f"--lang must be zh or en; got {lang!r}.")
     results = run_plan(cfg, load_plan_inputs(cfg), progress=True)
-    written = write_plan_outputs(results, out, lang=lang, overwrite=overwrite)
+    written = write_plan_outputs(results, out, lang=lang, overwrite=overwrite, include=include)
     cov = results.coverage.sort_values("covered_share")
     typer.echo(f"\n{cfg.title}  ({results.profile.id}, {results.reach.speed_kmh:g} km/h)")
     typer.echo(f"  households {int(results.reach.households[results.reach.households_col].sum()):,}"

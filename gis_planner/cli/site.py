@@ -46,6 +46,26 @@ def _read(name: str, path: Path, crs: Any, **kwargs: Any) -> gpd.GeoDataFrame:
     return fn(path, metric_crs=crs, **kwargs) if crs is not None else fn(path, **kwargs)
 
 
+def _require_on_network(net: Any, layer: gpd.GeoDataFrame, *, what: str,
+                        tolerance_m: float = 250.0) -> None:
+    """Refuse candidates none of which lies within ``tolerance_m`` (m) of the network: every
+    site would reach nobody, a silent empty result."""
+    import geopandas as gpd
+
+    from gis_planner._errors import InputDataError
+    from gis_planner.network.snap import snap_points
+
+    if not len(layer):
+        return
+    pts = gpd.GeoDataFrame(geometry=layer.geometry.representative_point(), crs=layer.crs)
+    if snap_points(net, pts, tolerance_m=tolerance_m)["snapped"].any():
+        return
+    raise InputDataError(
+        f"{what}: none of the {len(layer)} candidates lies within {tolerance_m:g} m of the network "
+        f"{net.source or ''}; the network covers another area or the coordinates are wrong: "
+        "check the files and --coords.")
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``site`` command to ``app``."""
 
@@ -146,9 +166,11 @@ def register(app: typer.Typer) -> None:
         crs = net.crs
         point_kw = {"source_coords": coords} if coords else {}
         homes = _read("read_compounds", households, crs, **point_kw)
+        cand_kw = {"id_aliases": ("candidate_id", "id", "编号"), "index_name": "candidate_id"}
         cands = candidates_from_layer(
-            _read("read_points", candidates, crs, **point_kw), what=str(candidates)
+            _read("read_points", candidates, crs, **point_kw, **cand_kw), what=str(candidates)
         )
+        _require_on_network(net, cands, what=str(candidates))
         fac = None
         if facilities is not None:
             reader = "read_facilities" if _reader("read_facilities") else "read_points"
@@ -191,7 +213,9 @@ def register(app: typer.Typer) -> None:
         chosen["model"] = res.model
         chosen["status"] = res.status
         chosen["gap"] = res.solve_result.gap
-        chosen = chosen.drop(columns=[c for c in chosen.columns if c == "existing"])
+        # the candidates' id column may also be the index (a CSV's candidate_id): keep one
+        chosen = chosen.drop(columns=[c for c in chosen.columns
+                                      if c == "existing" or c == chosen.index.name])
         with atomic_path(out, overwrite=overwrite) as tmp:
             chosen.reset_index().to_file(tmp, driver="GPKG", layer="chosen_sites")
         with atomic_path(csv_out, overwrite=overwrite) as tmp:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import math
 import os
+import re
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -343,4 +344,23 @@ def save_map(m: folium.Map, path: str | os.PathLike[str], *, overwrite: bool = T
     path = Path(path)
     with atomic_path(path, overwrite=overwrite) as tmp:
         m.save(str(tmp))
+        text = tmp.read_text(encoding="utf-8")
+        tmp.write_text(_stable_ids(text), encoding="utf-8")
     return path
+
+
+_FOLIUM_ID = re.compile(r"(?<=_)([0-9a-f]{32})(?![0-9a-f])")
+
+
+def _stable_ids(text: str) -> str:
+    """Replace folium's random element ids (``map_<uuid4 hex>``) by numbers in order of first
+    appearance, so the same map gives the same bytes run to run."""
+    numbers: dict[str, str] = {}
+
+    def _number(match: re.Match[str]) -> str:
+        key = match.group(1)
+        if key not in numbers:
+            numbers[key] = f"{len(numbers) + 1:032x}"
+        return numbers[key]
+
+    return _FOLIUM_ID.sub(_number, text)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +58,8 @@ def result_layers(results: Any) -> dict[str, gpd.GeoDataFrame]:
 
 def write_plan_outputs(results: Any, out: str | os.PathLike[str], *, lang: str = "zh",
                        overwrite: bool = False, offline_map: bool = True,
-                       tiles: str | None = None) -> list[Path]:
+                       tiles: str | None = None,
+                       include: dict[str, Path] | None = None) -> list[Path]:
     """Write ``report.html``, ``report.md``, ``report.xlsx``, ``report.docx``, ``map.html`` and
     ``results.gpkg`` into ``out``.
 
@@ -76,6 +78,9 @@ def write_plan_outputs(results: Any, out: str | os.PathLike[str], *, lang: str =
         Replace files of an earlier run.
     offline_map, tiles
         See :func:`gis_planner.maps.plan_map`.
+    include
+        Folders to copy into ``out`` with the reports, in the same all-or-nothing step, by
+        the name they get there (the demo's ``inputs``).
 
     Returns
     -------
@@ -93,7 +98,9 @@ def write_plan_outputs(results: Any, out: str | os.PathLike[str], *, lang: str =
     from gis_planner.report.model import build_report
 
     out = Path(out)
+    include = dict(include or {})
     clashes = [f for f in OUTPUT_FILES if (out / f).exists()]
+    clashes += [n for n in include if (out / n).is_file() or ((out / n).is_dir() and any((out / n).iterdir()))]
     if clashes and not overwrite:
         from gis_planner._errors import InputDataError
 
@@ -108,5 +115,7 @@ def write_plan_outputs(results: Any, out: str | os.PathLike[str], *, lang: str =
         save_map(plan_map(results, lang=lang, offline=offline_map, tiles=tiles),
                  tmp / "map.html")
         write_layers(tmp / "results.gpkg", result_layers(results))
+        for name, folder in include.items():
+            shutil.copytree(folder, tmp / name)
     logger.info("wrote %s into %s", ", ".join(OUTPUT_FILES), out)
     return [out / f for f in OUTPUT_FILES]

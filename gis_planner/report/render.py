@@ -26,28 +26,41 @@ figure{margin:1em 0}figcaption{color:#555;font-size:.9em}footer{color:#777;margi
 """
 
 
+_MD_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "[": "\\[", "]": "\\]",
+                             "`": "\\`"})
+
+
+def _md_text(x: object) -> str:
+    """Text from the data made inert in Markdown: HTML, links and code spans are escaped
+    (Markdown renderers pass raw HTML through)."""
+    return str(x).translate(_MD_ESCAPES)
+
+
 def _md_cell(x: object) -> str:
-    return str(x).replace("|", "\\|").replace("\n", " ")
+    return _md_text(x).replace("|", "\\|").replace("\n", " ")
 
 
 def render_markdown(report: Report) -> str:
-    """The report as GitHub-flavoured Markdown (charts are referred to by title only)."""
-    lines = [f"# {report.title}", "", f"## {report.sections and _kn_title(report)}", ""]
+    """The report as GitHub-flavoured Markdown (charts are referred to by title only).
+
+    Every text is escaped (:func:`_md_text`): names holding HTML or Markdown stay text.
+    """
+    lines = [f"# {_md_cell(report.title)}", "", f"## {report.sections and _kn_title(report)}", ""]
     for k, v in report.key_numbers:
         lines.append(f"- **{_md_cell(k)}**: {_md_cell(v)}")
     for s in report.sections:
-        lines += ["", f"## {s.title}", ""]
+        lines += ["", f"## {_md_cell(s.title)}", ""]
         for p in s.paragraphs:
-            lines += [p, ""]
+            lines += [_md_text(p), ""]
         for tb in s.tables:
-            lines += [f"### {tb.title}", ""]
+            lines += [f"### {_md_cell(tb.title)}", ""]
             df = tb.frame
             lines.append("| " + " | ".join(_md_cell(c) for c in df.columns) + " |")
             lines.append("|" + "---|" * len(df.columns))
             for row in df.itertuples(index=False):
                 lines.append("| " + " | ".join(_md_cell(v) for v in row) + " |")
             lines.append("")
-    lines += ["", f"_{report.footer}_", ""]
+    lines += ["", f"_{_md_cell(report.footer)}_", ""]
     return "\n".join(lines)
 
 
@@ -108,13 +121,24 @@ def write_xlsx(report: Report, path: str | os.PathLike[str], *, overwrite: bool 
             pd.ExcelWriter(tmp, engine="openpyxl") as xw:
         kn = pd.DataFrame(report.key_numbers, columns=["", ""])
         kn.to_excel(xw, sheet_name=_kn_title(report)[:31], index=False, header=False)
+        _no_formulas(xw.sheets[_kn_title(report)[:31]])
         for name, tb in zip(_sheet_names(report), report.tables(), strict=True):
             tb.frame.to_excel(xw, sheet_name=name, index=False)
             ws = xw.sheets[name]
+            _no_formulas(ws)
             for col in ws.columns:
                 width = max(len(str(c.value or "")) for c in col[:50])
                 ws.column_dimensions[col[0].column_letter].width = min(max(width, 8) * 1.6, 60)
     return path
+
+
+def _no_formulas(ws: object) -> None:
+    """Keep text such as ``=HYPERLINK(...)`` (a name from the data) a text cell: the report's
+    tables hold values only, and a cell starting with ``=`` must not run as a formula."""
+    for row in ws.iter_rows():  # type: ignore[attr-defined]
+        for cell in row:
+            if cell.data_type == "f":
+                cell.data_type = "s"
 
 
 def write_docx(report: Report, path: str | os.PathLike[str], *, overwrite: bool = True) -> Path:
