@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from _networks import grid_network
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -22,12 +23,7 @@ CRS = 32651
 
 
 def _grid(n: int = 5, spacing: float = 100.0) -> WalkNetwork:
-    lines = []
-    for i in range(n):
-        for j in range(n - 1):
-            lines.append(shapely.LineString([(j * spacing, i * spacing), ((j + 1) * spacing, i * spacing)]))
-            lines.append(shapely.LineString([(i * spacing, j * spacing), (i * spacing, (j + 1) * spacing)]))
-    return WalkNetwork.from_lines(gpd.GeoDataFrame(geometry=lines, crs=CRS), source="grid")
+    return grid_network(n, spacing, crs=CRS)
 
 
 @pytest.fixture(scope="module")

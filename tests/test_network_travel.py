@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from _networks import grid_network
 
 from gis_planner.network import WalkNetwork, node_distances, od_costs, point_distances, snap_points, travel
 
@@ -19,12 +20,7 @@ CRS = 32651
 @pytest.fixture(scope="module")
 def grid() -> WalkNetwork:
     """A 5 x 5 grid of 100 m blocks, nodes at (0..400, 0..400)."""
-    lines = []
-    for i in range(5):
-        for j in range(4):
-            lines.append(shapely.LineString([(j * 100, i * 100), ((j + 1) * 100, i * 100)]))
-            lines.append(shapely.LineString([(i * 100, j * 100), (i * 100, (j + 1) * 100)]))
-    return WalkNetwork.from_lines(gpd.GeoDataFrame(geometry=lines, crs=CRS))
+    return grid_network(crs=CRS)
 
 
 def _pts(xy, prefix):
