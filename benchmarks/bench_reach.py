@@ -109,7 +109,8 @@ def run(name, net, homes, fac, *, nx_sample=2, ego_sample=20):
     for n in pick:
         nx.ego_graph(g, int(n), radius=CAP_M, distance="weight")
     t_ego = (time.perf_counter() - t0) * len(fac_nodes) / len(pick)
-    rows.append((f"(a) osmnx-style ego_graph per facility (extrapolated from {len(pick)} of {len(fac_nodes)})", t_ego, ""))
+    rows.append((f"(a) osmnx-style ego_graph per facility (extrapolated from {len(pick)} of {len(fac_nodes)})",
+                 t_ego, ""))
     # (c) pandana nearest_pois
     try:
         import pandana
@@ -212,7 +213,7 @@ def write_section(text: str, path: Path) -> None:
         new = "\n".join(lines[:start] + text.rstrip("\n").splitlines() + [""] + lines[end:]) + "\n"
     tmp = path.with_suffix(".md.tmp")
     tmp.write_text(new, encoding="utf-8")
-    os.replace(tmp, path)
+    tmp.replace(path)
 
 
 def main() -> None:

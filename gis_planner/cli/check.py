@@ -84,10 +84,7 @@ def read_layer(
                 f"{path}: the {what} layer has no CRS; set one (e.g. EPSG:4326) and retry."
             )
     if target_crs is None:
-        if gdf.crs.is_projected:
-            target_crs = gdf.crs
-        else:
-            target_crs = choose_metric_crs(tuple(gdf.to_crs("EPSG:4326").total_bounds))
+        target_crs = gdf.crs if gdf.crs.is_projected else choose_metric_crs(tuple(gdf.to_crs("EPSG:4326").total_bounds))
     gdf = gdf.to_crs(target_crs)
     code = _CODES.get(what)
     if code and code in gdf.columns:
