@@ -23,9 +23,11 @@ logger = logging.getLogger(__name__)
 
 INPUT_KEYS = ("network", "compounds", "gates", "facilities", "communities", "subdistricts",
               "candidates", "attributes")
-CONFIG_KEYS = {"title", "profile", "lang", "inputs", "siting", "reach"}
+CONFIG_KEYS = {"title", "profile", "lang", "inputs", "siting", "reach", "partition"}
 SITING_KEYS = {"mclp_category", "mclp_sites", "elderly_per_subdistrict", "time_limit_s",
                "demand"}
+#: Keys of the optional ``[partition]`` table: run the reachability step partitioned on Dask.
+PARTITION_KEYS = {"by", "tile_m", "scheduler", "workers"}
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,7 @@ class PlanConfig:
     coords: dict[str, str]
     siting: dict[str, Any]
     source: str = ""
+    partition: dict[str, Any] = field(default_factory=dict)
 
 
 def read_plan_config(path: str | os.PathLike[str]) -> PlanConfig:
@@ -94,6 +97,7 @@ def read_plan_config(path: str | os.PathLike[str]) -> PlanConfig:
         raise InputDataError(f"{p}: unknown key(s) siting.{', siting.'.join(sorted(bad))}; "
                              f"expected {', '.join(sorted(SITING_KEYS))}.")
     _check_siting_types(p, siting)
+    partition = _read_partition(p, doc.get("partition", {}))
     for key in ("title", "profile", "lang"):
         if key in doc and not isinstance(doc[key], str):
             raise InputDataError(f"{p}: {key} = {doc[key]!r}; expected a quoted text.")
@@ -101,7 +105,8 @@ def read_plan_config(path: str | os.PathLike[str]) -> PlanConfig:
     if lang not in ("zh", "en"):
         raise InputDataError(f"{p}: lang must be 'zh' or 'en'; got {lang!r}.")
     return PlanConfig(title=str(doc.get("title", p.stem)), profile=str(doc.get("profile", "taizhou-2023")),
-                      lang=lang, inputs=inputs, coords=coords, siting=dict(siting), source=str(p))
+                      lang=lang, inputs=inputs, coords=coords, siting=dict(siting), source=str(p),
+                      partition=partition)
 
 
 def _check_siting_types(p: Path, siting: dict[str, Any]) -> None:
@@ -117,6 +122,41 @@ def _check_siting_types(p: Path, siting: dict[str, Any]) -> None:
             ok, want = isinstance(value, str), "a quoted text"
         if not ok:
             raise InputDataError(f"{p}: siting.{key} = {value!r}; expected {want}.")
+
+
+def _read_partition(p: Path, part: Any) -> dict[str, Any]:
+    """The ``[partition]`` table: ``by`` (polygon file, relative to the config) or ``tile_m``
+    (m, > 0), and optionally ``scheduler`` (an address) and ``workers`` (a whole number >= 1)."""
+    if not isinstance(part, dict):
+        raise InputDataError(f"{p}: [partition] must be a table; got {part!r}.")
+    bad = set(part) - PARTITION_KEYS
+    if bad:
+        raise InputDataError(f"{p}: unknown key(s) partition.{', partition.'.join(sorted(bad))}; "
+                             f"expected {', '.join(sorted(PARTITION_KEYS))}.")
+    out: dict[str, Any] = {}
+    for key, value in part.items():
+        if key in ("by", "scheduler"):
+            ok, want = isinstance(value, str) and bool(value.strip()), "a quoted text"
+        elif key == "tile_m":
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
+            want = "a number of metres > 0"
+        else:
+            ok = isinstance(value, int) and not isinstance(value, bool) and value >= 1
+            want = "a whole number >= 1"
+        if not ok:
+            raise InputDataError(f"{p}: partition.{key} = {value!r}; expected {want}.")
+        out[key] = value
+    if part and ("by" in out) == ("tile_m" in out):
+        raise InputDataError(f"{p}: [partition] needs exactly one of by (a polygon file) and tile_m "
+                             "(square tiles, m).")
+    if "by" in out:
+        f = (p.parent / out["by"]).resolve()
+        if not f.exists():
+            raise InputDataError(f"{p}: partition.by = {out['by']!r}: file not found ({f.name}).")
+        out["by"] = f
+    if "tile_m" in out:
+        out["tile_m"] = float(out["tile_m"])
+    return out
 
 
 @dataclass(frozen=True)
@@ -188,8 +228,16 @@ def _with_subdistrict(compounds: gpd.GeoDataFrame, communities: gpd.GeoDataFrame
     return out
 
 
-def run_plan(config: PlanConfig, inputs: PlanInputs, *, progress: bool = False) -> PlanResults:
-    """Run every analysis the inputs allow: reachability, community sizes, compliance, siting."""
+def run_plan(config: PlanConfig, inputs: PlanInputs, *, progress: bool = False,
+             reach: Any = None) -> PlanResults:
+    """Run every analysis the inputs allow: reachability, community sizes, compliance, siting.
+
+    Parameters
+    ----------
+    reach
+        A ``ReachResult`` computed elsewhere for these inputs and the config's profile (e.g.
+        by :func:`partitioned_plan_reach`); None runs ``coverage.reach`` here.
+    """
     from tqdm.auto import tqdm
 
     from gis_planner import coverage
@@ -199,8 +247,8 @@ def run_plan(config: PlanConfig, inputs: PlanInputs, *, progress: bool = False) 
     steps = tqdm(total=5, desc="plan", disable=not progress)
     compounds = _with_subdistrict(inputs.compounds, inputs.communities)
     params = profile.reach_parameters()
-    result = coverage.reach(inputs.network, compounds, inputs.facilities, gates=inputs.gates,
-                            **params)
+    result = reach if reach is not None else coverage.reach(
+        inputs.network, compounds, inputs.facilities, gates=inputs.gates, **params)
     steps.update()
     cov = coverage.coverage_summary(result)
     by_sub = (coverage.coverage_summary(result, by="subdistrict_code")
@@ -236,8 +284,8 @@ def run_plan(config: PlanConfig, inputs: PlanInputs, *, progress: bool = False) 
     fac = result.facilities
     sel = fac.loc[fac["snapped"] & (fac["category"] == cat)]
     if len(sel):
-        _lines, areas = coverage.service_areas(inputs.network, sel,
-                                               walk_minutes=params.get("category_minutes", {}).get(cat, result.headline_minutes),
+        minutes = params.get("category_minutes", {}).get(cat, result.headline_minutes)
+        _lines, areas = coverage.service_areas(inputs.network, sel, walk_minutes=minutes,
                                                speed_kmh=result.speed_kmh)
     steps.update()
     steps.close()
@@ -245,6 +293,63 @@ def run_plan(config: PlanConfig, inputs: PlanInputs, *, progress: bool = False) 
                        coverage_by_subdistrict=by_sub, completeness=comp, worst_served=worst,
                        community_check=community_check, compliance=compliance,
                        siting_elderly=elderly, siting_mclp=mclp, service_areas=areas)
+
+
+def partitioned_plan_reach(config: PlanConfig, inputs: PlanInputs, out_dir: str | os.PathLike[str], *,
+                           partition_by: str | os.PathLike[str] | gpd.GeoDataFrame | None = None,
+                           tile_m: float | None = None, scheduler: str | None = None, workers: int = 2,
+                           client: Any = None, store_dir: str | os.PathLike[str] | None = None,
+                           progress: bool = False) -> Any:
+    """The plan's reachability step run partition by partition on Dask, as a ``ReachResult``.
+
+    Runs :func:`gis_planner.partition.partitioned_reach` with the profile's parameters on the
+    compounds ``run_plan`` uses (with ``subdistrict_code`` from their community), writes the
+    partition results into ``out_dir`` and merges them
+    (:func:`gis_planner.partition.reach_result`, compounds in input order), so that
+    ``run_plan(config, inputs, reach=…)`` gives the single-process results.
+
+    Parameters
+    ----------
+    partition_by
+        Polygons (a file read with ``io.read_subdistricts``, or a GeoDataFrame indexed by id).
+    tile_m
+        Or square tiles of this side (m).
+    scheduler, workers, client
+        Where to run (see :func:`gis_planner.partition.connect`).
+    store_dir
+        Where the in-memory inputs are written for the workers (default ``<out_dir>.store``).
+
+    Returns
+    -------
+    ReachResult
+        Warnings a single run would log (categories without facilities) are logged, not raised.
+    """
+    import warnings
+
+    from gis_planner._errors import GisPlannerWarning
+    from gis_planner.partition import partitioned_reach, reach_result
+    from gis_planner.policy import load_profile
+
+    params = dict(load_profile(config.profile).reach_parameters())
+    speed_kmh = params.pop("speed_kmh")
+    compounds = _with_subdistrict(inputs.compounds, inputs.communities)
+    polys = partition_by
+    if isinstance(partition_by, (str, os.PathLike)):
+        from gis_planner import io
+
+        polys = io.read_subdistricts(partition_by, metric_crs=inputs.network.crs)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", GisPlannerWarning)
+        partitioned_reach(inputs.network, compounds, inputs.facilities, gates=inputs.gates, out_dir=out_dir,
+                          speed_kmh=speed_kmh, partition_by=polys, tile_m=tile_m, scheduler=scheduler,
+                          n_workers=workers, client=client, store_dir=store_dir, overwrite=True,
+                          progress=progress, **params)
+    for w in caught:
+        if issubclass(w.category, GisPlannerWarning):
+            logger.warning("%s", w.message)
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return reach_result(out_dir, facilities=inputs.facilities, network=inputs.network, order=compounds.index)
 
 
 def _siting(inputs: PlanInputs, compounds: gpd.GeoDataFrame, result: Any, s: dict[str, Any],

@@ -26,7 +26,8 @@ app = typer.Typer(
 )
 
 #: Command modules, in the order ``--help`` lists them. Each defines ``register(app)``.
-COMMAND_MODULES = ("demo", "reach", "communities", "site", "profiles", "check", "report", "template")
+COMMAND_MODULES = ("demo", "reach", "communities", "site", "profiles", "check", "report", "convert",
+                   "template")
 
 _state = {"debug": False}
 

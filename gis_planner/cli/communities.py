@@ -40,6 +40,12 @@ def communities_command(
                                            help="Largest gap (m) between neighbouring compounds; default none."),
     time_limit_s: float = typer.Option(30.0, "--time-limit-s", help="Solver time limit per cluster (s)."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace existing outputs."),
+    partition_by: Path | None = typer.Option(
+        None, "--partition-by",
+        help="Polygons (districts, sub-districts): run the proposals group by group on Dask."),
+    scheduler: str | None = typer.Option(
+        None, "--scheduler", help="Dask scheduler address (tcp://host:8786); default a local cluster."),
+    workers: int = typer.Option(2, "--workers", min=1, help="Worker processes of the local cluster."),
 ) -> None:
     """Check community sizes against the profile's household bands and propose adjustments.
 
@@ -51,11 +57,20 @@ def communities_command(
     (layers communities_current, communities_proposed, compounds), OUT_table.csv (one row
     per community) and OUT_changes.csv (one row per change or unfixable community).
 
+    With --partition-by the proposals run on Dask, one task per group of communities (those of
+    one partition polygon, joined across polygons when they share a sub-district); the outputs
+    equal the single-process ones.
+
     \b
     $ gis-planner communities --communities data/demo/communities.geojson \\
         --compounds data/demo/compounds.geojson --gates data/demo/gates.csv --coords wgs84 \\
         --assign gate --network data/demo/roads.geojson --profile taizhou-2023 \\
         --out communities.gpkg
+
+    \b
+    $ gis-planner communities --communities data/demo/communities.geojson \\
+        --compounds data/demo/compounds.geojson --coords wgs84 \\
+        --partition-by data/demo/subdistricts.geojson --workers 2 --out communities.gpkg
     """
     from gis_planner import io
     from gis_planner._errors import InputDataError
@@ -69,8 +84,11 @@ def communities_command(
                                  param_hint="--assign")
     if assign == "gate" and gates is None:
         raise typer.BadParameter("--assign gate needs --gates", param_hint="--assign")
+    if partition_by is None and scheduler is not None:
+        raise typer.BadParameter("--scheduler needs --partition-by", param_hint="--scheduler")
     table_path, changes_path = _outputs(out)
-    inputs = [p for p in (communities, compounds, gates, network, facilities, attributes) if p]
+    inputs = [p for p in (communities, compounds, gates, network, facilities, attributes,
+                          partition_by) if p]
     for p in (out, table_path, changes_path):
         if any(p.resolve() == i.resolve() for i in inputs):
             raise typer.BadParameter(f"{p} is one of the inputs; choose another --out.",
@@ -89,10 +107,17 @@ def communities_command(
     fac = (io.read_facilities(facilities, source_coords=facility_coords or coords,
                               metric_crs=com.crs) if facilities else None)
     attrs = read_community_attributes(attributes, profile=prof) if attributes else None
-    result = check_communities(com, homes, bands=prof.community_bands, assign=assign,  # type: ignore[arg-type]
-                               gates=gate_layer, attributes=attrs, network=net, facilities=fac,
-                               time_limit_s=time_limit_s, max_gap_m=max_gap_m,
-                               **ratio_targets(prof))
+    options = {"bands": prof.community_bands, "assign": assign, "gates": gate_layer,
+               "attributes": attrs, "network": net, "facilities": fac, "time_limit_s": time_limit_s,
+               "max_gap_m": max_gap_m, **ratio_targets(prof)}
+    if partition_by is not None:
+        from gis_planner.partition.communities import partitioned_check_communities
+
+        polys = io.read_subdistricts(partition_by, metric_crs=com.crs)
+        result = partitioned_check_communities(com, homes, partition_by=polys, scheduler=scheduler,
+                                               n_workers=workers, progress=True, **options)
+    else:
+        result = check_communities(com, homes, **options)
     adj = result.adjustment
     assert adj is not None  # propose=True
     compounds_layer = homes[[homes.geometry.name]].join(

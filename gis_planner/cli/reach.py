@@ -16,17 +16,24 @@ def reach_command(
     out: Path = typer.Option(..., "--out", help="Output GeoPackage; a summary CSV is written beside it."),
     gates: Path | None = typer.Option(None, "--gates", help="Compound gates (compound_id column)."),
     minutes: str | None = typer.Option(None, "--minutes", help="Thresholds in minutes, e.g. 5,10,15."),
-    speed_kmh: float | None = typer.Option(None, "--speed-kmh", help="Walking speed (km/h); default 4.0 or the profile's."),
-    profile: str | None = typer.Option(None, "--profile", help="Policy profile id or file (speed, thresholds, radii)."),
+    speed_kmh: float | None = typer.Option(None, "--speed-kmh",
+                                           help="Walking speed (km/h); default 4.0 or the profile's."),
+    profile: str | None = typer.Option(None, "--profile",
+                                       help="Policy profile id or file (speed, thresholds, radii)."),
     coords: str | None = typer.Option(None, "--coords", help=COORDS_HELP),
-    facility_coords: str | None = typer.Option(None, "--facility-coords", help="Like --coords, for the facilities (default: --coords)."),
+    facility_coords: str | None = typer.Option(None, "--facility-coords",
+                                               help="Like --coords, for the facilities (default: --coords)."),
     snap_tolerance_m: float = typer.Option(250.0, "--snap-tolerance-m", help="Largest snap distance (m)."),
-    service_areas: bool = typer.Option(True, "--service-areas/--no-service-areas", help="Also write service-area polygons."),
+    service_areas: bool = typer.Option(True, "--service-areas/--no-service-areas",
+                                       help="Also write service-area polygons."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace existing outputs."),
-    partition_by: Path | None = typer.Option(None, "--partition-by", help="Polygons (districts, sub-districts) to run partition by partition on Dask; --out is then a folder."),
+    partition_by: Path | None = typer.Option(
+        None, "--partition-by",
+        help="Polygons (districts, sub-districts) to run partition by partition on Dask; --out is then a folder."),
     tile_m: float | None = typer.Option(None, "--tile-m", help="Partition into square tiles of this size (m) instead."),
-    scheduler: str | None = typer.Option(None, "--scheduler", help="Dask scheduler address (tcp://host:8786); default a local cluster."),
-    workers: int = typer.Option(2, "--workers", help="Worker processes of the local cluster."),
+    scheduler: str | None = typer.Option(None, "--scheduler",
+                                         help="Dask scheduler address (tcp://host:8786); default a local cluster."),
+    workers: int = typer.Option(2, "--workers", min=1, help="Worker processes of the local cluster."),
 ) -> None:
     """Walking distance from every compound to the nearest facility of each category.
 
@@ -36,7 +43,19 @@ def reach_command(
     per category). Speed and thresholds come from --profile, explicit options override it;
     without either, 4.0 km/h (GB 50180-2018: 15 minutes ≈ 1000 m) and 5, 10, 15 minutes.
 
-    $ gis-planner reach --network data/demo/roads.geojson --households data/demo/compounds.geojson --gates data/demo/gates.csv --facilities data/demo/facilities.csv --coords wgs84 --facility-coords gcj02 --profile taizhou-2023 --out reach.gpkg
+    With --partition-by or --tile-m the run goes partition by partition on Dask and OUT is a
+    folder (part-*.parquet, _metadata.json). The inputs may then be GeoParquet store layers
+    (a .parquet file or a folder of parts, see `gis-planner convert`): they are passed to the
+    workers as paths, which read their partition by bounding box, so the lead never holds them.
+
+    \b
+    $ gis-planner reach --network data/demo/roads.geojson \\
+        --households data/demo/compounds.geojson --gates data/demo/gates.csv \\
+        --facilities data/demo/facilities.csv --coords wgs84 --facility-coords gcj02 \\
+        --profile taizhou-2023 --out reach.gpkg
+    $ gis-planner reach --network store/network_edges.parquet \\
+        --households store/households.parquet --facilities store/facilities.parquet \\
+        --profile taizhou-2023 --partition-by data/demo/subdistricts.geojson --out reach_parts
     """
     from gis_planner import _units, coverage, io
     from gis_planner._fs import atomic_path
@@ -54,16 +73,19 @@ def reach_command(
                                      param_hint="--out")
         if p.exists() and not overwrite and partition_by is None and tile_m is None:
             raise typer.BadParameter(f"{p} exists; pass --overwrite to replace it.", param_hint="--out")
+    if partition_by is not None or tile_m is not None:
+        _partitioned(network, households, facilities, gates, out, params, coords=coords,
+                     facility_coords=facility_coords, partition_by=partition_by, tile_m=tile_m,
+                     scheduler=scheduler, workers=workers, snap_tolerance_m=snap_tolerance_m,
+                     overwrite=overwrite)
+        return
+    if scheduler is not None:
+        raise typer.BadParameter("--scheduler needs --partition-by or --tile-m", param_hint="--scheduler")
     net = io.read_network(network)
     homes = io.read_compounds(households, source_coords=coords, metric_crs=net.crs)
     gate_layer = io.read_gates(gates, compounds=homes, source_coords=coords) if gates else None
     fac = io.read_facilities(facilities, source_coords=facility_coords or coords, metric_crs=net.crs)
     io.check_alignment(fac, net, what=facilities.name)
-    if partition_by is not None or tile_m is not None:
-        _partitioned(net, homes, fac, gate_layer, out, params, partition_by=partition_by, tile_m=tile_m,
-                     scheduler=scheduler, workers=workers, snap_tolerance_m=snap_tolerance_m,
-                     overwrite=overwrite)
-        return
     result = coverage.reach(net, homes, fac, gates=gate_layer, snap_tolerance_m=snap_tolerance_m,
                             **params)
     layers = {"households": result.households, "facilities": result.facilities}
@@ -112,22 +134,62 @@ def _service_areas(net, result, *, snap_tolerance_m):
     return pd.concat(parts)
 
 
-def _partitioned(net, homes, fac, gates, out, params, *, partition_by, tile_m, scheduler, workers,
-                 snap_tolerance_m, overwrite) -> None:
-    """The partitioned path of ``reach``: one GeoParquet per partition in the ``--out`` folder."""
-    from gis_planner import io
-    from gis_planner.partition import partitioned_reach, partitioned_summary
+def is_store(path: Path) -> bool:
+    """A GeoParquet store layer: a ``.parquet`` file, or a folder of ``.parquet`` parts
+    (``gis-planner convert``; a GMNS folder of CSV files is not one)."""
+    if path.is_dir():
+        return any(p.suffix.lower() == ".parquet" for p in path.iterdir())
+    return path.suffix.lower() == ".parquet"
 
-    polys = io.read_subdistricts(partition_by, metric_crs=net.crs) if partition_by else None
-    cats = list(dict.fromkeys(fac["category"]))
-    kwargs = {k: v for k, v in params.items() if k not in ("speed_kmh", "profile_id")}
-    info = partitioned_reach(net, homes, fac, out_dir=out, speed_kmh=params["speed_kmh"], categories=cats,
-                             partition_by=polys, tile_m=tile_m, gates=gates, scheduler=scheduler, n_workers=workers,
-                             overwrite=overwrite, progress=True, snap_tolerance_m=snap_tolerance_m, **kwargs)
-    summary = partitioned_summary(out, categories=cats)
+
+def _partitioned(network, households, facilities, gates, out, params, *, coords, facility_coords,
+                 partition_by, tile_m, scheduler, workers, snap_tolerance_m, overwrite) -> None:
+    """The partitioned path of ``reach``: one GeoParquet per partition in the ``--out`` folder.
+
+    Store layers (``.parquet`` files, folders of parts) are passed on as paths, so the lead
+    process never holds them: workers read their partition by bounding box. Other files are
+    read here through ``gis_planner.io``, as in a single run.
+    """
+    from gis_planner import io
+    from gis_planner.partition import partitioned_reach_cli
+    from gis_planner.partition.store import layer_crs
+
+    if out.exists() and not out.is_dir():
+        raise typer.BadParameter(f"{out} is a file; a partitioned run writes a folder.", param_hint="--out")
+    net = str(network) if is_store(network) else io.read_network(network)
+    crs = layer_crs(network) if isinstance(net, str) else net.crs
+    homes = (str(households) if is_store(households) else
+             io.read_compounds(households, source_coords=coords, metric_crs=crs))
+    fac = (str(facilities) if is_store(facilities) else
+           io.read_facilities(facilities, source_coords=facility_coords or coords, metric_crs=crs))
+    if not isinstance(net, str) and not isinstance(fac, str):
+        io.check_alignment(fac, net, what=facilities.name)
+    gate_layer = None
+    if gates is not None:
+        if is_store(gates):
+            gate_layer = str(gates)
+        else:
+            gate_layer = io.read_gates(gates, compounds=_compound_ids(homes, crs), source_coords=coords)
+    info, summary = partitioned_reach_cli(net, homes, fac, out=out, params=params, gates=gate_layer,
+                                          partition_by=partition_by, tile_m=tile_m, scheduler=scheduler,
+                                          workers=workers, snap_tolerance_m=snap_tolerance_m,
+                                          overwrite=overwrite)
     typer.echo(summary.to_string(index=False, float_format=lambda v: f"{v:,.3f}"))
     typer.echo(f"{len(info['partitions'])} partitions, {info['households']:,} compounds, "
                f"{info['seconds']:.1f} s; wrote {out}/part-*.parquet and {out}/_metadata.json")
+
+
+def _compound_ids(homes, crs):
+    """The compounds gates are checked against: the loaded layer, or (a store) its ids alone."""
+    if not isinstance(homes, str):
+        return homes
+    import geopandas as gpd
+    import pandas as pd
+
+    from gis_planner.partition.store import read_column
+
+    ids = pd.Index(read_column(homes, "compound_id").astype(str), name="compound_id")
+    return gpd.GeoDataFrame(index=ids, geometry=gpd.GeoSeries([None] * len(ids), index=ids), crs=crs)
 
 
 def register(app: typer.Typer) -> None:

@@ -2,11 +2,13 @@
 
 ``dask.distributed`` and ``pyarrow`` are the optional extra ``province``:
 ``pip install "gis_planner[province]"``. Planning, the store and the merge work without Dask;
-:func:`partitioned_reach` raises ImportError with that command when Dask is missing.
+:func:`partitioned_reach` and :func:`partitioned_check_communities` raise ImportError with that
+command when Dask is missing.
 """
 
 from __future__ import annotations
 
+from gis_planner.partition.communities import partitioned_check_communities
 from gis_planner.partition.merge import (
     household_total,
     partitioned_completeness,
@@ -31,6 +33,7 @@ __all__ = [
     "convert_to_geoparquet",
     "halo_m",
     "household_total",
+    "partitioned_check_communities",
     "partitioned_completeness",
     "partitioned_reach",
     "partitioned_reach_cli",

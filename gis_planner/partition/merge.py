@@ -98,29 +98,59 @@ def partitioned_completeness(out_dir: str | os.PathLike[str], *, by: str | None 
     return completeness_summary(summary_result(out_dir, by=by), by=by)
 
 
-def reach_result(out_dir: str | os.PathLike[str], *, facilities: Any = None, network: Any = None) -> Any:
+def reach_result(out_dir: str | os.PathLike[str], *, facilities: Any = None, network: Any = None,
+                 order: Any = None) -> Any:
     """A full ``ReachResult`` from a partitioned run, for code that expects one (the plan pipeline).
 
     ``households`` is the merged household table (every compound of the run, in memory) with the
-    run's parameters. ``facilities`` is the given facility layer — with ``network`` also given, plus
-    ``snapped`` and ``snap_dist_m`` from :func:`gis_planner.network.snap.snap_points` and
-    ``excluded_reason`` (empty, or the tolerance it lies beyond) — else an empty frame.
+    run's parameters; in the order of ``order`` (an index of compound ids, e.g. the input's) when
+    given, else partition by partition. ``facilities`` is the given facility layer — with
+    ``network`` also given, plus the columns ``reach`` adds (``snapped``, ``snap_dist_m``,
+    ``edge``, ``offset_m`` from :func:`gis_planner.network.snap.snap_points`, and
+    ``excluded_reason``: empty, the tolerance it lies beyond, or ``category not assessed``) —
+    else an empty frame. ``notes`` holds the unsnapped counts ``reach`` reports.
+
+    Raises
+    ------
+    InputDataError
+        ``order`` names compounds the run did not write, or leaves some out.
     """
     import geopandas as gpd
+    import numpy as np
 
     from gis_planner.partition.store import read_results
 
     base = summary_result(out_dir)
+    households = read_results(out_dir)
+    if order is not None:
+        order = pd.Index(order).astype(str)
+        have = households.index.astype(str)
+        if len(order) != len(have) or not order.isin(have).all():
+            raise InputDataError(f"{out_dir}: the run holds {len(have)} compounds, the order given "
+                                 f"{len(order)}; they must be the same compounds.")
+        households = households.iloc[pd.Index(have).get_indexer(order)]
     fac = gpd.GeoDataFrame() if facilities is None else facilities.copy()
+    tol = float(base.snap_tolerance_m)
+    n_fac_off = 0
     if facilities is not None and network is not None:
         from gis_planner.network.snap import snap_points
 
-        tol = float(base.snap_tolerance_m)
         snap = snap_points(network, facilities, tolerance_m=tol)
-        fac["snapped"] = snap["snapped"].to_numpy(bool)
-        fac["snap_dist_m"] = snap["snap_dist_m"].to_numpy(float)
-        fac["excluded_reason"] = [("" if ok else f"farther than {tol:g} m from any road") for ok in fac["snapped"]]
-    return dataclasses.replace(base, households=read_results(out_dir), facilities=fac)
+        ok = snap["snapped"].to_numpy(bool)
+        fac["snapped"] = ok
+        fac["snap_dist_m"] = snap["snap_dist_m"].to_numpy()
+        fac["edge"] = snap["edge"].to_numpy()
+        fac["offset_m"] = snap["offset_m"].to_numpy()
+        fac["excluded_reason"] = np.where(ok, "", f"farther than {tol:g} m from any road")
+        outside = ~np.isin(fac["category"].astype(str).to_numpy(), list(base.categories))
+        fac.loc[outside & ok, "excluded_reason"] = "category not assessed"
+        n_fac_off = int((~ok).sum())
+    snapped = households["snapped"].to_numpy(bool) if len(households) else np.zeros(0, dtype=bool)
+    hh = pd.to_numeric(households[base.households_col]) if len(households) else pd.Series(dtype=float)
+    notes = {"unsnapped_compounds": int((~snapped).sum()),
+             "unsnapped_households": float(hh.to_numpy()[~snapped].sum()),
+             "unsnapped_facilities": n_fac_off, "partitioned": str(out_dir)}
+    return dataclasses.replace(base, households=households, facilities=fac, notes=notes)
 
 
 def household_total(out_dir: str | os.PathLike[str]) -> tuple[int, float]:

@@ -29,7 +29,7 @@ import pyproj
 import shapely
 
 from gis_planner._errors import InputDataError
-from gis_planner._fs import atomic_path
+from gis_planner._fs import atomic_dir, atomic_path
 
 logger = logging.getLogger(__name__)
 
@@ -136,9 +136,12 @@ def convert_to_geoparquet(
         :func:`~gis_planner.io.read_facilities`.
     dest
         ``kind="network"`` or a single source: the ``.parquet`` file to write. A list of
-        sources: a folder that receives ``part-00000.parquet``, … in the order given.
+        sources: a folder that receives ``part-00000.parquet``, … in the order given, all
+        at once when every source has been read; parts of an earlier conversion beyond these
+        are removed (they would be read as part of the layer).
     metric_crs
-        The network's CRS (points only; e.g. ``gpd.read_parquet(edges_file).crs``).
+        Points: the network's CRS (required; e.g. ``gpd.read_parquet(edges_file).crs``).
+        Network: the projected CRS to read it in (default: the reader's choice, the UTM zone).
     **reader_kwargs
         Passed to the reader (``source_coords=``, ``households_col=`` …).
 
@@ -164,6 +167,8 @@ def convert_to_geoparquet(
         if many and len(srcs) > 1:
             raise InputDataError("convert_to_geoparquet(kind='network'): give one road file; a network cut "
                                  "into pieces would lose the roads that join them.")
+        if metric_crs is not None:
+            reader_kwargs = {**reader_kwargs, "metric_crs": metric_crs}
         net = io.read_network(srcs[0], **reader_kwargs)
         return write_parquet(edges_frame(net.edges), dest)
     readers = {"compounds": (io.read_compounds, HOUSEHOLDS), "facilities": (io.read_facilities, FACILITIES)}
@@ -172,12 +177,21 @@ def convert_to_geoparquet(
     if metric_crs is None:
         raise InputDataError(f"convert_to_geoparquet(kind={kind!r}): pass metric_crs= (the network's CRS).")
     reader, layer = readers[kind]
-    for k, src in enumerate(srcs):
-        gdf = reader(src, metric_crs=metric_crs, **reader_kwargs)
-        out = gdf.reset_index(names=gdf.index.name or ID_COLUMNS[layer])
-        target = dest / f"part-{k:05d}.parquet" if many else dest
-        write_parquet(out, target)
-        logger.info("converted %s: %d rows -> %s", src, len(out), target)
+    if not many:
+        gdf = reader(srcs[0], metric_crs=metric_crs, **reader_kwargs)
+        write_parquet(gdf.reset_index(names=gdf.index.name or ID_COLUMNS[layer]), dest)
+        logger.info("converted %s: %d rows -> %s", srcs[0], len(gdf), dest)
+        return dest
+    names = [f"part-{k:05d}.parquet" for k in range(len(srcs))]
+    with atomic_dir(dest, overwrite=True) as tmp:  # every part, or none
+        for name, src in zip(names, srcs, strict=True):
+            gdf = reader(src, metric_crs=metric_crs, **reader_kwargs)
+            write_parquet(gdf.reset_index(names=gdf.index.name or ID_COLUMNS[layer]), tmp / name)
+            logger.info("converted %s: %d rows -> %s", src, len(gdf), dest / name)
+    for stale in sorted(dest.glob("part-*.parquet")):  # parts of an earlier, longer conversion
+        if stale.name not in names:
+            stale.unlink()
+            logger.info("removed %s (left by an earlier conversion)", stale)
     return dest
 
 
