@@ -24,8 +24,9 @@ logger = logging.getLogger(__name__)
 INPUT_KEYS = ("network", "compounds", "gates", "facilities", "communities", "subdistricts",
               "candidates", "attributes")
 CONFIG_KEYS = {"title", "profile", "lang", "inputs", "siting", "reach", "partition"}
-SITING_KEYS = {"mclp_category", "mclp_sites", "elderly_per_subdistrict", "time_limit_s",
-               "demand"}
+SITING_KEYS = {"mclp_category", "mclp_sites", "elderly_per_subdistrict", "time_limit_s"}
+#: Keys of the optional ``[reach]`` table: overrides of the profile's walking parameters.
+REACH_KEYS = {"speed_kmh", "walk_minutes", "snap_tolerance_m", "search_cap_m"}
 #: Keys of the optional ``[partition]`` table: run the reachability step partitioned on Dask.
 PARTITION_KEYS = {"by", "tile_m", "scheduler", "workers"}
 
@@ -42,6 +43,7 @@ class PlanConfig:
     siting: dict[str, Any]
     source: str = ""
     partition: dict[str, Any] = field(default_factory=dict)
+    reach: dict[str, Any] = field(default_factory=dict)
 
 
 def read_plan_config(path: str | os.PathLike[str]) -> PlanConfig:
@@ -98,6 +100,7 @@ def read_plan_config(path: str | os.PathLike[str]) -> PlanConfig:
                              f"expected {', '.join(sorted(SITING_KEYS))}.")
     _check_siting_types(p, siting)
     partition = _read_partition(p, doc.get("partition", {}))
+    reach = _read_reach(p, doc.get("reach", {}))
     for key in ("title", "profile", "lang"):
         if key in doc and not isinstance(doc[key], str):
             raise InputDataError(f"{p}: {key} = {doc[key]!r}; expected a quoted text.")
@@ -106,7 +109,7 @@ def read_plan_config(path: str | os.PathLike[str]) -> PlanConfig:
         raise InputDataError(f"{p}: lang must be 'zh' or 'en'; got {lang!r}.")
     return PlanConfig(title=str(doc.get("title", p.stem)), profile=str(doc.get("profile", "taizhou-2023")),
                       lang=lang, inputs=inputs, coords=coords, siting=dict(siting), source=str(p),
-                      partition=partition)
+                      partition=partition, reach=reach)
 
 
 def _check_siting_types(p: Path, siting: dict[str, Any]) -> None:
@@ -122,6 +125,51 @@ def _check_siting_types(p: Path, siting: dict[str, Any]) -> None:
             ok, want = isinstance(value, str), "a quoted text"
         if not ok:
             raise InputDataError(f"{p}: siting.{key} = {value!r}; expected {want}.")
+
+
+def _positive_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value < float("inf")
+
+
+def _read_reach(p: Path, table: Any) -> dict[str, Any]:
+    """The ``[reach]`` table: ``speed_kmh`` (km/h), ``walk_minutes`` (a list of minutes),
+    ``snap_tolerance_m`` and ``search_cap_m`` (m), each > 0; they override the profile."""
+    if not isinstance(table, dict):
+        raise InputDataError(f"{p}: [reach] must be a table; got {table!r}.")
+    bad = set(table) - REACH_KEYS
+    if bad:
+        raise InputDataError(f"{p}: unknown key(s) reach.{', reach.'.join(sorted(bad))}; "
+                             f"expected {', '.join(sorted(REACH_KEYS))}.")
+    out: dict[str, Any] = {}
+    for key, value in table.items():
+        if key == "walk_minutes":
+            ok = isinstance(value, list) and bool(value) and all(_positive_number(v) for v in value)
+            want = "a list of minutes > 0, e.g. [5, 10, 15]"
+            value = tuple(sorted({float(v) for v in value})) if ok else value
+        else:
+            ok = _positive_number(value)
+            want = "a number > 0 (km/h)" if key == "speed_kmh" else "a number of metres > 0"
+            value = float(value) if ok else value
+        if not ok:
+            raise InputDataError(f"{p}: reach.{key} = {value!r}; expected {want}.")
+        out[key] = value
+    return out
+
+
+def plan_reach_parameters(config: PlanConfig, profile: Any) -> dict[str, Any]:
+    """Keyword arguments of :func:`gis_planner.coverage.reach` for a plan: the profile's
+    (:meth:`Profile.reach_parameters`), overridden by the config's ``[reach]`` table. Another
+    ``speed_kmh`` keeps the profile's facility radii in metres; ``walk_minutes`` sets the
+    thresholds and the headline (the largest)."""
+    r = config.reach
+    params = dict(profile.reach_parameters(speed_kmh=r.get("speed_kmh")))
+    if "walk_minutes" in r:
+        params["walk_minutes"] = r["walk_minutes"]
+        params["headline_minutes"] = max(r["walk_minutes"])
+    for key in ("snap_tolerance_m", "search_cap_m"):
+        if key in r:
+            params[key] = r[key]
+    return params
 
 
 def _read_partition(p: Path, part: Any) -> dict[str, Any]:
@@ -246,7 +294,7 @@ def run_plan(config: PlanConfig, inputs: PlanInputs, *, progress: bool = False,
     profile = load_profile(config.profile)
     steps = tqdm(total=5, desc="plan", disable=not progress)
     compounds = _with_subdistrict(inputs.compounds, inputs.communities)
-    params = profile.reach_parameters()
+    params = plan_reach_parameters(config, profile)
     result = reach if reach is not None else coverage.reach(
         inputs.network, compounds, inputs.facilities, gates=inputs.gates, **params)
     steps.update()
@@ -286,7 +334,8 @@ def run_plan(config: PlanConfig, inputs: PlanInputs, *, progress: bool = False,
     if len(sel):
         minutes = params.get("category_minutes", {}).get(cat, result.headline_minutes)
         _lines, areas = coverage.service_areas(inputs.network, sel, walk_minutes=minutes,
-                                               speed_kmh=result.speed_kmh)
+                                               speed_kmh=result.speed_kmh,
+                                               snap_tolerance_m=result.snap_tolerance_m)
     steps.update()
     steps.close()
     return PlanResults(config=config, inputs=inputs, profile=profile, reach=result, coverage=cov,
@@ -330,7 +379,7 @@ def partitioned_plan_reach(config: PlanConfig, inputs: PlanInputs, out_dir: str 
     from gis_planner.partition import partitioned_reach, reach_result
     from gis_planner.policy import load_profile
 
-    params = dict(load_profile(config.profile).reach_parameters())
+    params = plan_reach_parameters(config, load_profile(config.profile))
     speed_kmh = params.pop("speed_kmh")
     compounds = _with_subdistrict(inputs.compounds, inputs.communities)
     polys = partition_by

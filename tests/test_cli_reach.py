@@ -95,14 +95,15 @@ def test_refuses_to_overwrite_then_overwrites(inputs):
 
 
 def test_profile_with_explicit_overrides(inputs):
-    """gb50180-2018 gives the kindergarten 4.5 minutes (300 m at its 4 km/h); --speed-kmh 2
-    overrides the speed, so its limit becomes 150 m; --minutes 5,10 replaces the thresholds."""
+    """gb50180-2018 gives the kindergarten a 300 m radius (4.5 minutes at its 4 km/h); --speed-kmh 2
+    overrides the speed: the radius stays 300 m (a distance standard, now 9 minutes) while the
+    time thresholds shrink (10 minutes = 333 m); --minutes 5,10 replaces the thresholds."""
     res = CliRunner().invoke(app, _args(inputs, "--profile", "gb50180-2018", "--speed-kmh", "2",
                                         "--minutes", "5,10"))
     assert res.exit_code == 0, res.output
     assert "profile gb50180-2018" in res.output and "default" not in res.output
     summary = pd.read_csv(inputs / "out_summary.csv", encoding="utf-8-sig").set_index("category")
-    assert summary.loc["kindergarten", "limit_m"] == pytest.approx(150.0)
+    assert summary.loc["kindergarten", "limit_m"] == pytest.approx(300.0)
     assert summary.loc["pharmacy", "limit_m"] == pytest.approx(10 * 2000 / 60)
     hh = gpd.read_file(inputs / "out.gpkg", layer="households")
     assert "pharmacy_covered_10min" in hh and "pharmacy_covered_15min" not in hh

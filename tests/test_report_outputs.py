@@ -118,3 +118,28 @@ def test_refuses_to_overwrite_without_flag(results, tmp_path):
     before = (out / "report.md").read_text(encoding="utf-8")
     write_plan_outputs(results, out, lang="zh", overwrite=True)
     assert (out / "report.md").read_text(encoding="utf-8") != before
+
+
+def test_reach_table_of_the_plan_overrides_the_profile(demo_dir, tmp_path):
+    """[reach] sets speed, thresholds, snap tolerance and cap; a facility radius (GB 50180:
+    kindergarten 300 m) stays 300 m at another speed, only its minutes change."""
+    import shutil
+
+    from gis_planner.pipeline import plan_reach_parameters, read_plan_config
+    from gis_planner.policy import load_profile
+
+    profile = load_profile("taizhou-2023")
+    base = plan_reach_parameters(read_plan_config(demo_dir / "plan.toml"), profile)
+    assert base == profile.reach_parameters()
+
+    shutil.copytree(demo_dir, tmp_path / "plan")
+    plan = tmp_path / "plan" / "plan.toml"
+    with plan.open("a", encoding="utf-8") as f:
+        f.write("\n[reach]\nspeed_kmh = 3.0\nwalk_minutes = [15, 5]\nsnap_tolerance_m = 120\nsearch_cap_m = 1200\n")
+    params = plan_reach_parameters(read_plan_config(plan), profile)
+    assert params["speed_kmh"] == 3.0 and params["walk_minutes"] == (5.0, 15.0)
+    assert params["headline_minutes"] == 15.0
+    assert params["snap_tolerance_m"] == 120.0 and params["search_cap_m"] == 1200.0
+    k_base, k_new = base["category_minutes"]["kindergarten"], params["category_minutes"]["kindergarten"]
+    assert k_base * 4.0 == pytest.approx(k_new * 3.0)  # the same 300 m at both speeds
+    assert k_new * 3.0 / 60 * 1000 == pytest.approx(300.0)

@@ -438,6 +438,13 @@ CONFIG_HEAD = ('[inputs]\nnetwork = "roads.geojson"\ncompounds = "compounds.geoj
     ('title = {zh = "x"}\n' + CONFIG_HEAD, "title = {'zh': 'x'}; expected a quoted text"),
     (CONFIG_HEAD.replace('"gcj02"', "[1]"), "inputs.facilities_coords = [1]"),
     (CONFIG_HEAD.replace("compounds.geojson", "../../nowhere/compounds.geojson"), "inputs.compounds"),
+    (CONFIG_HEAD + "[reach]\nspeed = 4\n", "unknown key(s) reach.speed; expected search_cap_m, snap_tolerance_m"),
+    (CONFIG_HEAD + "[reach]\nspeed_kmh = 0\n", "reach.speed_kmh = 0; expected a number > 0 (km/h)"),
+    (CONFIG_HEAD + "[reach]\nwalk_minutes = 15\n", "reach.walk_minutes = 15; expected a list of minutes > 0"),
+    (CONFIG_HEAD + "[reach]\nwalk_minutes = [5, -1]\n", "reach.walk_minutes = [5, -1]"),
+    (CONFIG_HEAD + "[reach]\nsnap_tolerance_m = \"far\"\n",
+     "reach.snap_tolerance_m = 'far'; expected a number of metres"),
+    (CONFIG_HEAD + "[siting]\ndemand = \"households\"\n", "unknown key(s) siting.demand"),
 ])
 def test_report_bad_config(demo_dir, tmp_path, capsys, body, expect):
     import shutil

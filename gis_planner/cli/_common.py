@@ -29,17 +29,18 @@ def reach_parameters(profile: str | None, *, minutes: str | None,
     """Keyword arguments for :func:`gis_planner.coverage.reach`: from the profile when given,
     explicit options overriding it; without either, 4.0 km/h and 5/10/15 minutes."""
     params: dict[str, Any] = {}
+    if speed_kmh is not None and speed_kmh <= 0:
+        raise InputDataError(f"--speed-kmh must be > 0; got {speed_kmh}.")
     if profile:
         from gis_planner.policy import load_profile
 
-        params = dict(load_profile(profile).reach_parameters())
+        # the profile's facility radii stay in metres at another speed
+        params = dict(load_profile(profile).reach_parameters(speed_kmh=speed_kmh))
     params.setdefault("speed_kmh", DEFAULT_SPEED_KMH)
     params.setdefault("walk_minutes", (5.0, 10.0, 15.0))
     if minutes:
         params["walk_minutes"] = parse_minutes(minutes)
         params["headline_minutes"] = max(params["walk_minutes"])
     if speed_kmh is not None:
-        if speed_kmh <= 0:
-            raise InputDataError(f"--speed-kmh must be > 0; got {speed_kmh}.")
         params["speed_kmh"] = speed_kmh
     return params

@@ -393,31 +393,44 @@ class Profile:
             f"{', '.join(i.id for i in self.indicators) or 'none'}."
         )
 
-    def category_minutes(self) -> dict[str, float]:
+    def category_minutes(self, *, speed_kmh: float | None = None) -> dict[str, float]:
         """Walking minutes per facility category: ``radius_m`` / speed, or the rule's ``minutes``.
+
+        Parameters
+        ----------
+        speed_kmh
+            Walking speed (km/h) that turns radii into minutes; default the profile's. A radius
+            is a distance standard (GB 50180: kindergarten 300 m), so a different speed keeps
+            the distance and changes the minutes.
 
         Raises
         ------
         PolicyError
-            When a facility has a radius but the profile sets no walking speed.
+            When a facility has a radius but no walking speed is known.
         """
+        speed = self.speed_kmh if speed_kmh is None else speed_kmh
         out: dict[str, float] = {}
         for cat, rule in self.facilities.items():
             if rule.radius_m is not None:
-                if self.speed_kmh is None:
+                if speed is None:
                     raise PolicyError(
                         f"profile {self.id!r} ({self.path}): facilities.{cat}.radius_m needs "
                         "walk.speed_kmh to become minutes; add [walk.speed_kmh] or inherit a "
-                        "profile "
-                        "that sets it (e.g. gb50180-2018)."
+                        "profile that sets it (e.g. gb50180-2018)."
                     )
-                out[cat] = round(float(distance_to_minutes(rule.radius_m, self.speed_kmh)), 6)
+                out[cat] = round(float(distance_to_minutes(rule.radius_m, speed)), 6)
             elif rule.minutes is not None:
                 out[cat] = float(rule.minutes)
         return out
 
-    def reach_parameters(self) -> dict[str, Any]:
+    def reach_parameters(self, *, speed_kmh: float | None = None) -> dict[str, Any]:
         """Keyword arguments for :func:`gis_planner.coverage.reach` taken from this profile.
+
+        Parameters
+        ----------
+        speed_kmh
+            Walking speed (km/h) instead of the profile's; facility radii keep their metres
+            (see :meth:`category_minutes`).
 
         Returns
         -------
@@ -439,7 +452,8 @@ class Profile:
         >>> params["speed_kmh"], params["walk_minutes"], params["headline_minutes"]
         (4.0, (5.0, 10.0, 15.0), 15.0)
         """
-        if self.speed_kmh is None:
+        speed = self.speed_kmh if speed_kmh is None else speed_kmh
+        if speed is None:
             raise PolicyError(
                 f"profile {self.id!r} ({self.path}) sets no walking speed; add [walk.speed_kmh] "
                 "or inherit gb50180-2018."
@@ -453,10 +467,10 @@ class Profile:
         minutes = sorted({float(lc.minutes) for lc in self.life_circles} | {float(headline)})
         required = self.living_circle.required_categories if self.living_circle else ()
         return {
-            "speed_kmh": float(self.speed_kmh),
+            "speed_kmh": float(speed),
             "walk_minutes": tuple(minutes),
             "headline_minutes": float(headline),
-            "category_minutes": self.category_minutes(),
+            "category_minutes": self.category_minutes(speed_kmh=speed),
             "required_categories": tuple(required),
             "profile_id": self.id,
         }
