@@ -30,3 +30,18 @@ def test_console_script_runs_as_module():
                           capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 0
     assert "gis-planner" in proc.stdout or "Usage" in proc.stdout
+
+
+def test_ctrl_c_in_a_command_exits_130_with_one_line(demo_dir, tmp_path, monkeypatch, capsys):
+    """Ctrl-C inside a command: exit code 130 and one line, however Typer passes the interrupt on
+    (it raises in some versions and returns the code in others)."""
+    import gis_planner.cli.report as report_cli
+
+    def interrupted(*_args, **_kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(report_cli, "_run_and_write", interrupted)
+    out = tmp_path / "out"
+    assert main(["report", "--config", str(demo_dir / "plan.toml"), "--out", str(out)]) == 130
+    assert capsys.readouterr().err.strip().endswith("Interrupted; no partial output was kept.")
+    assert not out.exists()

@@ -69,17 +69,22 @@ for _name in COMMAND_MODULES:
     _mod.register(app)
 
 
+#: Exit code of an interrupted run (128 + SIGINT, as shells report it) and what it prints.
+INTERRUPTED = 130
+INTERRUPTED_MESSAGE = "Interrupted; no partial output was kept."
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``gis-planner`` script; returns the exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
     try:
-        app(args=args, prog_name="gis-planner", standalone_mode=False)
+        code = app(args=args, prog_name="gis-planner", standalone_mode=False)
     except typer.Exit as exc:
         return int(exc.exit_code or 0)
     except typer.Abort:
         typer.echo("Aborted.", err=True)
-        return 130
+        return INTERRUPTED
     except _ClickException as exc:
         exc.show()
         return 2
@@ -89,14 +94,20 @@ def main(argv: list[str] | None = None) -> int:
         typer.echo(f"error: {exc}", err=True)
         return 2
     except KeyboardInterrupt:
-        typer.echo("Interrupted; no partial output was kept.", err=True)
-        return 130
+        typer.echo(INTERRUPTED_MESSAGE, err=True)
+        return INTERRUPTED
     except MemoryError:
         if debug or _state["debug"]:
             raise
         typer.echo(MEMORY_ADVICE, err=True)
         return 2
-    return 0
+    # Outside standalone mode Typer returns an exit code instead of raising: 130 when it caught a
+    # KeyboardInterrupt (the outputs' temporaries were already removed on the way out).
+    if not isinstance(code, int) or isinstance(code, bool):  # a command's own return value
+        return 0
+    if code == INTERRUPTED:
+        typer.echo(INTERRUPTED_MESSAGE, err=True)
+    return code
 
 
 #: What to do when the inputs do not fit in memory (one line, like every other error).
