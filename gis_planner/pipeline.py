@@ -92,12 +92,7 @@ def read_plan_config(path: str | os.PathLike[str]) -> PlanConfig:
         if key not in inputs:
             raise InputDataError(f"{p}: inputs.{key} is required.")
     siting = doc.get("siting", {})
-    if not isinstance(siting, dict):
-        raise InputDataError(f"{p}: [siting] must be a table; got {siting!r}.")
-    bad = set(siting) - SITING_KEYS
-    if bad:
-        raise InputDataError(f"{p}: unknown key(s) siting.{', siting.'.join(sorted(bad))}; "
-                             f"expected {', '.join(sorted(SITING_KEYS))}.")
+    _check_table(p, "siting", siting, SITING_KEYS)
     _check_siting_types(p, siting)
     partition = _read_partition(p, doc.get("partition", {}))
     reach = _read_reach(p, doc.get("reach", {}))
@@ -110,6 +105,16 @@ def read_plan_config(path: str | os.PathLike[str]) -> PlanConfig:
     return PlanConfig(title=str(doc.get("title", p.stem)), profile=str(doc.get("profile", "taizhou-2023")),
                       lang=lang, inputs=inputs, coords=coords, siting=dict(siting), source=str(p),
                       partition=partition, reach=reach)
+
+
+def _check_table(p: Path, name: str, table: Any, keys: set[str] | frozenset[str]) -> None:
+    """``[name]`` of config ``p`` is a table whose keys are all in ``keys``."""
+    if not isinstance(table, dict):
+        raise InputDataError(f"{p}: [{name}] must be a table; got {table!r}.")
+    bad = sorted(set(table) - set(keys))
+    if bad:
+        raise InputDataError(f"{p}: unknown key(s) {', '.join(f'{name}.{k}' for k in bad)}; "
+                             f"expected {', '.join(sorted(keys))}.")
 
 
 def _check_siting_types(p: Path, siting: dict[str, Any]) -> None:
@@ -134,12 +139,7 @@ def _positive_number(value: Any) -> bool:
 def _read_reach(p: Path, table: Any) -> dict[str, Any]:
     """The ``[reach]`` table: ``speed_kmh`` (km/h), ``walk_minutes`` (a list of minutes),
     ``snap_tolerance_m`` and ``search_cap_m`` (m), each > 0; they override the profile."""
-    if not isinstance(table, dict):
-        raise InputDataError(f"{p}: [reach] must be a table; got {table!r}.")
-    bad = set(table) - REACH_KEYS
-    if bad:
-        raise InputDataError(f"{p}: unknown key(s) reach.{', reach.'.join(sorted(bad))}; "
-                             f"expected {', '.join(sorted(REACH_KEYS))}.")
+    _check_table(p, "reach", table, REACH_KEYS)
     out: dict[str, Any] = {}
     for key, value in table.items():
         if key == "walk_minutes":
@@ -175,12 +175,7 @@ def plan_reach_parameters(config: PlanConfig, profile: Any) -> dict[str, Any]:
 def _read_partition(p: Path, part: Any) -> dict[str, Any]:
     """The ``[partition]`` table: ``by`` (polygon file, relative to the config) or ``tile_m``
     (m, > 0), and optionally ``scheduler`` (an address) and ``workers`` (a whole number >= 1)."""
-    if not isinstance(part, dict):
-        raise InputDataError(f"{p}: [partition] must be a table; got {part!r}.")
-    bad = set(part) - PARTITION_KEYS
-    if bad:
-        raise InputDataError(f"{p}: unknown key(s) partition.{', partition.'.join(sorted(bad))}; "
-                             f"expected {', '.join(sorted(PARTITION_KEYS))}.")
+    _check_table(p, "partition", part, PARTITION_KEYS)
     out: dict[str, Any] = {}
     for key, value in part.items():
         if key in ("by", "scheduler"):
