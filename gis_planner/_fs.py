@@ -62,8 +62,8 @@ def scratch_dir(target: str | os.PathLike[str]) -> Iterator[Path]:
     created = _make_parents(target)
     sweep_stale(target)
     tmp = _temporary_name(target, suffix=".tmp")
-    tmp.mkdir()
     try:
+        tmp.mkdir()  # inside the try: an interrupt right after it still removes the folder
         yield tmp
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -99,6 +99,23 @@ def test_atomic_dir_moves_in_only_on_success(tmp_path):
     assert (out / "a.txt").read_text(encoding="utf-8") == "x"
 
 
+def test_atomic_dir_interrupted_just_after_creating_its_folder(tmp_path, monkeypatch):
+    """Ctrl-C landing the moment the temporary folder exists still leaves nothing behind."""
+    import pathlib
+
+    real_mkdir = pathlib.Path.mkdir
+
+    def mkdir_then_interrupt(self, *args, **kwargs):
+        real_mkdir(self, *args, **kwargs)
+        if self.name.endswith(".tmp"):
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(pathlib.Path, "mkdir", mkdir_then_interrupt)
+    with pytest.raises(KeyboardInterrupt), atomic_dir(tmp_path / "out"):
+        pass
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_options_reject_unknown_names():
     assert options.progress is False
     with pytest.raises(AttributeError, match="unknown option"):
