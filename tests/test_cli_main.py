@@ -45,3 +45,12 @@ def test_ctrl_c_in_a_command_exits_130_with_one_line(demo_dir, tmp_path, monkeyp
     assert main(["report", "--config", str(demo_dir / "plan.toml"), "--out", str(out)]) == 130
     assert capsys.readouterr().err.strip().endswith("Interrupted; no partial output was kept.")
     assert not out.exists()
+
+
+def test_pad_counts_chinese_characters_as_two_columns():
+    from gis_planner.cli._common import pad
+
+    assert pad("幼儿园", 10) == "幼儿园    "
+    assert pad("生鲜超市/菜店", 16) == "生鲜超市/菜店   "
+    assert pad("Laundry", 10) == "Laundry   "
+    assert pad("很长的名字", 4) == "很长的名字"  # never cut

@@ -1,7 +1,9 @@
-"""Helpers shared by the command modules: option parsing and the policy profile lookup."""
+"""Helpers shared by the command modules: option parsing, the policy profile lookup and
+terminal columns."""
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 import typer
@@ -11,6 +13,13 @@ from gis_planner._errors import InputDataError
 DEFAULT_SPEED_KMH = 4.0  # GB 50180-2018: 15 min ≈ 1000 m (upper bound of 800-1000 m)
 COORDS_HELP = ("Coordinate system of lon/lat CSV inputs: wgs84, gcj02 (Amap, Tencent), "
                "bd09 (Baidu), cgcs2000 or EPSG:<code>.")
+
+
+def pad(text: str, width: int) -> str:
+    """``text`` padded with spaces to ``width`` terminal columns; Chinese characters (East Asian
+    wide or full-width) take two columns, so tables of Chinese names line up."""
+    used = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return text + " " * max(0, width - used)
 
 
 def parse_minutes(text: str) -> tuple[float, ...]:

@@ -9,6 +9,7 @@ from typing import Any
 import typer
 
 from gis_planner._errors import InputDataError
+from gis_planner.cli._common import pad
 
 
 def run_report(config: Path, out: Path, *, lang: str | None, overwrite: bool,
@@ -96,7 +97,7 @@ def _run_and_write(cfg: Any, out: Path, *, lang: str | None, overwrite: bool, st
                f"   compounds {len(results.reach.households):,}"
                f"   mean completeness {results.completeness['mean_completeness'].iloc[0]:.1%}")
     for _, row in cov.iterrows():
-        typer.echo(f"  {label(row['category'], lang):<24} {row['limit_m']:>6.0f} m   "
+        typer.echo(f"  {pad(label(row['category'], lang), 36)} {row['limit_m']:>6.0f} m   "
                    f"{row['covered_share']:>6.1%}")
     for name, res in (("elderly-care centres", results.siting_elderly),
                       ("maximum-coverage sites", results.siting_mclp)):
