@@ -245,9 +245,12 @@ def test_facilities_file_is_gbk_and_gcj02(demo_dir, layers, facilities):
 def test_planted_facility_gaps(layers, facilities, community_households):
     fac, _ = facilities
     from gis_planner.categories import known_categories
+    from gis_planner.policy import load_profile
 
     assert set(fac["category"]) <= set(known_categories())
-    assert 10 <= fac["category"].nunique() <= 13
+    assert fac["category"].nunique() == 20
+    # every shop of the MOFCOM basic list exists somewhere, so completeness is not zero by design
+    assert set(load_profile("mofcom-15min").living_circle.required_categories) <= set(fac["category"])
     subs = layers["subdistricts"]
     joined = gpd.sjoin(fac, subs[["subdistrict_code", "kind", "geometry"]], predicate="within")
     centres = joined.loc[joined["category"] == "subdistrict_elderly_centre", "subdistrict_code"]
@@ -333,7 +336,7 @@ def test_demo_loads_through_the_readers(demo_dir):
     gates = io.read_gates(demo_dir / "gates.csv", compounds=homes, source_coords="wgs84")
     assert set(gates["compound_id"]) <= set(homes.index)
     fac = io.read_facilities(demo_dir / "facilities.csv", source_coords="gcj02", metric_crs=net.crs)
-    assert len(fac) == 107 and fac["category"].eq("wet_market").sum() == 3
+    assert len(fac) == 162 and fac["category"].eq("wet_market").sum() == 3
     com = io.read_communities(demo_dir / "communities.geojson", metric_crs=net.crs)
     subs = io.read_subdistricts(demo_dir / "subdistricts.geojson", metric_crs=net.crs)
     assert len(com) == 20 and len(subs) == 3

@@ -32,7 +32,18 @@ AMAP_TYPES = {
     "supermarket": ("购物服务;超级市场;超市", "060400", "超市"),
     "pharmacy": ("医疗保健服务;医药保健销售店;药房", "090601", "大药房"),
     "parcel_point": ("生活服务;物流速递;快递驿站", "070500", "快递驿站"),
+    # the rest of the MOFCOM basic list (一刻钟便民生活圈 基本保障类业态)
+    "fresh_food_store": ("购物服务;超级市场;生鲜超市", "060401", "生鲜超市"),
+    "breakfast": ("餐饮服务;快餐厅;早餐店", "050301", "早餐店"),
+    "laundry": ("生活服务;洗衣店;洗衣店", "071000", "洗衣店"),
+    "hairdresser": ("生活服务;美容美发店;美容美发店", "071100", "理发店"),
+    "photo_print": ("生活服务;摄影冲印店;图文快印", "070800", "图文快印"),
+    "housekeeping": ("生活服务;家政服务;家政服务", "071500", "家政服务"),
+    "repair": ("生活服务;维修站点;家电维修", "072000", "家电维修"),
 }
+#: Categories whose names carry a branch number, like chain shops (``（3号店）``).
+CHAINS = ("convenience_store", "pharmacy", "parcel_point", "fresh_food_store", "breakfast",
+          "laundry", "hairdresser", "photo_print", "housekeeping", "repair")
 #: Communities without a community service centre (planted gaps).
 NO_SERVICE_CENTRE = ("李庄村", "樱花社区")
 #: Capacity (places) and floor area (m²) recorded for some categories.
@@ -122,6 +133,39 @@ def build_facilities(com: gpd.GeoDataFrame, rng: np.random.Generator) -> gpd.Geo
             sites.append(("community_service_centre", x0 + 250.0, COUNTRY_ROAD_Y_M + STREET_SIDE_M))
         else:
             sites.append(("community_service_centre", x0 + 215.0, y0 + 415.0))
+    return _facility_frame(sites, start=1)
+
+
+def build_daily_shops(rng: np.random.Generator, *, start: int) -> gpd.GeoDataFrame:
+    """The MOFCOM basic-list shops (fresh food, breakfast, laundry, hairdresser, photo and
+    print, housekeeping, repair), drawn after every other layer so that earlier draws keep.
+
+    Planted pattern: plenty south of the river, fewer north-west, few or none north-east, and
+    in the township only a few along the country road, so that living-circle completeness
+    varies across the town.
+
+    Returns
+    -------
+    GeoDataFrame
+        As :func:`build_facilities`, ids from ``B0<start>``.
+    """
+    south, north_west = ((0.0, 3000.0), (0.0, 1100.0)), ((0.0, 1400.0), (1400.0, 2200.0))
+    north_east, township = ((1800.0, 3000.0), (1400.0, 2200.0)), ((3300.0, 5100.0), (1100.0, 1300.0))
+    plan = [  # category, [(count, area)]
+        ("fresh_food_store", [(5, south), (2, north_west), (1, township)]),
+        ("breakfast", [(9, south), (3, north_west), (1, north_east), (2, township)]),
+        ("laundry", [(4, south), (1, north_west)]),
+        ("hairdresser", [(7, south), (3, north_west), (2, north_east), (2, township)]),
+        ("photo_print", [(3, south)]),
+        ("housekeeping", [(3, south), (1, north_west)]),
+        ("repair", [(4, south), (1, north_west), (1, township)]),
+    ]
+    sites = [(cat, *_street_point(rng, *area)) for cat, parts in plan for k, area in parts
+             for _ in range(k)]
+    return _facility_frame(sites, start=start)
+
+
+def _facility_frame(sites: list[tuple[str, float, float]], *, start: int) -> gpd.GeoDataFrame:
     rows = []
     counters: dict[str, int] = {}
     place = ["海陵", "凤城", "稻河", "梅兰", "文昌", "春晖", "鼓楼", "百花", "迎春", "东进"]
@@ -129,10 +173,9 @@ def build_facilities(com: gpd.GeoDataFrame, rng: np.random.Generator) -> gpd.Geo
         counters[cat] = counters.get(cat, 0) + 1
         typ, code, word = AMAP_TYPES[cat]
         k = counters[cat]
-        shop = cat in ("convenience_store", "pharmacy", "parcel_point")
-        name = f"{place[k % len(place)]}{word}" + (f"（{k}号店）" if shop else "")
-        rows.append({"id": f"B0{len(rows) + 1:05d}", "name": name, "type": typ, "typecode": code,
-                     "category": cat, "capacity": CAPACITY.get(cat), "area_m2": AREA_M2.get(cat),
+        name = f"{place[k % len(place)]}{word}" + (f"（{k}号店）" if cat in CHAINS else "")
+        rows.append({"id": f"B0{start + len(rows):05d}", "name": name, "type": typ, "typecode": code,
+                     "category": cat, "capacity": CAPACITY.get(cat), "area_m2": AREA_M2.get(cat, np.nan),
                      "geometry": shapely.Point(x, y)})
     return gpd.GeoDataFrame(rows, crs=LOCAL_CRS)
 

@@ -28,7 +28,12 @@ import shapely
 from affine import Affine
 
 from gis_planner._fs import atomic_path
-from gis_planner.demo._facilities import build_candidates, build_facilities, build_more_candidates
+from gis_planner.demo._facilities import (
+    build_candidates,
+    build_daily_shops,
+    build_facilities,
+    build_more_candidates,
+)
 from gis_planner.demo._frame import LOCAL_CRS, SYNTHETIC_NOTE, URBAN_H_M, origin_xy
 from gis_planner.demo._people import build_admin, build_attributes, build_compounds, build_gates
 from gis_planner.demo._provenance import provenance_markdown
@@ -99,6 +104,8 @@ def build_demo_town(*, seed: int = DEFAULT_SEED) -> DemoTown:
     more = build_more_candidates(rng, start=len(candidates) + 1)
     candidates = gpd.GeoDataFrame(pd.concat([candidates, more], ignore_index=True), crs=LOCAL_CRS)
     population = build_population(compounds, rng)
+    shops = build_daily_shops(rng, start=len(facilities) + 1)  # drawn last of all
+    facilities = gpd.GeoDataFrame(pd.concat([facilities, shops], ignore_index=True), crs=LOCAL_CRS)
     layers = [gpd.GeoDataFrame(g.drop(columns="geometry"), geometry=g.geometry.translate(ox, oy),
                                crs=LOCAL_CRS)
               for g in (roads, subs, com, compounds, gates, facilities, candidates)]
