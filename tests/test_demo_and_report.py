@@ -67,6 +67,10 @@ def test_demo_command_end_to_end(tmp_path, capsys):
     assert main(["demo", "--out", str(out)]) == 0
     printed = capsys.readouterr().out
     assert "households 51,070" in printed
+    # every basic format of the living circle exists somewhere, unevenly: completeness varies
+    # (docs/demo-town.md quotes the mean) and no category is at 0 %
+    assert "mean completeness 60.4%" in printed
+    assert not [line for line in printed.splitlines() if line.rstrip().endswith(" 0.0%")]
     for name in ("report.md", "report.html", "report.xlsx", "results.gpkg"):
         assert (out / name).stat().st_size > 1000
     md = (out / "report.md").read_text(encoding="utf-8")

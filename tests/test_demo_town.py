@@ -26,6 +26,9 @@ URBAN_BAND = (2000, 3000)
 HIGH_RISE_MAX = 5000
 RURAL_BAND = (1000, 1500)
 NOT_WALKABLE = ("motorway", "trunk")
+#: The seven shops of the MOFCOM basic list beyond stores, markets, pharmacies and parcels.
+DAILY_SHOPS = ("fresh_food_store", "breakfast", "laundry", "hairdresser", "photo_print",
+               "housekeeping", "repair")
 
 
 @pytest.fixture(scope="module")
@@ -268,6 +271,28 @@ def test_planted_facility_gaps(layers, facilities, community_households):
     with_capacity = fac.dropna(subset=["capacity"])
     assert len(with_capacity) >= 2 and fac["area_m2"].notna().sum() >= 2
     assert (with_capacity["capacity"] > 0).all()
+
+
+def test_daily_shops_are_uneven_and_appended(layers, facilities):
+    """The seven other shops of the MOFCOM basic list: every one south of the river, fewer
+    north-west, few north-east, a handful on the township's country road (local metres from
+    the town's south-west corner: river at y = 1300, core x < 3200, country road y = 1200)."""
+    fac, _ = facilities
+    shops = fac.loc[fac["category"].isin(DAILY_SHOPS)]
+    # appended after every other facility, so the earlier ids keep
+    assert list(shops.index) == list(range(len(fac) - len(shops), len(fac)))
+    x0, y0 = layers["subdistricts"].total_bounds[:2]
+    x, y = shops.geometry.x - x0, shops.geometry.y - y0
+    core, north = x < 3200, y > 1300
+    south = shops.loc[core & ~north]
+    north_west = shops.loc[core & north & (x < 1600)]
+    north_east = shops.loc[core & north & (x >= 1600)]
+    township = shops.loc[~core]
+    assert len(south) > 2 * len(north_west) > 0 and len(north_west) > 2 * len(north_east) > 0
+    assert set(south["category"]) == set(DAILY_SHOPS)
+    assert set(shops.loc[shops["category"] == "photo_print"].index) <= set(south.index)
+    assert 0 < len(township) < len(north_west) and not township["category"].eq("photo_print").any()
+    assert (y[~core] - 1200).abs().max() < 30  # only along the country road
 
 
 def test_candidates_cover_every_subdistrict(demo_dir, layers):
