@@ -70,7 +70,7 @@ def _jitter(seed: int, ti: int, tj: int, side: int) -> np.ndarray:
     return np.random.default_rng([seed, ti, tj]).normal(0, SPACING_M * 0.1, (side, side, 2))
 
 
-def generate_tile(seed: int, ti: int, tj: int, nti: int, ntj: int, side: int, households: int,
+def generate_tile(seed: int, ti: int, tj: int, *, nti: int, ntj: int, side: int, households: int,
                   edge_start: int) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """Edges, households and facilities of one city tile of ``side`` × ``side`` grid nodes.
 
@@ -127,7 +127,8 @@ def generate_province(store: Path, *, nti: int, ntj: int, side: int, seed: int =
              "facilities": 0}
     for ti in range(nti):
         for tj in range(ntj):
-            e, h, f = generate_tile(seed, ti, tj, nti, ntj, side, side * side, sizes["edges"])
+            e, h, f = generate_tile(seed, ti, tj, nti=nti, ntj=ntj, side=side, households=side * side,
+                                    edge_start=sizes["edges"])
             name = f"part-{ti:02d}_{tj:02d}.parquet"
             write_parquet(e, store / "network_edges" / name, total_bounds=bounds)
             write_parquet(h, store / "households" / name, total_bounds=bounds)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import os
 import tomllib
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,32 +17,26 @@ import geopandas as gpd
 import pandas as pd
 
 from gis_planner._errors import InputDataError
+from gis_planner._validate import control_characters
+from gis_planner.coverage.parameters import ReachParameters
+from gis_planner.plan import PlanConfig, PlanInputs, PlanResults, SitingJob, SitingOutcome, jobs_from_table
+from gis_planner.plan.config import read_option_table
 
 logger = logging.getLogger(__name__)
 
 INPUT_KEYS = ("network", "compounds", "gates", "facilities", "communities", "subdistricts",
               "candidates", "attributes")
-CONFIG_KEYS = {"title", "profile", "lang", "inputs", "siting", "reach", "partition"}
-SITING_KEYS = {"mclp_category", "mclp_sites", "elderly_per_subdistrict", "time_limit_s"}
+CONFIG_KEYS = {"title", "profile", "lang", "inputs", "siting", "reach", "partition", "elderly", "centres",
+               "grids"}
+SITING_KEYS = {"mclp_category", "mclp_sites", "elderly_per_subdistrict", "time_limit_s", "jobs"}
 #: Keys of the optional ``[reach]`` table: overrides of the profile's walking parameters.
+#: Besides, ``force = true`` accepts a speed or minutes outside the plausible range
+#: (``policy/data/_limits.toml``).
 REACH_KEYS = {"speed_kmh", "walk_minutes", "snap_tolerance_m", "search_cap_m"}
 #: Keys of the optional ``[partition]`` table: run the reachability step partitioned on Dask.
-PARTITION_KEYS = {"by", "tile_m", "scheduler", "workers"}
-
-
-@dataclass(frozen=True)
-class PlanConfig:
-    """A plan: where the inputs are (absolute paths), their coordinate systems and options."""
-
-    title: str
-    profile: str
-    lang: str
-    inputs: dict[str, Path]
-    coords: dict[str, str]
-    siting: dict[str, Any]
-    source: str = ""
-    partition: dict[str, Any] = field(default_factory=dict)
-    reach: dict[str, Any] = field(default_factory=dict)
+#: A scheduler address is not one of them: a plan file never chooses where the run connects
+#: (``--scheduler`` on the command line does).
+PARTITION_KEYS = {"by", "tile_m", "workers"}
 
 
 def read_plan_config(path: str | os.PathLike[str]) -> PlanConfig:
@@ -99,12 +92,28 @@ def read_plan_config(path: str | os.PathLike[str]) -> PlanConfig:
     for key in ("title", "profile", "lang"):
         if key in doc and not isinstance(doc[key], str):
             raise InputDataError(f"{p}: {key} = {doc[key]!r}; expected a quoted text.")
+        if key in doc and (bad := control_characters(doc[key])):
+            raise InputDataError(f"{p}: {key} holds control or invisible characters "
+                                 f"({', '.join(bad)}); remove them.")
     lang = str(doc.get("lang", "zh"))
     if lang not in ("zh", "en"):
         raise InputDataError(f"{p}: lang must be 'zh' or 'en'; got {lang!r}.")
+    force = bool(reach.pop("force", False)) if isinstance(reach, dict) else False
+    extra = _read_analysis_tables(p, doc, inputs)
     return PlanConfig(title=str(doc.get("title", p.stem)), profile=str(doc.get("profile", "taizhou-2023")),
                       lang=lang, inputs=inputs, coords=coords, siting=dict(siting), source=str(p),
-                      partition=partition, reach=reach)
+                      partition=partition, reach=reach, jobs=jobs_from_table(str(p), siting), force=force,
+                      **extra)
+
+
+def _read_analysis_tables(p: Path, doc: dict[str, Any], inputs: dict[str, Path]) -> dict[str, dict[str, Any]]:
+    """The checked ``[elderly]``, ``[centres]`` and ``[grids]`` tables of config ``p`` (see
+    :func:`gis_planner.plan.config.read_option_table`); ``[grids]`` needs the communities."""
+    extra = {name: read_option_table(str(p), p.parent, name, doc.get(name, {}))
+             for name in ("elderly", "centres", "grids")}
+    if extra["grids"] and "communities" not in inputs:
+        raise InputDataError(f"{p}: [grids] needs inputs.communities (the community polygons to divide).")
+    return extra
 
 
 def _check_table(p: Path, name: str, table: Any, keys: set[str] | frozenset[str]) -> None:
@@ -118,28 +127,44 @@ def _check_table(p: Path, name: str, table: Any, keys: set[str] | frozenset[str]
 
 
 def _check_siting_types(p: Path, siting: dict[str, Any]) -> None:
-    """[siting] values: whole numbers of sites, a positive time limit (s), texts for names."""
+    """[siting] values: whole numbers of sites, a finite positive time limit (s), a known
+    facility category id for ``mclp_category``."""
+    from gis_planner._validate import require_known_category
+
     for key, value in siting.items():
+        if key == "jobs":
+            continue  # checked job by job in gis_planner.plan.jobs_from_table
         if key in ("mclp_sites", "elderly_per_subdistrict"):
             ok = isinstance(value, int) and not isinstance(value, bool) and value >= (key == "mclp_sites")
             want = "a whole number >= 1" if key == "mclp_sites" else "a whole number >= 0"
         elif key == "time_limit_s":
-            ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
-            want = "a number of seconds > 0"
+            ok, want = _positive_number(value), "a number of seconds > 0"
         else:
             ok, want = isinstance(value, str), "a quoted text"
         if not ok:
             raise InputDataError(f"{p}: siting.{key} = {value!r}; expected {want}.")
+        if key == "mclp_category":
+            require_known_category(value, what=f"{p}: siting.mclp_category")
 
 
 def _positive_number(value: Any) -> bool:
+    """A finite number > 0 (TOML has ``nan`` and ``inf``; booleans are not numbers here)."""
     return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value < float("inf")
 
 
 def _read_reach(p: Path, table: Any) -> dict[str, Any]:
     """The ``[reach]`` table: ``speed_kmh`` (km/h), ``walk_minutes`` (a list of minutes),
-    ``snap_tolerance_m`` and ``search_cap_m`` (m), each > 0; they override the profile."""
+    ``snap_tolerance_m`` and ``search_cap_m`` (m), each finite and > 0; they override the
+    profile. A speed outside 0.5-20 km/h or minutes over 240 (``policy/data/_limits.toml``)
+    are refused unless ``force = true``."""
+    from gis_planner._validate import require_plausible
+
+    table = dict(table) if isinstance(table, dict) else table
+    force = table.pop("force", False) if isinstance(table, dict) else False
     _check_table(p, "reach", table, REACH_KEYS)
+    if not isinstance(force, bool):
+        raise InputDataError(f"{p}: reach.force = {force!r}; expected true or false.")
+    hint = "force = true in [reach]"
     out: dict[str, Any] = {}
     for key, value in table.items():
         if key == "walk_minutes":
@@ -152,33 +177,40 @@ def _read_reach(p: Path, table: Any) -> dict[str, Any]:
             value = float(value) if ok else value
         if not ok:
             raise InputDataError(f"{p}: reach.{key} = {value!r}; expected {want}.")
+        if key == "speed_kmh":
+            require_plausible(value, quantity="speed_kmh", what=f"{p}: reach.speed_kmh",
+                              force=force, force_hint=hint)
+        elif key == "walk_minutes":
+            require_plausible(max(value), quantity="minutes", what=f"{p}: reach.walk_minutes",
+                              force=force, force_hint=hint)
         out[key] = value
+    if force:
+        out["force"] = True
     return out
 
 
-def plan_reach_parameters(config: PlanConfig, profile: Any) -> dict[str, Any]:
-    """Keyword arguments of :func:`gis_planner.coverage.reach` for a plan: the profile's
-    (:meth:`Profile.reach_parameters`), overridden by the config's ``[reach]`` table. Another
-    ``speed_kmh`` keeps the profile's facility radii in metres; ``walk_minutes`` sets the
-    thresholds and the headline (the largest)."""
-    r = config.reach
-    params = dict(profile.reach_parameters(speed_kmh=r.get("speed_kmh")))
-    if "walk_minutes" in r:
-        params["walk_minutes"] = r["walk_minutes"]
-        params["headline_minutes"] = max(r["walk_minutes"])
-    for key in ("snap_tolerance_m", "search_cap_m"):
-        if key in r:
-            params[key] = r[key]
-    return params
+def plan_reach_parameters(config: PlanConfig, profile: Any = None, **command_line: Any) -> ReachParameters:
+    """The walking assumptions of a plan: the profile's, overridden by the config's ``[reach]``
+    table, then by command-line values (``speed_kmh``, ``walk_minutes``, ``snap_tolerance_m``,
+    ``search_cap_m``); see :func:`gis_planner.coverage.resolve_reach_parameters`."""
+    from gis_planner.coverage.parameters import resolve_reach_parameters
+
+    return resolve_reach_parameters(profile if profile is not None else config.profile, config=config.reach,
+                                    force=config.force, **command_line)
 
 
 def _read_partition(p: Path, part: Any) -> dict[str, Any]:
     """The ``[partition]`` table: ``by`` (polygon file, relative to the config) or ``tile_m``
-    (m, > 0), and optionally ``scheduler`` (an address) and ``workers`` (a whole number >= 1)."""
+    (m, > 0), and optionally ``workers`` (a whole number >= 1; more than the CPUs are reduced
+    to their number when the cluster starts). ``scheduler`` is refused: a plan file cannot
+    make the run open a connection."""
+    if isinstance(part, dict) and "scheduler" in part:
+        raise InputDataError(f"{p}: partition.scheduler is not read from a plan file (it would open a "
+                             "network connection); give the address on the command line: --scheduler.")
     _check_table(p, "partition", part, PARTITION_KEYS)
     out: dict[str, Any] = {}
     for key, value in part.items():
-        if key in ("by", "scheduler"):
+        if key == "by":
             ok, want = isinstance(value, str) and bool(value.strip()), "a quoted text"
         elif key == "tile_m":
             ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
@@ -202,31 +234,33 @@ def _read_partition(p: Path, part: Any) -> dict[str, Any]:
     return out
 
 
-@dataclass(frozen=True)
-class PlanInputs:
-    """Every input layer of a plan, read and in the network's metric CRS."""
+# --------------------------------------------------------------------------------------------
+# The stages: read inputs -> parameters -> reach -> communities -> siting jobs -> compliance ->
+# service areas. Every command runs the stages it needs through these functions.
+# --------------------------------------------------------------------------------------------
 
-    network: Any
-    compounds: gpd.GeoDataFrame
-    facilities: gpd.GeoDataFrame
-    gates: gpd.GeoDataFrame | None = None
-    communities: gpd.GeoDataFrame | None = None
-    subdistricts: gpd.GeoDataFrame | None = None
-    candidates: gpd.GeoDataFrame | None = None
-    attributes: pd.DataFrame | None = None
-    sources: dict[str, str] = field(default_factory=dict)
+#: p-median and p-center need every home to reach some candidate: their search runs this many
+#: times the category's walking limit (MCLP and LSCP need only the limit itself).
+WIDE_SEARCH_FACTOR = 4.0
 
 
-def load_plan_inputs(config: PlanConfig) -> PlanInputs:
-    """Read every input of ``config`` through :mod:`gis_planner.io` (one metric CRS)."""
+def load_plan_inputs(config: PlanConfig, parameters: ReachParameters | None = None) -> PlanInputs:
+    """Stage 1: read every input of ``config`` through :mod:`gis_planner.io` (one metric CRS).
+
+    Facilities are read with their audit table (category, or why each row was dropped), and
+    clipped to the network's extent plus the longest walk searched (``parameters``' search cap,
+    default 1.5 x the largest limit).
+    """
     from gis_planner import io
     from gis_planner.policy import read_community_attributes
 
+    params = parameters if parameters is not None else plan_reach_parameters(config)
     f = config.inputs
     c = config.coords
     net = io.read_network(f["network"])
     homes = io.read_compounds(f["compounds"], source_coords=c.get("compounds"), metric_crs=net.crs)
-    fac = io.read_facilities(f["facilities"], source_coords=c.get("facilities"), metric_crs=net.crs)
+    fac, audit = io.read_facilities_with_audit(f["facilities"], source_coords=c.get("facilities"),
+                                               metric_crs=net.crs, study_area=net, margin_m=search_cap_m(params))
     io.check_alignment(fac, net, what=f["facilities"].name)
     gates = io.read_gates(f["gates"], compounds=homes, source_coords=c.get("gates")) if "gates" in f else None
     com = io.read_communities(f["communities"], metric_crs=net.crs) if "communities" in f else None
@@ -235,32 +269,75 @@ def load_plan_inputs(config: PlanConfig) -> PlanInputs:
                            id_aliases=("candidate_id", "id"), index_name="candidate_id")
             if "candidates" in f else None)
     attrs = read_community_attributes(f["attributes"]) if "attributes" in f else None
+    sources = {k: v.name for k, v in f.items()}
+    extra = _read_analysis_inputs(config, net.crs, homes, compounds_path=f["compounds"],
+                                  compounds_coords=c.get("compounds"), sources=sources)
+    if "special_groups" in extra:
+        homes = homes.join(extra.pop("special_groups"))
     return PlanInputs(network=net, compounds=homes, facilities=fac, gates=gates, communities=com,
-                      subdistricts=subs, candidates=cand, attributes=attrs,
-                      sources={k: v.name for k, v in f.items()})
+                      subdistricts=subs, candidates=cand, attributes=attrs, facility_audit=audit,
+                      sources=sources, **extra)
 
 
-@dataclass(frozen=True)
-class PlanResults:
-    """Everything a report shows, with the inputs and profile that produced it."""
+def _read_analysis_inputs(config: PlanConfig, crs: Any, homes: gpd.GeoDataFrame, *, compounds_path: Path,
+                          compounds_coords: str | None, sources: dict[str, str]) -> dict[str, Any]:
+    """The extra layers of ``[centres]`` (the idle-space inventory) and ``[grids]`` (buildings,
+    an existing grid layer, department grids, and the compounds' special-group columns), read
+    through :mod:`gis_planner.io` and :mod:`gis_planner.grids.inputs`; ``sources`` gains their
+    file names."""
+    from gis_planner import io
 
-    config: PlanConfig
-    inputs: PlanInputs
-    profile: Any
-    reach: Any
-    coverage: pd.DataFrame
-    coverage_by_subdistrict: pd.DataFrame | None
-    completeness: pd.DataFrame
-    worst_served: pd.DataFrame
-    community_check: Any
-    compliance: Any
-    siting_elderly: Any
-    siting_mclp: Any
-    service_areas: gpd.GeoDataFrame | None
-    notes: dict[str, Any] = field(default_factory=dict)
+    out: dict[str, Any] = {}
+    ce, gr = config.centres, config.grids
+    if ce:
+        out["spaces"] = io.read_spaces(ce["spaces"], source_coords=ce.get("spaces_coords"), metric_crs=crs)
+        sources["spaces"] = ce["spaces"].name
+    if gr:
+        import warnings
+
+        from gis_planner._errors import GisPlannerWarning
+        from gis_planner.grids.groups import group_columns
+        from gis_planner.grids.inputs import read_buildings, read_grid_layer
+        from gis_planner.io.households import COMPOUND_ID_ALIASES
+        from gis_planner.io.points import read_layer
+
+        with warnings.catch_warnings():  # the same file, read once more: its warnings were given
+            warnings.simplefilter("ignore", GisPlannerWarning)
+            raw = read_layer(compounds_path, source_coords=compounds_coords, metric_crs=crs,
+                             id_aliases=COMPOUND_ID_ALIASES, id_prefix="C", index_name="compound_id",
+                             allowed_types=("Point", "Polygon", "MultiPolygon"))
+        found = [c for c in group_columns(raw, what=compounds_path.name).values() if c not in homes.columns]
+        if found:
+            out["special_groups"] = raw[found]
+        if "buildings" in gr:
+            out["buildings"] = read_buildings(gr["buildings"], metric_crs=crs,
+                                              source_coords=gr.get("buildings_coords"))
+            sources["buildings"] = gr["buildings"].name
+        if "existing" in gr:
+            out["existing_grids"] = read_grid_layer(gr["existing"], metric_crs=crs,
+                                                    source_coords=gr.get("existing_coords"))
+            sources["existing_grids"] = gr["existing"].name
+        if "departments" in gr:
+            out["department_grids"] = read_grid_layer(gr["departments"], metric_crs=crs,
+                                                      source_coords=gr.get("departments_coords"),
+                                                      code_col=gr.get("department_code"))
+            sources["department_grids"] = gr["departments"].name
+    return out
 
 
-def _with_subdistrict(compounds: gpd.GeoDataFrame, communities: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
+def search_cap_m(params: ReachParameters) -> float:
+    """The longest walk searched (m): the parameters' cap, else 1.5 x the largest limit."""
+    return params.search_cap()
+
+
+def walk_distance(params: ReachParameters, minutes: float) -> float:
+    """``minutes`` of walking at the parameters' speed, in metres."""
+    from gis_planner._units import walk_distance_m
+
+    return walk_distance_m(minutes, params.speed_kmh)
+
+
+def with_subdistrict(compounds: gpd.GeoDataFrame, communities: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
     """Add ``subdistrict_code`` to compounds from their community, where known."""
     if communities is None or "community_code" not in compounds or "subdistrict_code" in compounds:
         return compounds
@@ -271,79 +348,241 @@ def _with_subdistrict(compounds: gpd.GeoDataFrame, communities: gpd.GeoDataFrame
     return out
 
 
-def run_plan(config: PlanConfig, inputs: PlanInputs, *, progress: bool = False,
-             reach: Any = None) -> PlanResults:
-    """Run every analysis the inputs allow: reachability, community sizes, compliance, siting.
+def reach_stage(network: Any, compounds: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame,
+                params: ReachParameters, *, gates: gpd.GeoDataFrame | None = None,
+                progress: bool = False) -> Any:
+    """Stage 3: reachability of every compound and category (:func:`gis_planner.coverage.reach`)."""
+    from gis_planner import coverage
+
+    return coverage.reach(network, compounds, facilities, gates=gates, progress=progress, **params.reach_kwargs())
+
+
+def service_areas_stage(network: Any, reach: Any, params: ReachParameters, *,
+                        categories: tuple[str, ...] | None = None) -> gpd.GeoDataFrame:
+    """Service-area polygons of the snapped facilities of ``categories`` (default all) at each
+    category's own limit, in one frame with ``category``."""
+    from gis_planner import coverage
+
+    fac = reach.facilities
+    parts = []
+    for c in categories if categories is not None else tuple(reach.categories):
+        sel = fac.loc[fac["snapped"].astype(bool) & (fac["category"] == c)]
+        if len(sel):
+            _lines, polys = coverage.service_areas(network, sel, walk_minutes=params.minutes_for(c),
+                                                   speed_kmh=params.speed_kmh,
+                                                   snap_tolerance_m=params.snap_tolerance_m)
+            polys = polys.copy()
+            polys["category"] = c
+            parts.append(polys)
+    if not parts:
+        return gpd.GeoDataFrame({"category": [], "area_m2": []}, geometry=[], crs=network.crs)
+    return gpd.GeoDataFrame(pd.concat(parts), crs=network.crs)
+
+
+def communities_stage(inputs: PlanInputs, compounds: gpd.GeoDataFrame, profile: Any) -> Any:
+    """Stage 4: household counts, bands and proposals per community (None without communities
+    or without bands in the profile)."""
+    from gis_planner.community import check_communities
+
+    if inputs.communities is None or profile.community_bands is None:
+        return None
+    return check_communities(inputs.communities, compounds, bands=profile.community_bands,
+                             network=inputs.network, gates=inputs.gates, facilities=inputs.facilities,
+                             attributes=inputs.attributes)
+
+
+def siting_job(job: SitingJob, *, network: Any, compounds: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame,
+               params: ReachParameters, facilities: gpd.GeoDataFrame | None = None,
+               gates: gpd.GeoDataFrame | None = None, subdistricts: gpd.GeoDataFrame | None = None,
+               minutes: float | None = None, elderly_share: float | None = None) -> Any:
+    """Stage 5, one job: the siting model of ``job`` over the network, through the compounds'
+    best gates (the reachability baseline), at the category's own walking limit (``minutes``
+    overrides it). Returns a :class:`gis_planner.siting.SitingResult`.
+
+    Raises
+    ------
+    InputDataError, InfeasibleError
+        Bad inputs; a per-sub-district job without sub-districts; no feasible choice.
+    """
+    from gis_planner.siting import demand_weights
+    from gis_planner.siting.models import MODELS, MaxCoverageSiting, elderly_centres_per_subdistrict
+
+    limit_min = params.minutes_for(job.category) if minutes is None else float(minutes)
+    kw = {} if elderly_share is None else {"elderly_share": elderly_share}
+    weights = demand_weights(compounds, kind=job.demand, **kw)  # type: ignore[arg-type]
+    wide = job.model in ("p-median", "p-center")
+    cutoff = WIDE_SEARCH_FACTOR * walk_distance(params, limit_min) if wide else None
+    cls = MaxCoverageSiting if job.model == "per-subdistrict" else MODELS[job.model]
+    model = cls.from_network(network, compounds, candidates, walk_minutes=limit_min, speed_kmh=params.speed_kmh,
+                             weights=weights, facilities=facilities, category=job.category, cutoff_m=cutoff,
+                             snap_tolerance_m=params.snap_tolerance_m, gates=gates)
+    if job.model == "per-subdistrict":
+        if subdistricts is None:
+            raise InputDataError(f"siting job {job.key}: per-subdistrict needs the sub-district polygons.")
+        return elderly_centres_per_subdistrict(model, subdistricts, category=job.category,
+                                               per_subdistrict=max(job.per_subdistrict, 1),
+                                               time_limit_s=job.time_limit_s)
+    return model.solve(job.sites, time_limit_s=job.time_limit_s)
+
+
+def siting_stage(inputs: PlanInputs, compounds: gpd.GeoDataFrame, params: ReachParameters,
+                 jobs: tuple[SitingJob, ...]) -> tuple[SitingOutcome, ...]:
+    """Stage 5: every siting job of the plan (none without candidate sites). A job that cannot
+    run (no sub-districts, no feasible choice) is kept with the reason, and the others go on."""
+    from gis_planner._errors import InfeasibleError
+
+    if inputs.candidates is None:
+        return ()
+    out: list[SitingOutcome] = []
+    for job in jobs:
+        try:
+            res = siting_job(job, network=inputs.network, compounds=compounds, candidates=inputs.candidates,
+                             params=params, facilities=inputs.facilities, gates=inputs.gates,
+                             subdistricts=inputs.subdistricts)
+        except (InputDataError, InfeasibleError) as exc:
+            logger.warning("siting job %s skipped: %s", job.key, exc)
+            out.append(SitingOutcome(job=job, result=None, note=str(exc)))
+            continue
+        out.append(SitingOutcome(job=job, result=res))
+    return tuple(out)
+
+
+def compliance_stage(inputs: PlanInputs, profile: Any, reach: Any, community_check: Any) -> Any:
+    """Stage 6: every indicator of the profile, per community, sub-district and city."""
+    from gis_planner.policy import check_compliance
+
+    return check_compliance(profile, communities=inputs.communities, attributes=inputs.attributes, reach=reach,
+                            community_check=community_check.table if community_check is not None else None,
+                            facilities=inputs.facilities, subdistricts=inputs.subdistricts)
+
+
+def elderly_stage(inputs: PlanInputs, compounds: gpd.GeoDataFrame, options: dict[str, Any],
+                  params: ReachParameters) -> Any:
+    """Stage 7 (``[elderly]``): the elderly-care network with capacities, scores, shortfalls,
+    structure checks, floor-area gaps and, with candidate sites, sized new places
+    (:func:`gis_planner.elderly.assess_elderly_care`; walking at the standard's elderly speed)."""
+    from gis_planner.elderly import assess_elderly_care
+    from gis_planner.policy.elderly import load_elderly_standard
+
+    std = load_elderly_standard(options.get("standard"))
+    return assess_elderly_care(inputs.network, compounds, inputs.facilities, standard=std, gates=inputs.gates,
+                               communities=inputs.communities, subdistricts=inputs.subdistricts,
+                               candidates=inputs.candidates, siting_level=options.get("level"),
+                               objective=options.get("objective", "min_cost"), budget=options.get("budget"),
+                               max_sites=options.get("sites"), health_rule=options.get("health_rule", "check"),
+                               decay=options.get("decay", "step"), snap_tolerance_m=params.snap_tolerance_m,
+                               time_limit_s=options.get("time_limit_s", 30.0))
+
+
+def centres_stage(inputs: PlanInputs, compounds: gpd.GeoDataFrame, options: dict[str, Any],
+                  params: ReachParameters) -> Any:
+    """Stage 8 (``[centres]``): which idle spaces hold which bundle of neighbourhood-centre
+    functions (:func:`gis_planner.centres.plan_centres`)."""
+    from gis_planner.centres import plan_centres
+    from gis_planner.policy.centres import load_centre_standard
+
+    if inputs.spaces is None:
+        raise InputDataError("[centres]: the idle-space inventory was not read (centres.spaces).")
+    std = load_centre_standard(options.get("standard"))
+    return plan_centres(inputs.network, compounds, inputs.spaces, inputs.facilities, standard=std,
+                        communities=inputs.communities, gates=inputs.gates, max_sites=options.get("sites"),
+                        budget=options.get("budget"), snap_tolerance_m=params.snap_tolerance_m,
+                        time_limit_s=options.get("time_limit_s", 30.0))
+
+
+def grids_stage(inputs: PlanInputs, compounds: gpd.GeoDataFrame, options: dict[str, Any],
+                params: ReachParameters) -> tuple[Any, Any, Any]:
+    """Stage 9 (``[grids]``): 网格 and 微网格 per community, the audit of the existing grid layer
+    (else of the grids drawn here) and the crosswalk of department grids.
+
+    Returns
+    -------
+    tuple
+        ``(GridResult, AuditResult, CrosswalkResult or None)``.
+    """
+    from gis_planner.grids import audit_grids, crosswalk_grids, load_grid_defaults, partition_grids
+
+    if inputs.communities is None:
+        raise InputDataError("[grids] needs inputs.communities (the community polygons to divide).")
+    settings = load_grid_defaults(options.get("defaults")).with_overrides(
+        **{k: options.get(k) for k in ("grid_min", "grid_max", "micro_min", "micro_max", "workers_per_grid",
+                                         "time_limit_s")})
+    result = partition_grids(inputs.communities, compounds, inputs.buildings, network=inputs.network,
+                             settings=settings, micro=bool(options.get("micro", True)),
+                             snap_tolerance_m=params.snap_tolerance_m)
+    if inputs.existing_grids is not None:
+        units = inputs.buildings if inputs.buildings is not None else compounds
+        audit = audit_grids(inputs.existing_grids, inputs.communities, min_households=settings.grid_min,
+                            max_households=settings.grid_max, units=units, worker_col=options.get("worker_col"))
+    else:
+        audit = audit_grids(result.grids, inputs.communities, min_households=settings.grid_min,
+                            max_households=settings.grid_max)
+    walk = (crosswalk_grids(inputs.department_grids, result.grids)
+            if inputs.department_grids is not None else None)
+    return result, audit, walk
+
+
+def run_plan(config: PlanConfig, inputs: PlanInputs, *, progress: bool = False, reach: Any = None,
+             parameters: ReachParameters | None = None) -> PlanResults:
+    """Run every analysis the inputs allow: reachability, community sizes, siting jobs,
+    compliance and the service areas of the siting categories; and the elderly-care network,
+    neighbourhood centres and governance grids when the config asks (``[elderly]``,
+    ``[centres]``, ``[grids]``).
 
     Parameters
     ----------
     reach
-        A ``ReachResult`` computed elsewhere for these inputs and the config's profile (e.g.
-        by :func:`partitioned_plan_reach`); None runs ``coverage.reach`` here.
+        A ``ReachResult`` computed elsewhere for these inputs and parameters (e.g. by
+        :func:`partitioned_plan_reach`); None runs the reach stage here.
+    parameters
+        The walking assumptions (default: :func:`plan_reach_parameters` of the config).
     """
     from tqdm.auto import tqdm
 
     from gis_planner import coverage
-    from gis_planner.policy import check_compliance, load_profile
+    from gis_planner.policy import load_profile
 
     profile = load_profile(config.profile)
-    steps = tqdm(total=5, desc="plan", disable=not progress)
-    compounds = _with_subdistrict(inputs.compounds, inputs.communities)
-    params = plan_reach_parameters(config, profile)
-    result = reach if reach is not None else coverage.reach(
-        inputs.network, compounds, inputs.facilities, gates=inputs.gates, **params)
+    params = parameters if parameters is not None else plan_reach_parameters(config, profile)
+    steps = tqdm(total=8, desc="plan", disable=not progress)
+    compounds = with_subdistrict(inputs.compounds, inputs.communities)
+    result = reach if reach is not None else reach_stage(inputs.network, compounds, inputs.facilities, params,
+                                                         gates=inputs.gates)
     steps.update()
     cov = coverage.coverage_summary(result)
     by_sub = (coverage.coverage_summary(result, by="subdistrict_code")
               if "subdistrict_code" in result.households else None)
     comp = coverage.completeness_summary(result)
     worst = coverage.worst_served(result, n=15, lang=config.lang)
-    community_check = None
-    if inputs.communities is not None:
-        try:
-            from gis_planner.community import check_communities
-        except ImportError:  # the community module is optional in a minimal install
-            check_communities = None
-        if check_communities is not None and profile.community_bands is not None:
-            community_check = check_communities(inputs.communities, compounds,
-                                                bands=profile.community_bands,
-                                                network=inputs.network, gates=inputs.gates,
-                                                facilities=inputs.facilities,
-                                                attributes=inputs.attributes)
+    community_check = communities_stage(inputs, compounds, profile)
     steps.update()
-    s = config.siting
-    elderly = mclp = None
-    if inputs.candidates is not None:
-        elderly, mclp = _siting(inputs, compounds, result, s, params)
+    siting = siting_stage(inputs, compounds, params, config.jobs)
     steps.update()
-    compliance = check_compliance(
-        profile, communities=inputs.communities, attributes=inputs.attributes, reach=result,
-        community_check=getattr(community_check, "table", None), facilities=inputs.facilities,
-        subdistricts=inputs.subdistricts,
-    )
+    compliance = compliance_stage(inputs, profile, result, community_check)
     steps.update()
-    areas = None
-    cat = s.get("mclp_category", "wet_market")
-    fac = result.facilities
-    sel = fac.loc[fac["snapped"] & (fac["category"] == cat)]
-    if len(sel):
-        minutes = params.get("category_minutes", {}).get(cat, result.headline_minutes)
-        _lines, areas = coverage.service_areas(inputs.network, sel, walk_minutes=minutes,
-                                               speed_kmh=result.speed_kmh,
-                                               snap_tolerance_m=result.snap_tolerance_m)
+    cats = tuple(dict.fromkeys(j.category for j in config.jobs if j.model != "per-subdistrict"))
+    areas = service_areas_stage(inputs.network, result, params, categories=cats) if cats else None
+    steps.update()
+    elderly = elderly_stage(inputs, compounds, config.elderly, params) if config.elderly else None
+    steps.update()
+    centres = centres_stage(inputs, compounds, config.centres, params) if config.centres else None
+    steps.update()
+    grids = grids_stage(inputs, compounds, config.grids, params) if config.grids else (None, None, None)
     steps.update()
     steps.close()
-    return PlanResults(config=config, inputs=inputs, profile=profile, reach=result, coverage=cov,
+    notes = {"parameters": params.describe(config.lang)}
+    return PlanResults(config=config, inputs=inputs, profile=profile, parameters=params, reach=result, coverage=cov,
                        coverage_by_subdistrict=by_sub, completeness=comp, worst_served=worst,
-                       community_check=community_check, compliance=compliance,
-                       siting_elderly=elderly, siting_mclp=mclp, service_areas=areas)
+                       community_check=community_check, compliance=compliance, siting=siting,
+                       service_areas=areas, notes=notes, elderly=elderly, centres=centres, grids=grids[0],
+                       grid_audit=grids[1], grid_crosswalk=grids[2])
 
 
 def partitioned_plan_reach(config: PlanConfig, inputs: PlanInputs, out_dir: str | os.PathLike[str], *,
                            partition_by: str | os.PathLike[str] | gpd.GeoDataFrame | None = None,
                            tile_m: float | None = None, scheduler: str | None = None, workers: int = 2,
                            client: Any = None, store_dir: str | os.PathLike[str] | None = None,
-                           progress: bool = False) -> Any:
+                           progress: bool = False, parameters: ReachParameters | None = None) -> Any:
     """The plan's reachability step run partition by partition on Dask, as a ``ReachResult``.
 
     Runs :func:`gis_planner.partition.partitioned_reach` with the profile's parameters on the
@@ -372,11 +611,9 @@ def partitioned_plan_reach(config: PlanConfig, inputs: PlanInputs, out_dir: str 
 
     from gis_planner._errors import GisPlannerWarning
     from gis_planner.partition import partitioned_reach, reach_result
-    from gis_planner.policy import load_profile
-
-    params = plan_reach_parameters(config, load_profile(config.profile))
+    params = (parameters if parameters is not None else plan_reach_parameters(config)).reach_kwargs()
     speed_kmh = params.pop("speed_kmh")
-    compounds = _with_subdistrict(inputs.compounds, inputs.communities)
+    compounds = with_subdistrict(inputs.compounds, inputs.communities)
     polys = partition_by
     if isinstance(partition_by, (str, os.PathLike)):
         from gis_planner import io
@@ -394,37 +631,3 @@ def partitioned_plan_reach(config: PlanConfig, inputs: PlanInputs, out_dir: str 
         else:
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     return reach_result(out_dir, facilities=inputs.facilities, network=inputs.network, order=compounds.index)
-
-
-def _siting(inputs: PlanInputs, compounds: gpd.GeoDataFrame, result: Any, s: dict[str, Any],
-            params: dict[str, Any]) -> tuple[Any, Any]:
-    """Elderly-care centres per lacking sub-district, and an MCLP for one daily category."""
-    from gis_planner._errors import InfeasibleError
-    from gis_planner.siting import (
-        MaxCoverageSiting,
-        demand_weights,
-        elderly_centres_per_subdistrict,
-    )
-
-    time_limit = float(s.get("time_limit_s", 30))
-    elderly = mclp = None
-    if inputs.subdistricts is not None:
-        weights = demand_weights(compounds, kind="elderly")
-        model = MaxCoverageSiting.from_network(
-            inputs.network, compounds, inputs.candidates, walk_minutes=15.0,
-            speed_kmh=params["speed_kmh"], weights=weights, facilities=inputs.facilities,
-            category="subdistrict_elderly_centre", cutoff_m=None)
-        try:
-            elderly = elderly_centres_per_subdistrict(
-                model, inputs.subdistricts, per_subdistrict=int(s.get("elderly_per_subdistrict", 1)),
-                time_limit_s=time_limit)
-        except (InputDataError, InfeasibleError) as exc:
-            logger.warning("elderly-care siting skipped: %s", exc)
-    cat = str(s.get("mclp_category", "wet_market"))
-    minutes = params.get("category_minutes", {}).get(cat, result.headline_minutes)
-    model = MaxCoverageSiting.from_network(
-        inputs.network, compounds, inputs.candidates, walk_minutes=minutes,
-        speed_kmh=params["speed_kmh"], demand_col="households", facilities=inputs.facilities,
-        category=cat)
-    mclp = model.solve(int(s.get("mclp_sites", 2)), time_limit_s=time_limit)
-    return elderly, mclp

@@ -1,38 +1,47 @@
 """Open the offline map and report in a real headless Chromium with networking disabled.
 
 Needs Debian's ``chromium`` (``apt-get install -y chromium fonts-noto-cjk``); skipped when it is
-absent. Screenshots go to ``$GIS_PLANNER_TEST_ARTIFACTS/browser`` when that variable is set,
-else into the test's temporary folder.
+absent. Chromium runs with a virtual-time budget, so a page is captured once its scripts and
+frames have run, whatever the machine's load; the map script marks the end of its rendering with
+``data-gp-rendered`` on the page, which every test checks. Screenshots go to
+``tests/_artifacts/browser`` (kept by CI as artefacts), or to
+``$GIS_PLANNER_TEST_ARTIFACTS/browser`` when that variable is set.
 """
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import shutil
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from gis_planner.maps import plan_map, save_map
+from gis_planner.maps.plan import COVERAGE_CLASSES
 from gis_planner.pipeline import load_plan_inputs, read_plan_config, run_plan
 from gis_planner.report import write_plan_outputs
 
 pytestmark = pytest.mark.browser
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+REPO = Path(__file__).resolve().parents[1]
 
 
 def _chromium(tmp: Path, url: str, *extra: str) -> subprocess.CompletedProcess[str]:
     if CHROMIUM is None:
         pytest.skip("chromium not installed (apt-get install -y chromium fonts-noto-cjk)")
+    profile = tmp / f"profile-{len(list(tmp.glob('profile-*')))}"  # a fresh one per run
     args = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            "--no-first-run", f"--user-data-dir={tmp / 'profile'}",
+            "--no-first-run", f"--user-data-dir={profile}",
             "--proxy-server=127.0.0.1:9", "--proxy-bypass-list=<-loopback>",
-            "--enable-logging=stderr", "--v=0", "--virtual-time-budget=5000",
+            "--enable-logging=stderr", "--v=0", "--virtual-time-budget=10000",
             "--window-size=1400,1000", *extra, url]
-    return subprocess.run(args, capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run(args, capture_output=True, text=True, timeout=240, check=False)
 
 
 def _console_errors(stderr: str) -> list[str]:
@@ -40,18 +49,55 @@ def _console_errors(stderr: str) -> list[str]:
             re.search(r"Uncaught|Error|Failed to load", ln)]
 
 
+def _dom(tmp: Path, url: str) -> str:
+    run = _chromium(tmp, url, "--dump-dom")
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert _console_errors(run.stderr) == []
+    assert 'data-gp-rendered="1"' in run.stdout  # the map script finished
+    return re.sub(r"<(script|style)\b.*?</\1>", "", run.stdout, flags=re.S)  # what is shown
+
+
+def _shot(tmp: Path, url: str, png: Path) -> None:
+    run = _chromium(tmp, url, f"--screenshot={png}")
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert png.stat().st_size > 20_000
+
+
+def _classes(reach, cat: str) -> list[int]:
+    """Compounds per map class at ``cat``'s own limit, computed here from the reach result:
+    covered within half the limit, covered, not covered up to 1.5 x the limit, farther (or
+    beyond the search range), off the network."""
+    hh = reach.households
+    limit = reach.category_limits_m[cat] * 60 / (reach.speed_kmh * 1000)
+    cap = reach.search_cap_m * 60 / (reach.speed_kmh * 1000)
+    half, _, late, _ = (c[0] for c in COVERAGE_CLASSES)
+    snapped = hh["snapped"].to_numpy(dtype=bool)
+    minutes = hh[f"{cat}_min"].round(1).to_numpy(dtype=float)
+    ratio = np.where(np.isnan(minutes), np.inf if cap >= late * limit else late, minutes / limit)
+    covered = hh[f"{cat}_covered"].fillna(False).astype(bool).to_numpy()
+    return [int((snapped & covered & (ratio <= half)).sum()),
+            int((snapped & covered & (ratio > half)).sum()),
+            int((snapped & ~covered & (ratio <= late)).sum()),
+            int((snapped & ~covered & (ratio > late)).sum()), int((~snapped).sum())]
+
+
 @pytest.fixture(scope="module")
-def outputs(demo_dir, tmp_path_factory):
+def results(demo_dir):
     cfg = read_plan_config(demo_dir / "plan.toml")
+    return run_plan(cfg, load_plan_inputs(cfg))
+
+
+@pytest.fixture(scope="module")
+def outputs(results, tmp_path_factory):
     out = tmp_path_factory.mktemp("browser_out")
-    write_plan_outputs(run_plan(cfg, load_plan_inputs(cfg)), out, lang="zh")
+    write_plan_outputs(results, out, lang="zh")
     return out
 
 
 @pytest.fixture(scope="module")
-def artifacts(tmp_path_factory):
+def artifacts():
     root = os.environ.get("GIS_PLANNER_TEST_ARTIFACTS")
-    path = Path(root) / "browser" if root else tmp_path_factory.mktemp("artifacts")
+    path = (Path(root) if root else REPO / "tests" / "_artifacts") / "browser"
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -63,18 +109,64 @@ def test_console_error_detection_works(tmp_path):
     assert _console_errors(run.stderr), run.stderr[-2000:]
 
 
-def test_map_renders_offline(outputs, artifacts, tmp_path):
+def test_demo_map_renders_offline(results, outputs, artifacts, tmp_path):
     url = (outputs / "map.html").as_uri()
-    run = _chromium(tmp_path, url, "--dump-dom")
-    assert run.returncode == 0, run.stderr[-2000:]
-    dom = run.stdout
-    assert _console_errors(run.stderr) == []
-    n_paths = len(re.findall(r'<path[^>]*class="[^"]*leaflet-interactive', dom))
-    assert n_paths > 300  # roads, areas, communities, compounds and facilities drawn as SVG
-    assert dom.count("leaflet-control-layers-selector") >= 5
-    assert "gp-site" in dom and 'id="gp-legend"' in dom
-    shot = _chromium(tmp_path, url, f"--screenshot={artifacts / 'map.png'}")
-    assert shot.returncode == 0 and (artifacts / "map.png").stat().st_size > 20_000
+    dom = _dom(tmp_path, url)
+    reach = results.reach
+    assert f'data-gp-compounds="{len(reach.households)}"' in dom
+    assert int(re.search(r'data-gp-facilities="(\d+)"', dom).group(1)) > 100
+    assert 'data-gp-category="wet_market"' in dom
+    # the side panel holds title, category selector, legend and layers: nothing covers the map
+    side = dom[dom.index('<aside class="gp-side"'):]
+    assert 'id="gp-legend"' in side and 'id="gp-category"' in side
+    assert "leaflet-control-layers-selector" in side
+    options = re.findall(r'<option value="([^"]+)"[^>]*>([^<]+)</option>', side)
+    assert {v for v, _ in options} == set(reach.categories)
+    assert ("wet_market", "菜市场") in options and ("kindergarten", "幼儿园") in options
+    assert "覆盖：3.8–7.5 分钟" in side and "未覆盖：7.5–11.3 分钟" in side
+    # on the map: north arrow and one metric scale line, no imperial one
+    assert "gp-north" in dom and dom.count("leaflet-control-scale-line") == 1
+    assert re.search(r'leaflet-control-scale-line"[^>]*>\d+ k?m<', dom)
+    assert "gp-site" in dom and "gp-lbl-sub" in dom and "gp-lbl-com" in dom
+    _shot(tmp_path, url, artifacts / "map_demo.png")
+
+
+@pytest.mark.parametrize("cat", ["wet_market", "kindergarten", "elderly_day_care"])
+def test_compounds_are_coloured_at_the_chosen_categorys_limit(results, outputs, tmp_path, cat):
+    dom = _dom(tmp_path, (outputs / "map.html").as_uri() + f"#category={cat}")
+    assert f'data-gp-category="{cat}"' in dom
+    shown = [int(v) for v in re.search(r'data-gp-classes="([\d,]+)"', dom).group(1).split(",")]
+    assert shown == _classes(results.reach, cat)
+
+
+def test_data_text_is_shown_as_text(results, tmp_path, artifacts):
+    import dataclasses
+
+    com = results.inputs.communities.copy()
+    evil = '<img src=x onerror="document.title=666">{{ 6*7 }}'
+    com.iloc[0, com.columns.get_loc("name")] = evil
+    res = dataclasses.replace(results, inputs=dataclasses.replace(results.inputs, communities=com))
+    page = save_map(plan_map(res, title="标题<b>粗</b>{{ 6*7 }}"), tmp_path / "evil.html")
+    shown = _dom(tmp_path, page.as_uri())  # the page without its scripts and styles
+    assert "<img" not in shown and "<b>" not in shown and "<title>666" not in shown
+    assert html.escape(evil, quote=False) in shown
+    assert "<title>标题&lt;b&gt;粗&lt;/b&gt;{{ 6*7 }}</title>" in shown
+
+
+def test_real_data_map_renders(shared_data, tmp_path, artifacts):
+    """Central Shanghai: real OSM streets and Amap POIs; compounds and household counts are
+    assumed (a 400 m grid of 600 households each, see ``tests/_realplan.py``)."""
+    from _realplan import write_real_plan
+
+    cfg = read_plan_config(write_real_plan(shared_data, tmp_path / "plan",
+                                           title="上海中心城区（真实路网与高德POI，小区与户数为假定）"))
+    res = run_plan(cfg, load_plan_inputs(cfg))
+    page = save_map(plan_map(res), tmp_path / "map.html")
+    assert page.stat().st_size < 3_000_000
+    dom = _dom(tmp_path, page.as_uri())
+    assert f'data-gp-compounds="{len(res.reach.households)}"' in dom
+    _shot(tmp_path, page.as_uri(), artifacts / "map_shanghai.png")
+    _shot(tmp_path, page.as_uri() + "#category=kindergarten", artifacts / "map_shanghai_kg.png")
 
 
 def test_report_renders_offline(outputs, artifacts, tmp_path):
@@ -83,5 +175,4 @@ def test_report_renders_offline(outputs, artifacts, tmp_path):
     assert run.returncode == 0
     assert _console_errors(run.stderr) == []
     assert run.stdout.count("<table>") >= 5 and "data:image/png;base64," in run.stdout
-    shot = _chromium(tmp_path, url, f"--screenshot={artifacts / 'report.png'}")
-    assert shot.returncode == 0 and (artifacts / "report.png").stat().st_size > 20_000
+    _shot(tmp_path, url, artifacts / "report.png")

@@ -39,3 +39,61 @@ def test_without_the_cjk_font_glyphs_would_be_missing():
         warnings.simplefilter("always")
         fig.savefig(__import__("io").BytesIO(), format="png")
     assert any("Glyph" in str(w.message) for w in caught)
+
+
+def _compounds():
+    """Five compounds for a 7.5-minute category: 3 min (covered, within half the limit),
+    7.5 min (covered, the limit is inclusive), 9 min (not covered, within 1.5 x), 20 min
+    (not covered, farther), unreachable and off the network."""
+    import geopandas as gpd
+    import numpy as np
+    from shapely.geometry import Point
+
+    return gpd.GeoDataFrame(
+        {"households": [100, 400, 250, 50, 10],
+         "wet_market_min": [3.0, 7.5, 9.0, 20.0, np.nan],
+         "wet_market_covered": [True, True, False, False, False],
+         "snapped": [True, True, True, True, False]},
+        geometry=[Point(x * 200.0, 0.0) for x in range(5)], crs=32651)
+
+
+def test_compound_classes_use_the_category_own_limit():
+    from gis_planner.report.charts import MAP_CLASSES, compound_classes
+
+    cls = compound_classes(_compounds(), "wet_market", limit_min=7.5)
+    assert [MAP_CLASSES[i][0] for i in cls] == [
+        "fig_cls_half", "fig_cls_covered", "fig_cls_near", "fig_cls_far", "fig_cls_off"]
+    # 9 minutes from a wet market with a 7.5-minute limit is not green
+    assert MAP_CLASSES[cls[2]][1] not in ("#1a9850", "#91cf60")
+
+
+def test_coverage_map_figure_renders_chinese_without_missing_glyphs():
+    import geopandas as gpd
+    from shapely.geometry import Point, box
+
+    from gis_planner.report.charts import coverage_map_figure
+
+    homes = _compounds()
+    fac = gpd.GeoDataFrame({"category": ["wet_market", "pharmacy"]},
+                           geometry=[Point(100, 50), Point(300, 50)], crs=32651)
+    subs = gpd.GeoDataFrame({"name": ["示范街道"]}, geometry=[box(-100, -300, 900, 300)],
+                            crs=32651)
+    sites = gpd.GeoDataFrame(geometry=[Point(600, 0)], crs=32651)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        png = coverage_map_figure(homes, fac, category="wet_market", category_label="菜市场",
+                                  limit_m=500, limit_min=7.5, lang="zh", sites=sites,
+                                  communities=subs, subdistricts=subs)
+    assert [str(w.message) for w in caught] == []  # no missing glyph, no layout warning
+    assert png[:4] == b"\x89PNG" and len(png) > 20_000
+    from matplotlib.image import imread
+
+    img = imread(__import__("io").BytesIO(png))
+    assert 700 < img.shape[1] <= 940 and img.shape[0] > 400  # about 7 in at 130 dpi
+
+
+def test_scale_bar_lengths_are_round():
+    from gis_planner.report.charts import _nice_length_m
+
+    assert _nice_length_m(5000.0) == 1000 and _nice_length_m(1200.0) == 250
+    assert _nice_length_m(60_000.0) == 10_000

@@ -62,7 +62,7 @@ def _args(d, *extra):
 def test_reach_writes_layers_and_summary(inputs):
     res = CliRunner().invoke(app, _args(inputs, "--gates", str(inputs / "gates.csv")))
     assert res.exit_code == 0, res.output
-    assert "speed 4 km/h (default: GB 50180-2018, 15 min ≈ 1000 m)" in res.output
+    assert "speed 4 km/h (default profile gb50180-2018)" in res.output
     out = inputs / "out.gpkg"
     assert {name for name, _ in pyogrio.list_layers(out)} == {"households", "facilities",
                                                               "service_areas"}

@@ -317,3 +317,82 @@ def test_proposals_are_valid(sizes, subs, rural):
             assert row["community_code"] in prop.index                 # left as it is
     out_of_band = r.table.query("status in ['too_small', 'too_large']")["community_code"]
     assert set(out_of_band) <= set(ch["community_code"])               # each one answered
+
+
+def _brute_force(h, edges, cur, n_labels, band):
+    """Fewest moves, then fewest regions, over every contiguous grouping within the band
+    (labels: the current ones plus new slots; each grouping labelled to move the fewest)."""
+    from scipy.optimize import linear_sum_assignment
+
+    n = len(h)
+    g = nx.Graph()
+    g.add_nodes_from(range(n))
+    g.add_edges_from(map(tuple, edges))
+    best = None
+
+    def partitions(prefix, k):  # restricted growth strings: every set partition once
+        if len(prefix) == n:
+            yield prefix, k
+            return
+        for a in range(k + 1):
+            yield from partitions([*prefix, a], max(k, a + 1))
+
+    for assign, n_groups in partitions([0], 1):
+        groups = [np.flatnonzero(np.array(assign) == k) for k in range(n_groups)]
+        if not all(band[0] <= h[p].sum() <= band[1] and nx.is_connected(g.subgraph(p))
+                   for p in groups):
+            continue
+        overlap = np.array([np.bincount(cur[p], minlength=n_labels) for p in groups])
+        r, c = linear_sum_assignment(-overlap)
+        moves = n - int(overlap[r, c].sum())
+        key = (moves, len(groups))
+        best = key if best is None or key < best else best
+    return best
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_region_solver_is_exact_against_brute_force(seed):
+    """On random 3 x 3 grids (two current communities, band 900-1500), the fewest moved units
+    and then the fewest regions equal the brute-force optimum over all contiguous groupings."""
+    rng = np.random.default_rng(seed)
+    idx = np.arange(9).reshape(3, 3)
+    edges = np.r_[np.c_[idx[:, :-1].ravel(), idx[:, 1:].ravel()],
+                  np.c_[idx[:-1, :].ravel(), idx[1:, :].ravel()]]
+    keep = rng.random(len(edges)) > 0.15
+    edges = edges[keep]
+    h = rng.integers(150, 700, 9)
+    cur = np.array([0, 0, 1, 0, 0, 1, 0, 1, 1])
+    band = (900, 1500)
+    problem = RegionProblem(h, edges, cur, 2, band)
+    want = _brute_force(h, edges, cur, 2, band)
+    sol = solve_regions(problem, xy=np.c_[idx.ravel() % 3, idx.ravel() // 3] * 100.0)
+    if want is None:
+        assert sol.status in ("infeasible", "obstacle")
+        return
+    assert sol.status == "optimal"
+    assert (sol.moved, sol.n_regions) == want
+    for r in np.unique(sol.region):
+        part = np.flatnonzero(sol.region == r)
+        assert band[0] <= h[part].sum() <= band[1]
+        g = nx.Graph(list(map(tuple, edges)))
+        g.add_nodes_from(range(9))
+        assert nx.is_connected(g.subgraph(part))
+
+
+def test_region_solver_time_out_is_never_infeasible():
+    """With (almost) no time the answer is a valid grouping (status feasible, from the start
+    heuristic) or no_solution, never infeasible."""
+    rng = np.random.default_rng(3)
+    idx = np.arange(60).reshape(6, 10)
+    edges = np.r_[np.c_[idx[:, :-1].ravel(), idx[:, 1:].ravel()],
+                  np.c_[idx[:-1, :].ravel(), idx[1:, :].ravel()]]
+    h = rng.integers(60, 240, 60)
+    cur = (idx.ravel() % 10) // 4  # three vertical strips of 24, 24 and 12 units
+    sol = solve_regions(RegionProblem(h, edges, cur, 3, (2000, 3000)), time_limit_s=1e-3,
+                        compact_rounds=0)
+    assert sol.status in ("feasible", "no_solution", "optimal")
+    if sol.region is not None:
+        g = nx.Graph(list(map(tuple, edges)))
+        for r in np.unique(sol.region):
+            part = np.flatnonzero(sol.region == r)
+            assert 2000 <= h[part].sum() <= 3000 and nx.is_connected(g.subgraph(part))

@@ -9,6 +9,8 @@ import shapely
 
 from gis_planner._errors import InputDataError
 from gis_planner.community import NBS_CODES, classify_communities
+from gis_planner.community.classify import committee_from_division_code, unit_word
+from gis_planner.io import read_admin_names
 
 
 def frame(names, **cols):
@@ -25,7 +27,7 @@ def test_rules_in_order():
     out = classify_communities(com)
     assert out["urban_rural"].tolist() == ["urban", "rural", "rural", "rural", "urban", None,
                                            "urban"]
-    assert out["urban_rural_rule"].tolist() == ["name_suffix", "name_suffix", "nbs_code",
+    assert out["urban_rural_rule"].tolist() == ["committee_name", "committee_name", "nbs_code",
                                                 "column", "name_suffix", "undetermined", "column"]
     assert out.index.equals(com.index) and "urban_rural_rule" not in com.columns
 
@@ -64,3 +66,53 @@ def test_high_rise_column_share_and_rural():
     assert classify_communities(frame(["甲社区"]))["high_rise_rule"].tolist() == ["no data"]
     with pytest.raises(InputDataError, match="high_rise_threshold"):
         classify_communities(com, high_rise_threshold=50)
+
+
+def test_committee_type_comes_first():
+    """居委会 -> urban band, 村委会 -> rural band, before urban_rural, NBS codes and suffixes."""
+    com = frame(["东风社区", "西河村", "南湖", "北街", "中街", "桥头村委会"],
+                committee_type=["村委会", None, None, None, "居民委员会", None],
+                division_code=[None, "321202001001", "321202101205", None, None, None],
+                urban_rural=["urban", "rural", None, "urban", "rural", "urban"],
+                urban_rural_code=["111", "220", "111", None, None, None])
+    out = classify_communities(com)
+    assert out["urban_rural"].tolist() == ["rural", "urban", "rural", "urban", "urban", "rural"]
+    assert out["urban_rural_rule"].tolist() == ["committee_type", "division_code",
+                                                "division_code", "column", "committee_type",
+                                                "committee_name"]
+    with pytest.raises(InputDataError, match=r"'committee_type'.*K2.*居委会"):
+        classify_communities(frame(["甲", "乙"], committee_type=["居委会", "街道"]))
+
+
+def test_division_code_committee_digits():
+    got = committee_from_division_code(pd.Series(["310101002001", "310101002199", "310117101200",
+                                                  "310117101399", "310115125400", "3101", None]))
+    assert got.tolist() == ["urban", "urban", "rural", "rural", None, None, None]
+
+
+def test_division_code_rule_agrees_with_the_nbs_names(shared_data):
+    """On the NBS 2023 list of Shanghai every 居委会 / 村委会 name agrees with its code digits."""
+    villages = read_admin_names(shared_data / "shanghai-huangpu" / "admin_shanghai_villages_nbs2023.csv")
+    by_code = pd.Series(committee_from_division_code(villages.index.to_series()),
+                        index=villages.index)
+    named = villages["committee_type"].map({"居委会": "urban", "村委会": "rural"})
+    both = by_code.notna() & named.notna()
+    assert both.sum() == 4917 + 1555
+    assert (by_code[both] == named[both]).all()
+
+
+def test_high_rise_basis_states_the_rule_and_source():
+    com = frame(["甲社区", "乙社区", "丁村"], high_rise=[True, None, None])
+    share = pd.Series({"K1": 0.0, "K2": 0.6, "K3": 0.9})
+    out = classify_communities(com, high_rise_share=share)
+    basis = out["high_rise_basis"].tolist()
+    assert basis[0] == "given in the high_rise column"
+    assert "10+ floors" in basis[1] and "GB 50096-2011" in basis[1] and ">27 m" in basis[1]
+    assert "unverified" in basis[1] and basis[2].startswith("rural")
+
+
+def test_unit_word_per_community_type():
+    assert unit_word("urban") == "小区" and unit_word("rural") == "村民小组"
+    assert unit_word("rural", "en") == "villagers' group"
+    with pytest.raises(InputDataError):
+        unit_word("suburb")

@@ -147,3 +147,37 @@ def test_bad_arguments_and_facilities_off_the_network():
         service_areas(GRID, fac, walk_minutes=0, speed_kmh=4.0)
     with pytest.raises(InputDataError, match="buffer_m must be > 0"):
         service_areas(GRID, fac, walk_minutes=5, speed_kmh=4.0, buffer_m=0)
+
+
+@pytest.mark.parametrize("split", [False, True])
+def test_polygons_equal_one_buffer_of_the_lines_on_shanghai(shared_data, split):
+    """The polygons (parts buffered one by one, then merged) are the polygon of buffering each
+    facility's MultiLineString in one call: same area, symmetric difference at floating-point
+    noise (below 1e-7 of the area), on real central-Shanghai streets."""
+    from gis_planner.io import read_facilities, read_network
+
+    net = read_network(shared_data / "shanghai-central" / "roads_shanghai_center_overpass_2025-08.osm")
+    fac = read_facilities(shared_data / "shanghai-huangpu" / "poi_amap_primary_school.csv",
+                          source_coords="wgs84", metric_crs=net.crs)
+    x0, y0, x1, y1 = net.edges.total_bounds
+    fac = fac[fac.geometry.x.between(x0, x1) & fac.geometry.y.between(y0, y1)].iloc[:12]
+    lines, polys = service_areas(net, fac, walk_minutes=15, speed_kmh=4.0, buffer_m=50.0,
+                                 split=split)
+    assert len(polys) == 12
+    want = shapely.buffer(lines.geometry.to_numpy(), 50.0)
+    got = polys.geometry.to_numpy()
+    area = shapely.area(want)
+    assert (area > 0).all()
+    assert shapely.area(shapely.symmetric_difference(got, want)) == pytest.approx(0, abs=1e-7 * area.max())
+    np.testing.assert_allclose(polys["area_m2"].to_numpy(), area, rtol=1e-9)
+    assert (shapely.get_type_id(got) != 7).all()  # (Multi)Polygons, never collections
+
+
+def test_empty_lines_give_an_empty_polygon_and_others_their_buffer():
+    from gis_planner.coverage.service_area import _polygons
+
+    two = shapely.MultiLineString([[(0, 0), (100, 0)], [(100, 0), (100, 80)]])
+    out = _polygons(np.array([shapely.MultiLineString(), two, shapely.MultiLineString()]), 10.0)
+    assert out[0].is_empty and out[0].geom_type == "Polygon" and out[2].is_empty
+    assert shapely.symmetric_difference(out[1], shapely.buffer(two, 10.0)).area < 1e-6
+    assert out[1].area == pytest.approx(shapely.buffer(two, 10.0).area)

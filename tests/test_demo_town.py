@@ -251,7 +251,7 @@ def test_planted_facility_gaps(layers, facilities, community_households):
     from gis_planner.policy import load_profile
 
     assert set(fac["category"]) <= set(known_categories())
-    assert fac["category"].nunique() == 20
+    assert fac["category"].nunique() == 21  # the 20 of the coverage layers plus meal points
     # every shop of the MOFCOM basic list exists somewhere, so completeness is not zero by design
     assert set(load_profile("mofcom-15min").living_circle.required_categories) <= set(fac["category"])
     subs = layers["subdistricts"]
@@ -279,8 +279,11 @@ def test_daily_shops_are_uneven_and_appended(layers, facilities):
     the town's south-west corner: river at y = 1300, core x < 3200, country road y = 1200)."""
     fac, _ = facilities
     shops = fac.loc[fac["category"].isin(DAILY_SHOPS)]
-    # appended after every other facility, so the earlier ids keep
-    assert list(shops.index) == list(range(len(fac) - len(shops), len(fac)))
+    # appended after every other facility but the meal points (added later, from their own
+    # stream, after the shops), so the earlier ids keep
+    meals = int(fac["category"].eq("meal_point").sum())
+    assert list(shops.index) == list(range(len(fac) - meals - len(shops), len(fac) - meals))
+    assert fac["category"].iloc[len(fac) - meals:].eq("meal_point").all()
     x0, y0 = layers["subdistricts"].total_bounds[:2]
     x, y = shops.geometry.x - x0, shops.geometry.y - y0
     core, north = x < 3200, y > 1300
@@ -361,7 +364,8 @@ def test_demo_loads_through_the_readers(demo_dir):
     gates = io.read_gates(demo_dir / "gates.csv", compounds=homes, source_coords="wgs84")
     assert set(gates["compound_id"]) <= set(homes.index)
     fac = io.read_facilities(demo_dir / "facilities.csv", source_coords="gcj02", metric_crs=net.crs)
-    assert len(fac) == 162 and fac["category"].eq("wet_market").sum() == 3
+    assert len(fac) == 167 and fac["category"].eq("wet_market").sum() == 3
+    assert fac["category"].eq("meal_point").sum() == 5  # appended last, from their own stream
     com = io.read_communities(demo_dir / "communities.geojson", metric_crs=net.crs)
     subs = io.read_subdistricts(demo_dir / "subdistricts.geojson", metric_crs=net.crs)
     assert len(com) == 20 and len(subs) == 3
@@ -378,3 +382,29 @@ def test_build_demo_town_is_deterministic():
     assert np.array_equal(a.population, b.population)
     assert a.attributes.equals(b.attributes)
     assert list(itertools.islice(a.compounds["compound_id"], 3)) == ["C001", "C002", "C003"]
+
+
+def test_elderly_columns_follow_households_and_census_shares(layers):
+    from gis_planner.demo._elderly import PERSONS_PER_HOUSEHOLD, SHARE_60_PLUS
+
+    c = layers["compounds"]
+    assert (c["elderly_80"] <= c["elderly_60"]).all() and (c["elderly_80"] > 0).all()
+    share = c["elderly_60"] / (c["households"] * PERSONS_PER_HOUSEHOLD)
+    rural = c["name"].str.endswith("组")
+    # households x 2.62 x 18.70 % x a planted factor: villages older, a few old and young compounds
+    assert share[rural].mean() > SHARE_60_PLUS * 1.2 > share[~rural].median()
+    assert (share > SHARE_60_PLUS * 1.5).sum() >= 3 and (share < SHARE_60_PLUS * 0.65).sum() >= 2
+    assert c["elderly_60"].sum() == pytest.approx(51_070 * PERSONS_PER_HOUSEHOLD * SHARE_60_PLUS, rel=0.1)
+
+
+def test_spaces_inventory_has_the_planted_cases(demo_dir):
+    from gis_planner import io
+
+    net = io.read_network(demo_dir / "roads.geojson")
+    s = io.read_spaces(demo_dir / "spaces.csv", source_coords="wgs84", metric_crs=net.crs)
+    assert s.loc["SP01", "area_m2"] < 20  # smaller than any function's room
+    assert s.loc["SP02", "floor"] > 1 and not s.loc["SP02", "lift"]
+    assert s.loc["SP03", "merge_with"] == "SP04" and s.loc["SP04", "merge_with"] == "SP03"
+    assert s.loc["SP03", "area_m2"] + s.loc["SP04", "area_m2"] >= 350 > s.loc["SP03", "area_m2"]
+    assert s.geometry.distance(s.geometry.loc["SP03"]).loc["SP04"] == pytest.approx(50, abs=1)
+    assert set(s["ownership"]) <= {"public", "soe", "lease"}

@@ -123,3 +123,28 @@ def test_nbs_name_list_errors(tmp_path):
     p.write_text("street_code,street_name\n", encoding="utf-8")
     with pytest.raises(InputDataError, match=r"codes\.csv: the table has a header but no rows"):
         read_admin_names(p)
+
+
+def test_committee_type_and_division_code(tmp_path):
+    p = _layer(tmp_path, "c.geojson", community_code=["A", "B", "C"], name=["甲", "乙", "丙"],
+               委员会类型=["居民委员会", "村委会", None],
+               division_code=["310101002001", "310117101201", None])
+    com = read_communities(p, metric_crs=32651)
+    assert com["committee_type"].tolist() == ["居委会", "村委会", None]
+    assert com["division_code"].tolist() == ["310101002001", "310117101201", None]
+    bad = _layer(tmp_path, "bad.geojson", community_code=["A"], name=["甲"],
+                 committee_type=["街道办"])
+    with pytest.raises(InputDataError, match=r"bad\.geojson: column 'committee_type' has 1 "
+                       r"values that are not a committee type"):
+        read_communities(bad, metric_crs=32651)
+    bad = _layer(tmp_path, "bad2.geojson", community_code=["A"], name=["甲"],
+                 division_code=["3101"])
+    with pytest.raises(InputDataError, match="not 12-digit NBS division codes"):
+        read_communities(bad, metric_crs=32651)
+
+
+def test_nbs_list_committee_type(shared_data):
+    villages = read_admin_names(shared_data / "shanghai-huangpu" / "admin_shanghai_villages_nbs2023.csv")
+    counts = villages["committee_type"].value_counts(dropna=False)
+    assert counts["居委会"] == 4941 and counts["村委会"] == 1555
+    assert villages["committee_type"].isna().sum() == 13

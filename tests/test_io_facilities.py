@@ -87,7 +87,7 @@ def test_unmapped_rows_are_reported_not_dropped_silently(tmp_path):
     assert fac.attrs["unmapped"] == 2 and fac.attrs["unmapped_examples"][0] == "公司企业;公司;公司"
     only_bad = _write(tmp_path, "bad.csv", _amap_csv(rows[1:]))
     with pytest.warns(GisPlannerWarning), \
-            pytest.raises(InputDataError, match=r"bad\.csv: no row could be given a category"):
+            pytest.raises(InputDataError, match=r"bad\.csv: no facility is left \(2 unmapped\)"):
         read_facilities(only_bad, source_coords="gcj02")
 
 
@@ -125,10 +125,15 @@ def test_category_column_argument_and_unknown_ids(tmp_path):
 
 def test_mapping_tables_are_valid_and_user_tables_checked(tmp_path):
     amap, osm = amap_mapping(), osm_mapping()
-    assert set(amap["field"]) <= {"type", "name", "any", "typecode"}
+    assert set(amap["field"]) <= {"type", "name", "any", "typecode", "rawname"}
     known = set(known_categories()) | {""}
     assert set(amap["category"]) <= known and set(osm["category"]) <= known
-    assert amap.iloc[0]["keyword"] == "动物医疗" and amap.iloc[0]["category"] == ""  # vets go first
+    # transport stops and closed places go first, then vets and the other exclusions
+    assert amap.iloc[0]["keyword"] == "15" and amap.iloc[0]["reason"] == "transport_stop"
+    first_vet = amap.index[amap["keyword"] == "动物医疗"][0]
+    assert set(amap.loc[: first_vet - 1, "reason"]) == {"transport_stop", "closed"}
+    assert (amap.loc[amap["category"] == "", "reason"] != "").all()
+    assert (amap.loc[amap["category"] != "", "reason"] == "").all()
     bad = _write(tmp_path, "mine.csv", "field,keyword,category\ntype,学校,school\n")
     with pytest.raises(InputDataError, match=r"mine\.csv: unknown categories 'school'"):
         amap_mapping(bad)
@@ -155,16 +160,30 @@ def _inside(fac, bbox=CENTRAL_BBOX) -> int:
     return int((ll.x.between(bbox[0], bbox[2]) & ll.y.between(bbox[1], bbox[3])).sum())
 
 
-@pytest.mark.parametrize(("file", "total", "inside"), [("kindergarten", 2284, 435),
-                                                       ("primary_school", 931, 211),
-                                                       ("middle_school", 983, 219)])
-def test_amap_schools_of_shanghai(shared_data, file, total, inside):
+@pytest.mark.parametrize(("file", "total", "inside", "dropped"), [
+    ("kindergarten", 2284, 435, {"excluded": 51, "duplicate": 45, "closed": 7}),  # 早教, 亲子 …
+    ("primary_school", 931, 211, {"duplicate": 9, "closed": 3}),
+    ("middle_school", 983, 219, {"duplicate": 12, "closed": 2, "excluded": 2}),  # 培训, 职业技术
+])
+def test_amap_schools_of_shanghai(shared_data, file, total, inside, dropped):
     # PROVENANCE: the CSVs look already converted to WGS-84, hence source_coords="wgs84"
-    fac = read_facilities(shared_data / "shanghai-huangpu" / f"poi_amap_{file}.csv", source_coords="wgs84",
-                          metric_crs=32651)
-    assert len(fac) == total and set(fac["category"]) == {file}
-    assert fac.attrs["unmapped"] == 0 and fac.attrs["excluded"] == 0
-    assert _inside(fac) == inside  # PROVENANCE counts inside the central-Shanghai road extent
+    path = shared_data / "shanghai-huangpu" / f"poi_amap_{file}.csv"
+    fac = read_facilities(path, source_coords="wgs84", metric_crs=32651)
+    # 托班/日托 in a name is infant day care (托育), whatever Amap's type
+    assert set(fac["category"]) == ({file, "nursery"} if file == "kindergarten" else {file})
+    nursery = fac[fac["category"] == "nursery"]
+    assert nursery["name"].str.contains("托班|日托").all()
+    assert fac.attrs["unmapped"] == 0 and fac.attrs["dropped"] == dropped
+    assert len(fac) + sum(dropped.values()) == total
+    # PROVENANCE counts inside the central-Shanghai road extent, before cleaning
+    every = read_facilities(path, source_coords="wgs84", metric_crs=32651, merge_within_m=None,
+                            mapping=_plain_table(file))
+    assert len(every) == total and _inside(every) == inside
+
+
+def _plain_table(category):
+    """One rule: every row is ``category`` (for PROVENANCE's raw counts)."""
+    return pd.DataFrame({"field": ["any"], "keyword": [";"], "category": [category]})
 
 
 def test_amap_health_of_shanghai(shared_data):
@@ -178,10 +197,12 @@ def test_amap_health_of_shanghai(shared_data):
     assert set(fac["category"]) == {"health_centre", "health_station"}
     assert not fac["source_type"].str.contains("动物医疗").any()
     assert fac.attrs["unmapped"] == 0  # every row is either a community health facility or excluded
-    assert fac.attrs["excluded"] + len(fac) == 7513
+    assert fac.attrs["dropped"] == {"excluded": 5941, "duplicate": 47, "closed": 7}
+    assert fac.attrs["excluded"] + fac.attrs["dropped"]["duplicate"] + len(fac) == 7513
     assert fac.attrs["excluded_by"]["type:动物医疗"] == 382
+    assert fac.attrs["excluded_by"]["name:接种"] == 19  # vaccination points are not health centres
     counts = fac["category"].value_counts()
-    assert counts["health_station"] == 1026 and counts["health_centre"] == 548
+    assert counts["health_station"] == 1021 and counts["health_centre"] == 497
     # every 社区卫生服务中心 named as such is a health centre unless it names a 服务站
     named = fac[fac["name"].str.contains("社区卫生服务中心") & ~fac["name"].str.contains("服务站")]
     assert (named["category"] == "health_centre").all() and len(named) > 400
@@ -195,8 +216,9 @@ def test_own_mapping_table_excludes_senior_high_schools(shared_data, tmp_path):
     path = shared_data / "shanghai-huangpu" / "poi_amap_middle_school.csv"
     names = pd.read_csv(path, dtype=str)["name"].str.replace(r"[（(][^（()）]*[)）]", "", regex=True)
     senior = int(names.str.contains("高级中学|高中").sum())
-    fac = read_facilities(path, source_coords="wgs84", mapping=mine)
-    assert senior == 67 and len(fac) == 983 - senior and fac.attrs["excluded"] == senior
+    fac = read_facilities(path, source_coords="wgs84", mapping=mine, merge_within_m=None)
+    # the packaged rules also drop 2 closed schools and 2 misfits (培训, 职业技术 …高级中学)
+    assert senior == 67 and len(fac) == 983 - senior - 3 and fac.attrs["excluded"] == senior + 3
 
 
 # ------------------------------------------------------------------ OSM

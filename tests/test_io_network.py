@@ -97,14 +97,18 @@ def test_nanjing_gmns_zip_gbk(shared_data):
     assert r["links_read"] == 53_822  # PROVENANCE
     assert r["excluded"] == {"highway=motorway": 1538, "highway=trunk": 2317}  # PROVENANCE counts
     assert r["reverse_duplicates_dropped"] == 19_419
-    assert (net.n_nodes, net.n_edges) == (14_797, 21_623)
+    # 36 two-way ring streets (self-loop links) split in two, one zero-length link joins its nodes
+    assert (r["loops_split"], r["zero_length_edges_joined"]) == (36, 1)
+    assert (net.n_nodes, net.n_edges) == (14_822, 21_675)
     assert net.crs.to_epsg() == 32650
     assert not net.edges["highway"].isin(["motorway", "trunk"]).any()
     assert (net.edges["name"] == "将军大道").sum() == 94  # GBK names decoded
     assert net.edges["name"].str.contains("中山").sum() == 167
     assert (net.edges["name"] != "").sum() == 10_534
     assert {"osm_id", "link_id"} <= set(net.edges.columns)
-    assert net.nodes["osm_id"].str.fullmatch(r"\d+").all()
+    # the middle vertices of split rings are new nodes without an id
+    assert net.nodes["osm_id"].str.fullmatch(r"\d*").all()
+    assert (net.nodes["osm_id"] == "").sum() == 26
 
 
 def test_helsinki_pbf_keeps_footways(shared_data):

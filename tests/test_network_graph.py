@@ -89,3 +89,20 @@ def test_multilines_rejected_with_count():
 def test_no_edges_left_is_an_error():
     with pytest.raises(InputDataError, match="no walkable edges"):
         WalkNetwork.from_lines(_lines([[(5, 5), (5, 5)]]))
+
+
+def test_sort_based_node_join_equals_numpy_unique():
+    # the sort-based join must give exactly np.unique's nodes and node ids (duplicates, shared
+    # x with different y, negative zero and large UTM coordinates included)
+    from gis_planner.network.graph import _unique_points
+
+    rng = np.random.default_rng(3)
+    base = np.round(rng.uniform(0, 5000, (2000, 2)) + np.array([500000.0, 3500000.0]), 2)
+    base[:50, 0] = base[50:100, 0]
+    pts = np.vstack([base, base[rng.integers(0, len(base), 3000)], [[0.0, -0.0], [-0.0, 0.0]]])
+    want_u, want_inv = np.unique(pts, axis=0, return_inverse=True)
+    got_u, got_inv = _unique_points(pts)
+    np.testing.assert_array_equal(got_u, want_u)
+    np.testing.assert_array_equal(got_inv, want_inv.ravel())
+    empty_u, empty_inv = _unique_points(np.zeros((0, 2)))
+    assert empty_u.shape == (0, 2) and len(empty_inv) == 0

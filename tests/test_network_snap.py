@@ -6,6 +6,7 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
+from _networks import grid_network
 
 from gis_planner._errors import CRSError
 from gis_planner.network import WalkNetwork, snap_points
@@ -116,3 +117,76 @@ def test_brute_force_oracle_on_a_jittered_grid():
                                atol=1e-6)
     np.testing.assert_allclose(shapely.distance(on, pts.geometry.to_numpy()[ok]), best[ok],
                                atol=1e-6)
+
+
+def _nearest_query_snap(net: WalkNetwork, pts: gpd.GeoDataFrame, tolerance_m: float):
+    """The former method, kept as the oracle: one STRtree nearest query per point (ties: the
+    edge the nearest-neighbour query returns), then line_locate_point."""
+    from gis_planner.network.snap import _tree
+
+    geoms = pts.geometry.to_numpy()
+    edges = net.edges.geometry.to_numpy()
+    kw = {"max_distance": float(tolerance_m)} if tolerance_m > 0 else {}
+    (p_i, e_i), d = _tree(net).query_nearest(geoms, return_distance=True, all_matches=False, **kw)
+    ok = d <= tolerance_m
+    p_i, e_i, d = p_i[ok], e_i[ok], d[ok]
+    edge = np.full(len(geoms), -1)
+    edge[p_i] = e_i
+    dist = np.full(len(geoms), np.nan)
+    dist[p_i] = d
+    off = np.full(len(geoms), np.nan)
+    off[p_i] = shapely.line_locate_point(edges[e_i], geoms[p_i])
+    return edge, dist, off
+
+
+@pytest.mark.parametrize("tolerance_m", [0.0, 25.0, 250.0])
+def test_identical_snaps_to_the_nearest_query_with_ties(tolerance_m):
+    """Radius rounds + vectorised distances give exactly the former snaps, ties included:
+    points on junctions (4 edges at distance 0), block centres (4 edges equally near) and
+    points on a street's mid-line."""
+    net = grid_network(20, 100.0, crs=CRS)
+    rng = np.random.default_rng(0)
+    xy = np.r_[rng.integers(0, 20, (300, 2)) * 100.0, rng.integers(0, 19, (300, 2)) * 100.0 + 50,
+               np.round(rng.uniform(-300, 2200, (1500, 2))), rng.uniform(-300, 2200, (1500, 2))]
+    pts = _pts(xy)
+    s = snap_points(net, pts, tolerance_m=tolerance_m)
+    edge, dist, off = _nearest_query_snap(net, pts, tolerance_m)
+    np.testing.assert_array_equal(s["edge"].to_numpy(), edge)
+    np.testing.assert_array_equal(s["snap_dist_m"].to_numpy(), dist)
+    np.testing.assert_array_equal(s["offset_m"].to_numpy(), off)
+    assert s["snapped"].sum() > (250 if tolerance_m == 0 else 1000)
+
+
+def test_identical_snaps_on_shanghai(shared_data):
+    from gis_planner.io import read_network
+
+    net = read_network(shared_data / "shanghai-central" / "roads_shanghai_center_overpass_2025-08.osm")
+    x0, y0, x1, y1 = net.edges.total_bounds
+    rng = np.random.default_rng(5)
+    xy = np.c_[rng.uniform(x0 - 300, x1 + 300, 20_000), rng.uniform(y0 - 300, y1 + 300, 20_000)]
+    nodes = shapely.get_coordinates(net.nodes.geometry.to_numpy())
+    pts = _pts(np.r_[xy, nodes[:2000]])
+    s = snap_points(net, pts, tolerance_m=250)
+    edge, dist, off = _nearest_query_snap(net, pts, 250)
+    np.testing.assert_array_equal(s["edge"].to_numpy(), edge)
+    np.testing.assert_array_equal(s["snap_dist_m"].to_numpy(), dist)
+    np.testing.assert_array_equal(s["offset_m"].to_numpy(), off)
+
+
+def test_snap_cache_reuses_and_is_bounded(bent):
+    from gis_planner.network.snap import SNAP_CACHE_SIZE
+
+    bent._cache.pop("snaps", None)
+    pts = _pts([(10, 5), (150, 90)])
+    first = snap_points(bent, pts)
+    first.loc["P0", "edge"] = 99  # the caller's copy; the cache must not see it
+    again = snap_points(bent, pts.set_axis(["a", "b"]))
+    assert again.index.tolist() == ["a", "b"]
+    assert again["edge"].tolist() == snap_points(bent, pts)["edge"].tolist() != [99, 99]
+    assert again.loc["a", "edge"] != 99
+    assert len(bent._cache["snaps"]) == 1
+    # another tolerance or other coordinates are other entries; the oldest go first
+    assert not snap_points(bent, pts, tolerance_m=5)["snapped"].all()
+    for k in range(SNAP_CACHE_SIZE + 2):
+        snap_points(bent, _pts([(10 + k, 5)]))
+    assert len(bent._cache["snaps"]) == SNAP_CACHE_SIZE

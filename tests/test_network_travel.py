@@ -124,11 +124,23 @@ def _split_graph(net: WalkNetwork, snaps: dict[str, pd.DataFrame]) -> nx.Graph:
     return g
 
 
-@pytest.mark.parametrize("chunk_rows", [1, 7, 64])
-def test_od_costs_and_node_distances_match_networkx(monkeypatch, chunk_rows):
-    """Every pair within 400 m equals networkx's shortest path on the split graph (0.01 m), in
-    any chunking of the destinations; no pair beyond is stored."""
+def _whole_graph_blocks(monkeypatch, chunk_rows: int) -> None:
+    """Make od_costs use the limited Dijkstra over the whole graph (the method it falls back
+    to where the straight-line bound does not hold), in blocks of ``chunk_rows``."""
     monkeypatch.setattr(travel, "OD_CHUNK_ROWS", chunk_rows)
+    monkeypatch.setattr(travel, "_ball_radius_m", lambda *a, **k: np.inf)
+
+
+@pytest.mark.parametrize(("method", "size"), [("blocks", 1), ("blocks", 7), ("blocks", 64),
+                                              ("separated", 0), ("singletons", 0)])
+def test_od_costs_and_node_distances_match_networkx(monkeypatch, method, size):
+    """Every pair within 400 m equals networkx's shortest path on the split graph (0.01 m), with
+    searches from groups of distant destinations (or one destination per search), or whole-graph
+    searches in any chunking of the destinations; no pair beyond is stored."""
+    if method == "blocks":
+        _whole_graph_blocks(monkeypatch, size)
+    elif method == "singletons":
+        monkeypatch.setattr(travel, "_separated_groups", lambda xy, sep: np.arange(len(xy)))
     net = _jittered(11)
     rng = np.random.default_rng(5)
     o = snap_points(net, _pts(rng.uniform(0, 810, (70, 2)), "O"), tolerance_m=40)
@@ -157,3 +169,82 @@ def test_od_costs_and_node_distances_match_networkx(monkeypatch, chunk_rows):
     for node in range(net.n_nodes):
         want = ref.get(node, np.inf)
         assert nd[node] == pytest.approx(want, abs=0.01) if np.isfinite(want) else np.isinf(nd[node])
+
+
+def _same_matrix(a, b, *, atol: float = 1e-9) -> None:
+    a, b = a.tocsr(), b.tocsr()
+    a.sort_indices()
+    b.sort_indices()
+    assert a.shape == b.shape
+    np.testing.assert_array_equal(a.indptr, b.indptr)
+    np.testing.assert_array_equal(a.indices, b.indices)
+    np.testing.assert_allclose(a.data, b.data, rtol=0, atol=atol)
+
+
+def test_grouped_searches_equal_whole_graph_search_on_shanghai(shared_data, monkeypatch):
+    """Searches shared by distant destinations store exactly the pairs of the whole-graph
+    search (and of one search per destination), with the same metres (1e-9 m), on real
+    central-Shanghai streets (bent edges, dense junctions)."""
+    from gis_planner.io import read_network
+
+    net = read_network(shared_data / "shanghai-central" / "roads_shanghai_center_overpass_2025-08.osm")
+    x0, y0, x1, y1 = net.edges.total_bounds
+    rng = np.random.default_rng(8)
+    o = snap_points(net, _pts(np.c_[rng.uniform(x0, x1, 3000), rng.uniform(y0, y1, 3000)], "O"))
+    d = snap_points(net, _pts(np.c_[rng.uniform(x0, x1, 150), rng.uniform(y0, y1, 150)], "D"))
+    local = od_costs(net, o, d, cutoff_m=1000.0)
+    assert np.isfinite(travel._ball_radius_m(
+        net, d["edge"].to_numpy()[d["snapped"]], d["offset_m"].to_numpy()[d["snapped"]],
+        d[["x", "y"]].to_numpy()[d["snapped"].to_numpy()], 1000.0))
+    groups = travel._separated_groups(d[["x", "y"]].to_numpy()[d["snapped"].to_numpy()], 2000.0)
+    assert 1 < groups.max() + 1 < d["snapped"].sum()  # searches really are shared
+    monkeypatch.setattr(travel, "_separated_groups", lambda xy, sep: np.arange(len(xy)))
+    small_blocks = od_costs(net, o, d, cutoff_m=1000.0)
+    _whole_graph_blocks(monkeypatch, 64)
+    whole = od_costs(net, o, d, cutoff_m=1000.0)
+    assert whole.nnz > 2_000
+    _same_matrix(local, whole)
+    _same_matrix(small_blocks, whole)
+
+
+def test_edges_shorter_than_their_chord_widen_the_search():
+    """A network whose stated lengths are shorter than the straight line (e.g. a GMNS file)
+    breaks the straight-line bound: the radius grows by the ratio, and the answer stays exact."""
+    net = _jittered(4)
+    edges = net.edges.copy()
+    edges.loc[edges.index[:5], "length_m"] *= 0.5
+    short = WalkNetwork(nodes=net.nodes, edges=edges, source="short")
+    rng = np.random.default_rng(2)
+    o = snap_points(short, _pts(rng.uniform(0, 810, (80, 2)), "O"), tolerance_m=40)
+    d = snap_points(short, _pts(rng.uniform(0, 810, (20, 2)), "D"), tolerance_m=40)
+    got = od_costs(short, o, d, cutoff_m=350.0)
+    g = nx.Graph()
+    for uu, vv, w in zip(edges["u"], edges["v"], edges["length_m"], strict=True):
+        if not g.has_edge(uu, vv) or g[uu][vv]["w"] > w:
+            g.add_edge(int(uu), int(vv), w=float(w))
+    assert travel._edge_chords(short)[2] < 0.6
+    m = _dense(got)
+    assert len(m) > 50
+    for (i, j), val in m.items():
+        oi, dj = o.iloc[i], d.iloc[j]
+        ou, ov = (int(x) for x in edges.iloc[int(oi["edge"])][["u", "v"]])
+        du, dv = (int(x) for x in edges.iloc[int(dj["edge"])][["u", "v"]])
+        lo, ld = float(edges.iloc[int(oi["edge"])]["length_m"]), float(edges.iloc[int(dj["edge"])]["length_m"])
+        best = abs(oi["offset_m"] - dj["offset_m"]) if oi["edge"] == dj["edge"] else np.inf
+        for a, da in ((du, dj["offset_m"]), (dv, ld - dj["offset_m"])):
+            dist = nx.single_source_dijkstra_path_length(g, a, weight="w")
+            for b, db in ((ou, oi["offset_m"]), (ov, lo - oi["offset_m"])):
+                best = min(best, da + dist.get(b, np.inf) + db)
+        assert val == pytest.approx(best, abs=1e-6)
+
+
+def test_separated_groups_keep_members_apart():
+    rng = np.random.default_rng(4)
+    xy = rng.uniform(0, 3000, (400, 2))
+    group = travel._separated_groups(xy, 500.0)
+    for g in np.unique(group):
+        pts = xy[group == g]
+        if len(pts) > 1:
+            gap = np.hypot(*(pts[:, None, :] - pts[None, :, :]).transpose(2, 0, 1))
+            assert gap[~np.eye(len(pts), dtype=bool)].min() > 500.0
+    assert group.max() + 1 < 60  # far fewer searches than destinations

@@ -37,3 +37,10 @@ def test_notebook_runs(name, monkeypatch):
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
     assert outputs  # the notebook showed something
+    stderr = "".join(o.get("text", "") for o in outputs if o.get("name") == "stderr")
+    assert "Warning" not in stderr and "IProgress not found" not in stderr, stderr[:2000]
+    if any("progress=True" in c.source for c in nb.cells):  # tqdm.auto drew a widget bar
+        assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {})
+                   for o in outputs)
+    if name in ("01_reachability", "04_report"):  # a map shown inline
+        assert any("image/png" in o.get("data", {}) for o in outputs)

@@ -177,13 +177,14 @@ def test_demo_town_with_gates_partitioned_by_subdistrict(demo_dir, client, tmp_p
 
 def test_cli_entry_point_reads_the_partition_polygons_and_summarises(demo_dir, client, tmp_path):
     from gis_planner import io
-    from gis_planner.cli._common import reach_parameters
+    from gis_planner.coverage.parameters import resolve_reach_parameters
     from gis_planner.partition import partitioned_reach_cli
 
     net = io.read_network(demo_dir / "roads.geojson")
     homes = io.read_compounds(demo_dir / "compounds.geojson", metric_crs=net.crs)
     fac = io.read_facilities(demo_dir / "facilities.csv", source_coords="gcj02", metric_crs=net.crs)
-    params = reach_parameters("taizhou-2023", minutes=None, speed_kmh=None)
+    params = {k: v for k, v in resolve_reach_parameters("taizhou-2023").reach_kwargs().items()
+              if k not in ("snap_tolerance_m", "search_cap_m")}
     # without the demo's laundries, the profile requires a category with no facility: the lead
     # says so once
     fac = fac[fac["category"] != "laundry"]

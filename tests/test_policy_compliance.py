@@ -6,17 +6,20 @@ small enough to check every number by hand.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import geopandas as gpd
 import openpyxl
 import pandas as pd
 import pytest
 from shapely.geometry import Point, box
 
-from gis_planner._errors import CRSError, InputDataError
+from gis_planner._errors import CRSError, InputDataError, PolicyError
 from gis_planner.policy.compliance import (
     NOT_ASSESSABLE,
     TABLE_COLUMNS,
     check_compliance,
+    community_size_table,
     read_community_attributes,
     write_compliance,
 )
@@ -112,8 +115,9 @@ def test_table_shape_and_ratio_per_community(attributes, communities):
     city = row(res, "activity_area_share")
     assert city.status == NOT_ASSESSABLE and city.value == pytest.approx(100.0)
     assert "for community C3" in city.needs and "service_area_m2" not in city.needs
-    # value kind restricted to rural communities
-    assert row(res, "village_service_centre_area_m2", "V1").status == "pass"
+    # value kind restricted to rural communities, and to new or rebuilt centres: not said here
+    r = row(res, "village_service_centre_area_m2", "V1")
+    assert r.status == NOT_ASSESSABLE and "centre_new_or_rebuilt" in r.needs
     assert (
         res.table.indicator_id.eq("village_service_centre_area_m2") & res.table.unit_id.eq("C1")
     ).sum() == 0
@@ -139,15 +143,21 @@ def test_flag_share_and_city_ratio(attributes):
     # 3 of 3 known, 1 unknown: between 75 % and 100 % -> undecided for 80 %
     r = row(check_compliance("tianjin-14fyp", attributes=better), "volunteer_station_coverage")
     assert r.status == NOT_ASSESSABLE and "C3" in r.needs
-    # city ratio of sums: (10+6+8+2) / (6000+7000+9000+0) x 10000 = 11.8 < 18
+    # workers per 10,000 urban residents: urban communities only; unknown without urban_rural
     w = row(res, "community_workers_per_10k_urban_residents")
-    assert w.value == pytest.approx(26 / 22000 * 10000) and w.status == "fail"
-    more = attributes.assign(community_workers=[12, 14, 17, 2])  # 45 / 22000 -> 20.45
+    assert w.status == NOT_ASSESSABLE and "urban_rural" in w.needs
+    urban = attributes.assign(urban_rural=["urban", "urban", "urban", "rural"])
+    # city ratio of sums over C1-C3: (10+6+8) / (6000+7000+9000) x 10000 = 10.9 < 18; V1's
+    # two village workers do not count
+    w = row(check_compliance("taizhou-2023", attributes=urban),
+            "community_workers_per_10k_urban_residents")
+    assert w.value == pytest.approx(24 / 22000 * 10000) and w.status == "fail"
+    more = urban.assign(community_workers=[12, 14, 17, 200])  # 43 / 22000 -> 19.5
     w = row(
         check_compliance("taizhou-2023", attributes=more),
         "community_workers_per_10k_urban_residents",
     )
-    assert w.value == pytest.approx(45 / 22000 * 10000) and w.status == "pass"
+    assert w.value == pytest.approx(43 / 22000 * 10000) and w.status == "pass"
     # not filled at all
     s = row(res, "licensed_social_workers_per_10k")
     assert s.status == NOT_ASSESSABLE
@@ -219,6 +229,7 @@ def test_reach_share_uses_category_minutes():
     res = check_compliance("tianjin-14fyp", reach=hh)
     wm = row(res, "wet_market_coverage", category="wet_market")
     assert wm.value == pytest.approx(100.0) and wm.status == "pass"  # within 15 min
+    assert "urban/rural unknown: all households counted" in wm.note  # said, never silent
     radius = row(res, "service_radius_coverage", category="wet_market")
     assert radius.value == pytest.approx(75.0) and radius.status == "fail"  # 500 m = 7.5 min
     kg = row(res, "service_radius_coverage", category="kindergarten")
@@ -235,19 +246,21 @@ def test_community_size_rows(attributes, communities):
             "status": ["within_band", "too_large", "within_band"],
         }
     )
+    # a founding standard, not a yearly indicator: not in the compliance table
     res = check_compliance("taizhou-2023", community_check=chk, communities=communities)
-    assert row(res, "community_size_within_band", "C2").status == "fail"
-    c3 = row(res, "community_size_within_band", "C3")
+    assert "community_size_within_band" not in set(res.table.indicator_id)
+    size = SimpleNamespace(table=community_size_table("taizhou-2023", chk,
+                                                      communities=communities))
+    assert row(size, "community_size_within_band", "C2").status == "fail"
+    c3 = row(size, "community_size_within_band", "C3")
     assert c3.status == "pass" and (c3.target, c3.target_max) == (2000, 5000)  # high-rise band
-    city = row(res, "community_size_within_band")
+    city = row(size, "community_size_within_band")
     assert city.value == pytest.approx(200 / 3) and city.status == "fail"
-    assert (
-        row(check_compliance("taizhou-2023"), "community_size_within_band").status == NOT_ASSESSABLE
-    )
-    # profiles without bands have no size row
-    assert "community_size_within_band" not in set(
-        check_compliance("tianjin-14fyp").table.indicator_id
-    )
+    assert c3.source.startswith("二(二)6") and c3.tier == "plan"
+    none = SimpleNamespace(table=community_size_table("taizhou-2023", None))
+    assert row(none, "community_size_within_band").status == NOT_ASSESSABLE
+    with pytest.raises(PolicyError, match="no \\[community_bands\\]"):
+        community_size_table("tianjin-14fyp", chk)
 
 
 def test_manual_indicators_are_not_assessable():
@@ -340,3 +353,15 @@ def test_write_compliance_csv_and_xlsx(tmp_path, attributes):
         write_compliance(res, csv)
     summary = res.summary()
     assert summary.loc["service_area_m2_per_100_households", "pass"] == 3
+
+
+def test_names_starting_with_equals_stay_text_in_workbooks(tmp_path, communities):
+    hostile = communities.assign(name=['=HYPERLINK("http://x","y")', "二", "三", "村"])
+    out = write_attribute_template(tmp_path / "t.xlsx", "taizhou-2023", hostile)
+    cell = openpyxl.load_workbook(out)["attributes"].cell(row=3, column=2)
+    assert cell.data_type == "s" and cell.value.startswith("=HYPERLINK")
+    res = check_compliance("taizhou-2023", communities=hostile)
+    xlsx = write_compliance(res, tmp_path / "c.xlsx")
+    ws = openpyxl.load_workbook(xlsx)["compliance"]
+    names = [c for row in ws.iter_rows(min_row=2) for c in row if c.value == hostile["name"].iloc[0]]
+    assert names and all(c.data_type == "s" for c in names)

@@ -32,25 +32,33 @@ def test_key_numbers_come_first_and_match_results(results):
     new = sum(int((~r.chosen["existing"]).sum()) for r in (results.siting_mclp,
                                                            results.siting_elderly) if r)
     assert kn["建议新增设施点（个）"] == str(new) and new >= 1
-    city = results.compliance.table.query("unit_type == 'city'")
-    assert kn["未达标指标（条，全域）"] == f"{(city['status'] == 'fail').sum()} / {len(city)}"
-    assert [s.key for s in rep.sections][:2] == ["coverage", "worst"]
+    # the headline counts plan indicators only (tier "plan"), failing in some unit or city-wide
+    from gis_planner.policy.compliance import headline_table
+
+    head = headline_table(results.compliance)
+    failing = int(((head["units_passing"] < head["units_assessed"])
+                   | (head["city_status"] == "fail")).sum())
+    assert 0 < failing < len(head)
+    assert kn["未达标规划指标（条，仅规划文件所定指标）"] == f"{failing} 条（共 {len(head)} 条规划指标）"
+    assert [s.key for s in rep.sections][:3] == ["headline", "coverage", "worst"]
     assert rep.sections[-1].key == "method"
 
 
 def test_coverage_table_is_sorted_and_has_a_chart(results):
     rep = build_report(results, lang="en")
     cov = next(s for s in rep.sections if s.key == "coverage")
-    shares = [float(v.rstrip("%")) for v in cov.tables[0].frame["Share covered"]]
+    column = list(cov.tables[0].frame["Share covered"])
+    shares = [float(v.rstrip("%")) for v in column if v != "no data"]
     assert shares == sorted(shares, reverse=True)
-    assert len(shares) == len(results.reach.categories)
+    assert column[len(shares):] == ["no data"] * (len(column) - len(shares))  # never 0 %
+    assert len(column) >= len(results.reach.categories)  # + profile categories with no input
     assert cov.charts[0].png[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_siting_section_gives_a_reason_per_site(results):
     rep = build_report(results, lang="zh")
     siting = next(s for s in rep.sections if s.key == "siting")
-    mclp = siting.tables[0].frame
+    mclp = next(tb.frame for tb in siting.tables if tb.key == "siting_mclp")
     assert list(mclp["地块"]) == list(results.siting_mclp.chosen.index[
         ~results.siting_mclp.chosen["existing"]])
     assert all(len(r) > 10 for r in mclp["理由"])
@@ -85,7 +93,9 @@ def test_six_files_written(results, tmp_path, lang):
     assert ("关键数据" in md) == (lang == "zh") and ("Key numbers" in md) == (lang == "en")
     rep = build_report(results, lang=lang)
     wb = openpyxl.load_workbook(out / "report.xlsx", read_only=True)
-    assert len(wb.sheetnames) == 1 + len(rep.tables())
+    split = [tb for tb in rep.tables() if tb.split_by]
+    per_unit = sum(tb.frame[tb.split_by].nunique(dropna=False) for tb in split)
+    assert len(wb.sheetnames) == 2 + len(rep.tables()) - len(split) + per_unit  # + 说明
     doc = Document(str(out / "report.docx"))
     assert len(doc.tables) == len(rep.tables())
     import pyogrio
@@ -129,14 +139,17 @@ def test_reach_table_of_the_plan_overrides_the_profile(demo_dir, tmp_path):
     from gis_planner.policy import load_profile
 
     profile = load_profile("taizhou-2023")
-    base = plan_reach_parameters(read_plan_config(demo_dir / "plan.toml"), profile)
-    assert base == profile.reach_parameters()
+    base = plan_reach_parameters(read_plan_config(demo_dir / "plan.toml"), profile).reach_kwargs()
+    expected = profile.reach_parameters()
+    assert {k: base[k] for k in expected} == expected
 
     shutil.copytree(demo_dir, tmp_path / "plan")
     plan = tmp_path / "plan" / "plan.toml"
     with plan.open("a", encoding="utf-8") as f:
         f.write("\n[reach]\nspeed_kmh = 3.0\nwalk_minutes = [15, 5]\nsnap_tolerance_m = 120\nsearch_cap_m = 1200\n")
-    params = plan_reach_parameters(read_plan_config(plan), profile)
+    resolved = plan_reach_parameters(read_plan_config(plan), profile)
+    assert resolved.sources["speed_kmh"] == "plan config [reach]"
+    params = resolved.reach_kwargs()
     assert params["speed_kmh"] == 3.0 and params["walk_minutes"] == (5.0, 15.0)
     assert params["headline_minutes"] == 15.0
     assert params["snap_tolerance_m"] == 120.0 and params["search_cap_m"] == 1200.0

@@ -148,3 +148,29 @@ def test_result_is_frozen():
         res.chosen[0] = 3
     with pytest.raises(AttributeError):
         res.objective = 0.0  # type: ignore[misc]
+
+
+def test_constraints_object_equals_keywords_and_keywords_override():
+    from gis_planner.siting import SiteConstraints
+
+    groups = ["A", "A", "B", "B"]
+    c = SiteConstraints(existing=[0], groups=groups, max_per_group=1)
+    by_object = p_median(LINE, p=1, constraints=c)
+    by_keywords = p_median(LINE, p=1, existing=[0], groups=groups, max_per_group=1)
+    assert by_object.chosen.tolist() == by_keywords.chosen.tolist()
+    assert by_object.objective == by_keywords.objective == 200
+    # a keyword replaces the object's field: without the existing site, one new site per pair
+    # is impossible with p=1, so the best single site serves all four at 100 + 900 + 1000 m
+    res = p_median(LINE, p=1, constraints=c, existing=None)
+    assert res.open.tolist() == res.chosen.tolist() and len(res.chosen) == 1
+    assert res.objective == 2000
+    for solve, kw in ((mclp, {"p": 1, "max_cost_m": 50}), (lscp, {"max_cost_m": 150}),
+                      (p_center, {"p": 2})):
+        assert solve(LINE, constraints=c, **kw).open.tolist() == solve(
+            LINE, existing=[0], groups=groups, max_per_group=1, **kw
+        ).open.tolist()
+
+
+def test_unknown_constraint_names_the_solver():
+    with pytest.raises(TypeError, match=r"mclp\(\) got unexpected keyword argument\(s\) \['max_sites'\]"):
+        mclp(LINE, p=1, max_sites=2)

@@ -7,9 +7,13 @@ and exit with code 2; ``--debug`` shows the traceback instead.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
+import signal
 import sys
+import threading
+from collections.abc import Iterator
 
 import typer
 
@@ -27,12 +31,12 @@ app = typer.Typer(
 
 #: Command modules, in the order ``--help`` lists them. Each defines ``register(app)``.
 COMMAND_MODULES = ("demo", "reach", "communities", "site", "profiles", "check", "report", "convert",
-                   "template")
+                   "template", "elderly", "centres", "grids", "compare", "init")
 
-_state = {"debug": False}
+_state: dict[str, object] = {"debug": False, "signal": None}
 
 # Typer >= 0.29 ships its own copy of click; its usage errors derive from this class.
-_ClickException = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+_ClickException: type[Exception] = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
 
 
 def _version(value: bool) -> None:
@@ -71,22 +75,94 @@ for _name in COMMAND_MODULES:
 
 #: Exit code of an interrupted run (128 + SIGINT, as shells report it) and what it prints.
 INTERRUPTED = 130
+#: Exit code of a run stopped by SIGTERM (128 + SIGTERM).
+TERMINATED = 143
 INTERRUPTED_MESSAGE = "Interrupted; no partial output was kept."
 
 
+def _on_signal(signum: int, _frame: object) -> None:
+    """SIGINT and SIGTERM: stop the run the way Ctrl-C does (a ``KeyboardInterrupt``), so every
+    temporary output and the Dask scratch space are removed on the way out.
+
+    A signal landing while a finished output set is being renamed into place waits for the
+    renames (:func:`gis_planner._fs.uninterruptible`). A second signal during the clean-up is
+    ignored; a third one ends the process at once.
+    """
+    from gis_planner import _fs
+
+    if _state["signal"] is not None:
+        signal.signal(signum, signal.SIG_DFL)
+        return
+    _state["signal"] = signum
+    exc = KeyboardInterrupt()
+    if _fs.defer(exc):
+        return
+    raise exc
+
+
+@contextlib.contextmanager
+def _signals_handled() -> Iterator[None]:
+    """Route SIGINT and SIGTERM to :func:`_on_signal` (main thread only); restore afterwards."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.signal(sig, _on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _interrupted() -> int:
+    """Print what an interrupted run left and return its exit code (130 SIGINT, 143 SIGTERM)."""
+    from gis_planner import _fs
+
+    if _fs.committed:
+        typer.echo("Interrupted after writing " + ", ".join(map(str, _fs.committed))
+                   + "; those outputs are complete.", err=True)
+    else:
+        typer.echo(INTERRUPTED_MESSAGE, err=True)
+    return TERMINATED if _state["signal"] == signal.SIGTERM else INTERRUPTED
+
+
+def _empty_out(args: list[str]) -> bool:
+    """True when ``--out`` is given an empty (or blank) value (``Path("")`` would mean ``.``)."""
+    for i, arg in enumerate(args):
+        if arg == "--":
+            return False
+        if arg == "--out" and i + 1 < len(args) and not args[i + 1].strip():
+            return True
+        if arg.startswith("--out=") and not arg[len("--out="):].strip():
+            return True
+    return False
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``gis-planner`` script; returns the exit code."""
+    """Entry point of the ``gis-planner`` script; returns the exit code.
+
+    Exit codes: 0 done, 1 a bug (traceback), 2 a usage or input error (one line), 130 stopped
+    by SIGINT (Ctrl-C), 143 stopped by SIGTERM; after 130 or 143 no partial output is left.
+    """
+    from gis_planner import _fs
+
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
+    _state["signal"] = None
+    _fs.committed.clear()
+    if _empty_out(args):
+        typer.echo("error: --out is empty; expected a file or folder name.", err=True)
+        return 2
     try:
-        code = app(args=args, prog_name="gis-planner", standalone_mode=False)
+        with _signals_handled():
+            code = app(args=args, prog_name="gis-planner", standalone_mode=False)
     except typer.Exit as exc:
         return int(exc.exit_code or 0)
     except typer.Abort:
         typer.echo("Aborted.", err=True)
         return INTERRUPTED
     except _ClickException as exc:
-        exc.show()
+        exc.show()  # type: ignore[attr-defined]  # click's ClickException, found at run time
         return 2
     except GisPlannerError as exc:
         if debug or _state["debug"]:
@@ -94,19 +170,23 @@ def main(argv: list[str] | None = None) -> int:
         typer.echo(f"error: {exc}", err=True)
         return 2
     except KeyboardInterrupt:
-        typer.echo(INTERRUPTED_MESSAGE, err=True)
-        return INTERRUPTED
+        return _interrupted()
     except MemoryError:
         if debug or _state["debug"]:
             raise
         typer.echo(MEMORY_ADVICE, err=True)
+        return 2
+    except OSError as exc:  # a file that cannot be read or written: one line, like any input error
+        if debug or _state["debug"]:
+            raise
+        typer.echo(f"error: {exc}", err=True)
         return 2
     # Outside standalone mode Typer returns an exit code instead of raising: 130 when it caught a
     # KeyboardInterrupt (the outputs' temporaries were already removed on the way out).
     if not isinstance(code, int) or isinstance(code, bool):  # a command's own return value
         return 0
     if code == INTERRUPTED:
-        typer.echo(INTERRUPTED_MESSAGE, err=True)
+        return _interrupted()
     return code
 
 

@@ -69,16 +69,12 @@ def read_layer(
             raise InputDataError(f"--coords: {exc}") from exc
         gdf = gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
     else:
-        try:
-            layers = []
-            if path.suffix.lower() == ".gpkg":
-                import pyogrio
+        from gis_planner.io._open import read_vector, vector_layers
 
-                layers = [str(x[0]) for x in pyogrio.list_layers(path)]
-            layer = "households" if "households" in layers else None
-            gdf = gpd.read_file(path, layer=layer) if layer else gpd.read_file(path)
-        except Exception as exc:  # pyogrio raises its own errors
-            raise InputDataError(f"{path}: cannot read the {what} layer ({exc}).") from exc
+        # the io opener: format from the extension, content checked, no network access
+        layers = vector_layers(path) if path.suffix.lower() == ".gpkg" else []
+        layer = "households" if "households" in layers else None
+        gdf = read_vector(path, layer=layer, what=f"{path} ({what} layer)")
         if gdf.crs is None:
             raise CRSError(
                 f"{path}: the {what} layer has no CRS; set one (e.g. EPSG:4326) and retry."
@@ -170,9 +166,11 @@ def register(app: typer.Typer) -> None:
         `gis-planner template`.
 
         \b
-        $ gis-planner check --profile taizhou-2023 --attributes attributes.xlsx --out check.xlsx
-        $ gis-planner check --profile taizhou-2023 --communities comm.gpkg \\
-            --facilities pois.csv --coords gcj02 --subdistricts streets.gpkg --out check.csv
+        $ gis-planner check --profile taizhou-2023 \\
+            --attributes data/demo/community_attributes.csv --out check.xlsx
+        $ gis-planner check --profile taizhou-2023 --communities data/demo/communities.geojson \\
+            --facilities data/demo/facilities.csv --coords gcj02 \\
+            --subdistricts data/demo/subdistricts.geojson --out check.csv
         """
         from gis_planner._errors import InputDataError
         from gis_planner.policy import load_profile
@@ -186,6 +184,10 @@ def register(app: typer.Typer) -> None:
             raise InputDataError(f"--out: {out}: use a .csv or .xlsx file name.")
         if out.exists() and not overwrite:
             raise InputDataError(f"{out} exists; pass --overwrite to replace it.")
+        from gis_planner.cli._common import check_outputs
+
+        check_outputs([out], inputs=(communities, attributes, facilities, subdistricts, reach,
+                                     community_check), overwrite=overwrite)
         prof = load_profile(profile)
         crs = None
         comm = subs = fac = None

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -45,7 +45,7 @@ def communities_command(
         help="Polygons (districts, sub-districts): run the proposals group by group on Dask."),
     scheduler: str | None = typer.Option(
         None, "--scheduler", help="Dask scheduler address (tcp://host:8786); default a local cluster."),
-    workers: int = typer.Option(2, "--workers", min=1, help="Worker processes of the local cluster."),
+    workers: int = typer.Option(2, "--workers", min=1, help="Local cluster workers (at most the CPUs)."),
 ) -> None:
     """Check community sizes against the profile's household bands and propose adjustments.
 
@@ -74,7 +74,8 @@ def communities_command(
     """
     from gis_planner import io
     from gis_planner._errors import InputDataError
-    from gis_planner._fs import atomic_path
+    from gis_planner._fs import atomic_files
+    from gis_planner.cli._common import check_outputs
     from gis_planner.community import check_communities, ratio_targets
     from gis_planner.io.write import write_layers, write_table
     from gis_planner.policy import load_profile, read_community_attributes
@@ -96,6 +97,7 @@ def communities_command(
         if p.exists() and not overwrite:
             raise typer.BadParameter(f"{p} exists; pass --overwrite to replace it.",
                                      param_hint="--out")
+    check_outputs([out, table_path, changes_path], inputs=inputs, overwrite=overwrite)
     prof = load_profile(profile)
     if prof.community_bands is None:
         raise InputDataError(f"profile {prof.id} has no community household bands "
@@ -107,7 +109,7 @@ def communities_command(
     fac = (io.read_facilities(facilities, source_coords=facility_coords or coords,
                               metric_crs=com.crs) if facilities else None)
     attrs = read_community_attributes(attributes, profile=prof) if attributes else None
-    options = {"bands": prof.community_bands, "assign": assign, "gates": gate_layer,
+    options: dict[str, Any] = {"bands": prof.community_bands, "assign": assign, "gates": gate_layer,
                "attributes": attrs, "network": net, "facilities": fac, "time_limit_s": time_limit_s,
                "max_gap_m": max_gap_m, **ratio_targets(prof)}
     if partition_by is not None:
@@ -123,10 +125,7 @@ def communities_command(
     compounds_layer = homes[[homes.geometry.name]].join(
         adj.assignment[["community_code", "proposed_code", "moved", "households", "rule",
                         "straddles"]])
-    with contextlib.ExitStack() as stack:
-        tmp_gpkg = stack.enter_context(atomic_path(out, overwrite=True))
-        tmp_table = stack.enter_context(atomic_path(table_path, overwrite=True))
-        tmp_changes = stack.enter_context(atomic_path(changes_path, overwrite=True))
+    with atomic_files([out, table_path, changes_path]) as (tmp_gpkg, tmp_table, tmp_changes):
         write_layers(tmp_gpkg, {"communities_current": result.communities,
                                 "communities_proposed": adj.proposed,
                                 "compounds": compounds_layer}, overwrite=True)

@@ -64,6 +64,8 @@ def convert_command(
         --out store/network_edges.parquet
     $ gis-planner convert --kind compounds data/demo/compounds.geojson --coords wgs84 \\
         --metric-crs store/network_edges.parquet --out store/households.parquet
+    $ gis-planner convert --kind facilities data/demo/facilities.csv --coords gcj02 \\
+        --metric-crs store/network_edges.parquet --out store/facilities.parquet
     """
     import pyarrow.parquet as pq
 
@@ -88,6 +90,9 @@ def convert_command(
     if len(sources) == 1 and out.is_dir():
         raise typer.BadParameter(f"{out} is a folder; one source is written as one .parquet file.",
                                  param_hint="--out")
+    from gis_planner.cli._common import check_outputs
+
+    check_outputs([out], inputs=sources, overwrite=True, folder=len(sources) > 1)
     crs = _metric_crs(metric_crs)
     if kind != "network" and crs is None:
         raise InputDataError(f"--kind {kind}: pass --metric-crs, the network's CRS (an EPSG code such as 32651, "
@@ -98,8 +103,8 @@ def convert_command(
             raise typer.BadParameter("--coords applies to lon/lat point files, not to a network.",
                                      param_hint="--coords")
         kwargs["source_coords"] = coords
-    src: Any = sources[0] if len(sources) == 1 else sources
-    dest = convert_to_geoparquet(src, out, kind=kind, metric_crs=crs, **kwargs)
+    source: Any = sources[0] if len(sources) == 1 else sources
+    dest = convert_to_geoparquet(source, out, kind=kind, metric_crs=crs, **kwargs)
     rows = sum(pq.read_metadata(f).num_rows for f in _files(dest))
     what = "edges" if kind == "network" else kind
     typer.echo(f"wrote {dest}: {rows:,} {what} in {layer_crs(dest).name} ({layer_crs(dest).to_string()})")

@@ -19,6 +19,7 @@ def demo_command(
     import time
 
     from gis_planner._fs import scratch_dir
+    from gis_planner.cli._common import check_outputs
     from gis_planner.cli.report import run_report
     from gis_planner.demo import write_demo_town
 
@@ -29,6 +30,7 @@ def demo_command(
     if inputs.exists() and not overwrite and any(inputs.iterdir()):
         raise typer.BadParameter(f"{inputs} exists; pass --overwrite or choose another --out.",
                                  param_hint="--out")
+    check_outputs([out], overwrite=overwrite, folder=True)  # writable, before the town is made
     # the town is generated in a scratch folder beside OUT and moved in together with the
     # reports (one all-or-nothing step), so an interrupted demo leaves OUT as it was
     with scratch_dir(out.parent / f"{out.name}.inputs") as tmp:

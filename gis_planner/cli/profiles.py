@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -13,22 +13,11 @@ def _fmt(x: float | None) -> str:
     return str(int(x)) if float(x).is_integer() else f"{x:g}"
 
 
-def _show_lines(id_or_path: str, lang: str) -> list[str]:
+def _walking_lines(p: Any, zh: bool) -> list[str]:
+    """Walking speeds, life circles and facility radii of profile ``p``, with their sources."""
     from gis_planner.categories import label
-    from gis_planner.policy import load_profile
 
-    p = load_profile(id_or_path)
-    zh = lang == "zh"
-    title = p.title_zh if zh else p.title_en
-    out = [f"{p.id}: {title}"]
-    out.append(
-        f"  issuer: {p.issuer or '—'}   document: {p.doc_number or '—'}   date: {p.date or '—'}"
-    )
-    out.append(f"  source: {p.source}")
-    if p.inherits:
-        out.append(f"  inherits: {', '.join(p.inherits)} (merge order: {' -> '.join(p.lineage)})")
-    if p.notes:
-        out.append(f"  notes: {p.notes}")
+    out: list[str] = []
     if p.walk:
         out.append("walking:")
         for q in p.walk.values():
@@ -59,15 +48,35 @@ def _show_lines(id_or_path: str, lang: str) -> list[str]:
                 f"  {cat} ({label(cat, 'zh' if zh else 'en')}): {what}{extra}   "
                 f"[{rule.status}] {rule.source}"
             )
+    return out
+
+
+def _show_lines(id_or_path: str, lang: str) -> list[str]:
+    from gis_planner.categories import label
+    from gis_planner.policy import load_profile
+
+    p = load_profile(id_or_path)
+    zh = lang == "zh"
+    title = p.title_zh if zh else p.title_en
+    out = [f"{p.id}: {title}"]
+    out.append(
+        f"  issuer: {p.issuer or '—'}   document: {p.doc_number or '—'}   date: {p.date or '—'}"
+    )
+    out.append(f"  source: {p.source}")
+    if p.inherits:
+        out.append(f"  inherits: {', '.join(p.inherits)} (merge order: {' -> '.join(p.lineage)})")
+    if p.notes:
+        out.append(f"  notes: {p.notes}")
+    out += _walking_lines(p, zh)
     if p.living_circle:
-        lc = p.living_circle
+        living = p.living_circle
         out.append(
-            f"living circle ({_fmt(lc.minutes)} min) required categories"
-            f"   [{lc.status}] {lc.source}:"
+            f"living circle ({_fmt(living.minutes)} min) required categories"
+            f"   [{living.status}] {living.source}:"
         )
         out.append(
             "  "
-            + ", ".join(f"{c} ({label(c, 'zh' if zh else 'en')})" for c in lc.required_categories)
+            + ", ".join(f"{c} ({label(c, 'zh' if zh else 'en')})" for c in living.required_categories)
         )
     if p.community_bands:
         b = p.community_bands
@@ -131,7 +140,7 @@ def register(app: typer.Typer) -> None:
 
         \b
         $ gis-planner profiles show taizhou-2023
-        $ gis-planner profiles show my_city.toml --lang en
+        $ gis-planner profiles show gis_planner/policy/data/tianjin-14fyp.toml --lang en
         """
         from gis_planner._errors import InputDataError
 

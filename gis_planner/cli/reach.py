@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-from gis_planner.cli._common import COORDS_HELP, DEFAULT_SPEED_KMH, reach_parameters
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+from gis_planner.cli._common import COORDS_HELP, FORCE_HELP, parse_minutes
 
 
 def reach_command(
@@ -17,13 +21,15 @@ def reach_command(
     gates: Path | None = typer.Option(None, "--gates", help="Compound gates (compound_id column)."),
     minutes: str | None = typer.Option(None, "--minutes", help="Thresholds in minutes, e.g. 5,10,15."),
     speed_kmh: float | None = typer.Option(None, "--speed-kmh",
-                                           help="Walking speed (km/h); default 4.0 or the profile's."),
+                                           help="Walking speed (km/h); default the profile's."),
     profile: str | None = typer.Option(None, "--profile",
-                                       help="Policy profile id or file (speed, thresholds, radii)."),
+                                       help="Policy profile id or file (speed, thresholds, radii); "
+                                            "default gb50180-2018."),
     coords: str | None = typer.Option(None, "--coords", help=COORDS_HELP),
     facility_coords: str | None = typer.Option(None, "--facility-coords",
                                                help="Like --coords, for the facilities (default: --coords)."),
-    snap_tolerance_m: float = typer.Option(250.0, "--snap-tolerance-m", help="Largest snap distance (m)."),
+    snap_tolerance_m: float | None = typer.Option(None, "--snap-tolerance-m",
+                                                  help="Largest snap distance (m); default 250."),
     service_areas: bool = typer.Option(True, "--service-areas/--no-service-areas",
                                        help="Also write service-area polygons."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace existing outputs."),
@@ -33,15 +39,17 @@ def reach_command(
     tile_m: float | None = typer.Option(None, "--tile-m", help="Partition into square tiles of this size (m) instead."),
     scheduler: str | None = typer.Option(None, "--scheduler",
                                          help="Dask scheduler address (tcp://host:8786); default a local cluster."),
-    workers: int = typer.Option(2, "--workers", min=1, help="Worker processes of the local cluster."),
+    workers: int = typer.Option(2, "--workers", min=1, help="Local cluster workers (at most the CPUs)."),
+    force: bool = typer.Option(False, "--force", help=FORCE_HELP),
 ) -> None:
     """Walking distance from every compound to the nearest facility of each category.
 
     Reads the network, compounds (households), optional gates and facilities through
     gis_planner.io, computes reachability over the street network and writes OUT (GeoPackage
     layers households, facilities, service_areas) and OUT_summary.csv (UTF-8 with BOM, one row
-    per category). Speed and thresholds come from --profile, explicit options override it;
-    without either, 4.0 km/h (GB 50180-2018: 15 minutes ≈ 1000 m) and 5, 10, 15 minutes.
+    per category). Speed, thresholds and facility radii come from --profile (default
+    gb50180-2018: 4.0 km/h, 15 minutes ≈ 1000 m, 5/10/15 minutes); explicit options override it,
+    and the summary states where each number came from.
 
     With --partition-by or --tile-m the run goes partition by partition on Dask and OUT is a
     folder (part-*.parquet, _metadata.json). The inputs may then be GeoParquet store layers
@@ -57,14 +65,20 @@ def reach_command(
         --households store/households.parquet --facilities store/facilities.parquet \\
         --profile taizhou-2023 --partition-by data/demo/subdistricts.geojson --out reach_parts
     """
-    from gis_planner import _units, coverage, io
-    from gis_planner._fs import atomic_path
+    from gis_planner import coverage, io
+    from gis_planner._fs import atomic_files
     from gis_planner.categories import label
+    from gis_planner.cli._common import check_outputs
+    from gis_planner.coverage.parameters import resolve_reach_parameters
     from gis_planner.io.write import write_layers, write_table
+    from gis_planner.pipeline import reach_stage, service_areas_stage
 
-    params = reach_parameters(profile, minutes=minutes, speed_kmh=speed_kmh)
-    speed_note = ("" if profile or speed_kmh is not None else
-                  f" (default: GB 50180-2018, 15 min ≈ {_units.walk_distance_m(15, DEFAULT_SPEED_KMH):.0f} m)")
+    resolved = resolve_reach_parameters(
+        profile, speed_kmh=speed_kmh, walk_minutes=parse_minutes(minutes, force=force) if minutes else None,
+        snap_tolerance_m=snap_tolerance_m, force=force)
+    params = {k: v for k, v in resolved.reach_kwargs().items()
+              if k not in ("snap_tolerance_m", "search_cap_m")}
+    snap_tolerance_m = resolved.snap_tolerance_m
     summary_path = out.with_name(out.stem + "_summary.csv")
     inputs = [p for p in (network, households, gates, facilities, partition_by) if p is not None]
     for p in (out, summary_path):
@@ -73,6 +87,9 @@ def reach_command(
                                      param_hint="--out")
         if p.exists() and not overwrite and partition_by is None and tile_m is None:
             raise typer.BadParameter(f"{p} exists; pass --overwrite to replace it.", param_hint="--out")
+    partitioned = partition_by is not None or tile_m is not None
+    check_outputs([out] if partitioned else [out, summary_path], inputs=inputs, overwrite=overwrite,
+                  folder=partitioned)
     if partition_by is not None or tile_m is not None:
         _partitioned(network, households, facilities, gates, out, params, coords=coords,
                      facility_coords=facility_coords, partition_by=partition_by, tile_m=tile_m,
@@ -86,52 +103,28 @@ def reach_command(
     gate_layer = io.read_gates(gates, compounds=homes, source_coords=coords) if gates else None
     fac = io.read_facilities(facilities, source_coords=facility_coords or coords, metric_crs=net.crs)
     io.check_alignment(fac, net, what=facilities.name)
-    result = coverage.reach(net, homes, fac, gates=gate_layer, snap_tolerance_m=snap_tolerance_m,
-                            **params)
+    result = reach_stage(net, homes, fac, resolved, gates=gate_layer)
     layers = {"households": result.households, "facilities": result.facilities}
     if service_areas:
-        layers["service_areas"] = _service_areas(net, result, snap_tolerance_m=snap_tolerance_m)
+        layers["service_areas"] = service_areas_stage(net, result, resolved)
     summary = coverage.coverage_summary(result)
-    summary.insert(summary.columns.get_loc("category") + 1, "category_zh",
+    summary.insert(list(summary.columns).index("category") + 1, "category_zh",
                    [label(c, "zh") for c in summary["category"]])
     summary["speed_kmh"] = result.speed_kmh
     summary["profile"] = result.profile_id or ""
-    with atomic_path(summary_path, overwrite=True) as tmp_summary:
+    with atomic_files([out, summary_path], overwrite=overwrite) as (tmp_out, tmp_summary):
         write_table(tmp_summary, summary, overwrite=True)
-        write_layers(out, layers, overwrite=overwrite)
+        write_layers(tmp_out, layers, overwrite=True)
     typer.echo(summary[["category", "limit_m", "households", "covered_households", "covered_share"]]
                .to_string(index=False, float_format=lambda v: f"{v:,.3f}"))
     n_off = result.notes["unsnapped_compounds"]
     if n_off:
         typer.echo(f"{n_off} compounds ({result.notes['unsnapped_households']:,.0f} households) lie "
                    f"farther than {result.snap_tolerance_m:g} m from any road: counted, not covered")
-    typer.echo(f"speed {result.speed_kmh:g} km/h{speed_note}; thresholds "
+    typer.echo(f"speed {result.speed_kmh:g} km/h ({resolved.sources['speed_kmh']}); thresholds "
                f"{', '.join(f'{m:g}' for m in result.walk_minutes)} min; headline "
                f"{result.headline_minutes:g} min; profile {result.profile_id or 'none'}")
     typer.echo(f"wrote {out} and {summary_path}")
-
-
-def _service_areas(net, result, *, snap_tolerance_m):
-    """Service-area polygons of every snapped facility at its category's headline limit."""
-    import pandas as pd
-
-    from gis_planner import _units, coverage
-
-    fac = result.facilities
-    parts = []
-    for c in result.categories:
-        sel = fac.loc[fac["snapped"].astype(bool) & (fac["category"] == c)]
-        if len(sel):
-            minutes = _units.distance_to_minutes(result.category_limits_m[c], result.speed_kmh)
-            _lines, polys = coverage.service_areas(net, sel, walk_minutes=minutes,
-                                                   speed_kmh=result.speed_kmh,
-                                                   snap_tolerance_m=snap_tolerance_m)
-            parts.append(polys)
-    if not parts:
-        import geopandas as gpd
-
-        return gpd.GeoDataFrame({"category": [], "area_m2": []}, geometry=[], crs=net.crs)
-    return pd.concat(parts)
 
 
 def is_store(path: Path) -> bool:
@@ -142,8 +135,10 @@ def is_store(path: Path) -> bool:
     return path.suffix.lower() == ".parquet"
 
 
-def _partitioned(network, households, facilities, gates, out, params, *, coords, facility_coords,
-                 partition_by, tile_m, scheduler, workers, snap_tolerance_m, overwrite) -> None:
+def _partitioned(network: Path, households: Path, facilities: Path, gates: Path | None, out: Path,
+                 params: dict[str, Any], *, coords: str | None, facility_coords: str | None,
+                 partition_by: Path | None, tile_m: float | None, scheduler: str | None, workers: int,
+                 snap_tolerance_m: float, overwrite: bool) -> None:
     """The partitioned path of ``reach``: one GeoParquet per partition in the ``--out`` folder.
 
     Store layers (``.parquet`` files, folders of parts) are passed on as paths, so the lead
@@ -179,7 +174,7 @@ def _partitioned(network, households, facilities, gates, out, params, *, coords,
                f"{info['seconds']:.1f} s; wrote {out}/part-*.parquet and {out}/_metadata.json")
 
 
-def _compound_ids(homes, crs):
+def _compound_ids(homes: gpd.GeoDataFrame | str, crs: Any) -> gpd.GeoDataFrame:
     """The compounds gates are checked against: the loaded layer, or (a store) its ids alone."""
     if not isinstance(homes, str):
         return homes

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from gis_planner._errors import InputDataError
 from gis_planner.cli._common import pad
 
+if TYPE_CHECKING:
+    from gis_planner.report.i18n import Lang
+
 
 def run_report(config: Path, out: Path, *, lang: str | None, overwrite: bool,
                start: float | None = None, include: dict[str, Path] | None = None,
-               partition: dict[str, Any] | None = None) -> None:
+               partition: dict[str, Any] | None = None,
+               map_options: dict[str, Any] | None = None) -> None:
     """Read the plan, run every analysis, write the outputs (with the folders of ``include``,
     see :func:`~gis_planner.report.write_plan_outputs`) and print the key numbers.
 
@@ -22,37 +26,44 @@ def run_report(config: Path, out: Path, *, lang: str | None, overwrite: bool,
     ``[partition]`` table: the reachability step then runs on Dask, and its partition results
     are written into ``OUT/partitions`` with the reports.
     """
+    from gis_planner.cli._common import check_outputs
     from gis_planner.pipeline import load_plan_inputs, read_plan_config
+    from gis_planner.report.outputs import OUTPUT_FILES
 
     start = time.perf_counter() if start is None else start
     if out.exists() and not out.is_dir():
         raise InputDataError(f"--out {out} is a file; expected an output folder.")
+    check_outputs([out], inputs=[config], overwrite=overwrite, folder=True)
     cfg = read_plan_config(config)
+    replaced = {(out / f).resolve() for f in (*OUTPUT_FILES, *(include or {}), PARTITIONS)}
+    for given in _config_paths(cfg):
+        r = given.resolve()
+        if r in replaced or any(q in r.parents for q in replaced):
+            raise InputDataError(f"{config}: input {given} lies where {out} receives an output; "
+                                 "choose another --out.")
     part = dict(cfg.partition)
     if partition and (partition.get("by") is not None or partition.get("tile_m") is not None):
         part = {k: v for k, v in part.items() if k not in ("by", "tile_m")}
     part.update({k: v for k, v in (partition or {}).items() if v is not None})
+    writes = [*OUTPUT_FILES, *(include or {}), *([PARTITIONS] if part.get("by") or part.get("tile_m") else [])]
+    if not overwrite:  # refuse before the long run rather than after it
+        clashes = [f for f in writes if (out / f).is_file() or (out / f).is_symlink()
+                   or ((out / f).is_dir() and any((out / f).iterdir()))]
+        if clashes:
+            raise InputDataError(f"{out}: would overwrite {', '.join(clashes)}; pass --overwrite "
+                                 "or choose another --out.")
     if not part.get("by") and not part.get("tile_m"):
         if part.get("scheduler"):
             raise typer.BadParameter("--scheduler needs --partition-by or --tile-m (or a [partition] table "
                                      "in the config)", param_hint="--scheduler")
-        _run_and_write(cfg, out, lang=lang, overwrite=overwrite, start=start, include=include)
+        _run_and_write(cfg, out, lang=lang, overwrite=overwrite, start=start, include=include,
+                       map_options=map_options)
         return
     if part.get("by") and part.get("tile_m"):
         raise typer.BadParameter("give --partition-by or --tile-m, not both", param_hint="--partition-by")
     from gis_planner._fs import scratch_dir
     from gis_planner.pipeline import partitioned_plan_reach
 
-    if (out / PARTITIONS).is_file():
-        raise InputDataError(f"{out / PARTITIONS} is a file; the partition results go into that folder.")
-    if not overwrite:  # refuse before the long run rather than after it
-        from gis_planner.report.outputs import OUTPUT_FILES
-
-        clashes = [f for f in OUTPUT_FILES if (out / f).exists()]
-        clashes += [PARTITIONS] if (out / PARTITIONS).is_dir() and any((out / PARTITIONS).iterdir()) else []
-        if clashes:
-            raise InputDataError(f"{out}: would overwrite {', '.join(clashes)}; pass --overwrite "
-                                 "or choose another --out.")
     inputs = load_plan_inputs(cfg)
     with scratch_dir(out) as tmp:
         reach = partitioned_plan_reach(cfg, inputs, tmp / PARTITIONS, partition_by=part.get("by"),
@@ -60,27 +71,24 @@ def run_report(config: Path, out: Path, *, lang: str | None, overwrite: bool,
                                        workers=int(part.get("workers", 2)), store_dir=tmp / "store",
                                        progress=True)
         _run_and_write(cfg, out, lang=lang, overwrite=overwrite, start=start,
-                       include={**(include or {}), PARTITIONS: tmp / PARTITIONS}, inputs=inputs, reach=reach)
-    _drop_stale_parts(out / PARTITIONS)
+                       include={**(include or {}), PARTITIONS: tmp / PARTITIONS}, inputs=inputs, reach=reach,
+                       map_options=map_options)
 
 
-#: Folder of the output that receives the partition results of a partitioned report.
+#: Folder of the output that receives the partition results of a partitioned report (replaced
+#: whole by the next run, so no stale part survives).
 PARTITIONS = "partitions"
 
 
-def _drop_stale_parts(folder: Path) -> None:
-    """Remove ``part-*.parquet`` files an earlier run left in ``folder`` that this run's
-    ``_metadata.json`` does not list (readers go by the manifest; this keeps the folder clean)."""
-    from gis_planner.partition.store import read_manifest
-
-    listed = {p["file"] for p in read_manifest(folder)["partitions"]}
-    for f in folder.glob("part-*.parquet"):
-        if f.name not in listed:
-            f.unlink()
+def _config_paths(cfg: Any) -> list[Path]:
+    """The input files a plan config names (``[inputs]`` and ``partition.by``)."""
+    found = [*cfg.inputs.values(), cfg.partition.get("by")]
+    return [Path(v) for v in found if isinstance(v, (str, Path))]
 
 
 def _run_and_write(cfg: Any, out: Path, *, lang: str | None, overwrite: bool, start: float,
-                   include: dict[str, Path] | None, inputs: Any = None, reach: Any = None) -> None:
+                   include: dict[str, Path] | None, inputs: Any = None, reach: Any = None,
+                   map_options: dict[str, Any] | None = None) -> None:
     from gis_planner.categories import label
     from gis_planner.pipeline import load_plan_inputs, run_plan
     from gis_planner.report import write_plan_outputs
@@ -88,20 +96,25 @@ def _run_and_write(cfg: Any, out: Path, *, lang: str | None, overwrite: bool, st
     lang = lang or cfg.lang
     if lang not in ("zh", "en"):
         raise InputDataError(f"--lang must be zh or en; got {lang!r}.")
+    lg: Lang = "zh" if lang == "zh" else "en"
     results = run_plan(cfg, inputs if inputs is not None else load_plan_inputs(cfg), progress=True,
                        reach=reach)
-    written = write_plan_outputs(results, out, lang=lang, overwrite=overwrite, include=include)
+    written = write_plan_outputs(results, out, lang=lang, overwrite=overwrite, include=include,
+                                 **(map_options or {}))
     cov = results.coverage.sort_values("covered_share")
     typer.echo(f"\n{cfg.title}  ({results.profile.id}, {results.reach.speed_kmh:g} km/h)")
     typer.echo(f"  households {int(results.reach.households[results.reach.households_col].sum()):,}"
                f"   compounds {len(results.reach.households):,}"
                f"   mean completeness {results.completeness['mean_completeness'].iloc[0]:.1%}")
     for _, row in cov.iterrows():
-        typer.echo(f"  {pad(label(row['category'], lang), 36)} {row['limit_m']:>6.0f} m   "
+        typer.echo(f"  {pad(label(row['category'], lg), 36)} {row['limit_m']:>6.0f} m   "
                    f"{row['covered_share']:>6.1%}")
-    for name, res in (("elderly-care centres", results.siting_elderly),
-                      ("maximum-coverage sites", results.siting_mclp)):
-        if res is not None:
+    for outcome in results.siting:
+        res = outcome.result
+        name = f"{outcome.job.model} {label(outcome.job.category, lg)}"
+        if res is None:
+            typer.echo(f"  {name}: {outcome.note}")
+        else:
             typer.echo(f"  {name}: {', '.join(map(str, res.chosen.index[~res.chosen['existing']]))}")
     if results.compliance is not None:
         city = results.compliance.table
@@ -123,7 +136,12 @@ def report_command(
     scheduler: str | None = typer.Option(
         None, "--scheduler", help="Dask scheduler address (tcp://host:8786); default a local cluster."),
     workers: int | None = typer.Option(None, "--workers", min=1,
-                                       help="Worker processes of the local cluster (default 2)."),
+                                       help="Worker processes of the local cluster (default 2, at most the CPUs)."),
+    basemap: Path | None = typer.Option(
+        None, "--basemap", help="Local base map for map.html: an .mbtiles file or a folder of z/x/y.png "
+        "tiles (embedded, no network)."),
+    basemap_coords: str = typer.Option("wgs84", "--basemap-coords",
+                                       help="Coordinate system of the --basemap tiles: wgs84 or gcj02."),
 ) -> None:
     """Run the whole job from a plan config and write the reports and results.
 
@@ -141,8 +159,15 @@ def report_command(
         raise typer.BadParameter(f"{partition_by}: file not found.", param_hint="--partition-by")
     if tile_m is not None and not tile_m > 0:
         raise typer.BadParameter(f"expected a size in metres > 0; got {tile_m}", param_hint="--tile-m")
+    if basemap is not None and not (basemap.is_dir() or (basemap.is_file()
+                                                         and basemap.suffix.lower() == ".mbtiles")):
+        raise typer.BadParameter(f"{basemap}: expected an .mbtiles file or a folder of z/x/y tiles.",
+                                 param_hint="--basemap")
+    if basemap_coords not in ("wgs84", "gcj02"):
+        raise typer.BadParameter(f"expected wgs84 or gcj02; got {basemap_coords!r}", param_hint="--basemap-coords")
     run_report(config, out, lang=lang, overwrite=overwrite,
-               partition={"by": partition_by, "tile_m": tile_m, "scheduler": scheduler, "workers": workers})
+               partition={"by": partition_by, "tile_m": tile_m, "scheduler": scheduler, "workers": workers},
+               map_options={"basemap": basemap, "basemap_coords": basemap_coords})
 
 
 def register(app: typer.Typer) -> None:

@@ -3,51 +3,22 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+from gis_planner.cli._common import COORDS_HELP, FORCE_HELP, walk_value
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
+    from gis_planner.network.graph import WalkNetwork
 
-def _reader(name: str) -> Any:
-    """A reader of ``gis_planner.io`` by name, or None when the package does not provide it."""
-    import gis_planner.io as gio
-
-    fn = getattr(gio, name, None)
-    if fn is None:
-        import importlib
-
-        for mod in (
-            "network",
-            "households",
-            "points",
-            "facilities",
-            "pois",
-            "admin",
-        ):
-            try:
-                m = importlib.import_module(f"gis_planner.io.{mod}")
-            except ModuleNotFoundError:
-                continue
-            fn = getattr(m, name, None)
-            if fn is not None:
-                break
-    return fn
+MODEL_CHOICES = ("mclp", "lscp", "p-median", "p-center")
+DEMAND_CHOICES = ("households", "population", "elderly")
 
 
-def _read(name: str, path: Path, crs: Any, **kwargs: Any) -> gpd.GeoDataFrame:
-    fn = _reader(name)
-    if fn is None:
-        raise typer.BadParameter(
-            f"reading {path} needs gis_planner.io.{name}, which this installation lacks."
-        )
-    return fn(path, metric_crs=crs, **kwargs) if crs is not None else fn(path, **kwargs)
-
-
-def _require_on_network(net: Any, layer: gpd.GeoDataFrame, *, what: str,
-                        tolerance_m: float = 250.0) -> None:
+def _require_on_network(net: WalkNetwork, layer: gpd.GeoDataFrame, *, what: str, tolerance_m: float) -> None:
     """Refuse candidates none of which lies within ``tolerance_m`` (m) of the network: every
     site would reach nobody, a silent empty result."""
     import geopandas as gpd
@@ -63,168 +34,126 @@ def _require_on_network(net: Any, layer: gpd.GeoDataFrame, *, what: str,
     raise InputDataError(
         f"{what}: none of the {len(layer)} candidates lies within {tolerance_m:g} m of the network "
         f"{net.source or ''}; the network covers another area or the coordinates are wrong: "
-        "check the files and --coords.")
+        "check the files and --coords / --candidate-coords.")
+
+
+def _check_choices(*, model: str, demand: str, lang: str, sites: int | None, per_subdistrict_min: int | None,
+                   subdistricts: Path | None) -> None:
+    if model not in MODEL_CHOICES:
+        raise typer.BadParameter(f"--model {model!r}: expected one of {', '.join(MODEL_CHOICES)}.")
+    if demand not in DEMAND_CHOICES:
+        raise typer.BadParameter(f"--demand {demand!r}: expected households, population or elderly.")
+    if lang not in ("zh", "en"):
+        raise typer.BadParameter(f"--lang {lang!r}: expected zh or en.")
+    if model == "lscp" and sites is not None:
+        raise typer.BadParameter("--sites: lscp minimises the number of sites; drop --sites.")
+    if model != "lscp" and sites is None and per_subdistrict_min is None:
+        raise typer.BadParameter(f"--sites is required for --model {model}.")
+    if (per_subdistrict_min is None) != (subdistricts is None):
+        raise typer.BadParameter("--per-subdistrict-min and --subdistricts go together.")
+
+
+def site_command(
+    network: Annotated[Path, typer.Option("--network", help="Road network file.")],
+    households: Annotated[Path, typer.Option("--households", help="Compounds with household counts.")],
+    candidates: Annotated[Path, typer.Option("--candidates", help="Candidate sites (points or polygons).")],
+    out: Annotated[Path, typer.Option("--out", help="Output GeoPackage (a CSV is written beside it).")],
+    facilities: Annotated[Path | None, typer.Option("--facilities", help="Existing facilities.")] = None,
+    gates: Annotated[Path | None, typer.Option("--gates", help="Compound gates (compound_id column).")] = None,
+    category: Annotated[str | None, typer.Option("--category",
+                                                 help="Facility category id, e.g. wet_market.")] = None,
+    model: Annotated[str, typer.Option("--model", help="mclp | lscp | p-median | p-center.")] = "mclp",
+    sites: Annotated[int | None, typer.Option("--sites", min=1, help="New sites to open (not for lscp).")] = None,
+    profile: Annotated[str | None, typer.Option(
+        "--profile", help="Profile id or file: speed and the category's limit (default gb50180-2018).")] = None,
+    minutes: Annotated[float | None, typer.Option(
+        "--minutes", help="Walk budget in minutes (inclusive); default the category's limit.")] = None,
+    speed_kmh: Annotated[float | None, typer.Option("--speed-kmh",
+                                                    help="Walking speed in km/h; default the profile's.")] = None,
+    per_subdistrict_min: Annotated[int | None, typer.Option(
+        "--per-subdistrict-min", min=0, help="New sites per sub-district lacking the category.")] = None,
+    subdistricts: Annotated[Path | None, typer.Option("--subdistricts", help="Sub-district polygons.")] = None,
+    demand: Annotated[str, typer.Option("--demand", help="households | population | elderly.")] = "households",
+    elderly_share: Annotated[float | None, typer.Option(
+        "--elderly-share", help="Share aged 60+ (0-1); default 0.187 (2020).")] = None,
+    time_limit: Annotated[float, typer.Option("--time-limit", min=0.1, help="Solver time limit in seconds.")] = 60.0,
+    coords: Annotated[str | None, typer.Option("--coords", help=COORDS_HELP)] = None,
+    facility_coords: Annotated[str | None, typer.Option(
+        "--facility-coords", help="Like --coords, for the facilities (default: --coords).")] = None,
+    candidate_coords: Annotated[str | None, typer.Option(
+        "--candidate-coords", help="Like --coords, for the candidates (default: --coords).")] = None,
+    lang: Annotated[str, typer.Option("--lang", help="Explanations: zh | en.")] = "zh",
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace OUT if it exists.")] = False,
+    force: Annotated[bool, typer.Option("--force", help=FORCE_HELP)] = False,
+) -> None:
+    """Choose facility sites over the walk network and explain each one.
+
+    The walking assumptions are those of `reach` and `report` (the profile's speed and the
+    category's own limit, residents leaving through their best gate), so the coverage before
+    siting equals the category's reachability coverage.
+
+    \b
+    $ gis-planner site --network data/demo/roads.geojson \\
+        --households data/demo/compounds.geojson --gates data/demo/gates.csv --coords wgs84 \\
+        --candidates data/demo/candidates.csv --facilities data/demo/facilities.csv \\
+        --facility-coords gcj02 --category wet_market --model mclp --sites 2 \\
+        --profile taizhou-2023 --out new_markets.gpkg
+    """
+    from gis_planner import io
+    from gis_planner._fs import atomic_files
+    from gis_planner._validate import require_known_category
+    from gis_planner.cli._common import check_outputs
+    from gis_planner.coverage.parameters import resolve_reach_parameters
+    from gis_planner.pipeline import siting_job
+    from gis_planner.plan import SitingJob
+    from gis_planner.siting.candidates import candidates_from_layer
+
+    time_limit = walk_value(time_limit, option="--time-limit", quantity=None, unit="s")
+    if minutes is not None:
+        minutes = walk_value(minutes, option="--minutes", quantity="minutes", force=force)
+    if category is not None:
+        require_known_category(category, what="--category")
+    _check_choices(model=model, demand=demand, lang=lang, sites=sites, per_subdistrict_min=per_subdistrict_min,
+                   subdistricts=subdistricts)
+    params = resolve_reach_parameters(profile, speed_kmh=speed_kmh, force=force)
+    csv_out = out.with_suffix(".csv")
+    check_outputs([out, csv_out], inputs=(network, households, candidates, facilities, subdistricts, gates),
+                  overwrite=overwrite)
+    net = io.read_network(network)
+    homes = io.read_compounds(households, source_coords=coords, metric_crs=net.crs)
+    gate_layer = io.read_gates(gates, compounds=homes, source_coords=coords) if gates else None
+    cands = candidates_from_layer(
+        io.read_points(candidates, source_coords=candidate_coords or coords, metric_crs=net.crs,
+                       id_aliases=("candidate_id", "id", "编号"), index_name="candidate_id"),
+        what=str(candidates))
+    _require_on_network(net, cands, what=str(candidates), tolerance_m=params.snap_tolerance_m)
+    fac = (io.read_facilities(facilities, source_coords=facility_coords or coords, metric_crs=net.crs)
+           if facilities is not None else None)
+    subs = io.read_subdistricts(subdistricts, metric_crs=net.crs) if subdistricts is not None else None
+    job = SitingJob(model="per-subdistrict" if per_subdistrict_min is not None else model,
+                    category=category or ("subdistrict_elderly_centre" if per_subdistrict_min is not None else ""),
+                    sites=sites, demand=demand, per_subdistrict=max(per_subdistrict_min or 1, 1),
+                    time_limit_s=time_limit)
+    res = siting_job(job, network=net, compounds=homes, candidates=cands, params=params, facilities=fac,
+                     gates=gate_layer, subdistricts=subs, minutes=minutes, elderly_share=elderly_share)
+    table = res.explain("zh" if lang == "zh" else "en")
+    chosen = res.chosen.copy()
+    for col in ("requirement", "explanation", "area_coverage"):
+        chosen[col] = table[col].to_numpy()
+    chosen["model"] = res.model
+    chosen["status"] = res.status
+    chosen["gap"] = res.solve_result.gap
+    # the candidates' id column may also be the index (a CSV's candidate_id): keep one
+    chosen = chosen.drop(columns=[c for c in chosen.columns if c == "existing" or c == chosen.index.name])
+    with atomic_files([out, csv_out], overwrite=overwrite) as (tmp, tmp_csv):
+        chosen.reset_index().to_file(tmp, driver="GPKG", layer="chosen_sites")
+        chosen.drop(columns=chosen.geometry.name).to_csv(tmp_csv, encoding="utf-8-sig")
+    s = res.summary
+    typer.echo(f"{len(chosen)} sites chosen ({res.model}, {res.status}, gap {res.solve_result.gap:.2%}); "
+               f"coverage {s['covered_share_before']:.1%} -> {s['covered_share_after']:.1%} "
+               f"(walking {params.speed_kmh:g} km/h, {params.sources['speed_kmh']}); wrote {out} and {csv_out}")
 
 
 def register(app: typer.Typer) -> None:
     """Add the ``site`` command to ``app``."""
-
-    @app.command("site")
-    def site(
-        network: Annotated[Path, typer.Option("--network", help="Road network file.")],
-        households: Annotated[
-            Path, typer.Option("--households", help="Compounds with household counts.")
-        ],
-        candidates: Annotated[
-            Path, typer.Option("--candidates", help="Candidate sites (points or polygons).")
-        ],
-        out: Annotated[
-            Path, typer.Option("--out", help="Output GeoPackage (a CSV is written beside it).")
-        ],
-        facilities: Annotated[
-            Path | None, typer.Option("--facilities", help="Existing facilities.")
-        ] = None,
-        category: Annotated[
-            str | None, typer.Option("--category", help="Facility category id, e.g. wet_market.")
-        ] = None,
-        model: Annotated[
-            str, typer.Option("--model", help="mclp | lscp | p-median | p-center.")
-        ] = "mclp",
-        sites: Annotated[
-            int | None, typer.Option("--sites", min=1, help="New sites to open (not for lscp).")
-        ] = None,
-        minutes: Annotated[
-            float, typer.Option("--minutes", min=0.1, help="Walk budget in minutes (inclusive).")
-        ] = 15.0,
-        speed_kmh: Annotated[
-            float, typer.Option("--speed-kmh", min=0.1, help="Walking speed in km/h.")
-        ] = 4.0,
-        per_subdistrict_min: Annotated[
-            int | None,
-            typer.Option(
-                "--per-subdistrict-min",
-                min=0,
-                help="New sites per sub-district lacking the category.",
-            ),
-        ] = None,
-        subdistricts: Annotated[
-            Path | None, typer.Option("--subdistricts", help="Sub-district polygons.")
-        ] = None,
-        demand: Annotated[
-            str, typer.Option("--demand", help="households | population | elderly.")
-        ] = "households",
-        elderly_share: Annotated[
-            float | None,
-            typer.Option("--elderly-share", help="Share aged 60+ (0-1); default 0.187 (2020)."),
-        ] = None,
-        time_limit: Annotated[
-            float, typer.Option("--time-limit", min=0.1, help="Solver time limit in seconds.")
-        ] = 60.0,
-        coords: Annotated[
-            str | None,
-            typer.Option("--coords", help="Coordinates of point files: wgs84 | gcj02 | bd09."),
-        ] = None,
-        lang: Annotated[str, typer.Option("--lang", help="Explanations: zh | en.")] = "zh",
-        overwrite: Annotated[
-            bool, typer.Option("--overwrite", help="Replace OUT if it exists.")
-        ] = False,
-    ) -> None:
-        """Choose facility sites over the walk network and explain each one.
-
-        $ gis-planner site --network roads.gpkg --households compounds.gpkg \\
-              --candidates sites.gpkg --facilities pois.csv --category wet_market \\
-              --model mclp --sites 3 --minutes 15 --out new_markets.gpkg
-        """
-        import logging
-
-        from gis_planner._fs import atomic_path
-        from gis_planner.siting import demand_weights
-        from gis_planner.siting.candidates import candidates_from_layer
-        from gis_planner.siting.models import MODELS, elderly_centres_per_subdistrict
-
-        log = logging.getLogger("gis_planner.cli.site")
-        if model not in MODELS:
-            raise typer.BadParameter(f"--model {model!r}: expected one of {', '.join(MODELS)}.")
-        if demand not in ("households", "population", "elderly"):
-            raise typer.BadParameter(
-                f"--demand {demand!r}: expected households, population or elderly."
-            )
-        if lang not in ("zh", "en"):
-            raise typer.BadParameter(f"--lang {lang!r}: expected zh or en.")
-        if model == "lscp" and sites is not None:
-            raise typer.BadParameter("--sites: lscp minimises the number of sites; drop --sites.")
-        if model != "lscp" and sites is None and per_subdistrict_min is None:
-            raise typer.BadParameter(f"--sites is required for --model {model}.")
-        if (per_subdistrict_min is None) != (subdistricts is None):
-            raise typer.BadParameter("--per-subdistrict-min and --subdistricts go together.")
-        csv_out = out.with_suffix(".csv")
-        for target in (out, csv_out):
-            if target.exists() and not overwrite:
-                raise typer.BadParameter(f"--out: {target} exists; pass --overwrite to replace it.")
-
-        net = _read("read_network", network, None)
-        crs = net.crs
-        point_kw = {"source_coords": coords} if coords else {}
-        homes = _read("read_compounds", households, crs, **point_kw)
-        cand_kw = {"id_aliases": ("candidate_id", "id", "编号"), "index_name": "candidate_id"}
-        cands = candidates_from_layer(
-            _read("read_points", candidates, crs, **point_kw, **cand_kw), what=str(candidates)
-        )
-        _require_on_network(net, cands, what=str(candidates))
-        fac = None
-        if facilities is not None:
-            reader = "read_facilities" if _reader("read_facilities") else "read_points"
-            fac = _read(reader, facilities, crs, **point_kw)
-        kw: dict[str, Any] = {}
-        if elderly_share is not None:
-            kw["elderly_share"] = elderly_share
-        w = demand_weights(homes, kind=demand, what=str(households), **kw)  # type: ignore[arg-type]
-        cls = MODELS[model]
-        from gis_planner._units import walk_distance_m
-
-        # p-median / p-center need every home to reach a candidate: search four walk budgets
-        cutoff = None if model in ("mclp", "lscp") else 4 * walk_distance_m(minutes, speed_kmh)
-        m = cls.from_network(
-            net,
-            homes,
-            cands,
-            walk_minutes=minutes,
-            speed_kmh=speed_kmh,
-            weights=w,
-            facilities=fac,
-            category=category,
-            cutoff_m=cutoff,
-        )
-        if per_subdistrict_min is not None and subdistricts is not None:
-            subs = _read("read_subdistricts", subdistricts, crs)
-            res = elderly_centres_per_subdistrict(
-                m,
-                subs,
-                category=category or "subdistrict_elderly_centre",
-                per_subdistrict=max(per_subdistrict_min, 1),
-                time_limit_s=time_limit,
-            )
-        else:
-            res = m.solve(sites, time_limit_s=time_limit)
-        table = res.explain(lang)  # type: ignore[arg-type]
-        chosen = res.chosen.copy()
-        for col in ("requirement", "explanation", "area_coverage"):
-            chosen[col] = table[col].to_numpy()
-        chosen["model"] = res.model
-        chosen["status"] = res.status
-        chosen["gap"] = res.solve_result.gap
-        # the candidates' id column may also be the index (a CSV's candidate_id): keep one
-        chosen = chosen.drop(columns=[c for c in chosen.columns
-                                      if c == "existing" or c == chosen.index.name])
-        with atomic_path(out, overwrite=overwrite) as tmp:
-            chosen.reset_index().to_file(tmp, driver="GPKG", layer="chosen_sites")
-        with atomic_path(csv_out, overwrite=overwrite) as tmp:
-            chosen.drop(columns=chosen.geometry.name).to_csv(tmp, encoding="utf-8-sig")
-        s = res.summary
-        log.info("siting %s: %s", res.model, res.status)
-        typer.echo(
-            f"{len(chosen)} sites chosen ({res.model}, {res.status}, "
-            f"gap {res.solve_result.gap:.2%}); "
-            f"coverage {s['covered_share_before']:.1%} -> {s['covered_share_after']:.1%}; "
-            f"wrote {out} and {csv_out}"
-        )
+    app.command("site")(site_command)

@@ -33,13 +33,17 @@ def register(app: typer.Typer) -> None:
 
         \b
         $ gis-planner template --profile taizhou-2023 --out template.xlsx
-        $ gis-planner template --profile tianjin-14fyp --communities comm.gpkg --out tpl.xlsx
+        $ gis-planner template --profile tianjin-14fyp --communities data/demo/communities.geojson \\
+            --out tpl.xlsx
         """
         from gis_planner._errors import InputDataError
         from gis_planner.policy.template import write_attribute_template
 
         if out.suffix.lower() != ".xlsx":
             raise InputDataError(f"--out: {out}: the template is a workbook; use .xlsx.")
+        from gis_planner.cli._common import check_outputs
+
+        check_outputs([out], inputs=(communities,), overwrite=overwrite)
         comm = None
         if communities is not None:
             if communities.suffix.lower() in (".csv", ".txt"):

@@ -5,7 +5,7 @@ past any ceiling, and it maximises the number of regions), and AZP fixes the num
 the plan's bands are two-sided (Taizhou: urban 2000–3000 households, high-rise up to 5000,
 rural 1000–1500). This module solves each affected cluster of communities exactly as a mixed-
 integer programme on HiGHS (:mod:`gis_planner.community._regions`) with a floor AND a ceiling
-on every proposed community, contiguity by single-commodity flow constraints on the compound
+on every proposed community, contiguity by lazily added separator cuts on the compound
 adjacency graph (:mod:`gis_planner.community.adjacency`), and compounds kept whole; it
 minimises the compounds that change community, then the number of communities, then makes the
 result compact. When a cluster has no valid grouping it says why, per community.
@@ -44,7 +44,7 @@ from gis_planner.community.walk import farthest_walk
 logger = logging.getLogger(__name__)
 
 METHOD = ("exact MILP (HiGHS) per cluster on the compound adjacency graph: floor and ceiling "
-          "per community, contiguity by single-commodity flow, compounds whole; minimises moved "
+          "per community, contiguity by lazy separator cuts, compounds whole; minimises moved "
           "compounds, then communities, then household-weighted distance to centroids")
 CHANGE_COLUMNS = ["community_code", "name", "status", "households", "band_min", "band_max",
                   "action", "feasible", "result", "households_after", "compounds_moved_out",
@@ -225,14 +225,46 @@ def propose_adjustments(
     codes = com.index.astype(str)
     com = com.set_axis(codes)
     state = _State(members={c: list(assign.index[assign["community_code"] == c]) for c in codes})
-    nb = _neighbours(com)
+    job = _Clusters(com=com, compounds=compounds, h=h, state=state, neighbours=_neighbours(com),
+                    opts=_ClusterOptions(time_limit_s=time_limit_s, compact_rounds=compact_rounds,
+                                         compact_time_s=compact_time_s, max_gap_m=max_gap_m,
+                                         sample_step_m=sample_step_m))
     out_of_band = [c for c in codes if com.at[c, "status"] in ("too_small", "too_large")]
     order = sorted(out_of_band, key=lambda c: -abs(float(com.at[c, "deviation_pct"])))
-    opts = {"time_limit_s": time_limit_s, "compact_rounds": compact_rounds,
-            "compact_time_s": compact_time_s, "max_gap_m": max_gap_m,
-            "sample_step_m": sample_step_m}
+    _lock_blocked(job, order)
+    comp_of = _small_components(job, order)
+    stage1_reason = _stage_one(job, order, comp_of)
+    _stage_two(job, order, comp_of, stage1_reason)
+    return _assemble(check, com, compounds, h, state, network=network, facilities=facilities,
+                     walk_cutoff_m=walk_cutoff_m, snap_tolerance_m=snap_tolerance_m)
 
-    # blocked: a compound alone above the ceiling
+
+@dataclass(frozen=True)
+class _ClusterOptions:
+    """Solver options shared by every cluster (see :func:`propose_adjustments`)."""
+
+    time_limit_s: float
+    compact_rounds: int
+    compact_time_s: float
+    max_gap_m: float | None
+    sample_step_m: float
+
+
+@dataclass(frozen=True)
+class _Clusters:
+    """What every stage of :func:`propose_adjustments` reads and the state it updates."""
+
+    com: gpd.GeoDataFrame
+    compounds: gpd.GeoDataFrame
+    h: pd.Series
+    state: _State
+    neighbours: dict[str, set[str]]
+    opts: _ClusterOptions
+
+
+def _lock_blocked(job: _Clusters, order: list[str]) -> None:
+    """Lock the communities with a compound that alone is above the ceiling."""
+    com, h, state = job.com, job.h, job.state
     for c in order:
         hi = float(com.at[c, "band_max"])
         big = [i for i in state.members[c] if h[i] > hi]
@@ -244,19 +276,30 @@ def propose_adjustments(
                 f"小区{top}单独即有{_zh(h[top])}户，超过上限{_zh(hi)}户；不拆分小区无法调整",
                 "obstacle")
             state.locked.add(c)
-    # stage 1
-    pending = [c for c in order if c not in state.locked]
-    groups: list[list[str]] = []
-    small = [c for c in pending if com.at[c, "status"] == "too_small"]
+
+
+def _small_components(job: _Clusters, order: list[str]) -> dict[str, list[str]]:
+    """The group of each pending too-small community: the adjacent too-small ones of its type."""
+    com, nb = job.com, job.neighbours
+    small = [c for c in order if c not in job.state.locked and com.at[c, "status"] == "too_small"]
     g_small = nx.Graph()
     g_small.add_nodes_from(small)
     g_small.add_edges_from((a, b) for a in small for b in nb[a]
                            if b in small and _kind(com, a) == _kind(com, b))
-    comp_of = {}
+    comp_of: dict[str, list[str]] = {}
     for comp in nx.connected_components(g_small):
         grp = sorted(comp, key=order.index)
         for c in grp:
             comp_of[c] = grp
+    return comp_of
+
+
+def _stage_one(job: _Clusters, order: list[str],
+               comp_of: dict[str, list[str]]) -> dict[str, tuple[str, str]]:
+    """Re-group each pending community (or group of small ones) on its own; the reasons
+    (English, Chinese) of those that fail."""
+    pending = [c for c in order if c not in job.state.locked]
+    groups: list[list[str]] = []
     seen: set[str] = set()
     for c in pending:
         if c in seen:
@@ -264,40 +307,51 @@ def propose_adjustments(
         grp = comp_of.get(c, [c])
         seen.update(grp)
         groups.append(grp)
-    stage1_reason: dict[str, tuple[str, str]] = {}
+    reasons: dict[str, tuple[str, str]] = {}
     for grp in groups:
-        sol = _solve_cluster(grp, grp, com, compounds, h, state, stage=1, **opts)
+        sol = _solve_cluster(grp, job, stage=1)
         if sol is None or sol.region is None:
-            stage1_reason.update({c: _why(sol, grp, com, h, state) for c in grp})
-    # stage 2
+            reasons.update({c: _why(sol, grp, job.com, job.h, job.state) for c in grp})
+    return reasons
+
+
+def _no_neighbour_reason(com: gpd.GeoDataFrame, c: str,
+                         stage1_reason: dict[str, tuple[str, str]]) -> tuple[str, str]:
+    """English and Chinese reason for a community left without a neighbour to re-group with."""
+    t_en, t_zh = _type_text(com, c)
+    sub = com.at[c, "subdistrict_code"]
+    if com.at[c, "status"] == "too_small":
+        return (f"no adjacent {t_en} community in sub-district {sub} left to merge with "
+                "or take compounds from",
+                f"所在街道（乡镇）{sub}内没有可合并或可划入小区的相邻{t_zh}")
+    s_en, s_zh = stage1_reason.get(c, ("", ""))
+    return (f"{s_en}; and no adjacent {t_en} community in sub-district {sub} can take compounds",
+            f"{s_zh}；所在街道（乡镇）{sub}内也没有可划入小区的相邻{t_zh}")
+
+
+def _stage_two(job: _Clusters, order: list[str], comp_of: dict[str, list[str]],
+               stage1_reason: dict[str, tuple[str, str]]) -> None:
+    """Re-group each community still unsolved together with its adjacent communities of the
+    same type; record why where that fails too."""
+    com, state = job.com, job.state
     for c in order:
         if c in state.locked:
             continue
         grp = [g for g in comp_of.get(c, [c]) if g not in state.locked]
-        neigh = sorted({n for g in grp for n in nb[g]
+        neigh = sorted({n for g in grp for n in job.neighbours[g]
                         if n not in state.locked and n not in grp
                         and com.at[n, "status"] != "unclassified"
                         and _kind(com, n) == _kind(com, c)})
         if not neigh:
-            t_en, t_zh = _type_text(com, c)
-            sub = com.at[c, "subdistrict_code"]
-            if com.at[c, "status"] == "too_small":
-                en = (f"no adjacent {t_en} community in sub-district {sub} left to merge with "
-                      "or take compounds from")
-                zh = f"所在街道（乡镇）{sub}内没有可合并或可划入小区的相邻{t_zh}"
-            else:
-                s_en, s_zh = stage1_reason.get(c, ("", ""))
-                en = (f"{s_en}; and no adjacent {t_en} community in sub-district {sub} can take "
-                      "compounds")
-                zh = f"{s_zh}；所在街道（乡镇）{sub}内也没有可划入小区的相邻{t_zh}"
+            en, zh = _no_neighbour_reason(com, c, stage1_reason)
             for g in grp:
                 state.failures[g] = (en, zh, "no_neighbour")
                 state.locked.add(g)
             continue
         cluster = grp + neigh
-        sol = _solve_cluster(cluster, grp, com, compounds, h, state, stage=2, **opts)
+        sol = _solve_cluster(cluster, job, stage=2)
         if sol is None or sol.region is None:
-            en, zh = _why(sol, cluster, com, h, state)
+            en, zh = _why(sol, cluster, com, job.h, state)
             s_en, s_zh = stage1_reason.get(c, ("", ""))
             if s_en and com.at[c, "status"] == "too_large":
                 en, zh = f"{s_en}; with its neighbours: {en}", f"{s_zh}；与相邻社区一并调整：{zh}"
@@ -305,8 +359,6 @@ def propose_adjustments(
             for g in grp:
                 state.failures[g] = (en, zh, status)
                 state.locked.add(g)
-    return _assemble(check, com, compounds, h, state, network=network, facilities=facilities,
-                     walk_cutoff_m=walk_cutoff_m, snap_tolerance_m=snap_tolerance_m)
 
 
 def _why(sol: RegionSolution | None, cluster: Sequence[str], com: gpd.GeoDataFrame,
@@ -334,16 +386,15 @@ def _why(sol: RegionSolution | None, cluster: Sequence[str], com: gpd.GeoDataFra
                 f"community within {band_en} households (proven by the solver)",
                 f"{names}的{len(ids)}个小区无法重新组合为每个都在{band_zh}户之间的连片社区"
                 "（经求解器证明无解）")
-    return (f"no re-grouping of {names} found within the time limit (not proven impossible; "
-            "raise time_limit_s)",
-            f"在时限内未找到{names}的调整方案（未证明无解，可延长求解时限）")
+    limit = f"{sol.runtime_s:.0f}"
+    return (f"no re-grouping of {names} found within {limit} s (not proven impossible; "
+            "raise time_limit_s or make the cluster smaller)",
+            f"在{limit}秒内未找到{names}的调整方案（未证明无解，可延长求解时限或缩小调整范围）")
 
 
-def _solve_cluster(cluster: list[str], seeds: list[str], com: gpd.GeoDataFrame,
-                   compounds: gpd.GeoDataFrame, h: pd.Series, state: _State, *, stage: int,
-                   time_limit_s: float, compact_rounds: int, compact_time_s: float,
-                   max_gap_m: float | None, sample_step_m: float) -> RegionSolution | None:
+def _solve_cluster(cluster: list[str], job: _Clusters, *, stage: int) -> RegionSolution | None:
     """Solve one cluster and, when it succeeds, record the new grouping and lock it."""
+    com, compounds, h, state, opts = job.com, job.compounds, job.h, job.state, job.opts
     ids = [i for c in cluster for i in state.members[c]]
     cid = len(state.cluster_rows) + 1
     band = (int(com.at[cluster[0], "band_min"]), int(com.at[cluster[0], "band_max"]))
@@ -356,15 +407,15 @@ def _solve_cluster(cluster: list[str], seeds: list[str], com: gpd.GeoDataFrame,
     sub = compounds.loc[ids]
     area = shapely.union_all(com.loc[cluster].geometry.to_numpy())
     extent = shapely.union_all([area, *sub.geometry.to_numpy()])
-    cells = compound_cells(sub, extent, sample_step_m=sample_step_m)
-    edges = compound_adjacency(sub, cells, max_gap_m=max_gap_m)
+    cells = compound_cells(sub, extent, sample_step_m=opts.sample_step_m)
+    edges = compound_adjacency(sub, cells, max_gap_m=opts.max_gap_m)
     label = {c: k for k, c in enumerate(cluster)}
     current = np.array([label[c] for c in cluster for _ in state.members[c]], dtype=np.int64)
     pts = sub.geometry.representative_point()
     problem = RegionProblem(households=h.loc[ids].to_numpy(dtype=np.int64), edges=edges,
                             current=current, n_labels=len(cluster), band=band)
-    sol = solve_regions(problem, xy=np.c_[pts.x, pts.y], time_limit_s=time_limit_s,
-                        compact_rounds=compact_rounds, compact_time_s=compact_time_s)
+    sol = solve_regions(problem, xy=np.c_[pts.x, pts.y], time_limit_s=opts.time_limit_s,
+                        compact_rounds=opts.compact_rounds, compact_time_s=opts.compact_time_s)
     row.update(adjacency_links=len(edges), status=sol.status, moved=sol.moved,
                regions=sol.n_regions, runtime_s=round(sol.runtime_s, 3))
     logger.info("cluster %d (stage %d, %s): %d compounds, %d links -> %s in %.2f s", cid, stage,
@@ -372,7 +423,7 @@ def _solve_cluster(cluster: list[str], seeds: list[str], com: gpd.GeoDataFrame,
     if sol.region is None:
         return sol
     _verify(sol.region, problem)
-    codes = _region_codes(sol.region, current, cluster, ids, h, set(com.index), state)
+    codes = _region_codes(sol.region, current, cluster, ids, h=h, taken=set(com.index), state=state)
     for k, i in enumerate(ids):
         state.region_of[i] = codes[sol.region[k]]
         state.cells[i] = cells.iloc[k]
@@ -397,7 +448,7 @@ def _verify(region: np.ndarray, p: RegionProblem) -> None:
                                f"band or contiguity ({total} households, {len(nodes)} compounds)")
 
 
-def _region_codes(region: np.ndarray, current: np.ndarray, cluster: list[str], ids: list[str],
+def _region_codes(region: np.ndarray, current: np.ndarray, cluster: list[str], ids: list[str], *,
                   h: pd.Series, taken: set[str], state: _State) -> dict[int, str]:
     """Proposed code of each region: the label's code, or ``<parent>-N<k>`` for a new one
     (parent: the current community giving it the most households)."""
@@ -409,7 +460,7 @@ def _region_codes(region: np.ndarray, current: np.ndarray, cluster: list[str], i
             continue
         sel = region == r
         by = pd.Series(hh[sel]).groupby(current[sel]).sum()
-        parent = cluster[int(by.idxmax())]
+        parent = cluster[int(by.index[int(by.to_numpy().argmax())])]
         k = 1
         while f"{parent}-N{k}" in taken or f"{parent}-N{k}" in state.new_codes:
             k += 1
@@ -438,8 +489,8 @@ def _assemble(check: CommunityCheck, com: gpd.GeoDataFrame, compounds: gpd.GeoDa
         if code in changed_codes:
             continue
         r = com.loc[code]
-        rows.append(_prop_row(code, r, r.geometry, int(r["households"]), int(r["compounds"]),
-                              code, "unchanged"))
+        rows.append(_prop_row(code, r, r.geometry, households=int(r["households"]),
+                              n=int(r["compounds"]), from_codes=code, action="unchanged"))
     alive_codes = set(prop[prop.notna()])
     for code in sorted(alive_codes - (set(com.index) - changed_codes)):
         ids = list(prop.index[prop == code])
@@ -463,8 +514,8 @@ def _assemble(check: CommunityCheck, com: gpd.GeoDataFrame, compounds: gpd.GeoDa
         name = base.get("name", "")
         if code in state.new_codes:
             name = f"{name}（拆分{code.rsplit('-N', 1)[1]}）"
-        rows.append(_prop_row(code, base, geom, int(h.loc[ids].sum()), len(ids),
-                              ",".join(from_codes), action, name=name))
+        rows.append(_prop_row(code, base, geom, households=int(h.loc[ids].sum()), n=len(ids),
+                              from_codes=",".join(from_codes), action=action, name=name))
     proposed = gpd.GeoDataFrame(rows, geometry="geometry", crs=com.crs).set_index("proposed_code")
     proposed["n_parts"] = [len(shapely.get_parts(g)) if not shapely.is_empty(g) else 0
                            for g in proposed.geometry]
@@ -490,7 +541,8 @@ def _assemble(check: CommunityCheck, com: gpd.GeoDataFrame, compounds: gpd.GeoDa
             vals = vals.where(~proposed.index.isin(after.index), after[col].reindex(proposed.index))
         proposed[col] = vals.to_numpy()
     proposed = proposed[[c for c in proposed.columns if c != "geometry"] + ["geometry"]]
-    changes = _changes(com, state, assignment, proposed, current, changed_codes)
+    changes = _changes(com, state, assignment, proposed=proposed, current=current,
+                       changed_codes=changed_codes)
     clusters = pd.DataFrame(state.cluster_rows, columns=["cluster", "stage", "communities",
                                                          "compounds", "adjacency_links",
                                                          "status", "moved", "regions",
@@ -502,8 +554,8 @@ def _assemble(check: CommunityCheck, com: gpd.GeoDataFrame, compounds: gpd.GeoDa
                               assignment=assignment, clusters=clusters, distance_kind=kind)
 
 
-def _prop_row(code: str, base: pd.Series, geom: Any, households: int, n: int, from_codes: str,
-              action: str, *, name: str | None = None) -> dict[str, Any]:
+def _prop_row(code: str, base: pd.Series, geom: Any, *, households: int, n: int, from_codes: str,
+              action: str, name: str | None = None) -> dict[str, Any]:
     lo, hi = base["band_min"], base["band_max"]
     known = lo == lo
     status = ("unclassified" if not known else "too_small" if households < lo else
@@ -548,7 +600,49 @@ def _join(items: Iterable[str], sep: str = ", ") -> str:
     return sep.join(items)
 
 
-def _changes(com: gpd.GeoDataFrame, state: _State, assignment: pd.DataFrame,
+def _change_text(action: str, code: str, *, com: gpd.GeoDataFrame, proposed: gpd.GeoDataFrame,
+                 out: pd.DataFrame, inn: pd.DataFrame, absorbed: list[str], children: list[str],
+                 alive: bool, after_h: int) -> tuple[list[str], str, str]:
+    """The resulting communities of ``code``'s change and its English and Chinese description."""
+    if action == "merge" and alive:
+        result = [code]
+        en = (f"absorbs {_join(absorbed)} (merged community: {_fmt(after_h)} households)"
+              + _moves_text(out, inn, absorbed)[0])
+        zh = (f"与{'、'.join(absorbed)}合并（合并后{_zh(after_h)}户）"
+              + _moves_text(out, inn, absorbed)[1])
+    elif action == "merge" and not len(out):  # a community without compounds
+        poly = com.geometry.loc[code]
+        dest = sorted(c for c, g in proposed.geometry.items()
+                      if shapely.area(shapely.intersection(g, poly)) > 1.0)
+        result = dest
+        en = f"has no compounds; its area joins {_join(dest)}"
+        zh = f"无小区；其范围并入{'、'.join(dest)}"
+    elif action == "merge":
+        dest = sorted(set(out["proposed_code"]))
+        result = dest
+        sizes = [int(proposed.at[d, "households"]) for d in dest]
+        en = "merged into " + _join(f"{d} (now {_fmt(s)} households)"
+                                    for d, s in zip(dest, sizes, strict=True))
+        zh = "并入" + _join((f"{d}（合并后{_zh(s)}户）" for d, s in zip(dest, sizes,
+                                                                  strict=True)), "、")
+    elif action == "split":
+        result = [code, *children]
+        sizes = [int(proposed.at[c, "households"]) for c in result]
+        en = (f"split into {len(result)} contiguous communities ({_join(result)}) of "
+              f"{_join(_fmt(s) for s in sizes)} households")
+        zh = (f"拆分为{len(result)}个连片社区（{'、'.join(result)}），分别"
+              f"{'、'.join(_zh(s) for s in sizes)}户")
+    elif action == "transfer":
+        result = sorted({code, *set(out["proposed_code"])} - {None})
+        m_en, m_zh = _moves_text(out, inn, [])
+        en = m_en.removeprefix("; ") + f"; now {_fmt(after_h)} households"
+        zh = m_zh.removeprefix("；") + f"；调整后{_zh(after_h)}户"
+    else:
+        result, en, zh = [code], "unchanged", "不变"
+    return result, en, zh
+
+
+def _changes(com: gpd.GeoDataFrame, state: _State, assignment: pd.DataFrame, *,
              proposed: gpd.GeoDataFrame, current: gpd.GeoDataFrame,
              changed_codes: set[str]) -> pd.DataFrame:
     rows = []
@@ -589,41 +683,8 @@ def _changes(com: gpd.GeoDataFrame, state: _State, assignment: pd.DataFrame,
             action = "transfer"
         if action == "unchanged" and not oob:
             continue
-        if action == "merge" and alive:
-            result = [code]
-            en = (f"absorbs {_join(absorbed)} (merged community: {_fmt(after_h)} households)"
-                  + _moves_text(out, inn, absorbed)[0])
-            zh = (f"与{'、'.join(absorbed)}合并（合并后{_zh(after_h)}户）"
-                  + _moves_text(out, inn, absorbed)[1])
-        elif action == "merge" and not len(out):  # a community without compounds
-            poly = com.geometry.loc[code]
-            dest = sorted(c for c, g in proposed.geometry.items()
-                          if shapely.area(shapely.intersection(g, poly)) > 1.0)
-            result = dest
-            en = f"has no compounds; its area joins {_join(dest)}"
-            zh = f"无小区；其范围并入{'、'.join(dest)}"
-        elif action == "merge":
-            dest = sorted(set(out["proposed_code"]))
-            result = dest
-            sizes = [int(proposed.at[d, "households"]) for d in dest]
-            en = "merged into " + _join(f"{d} (now {_fmt(s)} households)"
-                                        for d, s in zip(dest, sizes, strict=True))
-            zh = "并入" + _join((f"{d}（合并后{_zh(s)}户）" for d, s in zip(dest, sizes,
-                                                                      strict=True)), "、")
-        elif action == "split":
-            result = [code, *children]
-            sizes = [int(proposed.at[c, "households"]) for c in result]
-            en = (f"split into {len(result)} contiguous communities ({_join(result)}) of "
-                  f"{_join(_fmt(s) for s in sizes)} households")
-            zh = (f"拆分为{len(result)}个连片社区（{'、'.join(result)}），分别"
-                  f"{'、'.join(_zh(s) for s in sizes)}户")
-        elif action == "transfer":
-            result = sorted({code, *set(out["proposed_code"])} - {None})
-            m_en, m_zh = _moves_text(out, inn, [])
-            en = m_en.removeprefix("; ") + f"; now {_fmt(after_h)} households"
-            zh = m_zh.removeprefix("；") + f"；调整后{_zh(after_h)}户"
-        else:
-            result, en, zh = [code], "unchanged", "不变"
+        result, en, zh = _change_text(action, code, com=com, proposed=proposed, out=out, inn=inn,
+                                      absorbed=absorbed, children=children, alive=alive, after_h=after_h)
         walk_after = proposed["max_walk_m"].reindex(result).max() if result else np.nan
         rows.append({**base, "action": action, "feasible": True, "result": ",".join(result),
                      "households_after": after_h, "compounds_moved_out": len(out),

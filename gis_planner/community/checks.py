@@ -166,7 +166,7 @@ def _ratio_checks(com: pd.DataFrame, attributes: pd.DataFrame, area_target: floa
             v = np.where(hh.to_numpy() > 0, area / hh.to_numpy() * 100.0, np.nan)
         out["service_area_m2_per_100_households"] = v
         if area_target is not None:
-            out["service_area_ok"] = pd.array(np.where(np.isnan(v), None, v >= area_target),
+            out["service_area_ok"] = pd.array(np.where(np.isnan(v), np.array(None, dtype=object), v >= area_target),
                                               dtype="boolean")
     if "community_workers" in attrs.columns:
         workers = pd.to_numeric(attrs["community_workers"], errors="coerce").reindex(idx)
@@ -184,7 +184,7 @@ def _ratio_checks(com: pd.DataFrame, attributes: pd.DataFrame, area_target: floa
             out["community_workers_per_10k_urban_residents"] = v
             if worker_target is not None:
                 out["community_workers_ok"] = pd.array(
-                    np.where(np.isnan(v), None, v >= worker_target), dtype="boolean")
+                    np.where(np.isnan(v), np.array(None, dtype=object), v >= worker_target), dtype="boolean")
     return out
 
 
@@ -316,7 +316,14 @@ def check_communities(
 
     adj = propose_adjustments(check, network=network, facilities=facilities,
                               **proposal_options)
-    com2 = com.copy()
+    return with_proposal(check, adj)
+
+
+def with_proposal(check: CommunityCheck, adj: AdjustmentProposal) -> CommunityCheck:
+    """The check with the proposal ``adj`` attached and its ``max_walk_m`` and ``centre_kind``
+    (before the adjustment) added to the communities, as ``check_communities(..., propose=True)``
+    returns it."""
+    com2 = check.communities.copy()
     before = adj.current[["max_walk_m", "centre_kind"]].reindex(com2.index)
     com2["max_walk_m"] = before["max_walk_m"].to_numpy()
     com2["centre_kind"] = before["centre_kind"].to_numpy()
@@ -341,4 +348,4 @@ def require_check(check: Any) -> CommunityCheck:
     return check
 
 
-__all__ = ["STATUSES", "CommunityCheck", "check_communities", "ratio_targets", "require_check"]
+__all__ = ["STATUSES", "CommunityCheck", "check_communities", "ratio_targets", "require_check", "with_proposal"]

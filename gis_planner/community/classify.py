@@ -1,10 +1,19 @@
 """Urban or rural, high-rise or not: each community's type and the rule that decided it.
 
-Urban/rural, first rule that gives an answer wins:
+Urban/rural, committee type first (居委会 -> urban band, 村委会 -> rural band); the first rule
+that gives an answer wins and is recorded in ``urban_rural_rule``:
 
-1. ``column``: the ``urban_rural`` column (``urban``/``rural``; the io reader also maps
+1. ``committee_type``: the ``committee_type`` column (居委会/居民委员会/社区居委会/urban,
+   村委会/村民委员会/rural).
+2. ``division_code``: the committee digits of the NBS 12-digit statistical division code
+   (统计用区划代码, column ``division_code``, ``village_code`` or ``统计用区划代码``): digits
+   10–12 from 001 to 199 are 居民委员会, from 200 to 399 村民委员会; 400 and above (虚拟社区,
+   development-zone units) decide nothing. Checked on the NBS 2023 list of Shanghai: 4,917
+   居委会 all below 200, 1,555 村委会 all in 200–399.
+3. ``committee_name``: a name ending in 居委会/居民委员会 (urban) or 村委会/村民委员会 (rural).
+4. ``column``: the ``urban_rural`` column (``urban``/``rural``; the io reader also maps
    城镇/城市/农村/乡村).
-2. ``nbs_code``: the NBS urban–rural classification code (城乡分类代码), a **3-digit** code the
+5. ``nbs_code``: the NBS urban–rural classification code (城乡分类代码), a **3-digit** code the
    National Bureau of Statistics publishes beside each village-level unit's **12-digit**
    statistical division code (统计用区划代码) in 《统计用区划代码和城乡划分代码》. By
    《统计上划分城乡的规定》 (国函〔2008〕60号) and the coding rules (国统字〔2009〕91号) a code
@@ -24,16 +33,19 @@ Urban/rural, first rule that gives an answer wins:
 
    A 122 or 123 unit can still be a 村委会 administratively; pass ``nbs_urban_codes`` without
    them to size such units as rural communities.
-3. ``name_suffix``: 居委会/居民委员会/社区 -> urban, 村委会/村民委员会/村 -> rural (a trailing
-   bracketed note such as （虚构） is ignored; 新村 is a housing-estate name, not a village, and
-   decides nothing).
+6. ``name_suffix``: 社区 -> urban, 村 -> rural (a trailing bracketed note such as （虚构） is
+   ignored; 新村 is a housing-estate name, not a village, and decides nothing).
 
-High-rise (高层住宅社区, the band with the higher ceiling), urban communities only:
+High-rise (高层住宅社区, the band with the higher ceiling), urban communities only; the rule and
+its source are written in ``high_rise_basis``:
 
 1. ``column``: the ``high_rise`` column where filled;
 2. ``household_share``: the share of households in compounds of 10+ floors (from
    :func:`~gis_planner.community.counts.count_households_by_community`) is at least
-   ``high_rise_threshold`` (default 0.5: most households live in high-rise buildings);
+   ``high_rise_threshold`` (default 0.5: most households live in high-rise buildings). 10 floors
+   is the high-rise threshold of 住宅设计规范 GB 50096-2011; GB 50352-2019 classes residential
+   buildings over 27 m as high-rise. Neither clause was verified in a retrieved copy; the 50 %
+   share is our reading (Taizhou 二(二)6 says 高层住宅社区 without defining it);
 3. otherwise not high-rise, recorded as ``no data``.
 """
 
@@ -46,7 +58,9 @@ import numpy as np
 import pandas as pd
 
 from gis_planner._errors import InputDataError
-from gis_planner._validate import _rows
+from gis_planner._validate import offending_rows
+from gis_planner.policy.profile import COMMITTEE_URBAN_RURAL
+from gis_planner.policy.profile import unit_word as _unit_word
 
 #: NBS 城乡分类代码 and their class names.
 NBS_CODES: dict[str, str] = {"111": "主城区", "112": "城乡结合区", "121": "镇中心区",
@@ -57,8 +71,22 @@ NBS_URBAN_CODES: frozenset[str] = frozenset({"111", "112", "121", "122", "123"})
 URBAN_WORDS = {"urban": "urban", "城镇": "urban", "城市": "urban", "城": "urban",
                "社区": "urban", "居委会": "urban", "rural": "rural", "农村": "rural",
                "乡村": "rural", "乡": "rural", "村": "rural", "村委会": "rural"}
-URBAN_SUFFIXES = ("居民委员会", "居委会", "社区")
-RURAL_SUFFIXES = ("村民委员会", "村委会", "村")
+URBAN_SUFFIXES = ("社区",)
+RURAL_SUFFIXES = ("村",)
+URBAN_COMMITTEE_SUFFIXES = ("居民委员会", "居委会")
+RURAL_COMMITTEE_SUFFIXES = ("村民委员会", "村委会")
+#: Accepted values of a ``committee_type`` column (lower-cased) -> ``urban``/``rural``.
+COMMITTEE_WORDS = COMMITTEE_URBAN_RURAL
+DIVISION_CODE_COLUMNS = ("division_code", "village_code", "统计用区划代码")
+#: High-rise rule and its source, as written in ``high_rise_basis``.
+HIGH_RISE_BASIS = {
+    "column": "given in the high_rise column",
+    "household_share": ("share of households in buildings of {floors}+ floors >= {share:g} "
+                        "(高层住宅: 10+ floors, GB 50096-2011; >27 m, GB 50352-2019; both "
+                        "unverified; the share is our reading)"),
+    "no data": "no floors or high_rise data: sized as not high-rise",
+    "rural": "rural community: no high-rise band",
+}
 AMBIGUOUS_SUFFIXES = ("新村",)
 CODE_COLUMNS = ("urban_rural_code", "城乡分类代码")
 _NOTE = re.compile(r"\s*[（(][^（）()]*[）)]\s*$")
@@ -81,7 +109,7 @@ def _from_codes(values: pd.Series, *, col: str, urban_codes: frozenset[str]) -> 
                 if len(str(sample)) == 12 else "")
         raise InputDataError(
             f"communities: column {col!r} has {int(bad.sum())} values that are not NBS "
-            f"urban-rural codes ({_rows(values.index, bad)}, e.g. {sample!r}){hint}; expected "
+            f"urban-rural codes ({offending_rows(values.index, bad)}, e.g. {sample!r}){hint}; expected "
             f"one of {', '.join(NBS_CODES)} or an empty cell.")
     out = np.full(len(values), None, dtype=object)
     codes = text.fillna("").to_numpy()
@@ -89,16 +117,50 @@ def _from_codes(values: pd.Series, *, col: str, urban_codes: frozenset[str]) -> 
     return out
 
 
-def _from_names(names: pd.Series) -> np.ndarray:
+def _from_names(
+    names: pd.Series, urban: tuple[str, ...] = URBAN_SUFFIXES,
+    rural: tuple[str, ...] = RURAL_SUFFIXES,
+) -> np.ndarray:
     clean = names.fillna("").astype(str).str.strip().str.replace(_NOTE, "", regex=True)
     out = np.full(len(names), None, dtype=object)
     for i, n in enumerate(clean):
         if n.endswith(AMBIGUOUS_SUFFIXES):
             continue
-        if n.endswith(URBAN_SUFFIXES):
+        if n.endswith(urban):
             out[i] = "urban"
-        elif n.endswith(RURAL_SUFFIXES):
+        elif n.endswith(rural):
             out[i] = "rural"
+    return out
+
+
+def _from_committee(values: pd.Series, *, col: str, index: pd.Index) -> np.ndarray:
+    raw = values.astype("string").str.strip().str.lower()
+    got = raw.map(COMMITTEE_WORDS).astype(object)
+    bad = (raw.notna() & (raw != "") & got.isna()).to_numpy()
+    if bad.any():
+        raise InputDataError(
+            f"communities: column {col!r} has {int(bad.sum())} values that are not a committee "
+            f"type ({offending_rows(index, bad)}); use 居委会/居民委员会 or 村委会/村民委员会 "
+            "(or urban/rural), or leave the cell empty.")
+    return got.to_numpy()
+
+
+def committee_from_division_code(codes: pd.Series) -> np.ndarray:
+    """``urban`` (居委会) / ``rural`` (村委会) / None from NBS 12-digit division codes.
+
+    Digits 10–12 from 001 to 199 mark a 居民委员会, 200 to 399 a 村民委员会; other codes
+    (400+, not 12 digits) decide nothing.
+
+    >>> committee_from_division_code(pd.Series(["310101002001", "310117101201", "3101"])).tolist()
+    ['urban', 'rural', None]
+    """
+    text = codes.astype("string").str.strip().str.replace(r"\.0$", "", regex=True)
+    out = np.full(len(codes), None, dtype=object)
+    ok = text.str.fullmatch(r"\d{12}").fillna(False).to_numpy(bool)
+    digits = np.zeros(len(codes), dtype=int)
+    digits[ok] = [int(c[-3:]) for c in text[ok]]
+    out[ok & (digits >= 1) & (digits <= 199)] = "urban"
+    out[ok & (digits >= 200) & (digits <= 399)] = "rural"
     return out
 
 
@@ -109,6 +171,7 @@ def classify_communities(
     high_rise_threshold: float = 0.5,
     nbs_urban_codes: frozenset[str] | set[str] = NBS_URBAN_CODES,
     code_col: str | None = None,
+    high_rise_floors: int = 10,
 ) -> gpd.GeoDataFrame:
     """Add ``urban_rural`` and ``high_rise`` to each community, with the rule that decided.
 
@@ -127,14 +190,18 @@ def classify_communities(
         NBS codes read as urban (default: all 1xx codes, per 国函〔2008〕60号).
     code_col
         Name of the NBS code column when it is not one of the accepted names.
+    high_rise_floors
+        Floors (inclusive) of a high-rise building used to compute ``high_rise_share``
+        (GB 50096-2011: 10); only written into ``high_rise_basis``.
 
     Returns
     -------
     GeoDataFrame
         A copy of ``communities`` (same index and CRS) with ``urban_rural`` (``urban``,
-        ``rural`` or None), ``urban_rural_rule`` (``column``, ``nbs_code``, ``name_suffix`` or
-        ``undetermined``), ``high_rise`` (bool) and ``high_rise_rule`` (``column``,
-        ``household_share``, ``no data`` or ``rural``).
+        ``rural`` or None), ``urban_rural_rule`` (``committee_type``, ``division_code``,
+        ``committee_name``, ``column``, ``nbs_code``, ``name_suffix`` or ``undetermined``),
+        ``high_rise`` (bool), ``high_rise_rule`` (``column``, ``household_share``, ``no data``
+        or ``rural``) and ``high_rise_basis`` (the rule in words, with its source).
 
     Raises
     ------
@@ -148,6 +215,19 @@ def classify_communities(
     n = len(out)
     ur = np.full(n, None, dtype=object)
     rule = np.full(n, "undetermined", dtype=object)
+    if "committee_type" in out.columns:
+        got = _from_committee(out["committee_type"], col="committee_type", index=out.index)
+        use = ~pd.isna(got)
+        ur[use], rule[use] = got[use], "committee_type"
+    dcol = next((c for c in DIVISION_CODE_COLUMNS if c in out.columns), None)
+    if dcol is not None:
+        got = committee_from_division_code(out[dcol])
+        use = pd.isna(ur) & ~pd.isna(got)
+        ur[use], rule[use] = got[use], "division_code"
+    if "name" in out.columns:
+        got = _from_names(out["name"], URBAN_COMMITTEE_SUFFIXES, RURAL_COMMITTEE_SUFFIXES)
+        use = pd.isna(ur) & ~pd.isna(got)
+        ur[use], rule[use] = got[use], "committee_name"
     if "urban_rural" in out.columns:
         got = _from_words(out["urban_rural"])
         filled = out["urban_rural"].notna().to_numpy() & (
@@ -156,9 +236,9 @@ def classify_communities(
         if bad.any():
             raise InputDataError(
                 f"communities: column 'urban_rural' has {int(bad.sum())} values that are "
-                f"neither urban nor rural ({_rows(out.index, bad)}); use urban/rural or "
+                f"neither urban nor rural ({offending_rows(out.index, bad)}); use urban/rural or "
                 "城镇/农村, or leave the cell empty to classify it from the NBS code or name.")
-        use = ~pd.isna(got)
+        use = pd.isna(ur) & ~pd.isna(got)
         ur[use], rule[use] = got[use], "column"
     col = code_col or next((c for c in CODE_COLUMNS if c in out.columns), None)
     if code_col is not None and code_col not in out.columns:
@@ -190,7 +270,20 @@ def classify_communities(
     hr_rule[rural] = "rural"
     out["high_rise"] = hr
     out["high_rise_rule"] = hr_rule
+    out["high_rise_basis"] = [HIGH_RISE_BASIS[r].format(floors=high_rise_floors,
+                                                        share=high_rise_threshold)
+                              for r in hr_rule]
     return out
 
 
-__all__ = ["NBS_CODES", "NBS_URBAN_CODES", "classify_communities"]
+def unit_word(urban_rural: str, lang: str = "zh") -> str:
+    """The word for a community's sub-units: 小区 (urban, 居委会) or 村民小组 (rural, 村委会).
+
+    >>> unit_word("rural")
+    '村民小组'
+    """
+    return _unit_word(urban_rural, lang)
+
+
+__all__ = ["NBS_CODES", "NBS_URBAN_CODES", "classify_communities", "committee_from_division_code",
+           "unit_word"]

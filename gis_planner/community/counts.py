@@ -173,7 +173,7 @@ def assign_compounds(
         pos = pd.Series(np.arange(len(compounds)), index=compounds.index.astype(str))
         idx = compounds.index[pos.loc[over.index].to_numpy()]
         overlaps.loc[idx] = over.to_numpy()
-        straddles.loc[idx] = [len(v.split(",")) > 1 for v in over.to_numpy()]
+        straddles.loc[idx] = np.array([len(v.split(",")) > 1 for v in over.to_numpy()], dtype=bool)
         by_pair = inter.set_index(["compound_id", "community_code"])["share"]
         if assign == "area":
             best = inter.sort_values(["compound_id", "share", "community_code"],

@@ -32,13 +32,20 @@ from gis_planner._validate import (
     require_metric_crs,
     require_nonnegative_numbers,
     require_points,
+    require_positive_number,
     require_same_crs,
     require_unique_index,
 )
 from gis_planner.categories import known_categories
+from gis_planner.coverage import columns
 from gis_planner.network.snap import snap_points
-from gis_planner.network.travel import _points, node_distances, od_costs
-from gis_planner.network.travel import _targets_from_nodes as _dist_from_nodes
+from gis_planner.network.travel import (
+    SnappedPoints,
+    distances_from_nodes,
+    node_distances,
+    od_costs,
+    snapped_arrays,
+)
 
 if TYPE_CHECKING:
     from gis_planner.network.graph import WalkNetwork
@@ -219,6 +226,78 @@ def reach(
     CRSError
         Layers not in the network's metric CRS.
     """
+    params = _checked_parameters(
+        network, compounds, facilities, speed_kmh=speed_kmh, walk_minutes=walk_minutes,
+        headline_minutes=headline_minutes, category_minutes=category_minutes,
+        categories=categories, required_categories=required_categories,
+        snap_tolerance_m=snap_tolerance_m, search_cap_m=search_cap_m,
+        households_col=households_col, population_col=population_col)
+    snapped = _snap(network, compounds, facilities, gates, params)
+    from tqdm.auto import tqdm
+
+    new_cols: dict[str, np.ndarray] = {}
+    best_gate: dict[str, np.ndarray] = {}
+    no_facility: list[str] = []
+    for c in tqdm(params.categories, desc="categories", disable=not progress):
+        fs = snapped.facilities_of(c)
+        if len(fs) == 0:
+            _warn_no_facility(c, snapped, params, requested=categories is not None
+                              and c in set(categories))
+            no_facility.append(c)
+            dist = np.full(snapped.n_compounds, np.inf)
+            via = np.full(snapped.n_compounds, -1, dtype=np.int64)
+        else:
+            dist, via = _nearest(network, fs, snapped, cap_m=params.cap_m)
+        if snapped.has_gates:
+            best_gate[c] = via
+        new_cols.update(_distance_columns(c, dist, params))
+        if count_within:
+            new_cols[columns.n_within_col(c)] = (
+                _count_within(network, snapped, fs, limit_m=params.limits_m[c]) if len(fs)
+                else np.zeros(snapped.n_compounds, dtype=np.int64))
+        if snapped.has_gates:
+            new_cols[columns.gate_col(c)] = np.where(via >= 0, snapped.o_gate[np.maximum(via, 0)],
+                                                     np.array(None, dtype=object))
+    out = _households_frame(compounds, snapped, new_cols, best_gate, params)
+    fac = _facilities_frame(facilities, snapped, params)
+    n_unsnapped, hh_unsnapped, n_fac_off = _log_unsnapped(compounds, snapped, params)
+    return ReachResult(
+        households=out, facilities=fac, categories=params.categories,
+        walk_minutes=params.minutes, headline_minutes=params.headline_minutes,
+        speed_kmh=float(speed_kmh), category_limits_m=params.limits_m,
+        required_categories=params.required, snap_tolerance_m=float(snap_tolerance_m),
+        search_cap_m=params.cap_m, households_col=households_col, population_col=population_col,
+        profile_id=profile_id,
+        notes={"unsnapped_compounds": n_unsnapped, "unsnapped_households": hh_unsnapped,
+               "unsnapped_facilities": n_fac_off, "gates_used": snapped.has_gates,
+               "categories_without_facilities": tuple(no_facility),
+               "network": network.source, "crs": str(network.crs)},
+    )
+
+
+@dataclass(frozen=True)
+class _Parameters:
+    """The checked parameters of one :func:`reach` call."""
+
+    categories: tuple[str, ...]
+    required: tuple[str, ...]
+    minutes: tuple[float, ...]
+    headline_minutes: float
+    limits_m: dict[str, float]
+    cap_m: float
+    speed_kmh: float
+    snap_tolerance_m: float
+    households_col: str
+
+
+def _checked_parameters(
+    network: WalkNetwork, compounds: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame, *,
+    speed_kmh: float, walk_minutes: Sequence[float], headline_minutes: float | None,
+    category_minutes: Mapping[str, float] | None, categories: Sequence[str] | None,
+    required_categories: Sequence[str] | None, snap_tolerance_m: float,
+    search_cap_m: float | None, households_col: str, population_col: str | None,
+) -> _Parameters:
+    """Stage 1: check the layers and the numbers; the limits and the search cap in metres."""
     require_metric_crs(compounds, what="compounds")
     require_same_crs(compounds, network.edges, what_a="compounds", what_b="the network")
     require_metric_crs(facilities, what="facilities")
@@ -238,6 +317,15 @@ def reach(
         raise InputDataError(f"speed_kmh must be > 0 km/h; got {speed_kmh}.")
     if not snap_tolerance_m >= 0:
         raise InputDataError(f"snap_tolerance_m must be >= 0 m; got {snap_tolerance_m}.")
+    # finite numbers > 0 (NaN and inf would pass the comparisons and give silent answers)
+    require_positive_number(speed_kmh, what="speed_kmh", unit="km/h")
+    if not np.isfinite(snap_tolerance_m):
+        raise InputDataError(f"snap_tolerance_m must be a finite number of metres; got {snap_tolerance_m}.")
+    for name, value in (("search_cap_m", search_cap_m),
+                        ("headline_minutes", headline_minutes), *(("walk_minutes", m) for m in walk_minutes),
+                        *((f"category_minutes[{c!r}]", m) for c, m in (category_minutes or {}).items())):
+        if value is not None:
+            require_positive_number(value, what=name, unit="m" if name.endswith("_m") else "minutes")
     minutes = tuple(sorted({float(m) for m in walk_minutes}))
     if not minutes or minutes[0] <= 0:
         raise InputDataError(f"walk_minutes must be positive minutes; got {tuple(walk_minutes)}.")
@@ -255,124 +343,170 @@ def reach(
     if cap < largest:
         raise InputDataError(f"search_cap_m {cap:.0f} m is shorter than the largest limit "
                              f"{largest:.0f} m; raise it.")
+    return _Parameters(cats, required, minutes, headline, limits, cap, float(speed_kmh),
+                       float(snap_tolerance_m), households_col)
 
+
+@dataclass(frozen=True)
+class _Snapped:
+    """Stage 2: where compounds (through their gates) and facilities join the network."""
+
+    o_snap: pd.DataFrame  # one row per origin (a gate, or the compound's own point)
+    o_arrays: SnappedPoints  # the origins' edge arrays, built once for all categories
+    access_m: np.ndarray  # straight line from the compound point to the origin
+    c_pos: np.ndarray  # compound position of every origin
+    o_gate: np.ndarray  # gate id of every origin (None for a compound's own point)
+    has_gates: bool
+    member: sp.csr_matrix  # compounds x origins indicator
+    snapped_any: np.ndarray  # per compound
+    f_snap: pd.DataFrame
+    f_codes: np.ndarray  # category of every facility
+
+    @property
+    def n_compounds(self) -> int:
+        """Number of compounds."""
+        return len(self.snapped_any)
+
+    def facilities_of(self, category: str) -> pd.DataFrame:
+        """The snap rows of the category's facilities that reach the network."""
+        return self.f_snap.loc[(self.f_codes == category) & self.f_snap["snapped"].to_numpy()]
+
+
+def _snap(network: WalkNetwork, compounds: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame,
+          gates: gpd.GeoDataFrame | None, params: _Parameters) -> _Snapped:
+    """Stage 2: snap the origins (gates or compound points) and the facilities; refuse layers
+    none of whose points reach the network."""
+    tol = params.snap_tolerance_m
     origins = _origins(compounds, gates)
     o_gdf = gpd.GeoDataFrame(origins[["compound_pos"]], geometry=origins["geometry"].to_numpy(),
                              crs=compounds.crs)
-    o_snap = snap_points(network, o_gdf, tolerance_m=snap_tolerance_m)
-    access = origins["access_m"].to_numpy(float)
+    o_snap = snap_points(network, o_gdf, tolerance_m=tol)
     c_pos = origins["compound_pos"].to_numpy(np.int64)
     o_gate = origins["gate_id"].to_numpy(object).copy()
     o_gate[pd.isna(o_gate)] = None
-    has_gates = bool(pd.notna(o_gate).any())
     n_c = len(compounds)
-    f_snap = snap_points(network, facilities, tolerance_m=snap_tolerance_m)
-    o_arrays = _points(network, o_snap)  # the origins' edge arrays, built once for all categories
-
+    f_snap = snap_points(network, facilities, tolerance_m=tol)
     snapped_any = np.zeros(n_c, dtype=bool)
     np.logical_or.at(snapped_any, c_pos, o_snap["snapped"].to_numpy())
-    _require_some_snapped(network, compounds, snapped_any, "compounds", snap_tolerance_m)
+    _require_some_snapped(network, compounds, snapped_any, "compounds", tol)
     if len(facilities):
         _require_some_snapped(network, facilities, f_snap["snapped"].to_numpy(bool), "facilities",
-                              snap_tolerance_m)
-    snap_d = np.full(n_c, np.inf)
-    np.fmin.at(snap_d, c_pos, o_snap["snap_dist_m"].to_numpy(float))
-    base_cols: dict[str, np.ndarray] = {
-        "snapped": snapped_any,
-        "snap_dist_m": np.where(np.isfinite(snap_d), snap_d, np.nan),
-        "n_gates": np.bincount(c_pos[pd.notna(o_gate)], minlength=n_c).astype(np.int64),
-    }
-    # which compound each origin belongs to, as a sparse (compounds x origins) indicator
+                              tol)
     member = sp.csr_matrix((np.ones(len(c_pos)), (c_pos, np.arange(len(c_pos)))),
                            shape=(n_c, len(c_pos)))
+    return _Snapped(o_snap=o_snap, o_arrays=snapped_arrays(network, o_snap),
+                    access_m=origins["access_m"].to_numpy(float), c_pos=c_pos, o_gate=o_gate,
+                    has_gates=bool(pd.notna(o_gate).any()), member=member,
+                    snapped_any=snapped_any, f_snap=f_snap,
+                    f_codes=facilities["category"].astype(str).to_numpy())
 
-    from tqdm.auto import tqdm
 
-    new_cols: dict[str, np.ndarray] = {}
-    best_gate: dict[str, np.ndarray] = {}
-    requested = set(categories) if categories is not None else set()
-    no_facility: list[str] = []
-    cat_codes = facilities["category"].astype(str).to_numpy()
-    f_ok = f_snap["snapped"].to_numpy()
-    for c in tqdm(cats, desc="categories", disable=not progress):
-        fs = f_snap.loc[(cat_codes == c) & f_ok]
-        if len(fs) == 0:
-            n_off = int((cat_codes == c).sum())
-            msg = (f"category {c!r} has no facility on the network"
-                   + (f" ({n_off} lie farther than {snap_tolerance_m:g} m from any road)"
-                      if n_off else " (none in the facilities)")
-                   + "; every household is uncovered for it.")
-            if n_off or c in requested:
-                warnings.warn(msg, GisPlannerWarning, stacklevel=2)
-            else:  # only on the required list (e.g. a profile's): logged and kept in notes
-                logger.warning("%s It is required for completeness; add its facilities to "
-                               "the input if they exist.", msg)
-            no_facility.append(c)
-            dist = np.full(n_c, np.inf)
-            via = np.full(n_c, -1, dtype=np.int64)
-        else:
-            # one multi-source Dijkstra per category (compiled scipy; see network.travel)
-            d_node = node_distances(network, fs, cutoff_m=cap)
-            d_o = _dist_from_nodes(network, d_node, fs, o_arrays, cutoff_m=cap) + access
-            dist, via = _best_per_compound(d_o, c_pos, n_c)
-            dist[dist > cap] = np.inf
-            via[~np.isfinite(dist)] = -1
-        if has_gates:
-            best_gate[c] = via
-        finite = np.isfinite(dist)
-        new_cols[f"{c}_dist_m"] = np.where(finite, dist, np.nan)
-        new_cols[f"{c}_min"] = np.where(finite, _units.distance_to_minutes(dist, speed_kmh), np.nan)
-        new_cols[f"{c}_covered"] = dist <= limits[c]
-        for m in minutes:
-            new_cols[f"{c}_covered_{_fmt(m)}min"] = dist <= _units.walk_distance_m(m, speed_kmh)
-        if count_within:
-            new_cols[f"{c}_n_within"] = (
-                _count_within(network, o_snap, fs, access, member, limit_m=limits[c])
-                if len(fs) else np.zeros(n_c, dtype=np.int64))
-        if has_gates:
-            new_cols[f"{c}_gate_id"] = np.where(via >= 0, o_gate[np.maximum(via, 0)], None)
-    base_cols["gate_id"] = (_most_used_gate(best_gate, o_gate, n_c) if has_gates
-                            else np.full(n_c, None, dtype=object))
-    covered = (np.column_stack([new_cols[f"{c}_covered"] for c in required]) if required
+def _warn_no_facility(c: str, snapped: _Snapped, params: _Parameters, *, requested: bool) -> None:
+    """A category without a facility on the network: warn (asked for, or all off the network)
+    or log (only on the required list)."""
+    n_off = int((snapped.f_codes == c).sum())
+    tol = params.snap_tolerance_m
+    msg = (f"category {c!r} has no facility on the network"
+           + (f" ({n_off} lie farther than {tol:g} m from any road)" if n_off
+              else " (none in the facilities)")
+           + "; every household is uncovered for it.")
+    if n_off or requested:
+        warnings.warn(msg, GisPlannerWarning, stacklevel=3)
+    else:  # only on the required list (e.g. a profile's): logged and kept in notes
+        logger.warning("%s It is required for completeness; add its facilities to the input if "
+                       "they exist.", msg)
+
+
+def _nearest(network: WalkNetwork, fs: pd.DataFrame, snapped: _Snapped,
+             *, cap_m: float) -> tuple[np.ndarray, np.ndarray]:
+    """Stage 3: metres from every compound to the category's nearest facility (inf beyond the
+    cap) and the origin of the best route (-1 where none): one multi-source Dijkstra
+    (compiled scipy; see network.travel), exact partial edges, the best origin per compound."""
+    d_node = node_distances(network, fs, cutoff_m=cap_m)
+    d_o = distances_from_nodes(network, d_node, fs, snapped.o_arrays, cutoff_m=cap_m)
+    dist, via = _best_per_compound(d_o + snapped.access_m, snapped.c_pos, snapped.n_compounds)
+    dist[dist > cap_m] = np.inf
+    via[~np.isfinite(dist)] = -1
+    return dist, via
+
+
+def _distance_columns(c: str, dist: np.ndarray, params: _Parameters) -> dict[str, np.ndarray]:
+    """Stage 4: the distance, minutes and coverage columns of one category."""
+    finite = np.isfinite(dist)
+    cols = {
+        columns.dist_col(c): np.where(finite, dist, np.nan),
+        columns.minutes_col(c): np.where(
+            finite, _units.distance_to_minutes(dist, params.speed_kmh), np.nan),
+        columns.covered_col(c): dist <= params.limits_m[c],
+    }
+    for m in params.minutes:
+        cols[columns.covered_col(c, m)] = dist <= _units.walk_distance_m(m, params.speed_kmh)
+    return cols
+
+
+def _households_frame(compounds: gpd.GeoDataFrame, snapped: _Snapped,
+                      new_cols: dict[str, np.ndarray], best_gate: dict[str, np.ndarray],
+                      params: _Parameters) -> gpd.GeoDataFrame:
+    """Stage 5: the compounds (same index, CRS, columns) plus the reach columns."""
+    n_c = snapped.n_compounds
+    snap_d = np.full(n_c, np.inf)
+    np.fmin.at(snap_d, snapped.c_pos, snapped.o_snap["snap_dist_m"].to_numpy(float))
+    base_cols: dict[str, np.ndarray] = {
+        columns.SNAPPED: snapped.snapped_any,
+        columns.SNAP_DIST_M: np.where(np.isfinite(snap_d), snap_d, np.nan),
+        columns.N_GATES: np.bincount(snapped.c_pos[pd.notna(snapped.o_gate)],
+                                     minlength=n_c).astype(np.int64),
+        columns.GATE_ID: (_most_used_gate(best_gate, snapped.o_gate, n_c) if snapped.has_gates
+                          else np.full(n_c, None, dtype=object)),
+    }
+    required = params.required
+    covered = (np.column_stack([new_cols[columns.covered_col(c)] for c in required]) if required
                else np.zeros((n_c, 0), dtype=bool))
-    tail = {"completeness": covered.mean(axis=1) if covered.shape[1] else np.full(n_c, np.nan)}
+    tail = {columns.COMPLETENESS: covered.mean(axis=1) if covered.shape[1]
+            else np.full(n_c, np.nan)}
     extra = pd.DataFrame({**base_cols, **new_cols, **tail}, index=compounds.index)
-    for col in [c for c in extra.columns if c == "gate_id" or c.endswith("_gate_id")]:
+    gate_cols = {columns.GATE_ID, *(columns.gate_col(c) for c in params.categories)}
+    for col in [c for c in extra.columns if c in gate_cols]:
         extra[col] = extra[col].astype("str")  # ids are strings; missing (no gate) is NA
     clash = [c for c in extra.columns if c in compounds.columns]
     if clash:
         logger.info("compounds: columns %s are replaced by the reach result", clash)
     out = pd.concat([compounds.drop(columns=clash), extra], axis=1)
-    out = gpd.GeoDataFrame(out, geometry=compounds.geometry.name, crs=compounds.crs)
+    return gpd.GeoDataFrame(out, geometry=compounds.geometry.name, crs=compounds.crs)
 
+
+def _facilities_frame(facilities: gpd.GeoDataFrame, snapped: _Snapped,
+                      params: _Parameters) -> gpd.GeoDataFrame:
+    """Stage 5: the facilities plus where they joined the network and why any is unused."""
+    f_snap = snapped.f_snap
+    f_ok = f_snap["snapped"].to_numpy()
     fac = facilities.copy()
     fac["snapped"] = f_ok
     fac["snap_dist_m"] = f_snap["snap_dist_m"].to_numpy()
     fac["edge"] = f_snap["edge"].to_numpy()
     fac["offset_m"] = f_snap["offset_m"].to_numpy()
     fac["excluded_reason"] = np.where(
-        f_ok, "", f"farther than {snap_tolerance_m:g} m from any road")
-    outside = ~np.isin(cat_codes, cats)
+        f_ok, "", f"farther than {params.snap_tolerance_m:g} m from any road")
+    outside = ~np.isin(snapped.f_codes, params.categories)
     fac.loc[outside & f_ok, "excluded_reason"] = "category not assessed"
-    n_unsnapped = int((~snapped_any).sum())
-    hh_unsnapped = float(pd.to_numeric(compounds[households_col]).to_numpy()[~snapped_any].sum())
+    return fac
+
+
+def _log_unsnapped(compounds: gpd.GeoDataFrame, snapped: _Snapped,
+                   params: _Parameters) -> tuple[int, float, int]:
+    """Log the compounds and facilities left off the network; their numbers for the notes."""
+    tol = params.snap_tolerance_m
+    off = ~snapped.snapped_any
+    n_unsnapped = int(off.sum())
+    hh_unsnapped = float(pd.to_numeric(compounds[params.households_col]).to_numpy()[off].sum())
     if n_unsnapped:
         logger.warning("%d compounds (%g households) lie farther than %g m from any road and "
-                       "are excluded from coverage", n_unsnapped, hh_unsnapped, snap_tolerance_m)
-    n_fac_off = int((~f_ok).sum())
+                       "are excluded from coverage", n_unsnapped, hh_unsnapped, tol)
+    n_fac_off = int((~snapped.f_snap["snapped"].to_numpy()).sum())
     if n_fac_off:
         logger.warning("%d facilities lie farther than %g m from any road and are not used",
-                       n_fac_off, snap_tolerance_m)
-    return ReachResult(
-        households=out, facilities=fac, categories=cats, walk_minutes=minutes,
-        headline_minutes=headline, speed_kmh=float(speed_kmh), category_limits_m=limits,
-        required_categories=required, snap_tolerance_m=float(snap_tolerance_m), search_cap_m=cap,
-        households_col=households_col, population_col=population_col, profile_id=profile_id,
-        notes={"unsnapped_compounds": n_unsnapped, "unsnapped_households": hh_unsnapped,
-               "unsnapped_facilities": n_fac_off, "gates_used": has_gates,
-               "categories_without_facilities": tuple(no_facility),
-               "network": network.source, "crs": str(network.crs)},
-    )
+                       n_fac_off, tol)
+    return n_unsnapped, hh_unsnapped, n_fac_off
 
 
 def _require_some_snapped(network: WalkNetwork, points: gpd.GeoDataFrame, snapped: np.ndarray,
@@ -435,6 +569,8 @@ def _best_per_compound(d_o: np.ndarray, c_pos: np.ndarray,
     via = np.full(n_c, -1, dtype=np.int64)
     if len(d_o) == 0:
         return dist, via
+    if len(c_pos) == n_c and np.array_equal(c_pos, np.arange(n_c)):  # one origin each
+        return d_o.copy(), np.arange(n_c, dtype=np.int64)
     order = np.lexsort((d_o, c_pos))
     first = np.ones(len(order), dtype=bool)
     first[1:] = c_pos[order][1:] != c_pos[order][:-1]
@@ -468,19 +604,18 @@ def _most_used_gate(best_gate: Mapping[str, np.ndarray], o_gate: np.ndarray,
     return out
 
 
-def _count_within(network: WalkNetwork, o_snap: pd.DataFrame, fs: pd.DataFrame,
-                  access: np.ndarray, member: sp.csr_matrix, *, limit_m: float) -> np.ndarray:
-    """Facilities within ``limit_m`` of each compound (via its best gate for each facility),
-    without a dense compounds x facilities matrix: chunked limited Dijkstra from the facilities
-    into a sparse origins x facilities matrix holding only pairs within the limit, the access
-    distance added per origin, then OR-ed over each compound's origins."""
-    od = od_costs(network, o_snap, fs, cutoff_m=limit_m).tocoo()
-    keep = od.data + access[od.row] <= limit_m
+def _count_within(network: WalkNetwork, snapped: _Snapped, fs: pd.DataFrame, *,
+                  limit_m: float) -> np.ndarray:
+    """Stage 4 (optional): facilities within ``limit_m`` of each compound (via its best gate
+    for each facility). The origin x facility pairs within the limit come from
+    :func:`~gis_planner.network.travel.od_costs` (searches shared by distant facilities, one
+    row of node distances each: nothing per facility, no dense block); the access distance is
+    added per origin, then the pairs are OR-ed over each compound's origins."""
+    od = od_costs(network, snapped.o_arrays, fs, cutoff_m=limit_m).tocoo()
+    keep = od.data + snapped.access_m[od.row] <= limit_m
     hit = sp.csr_matrix((np.ones(int(keep.sum())), (od.row[keep], od.col[keep])), shape=od.shape)
-    per_compound = (member @ hit) > 0
+    per_compound = (snapped.member @ hit) > 0
     return np.asarray(per_compound.sum(axis=1)).ravel().astype(np.int64)
 
 
-def _fmt(minutes: float) -> str:
-    """Threshold as text for column names: 15.0 -> '15', 7.5 -> '7.5'."""
-    return f"{minutes:g}"
+_fmt = columns.minutes_label  # former name

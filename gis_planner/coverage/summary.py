@@ -14,6 +14,7 @@ import pandas as pd
 
 from gis_planner._errors import InputDataError
 from gis_planner.categories import label
+from gis_planner.coverage import columns
 
 if TYPE_CHECKING:
     from gis_planner.coverage.reach import ReachResult
@@ -79,7 +80,7 @@ def coverage_summary(result: ReachResult, *, by: str | None = None) -> pd.DataFr
         if pop is not None:
             base["p"] = pop
         for c in result.categories:
-            cov = hh[f"{c}_covered"].astype(bool).to_numpy()
+            cov = hh[columns.covered_col(c)].astype(bool).to_numpy()
             frame = base.assign(cw=np.where(cov, weights, 0.0))
             if pop is not None:
                 frame["cp"] = np.where(cov, pop, 0.0)
@@ -172,7 +173,7 @@ def worst_served(result: ReachResult, *, n: int = 20, lang: str = "zh") -> pd.Da
     out = pd.DataFrame(sel[cols])
     out["completeness"] = sel["completeness"].astype(float)
     if req:
-        missing = ~np.column_stack([sel[f"{c}_covered"].astype(bool).to_numpy() for c in req])
+        missing = ~np.column_stack([sel[columns.covered_col(c)].astype(bool).to_numpy() for c in req])
     else:
         missing = np.zeros((len(sel), 0), dtype=bool)
     labels = [label(c, lang) for c in req]  # type: ignore[arg-type]

@@ -1,0 +1,1 @@
+"""Data files shipped with gis_planner (the facility categories table)."""

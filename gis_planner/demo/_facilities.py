@@ -26,6 +26,7 @@ AMAP_TYPES = {
     "health_centre": ("医疗保健服务;综合医院;社区卫生服务中心", "090102", "社区卫生服务中心"),
     "elderly_day_care": ("生活服务;养老服务;日间照料中心", "071300", "老年人日间照料中心"),
     "subdistrict_elderly_centre": ("生活服务;养老服务;综合性养老服务中心", "071300", "综合性养老服务中心"),
+    "meal_point": ("生活服务;养老服务;老年助餐点", "071300", "老年助餐点"),
     "community_service_centre": ("政府机构及社会团体;社会团体;党群服务中心", "130500", "党群服务中心"),
     "wet_market": ("购物服务;综合市场;菜市场", "060705", "菜市场"),
     "convenience_store": ("购物服务;便民商店/便利店;便利店", "060200", "便利店"),
@@ -47,9 +48,11 @@ CHAINS = ("convenience_store", "pharmacy", "parcel_point", "fresh_food_store", "
 #: Communities without a community service centre (planted gaps).
 NO_SERVICE_CENTRE = ("李庄村", "樱花社区")
 #: Capacity (places) and floor area (m²) recorded for some categories.
-CAPACITY = {"subdistrict_elderly_centre": 120, "elderly_day_care": 30}
+CAPACITY = {"subdistrict_elderly_centre": 120, "elderly_day_care": 30, "meal_point": 80}
 AREA_M2 = {"subdistrict_elderly_centre": 1500.0, "elderly_day_care": 400.0,
-           "community_service_centre": 800.0}
+           "community_service_centre": 800.0, "meal_point": 120.0}
+#: Sub-stream of the town's seed used only for the meal points.
+MEAL_STREAM = 10
 CANDIDATE_KINDS = ["空地", "闲置公房", "社区用房", "待更新厂房"]
 
 
@@ -162,6 +165,24 @@ def build_daily_shops(rng: np.random.Generator, *, start: int) -> gpd.GeoDataFra
     ]
     sites = [(cat, *_street_point(rng, *area)) for cat, parts in plan for k, area in parts
              for _ in range(k)]
+    return _facility_frame(sites, start=start)
+
+
+def build_meal_points(seed: int, *, start: int) -> gpd.GeoDataFrame:
+    """Meal points for older residents (老年助餐点, 80 meals a day, 120 m²), from their own random
+    stream so that every other layer keeps its draws: three south of the river, one north-west,
+    one in the township, none north-east (a planted gap).
+
+    Returns
+    -------
+    GeoDataFrame
+        As :func:`build_facilities`, ids from ``B0<start>``.
+    """
+    rng = np.random.default_rng([seed, MEAL_STREAM])
+    south, north_west = ((0.0, 3000.0), (0.0, 1100.0)), ((0.0, 1400.0), (1400.0, 2200.0))
+    township = ((3300.0, 5100.0), (1100.0, 1300.0))
+    sites = [("meal_point", *_street_point(rng, *area)) for k, area in ((3, south), (1, north_west),
+                                                                        (1, township)) for _ in range(k)]
     return _facility_frame(sites, start=start)
 
 

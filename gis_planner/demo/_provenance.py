@@ -6,8 +6,10 @@ from typing import TYPE_CHECKING
 
 import shapely
 
+from gis_planner.demo._buildings import GROUP_RATES
 from gis_planner.demo._facilities import NO_SERVICE_CENTRE
 from gis_planner.demo._frame import BRIDGES_X_M, ORIGIN_LONLAT, RIVER_Y_M
+from gis_planner.demo._grids import OVERREACH_M, SHORT_M, STRIPS
 from gis_planner.demo._people import (
     BLANK_ATTRIBUTES,
     HIGH_RISE_COMMUNITIES,
@@ -17,6 +19,7 @@ from gis_planner.demo._people import (
 )
 from gis_planner.demo._raster import CELL_M
 from gis_planner.demo._roads import NOT_WALKABLE
+from gis_planner.grids.settings import load_grid_defaults
 
 if TYPE_CHECKING:
     from gis_planner.demo.town import DemoTown
@@ -59,6 +62,8 @@ def provenance_markdown(town: DemoTown, *, seed: int) -> str:
                if c not in served and subs.at[c, "kind"] == "subdistrict"]
     attr = {name: f"{name} (`{col}` = {value})" for name, (col, value) in PLANTED_ATTRIBUTES.items()}
 
+    grid = load_grid_defaults()
+
     def n(name: str) -> str:
         return f"{name} {by_name[name]:,}"
 
@@ -97,7 +102,23 @@ def provenance_markdown(town: DemoTown, *, seed: int) -> str:
         f"from the name); `high_rise` true for {'、'.join(HIGH_RISE_COMMUNITIES)} | WGS-84, UTF-8 |",
         f"| `compounds.geojson` | {len(town.compounds)} compounds (小区, village groups 组) with "
         f"`households` ({int(town.compounds['households'].sum()):,} in all), `floors`, "
-        "`high_rise`, `community_code` | WGS-84, UTF-8 |",
+        "`high_rise`, `community_code`, `elderly_60` and `elderly_80` (residents aged 60+ and "
+        f"80+: {int(town.compounds['elderly_60'].sum()):,} and "
+        f"{int(town.compounds['elderly_80'].sum()):,}; households x 2.62 x the 2020 census shares "
+        "18.70 % and 2.54 % x synthetic local factors: villages x 1.35, three old urban "
+        "compounds x 1.9, two young ones x 0.5, each x 0.8–1.2) | WGS-84, UTF-8 |",
+        f"| `buildings.geojson` | {len(town.buildings)} buildings (楼栋) filling the compounds: "
+        "`building_id`, `compound_id`, `households` (summing to each compound's count; village "
+        "rows of houses of about 24) and synthetic counts of the special groups grid workers visit ("
+        + "、".join(GROUP_RATES) + "; made-up rates, not statistics); high-rise towers hold "
+        f"64–132 households each, so each is a 微网格 above the {grid.micro_min}–{grid.micro_max} "
+        "default | WGS-84, UTF-8 |",
+        f"| `existing_grids.geojson` | {len(town.existing_grids)} existing 网格 of the urban "
+        f"communities ({STRIPS} strips each; `grid_code`, `community_code`, `网格员`) | WGS-84, "
+        "UTF-8 |",
+        f"| `police_grids.geojson` | {len(town.police_grids)} police 警格 (`police_grid`, `name`): "
+        "whole pairs of communities in 示范街道, an 800 m lattice blind to the communities in "
+        "凤凰街道, one per village | WGS-84, UTF-8 |",
         f"| `gates.csv` | {len(town.gates)} gates (`gate_id,compound_id,lng,lat`), 1–4 per urban "
         "compound on its boundary beside a street; village groups have none (their centroid is "
         "snapped) | WGS-84, UTF-8 |",
@@ -107,6 +128,10 @@ def provenance_markdown(town: DemoTown, *, seed: int) -> str:
         f"| `candidates.csv` | {len(town.candidates)} candidate sites "
         "(`candidate_id,name,kind,lng,lat`; 空地, 闲置公房, 社区用房, 待更新厂房) in every "
         "sub-district | WGS-84, UTF-8 |",
+        f"| `spaces.csv` | {len(town.spaces) if town.spaces is not None else 0} idle spaces "
+        "(存量空间; `space_id,name,area_m2,floor,lift,ownership,current_use,cost,merge_with,"
+        "lng,lat`, cost in 10,000 yuan, made up) beside compounds, for `gis-planner centres` "
+        "| WGS-84, UTF-8 |",
         f"| `community_attributes.csv` | {len(town.attributes)} rows, one per community: the "
         "attribute table of the compliance check (policy field names) | UTF-8 |",
         f"| `population.tif` | persons per {CELL_M:.0f} m cell, "
@@ -145,6 +170,24 @@ def provenance_markdown(town: DemoTown, *, seed: int) -> str:
         "compliance |",
         f"| village groups far from roads | {far} compounds > {FAR_FROM_ROAD_M:.0f} m from any "
         "walkable road | snapping tolerance, reported exclusions |",
+        f"| compounds above the grid band | "
+        f"{int((town.compounds['households'] > grid.grid_max).sum())} compounds hold more than "
+        f"{grid.grid_max} households (the default 网格 ceiling) and are split by their "
+        "buildings | `gis-planner grids`: buildings never split, compounds only when too large |",
+        f"| existing grids with faults | `existing_grids.geojson`: a grid of the first urban "
+        f"community reaches {OVERREACH_M:.0f} m into its neighbour, its top grid stops "
+        f"{SHORT_M:.0f} m short, one grid of the second has no 网格员 | grid audit: nesting, "
+        "overlap, gap, workers |",
+        "| idle spaces that do not fit | `spaces.csv`: SP01 (15 m², too small for any "
+        "function), SP02 (third floor, no lift: no elderly day care), SP03 + SP04 (200 m² each, "
+        "side by side: a day-care centre of 350 m² fits only when merged) | neighbourhood "
+        "centres: reasons, merged spaces |",
+        "| meal points | 5 老年助餐点 (80 meals a day): three south of the river, one north-west, one "
+        "in the township, none north-east | elderly-care meal-point level |",
+        "| older and younger compounds | `elderly_60` above the census share in the villages and "
+        "three old urban compounds, below it in two new ones | elderly-care demand, 2SFCA |",
+        "| department grids | `police_grids.geojson`: 1:n in 示范街道, broken in 凤凰街道 | "
+        "crosswalk and realignment |",
         "| rural township poorly served | few shops, one school, no wet market | rural coverage |",
         "| undeclared-coordinates trap | facilities are GCJ-02 (300–700 m off if read as WGS-84) "
         "| `source_coords=\"gcj02\"`, shift detection |",

@@ -28,13 +28,17 @@ import shapely
 from affine import Affine
 
 from gis_planner._fs import atomic_path
+from gis_planner.demo._buildings import build_buildings
+from gis_planner.demo._elderly import build_spaces, elderly_counts
 from gis_planner.demo._facilities import (
     build_candidates,
     build_daily_shops,
     build_facilities,
+    build_meal_points,
     build_more_candidates,
 )
 from gis_planner.demo._frame import LOCAL_CRS, SYNTHETIC_NOTE, URBAN_H_M, origin_xy
+from gis_planner.demo._grids import build_existing_grids, build_police_grids
 from gis_planner.demo._people import build_admin, build_attributes, build_compounds, build_gates
 from gis_planner.demo._provenance import provenance_markdown
 from gis_planner.demo._raster import CELL_M, build_population, write_population
@@ -56,6 +60,14 @@ class DemoTown:
     roads, subdistricts, communities, compounds, gates, facilities, candidates
         GeoDataFrames with the columns of the written files (``facilities`` also carries its
         true position; the file shifts it to GCJ-02).
+    buildings
+        Buildings (楼栋) filling the compounds, with households and special-group counts
+        (their own random stream, so the other layers keep their draws).
+    existing_grids, police_grids
+        An existing 网格 layer with planted faults, and a police 警格 layer (no random draws).
+    spaces
+        The inventory of idle spaces (存量空间) for neighbourhood centres, with its planted
+        cases (too small, upper floor without a lift, two rooms that work only merged).
     attributes
         The community attribute table.
     population
@@ -74,6 +86,10 @@ class DemoTown:
     attributes: pd.DataFrame
     population: np.ndarray
     population_transform: Affine
+    buildings: gpd.GeoDataFrame | None = None
+    existing_grids: gpd.GeoDataFrame | None = None
+    police_grids: gpd.GeoDataFrame | None = None
+    spaces: gpd.GeoDataFrame | None = None
 
 
 def build_demo_town(*, seed: int = DEFAULT_SEED) -> DemoTown:
@@ -106,12 +122,23 @@ def build_demo_town(*, seed: int = DEFAULT_SEED) -> DemoTown:
     population = build_population(compounds, rng)
     shops = build_daily_shops(rng, start=len(facilities) + 1)  # drawn last of all
     facilities = gpd.GeoDataFrame(pd.concat([facilities, shops], ignore_index=True), crs=LOCAL_CRS)
+    meals = build_meal_points(seed, start=len(facilities) + 1)  # their own stream, appended last
+    facilities = gpd.GeoDataFrame(pd.concat([facilities, meals], ignore_index=True), crs=LOCAL_CRS)
+    # elderly residents per compound: their own stream, so every draw above is kept
+    rural = compounds["community_code"].map(com.set_index("community_code")["name"]).str.endswith("村")
+    compounds = compounds.join(elderly_counts(compounds, rural, seed=seed))
+    spaces = build_spaces(compounds)
     layers = [gpd.GeoDataFrame(g.drop(columns="geometry"), geometry=g.geometry.translate(ox, oy),
                                crs=LOCAL_CRS)
-              for g in (roads, subs, com, compounds, gates, facilities, candidates)]
+              for g in (roads, subs, com, compounds, gates, facilities, candidates, spaces)]
     transform = Affine(CELL_M, 0.0, float(ox), 0.0, -CELL_M, float(oy) + URBAN_H_M)
-    return DemoTown(*layers, attributes=attributes, population=population,
-                    population_transform=transform)
+    extra = [gpd.GeoDataFrame(g.drop(columns="geometry"), geometry=g.geometry.translate(ox, oy),
+                              crs=LOCAL_CRS)
+             for g in (build_buildings(compounds, seed=seed), build_existing_grids(com),
+                       build_police_grids(com))]
+    return DemoTown(*layers[:7], attributes=attributes, population=population,
+                    population_transform=transform, buildings=extra[0], existing_grids=extra[1],
+                    police_grids=extra[2], spaces=layers[7])
 
 
 # ------------------------------------------------------------------------------------ writing
@@ -173,7 +200,11 @@ def demo_texts(town: DemoTown, *, seed: int) -> dict[str, tuple[str, str]]:
     """
     texts: dict[str, tuple[str, str]] = {}
     for name, gdf in (("roads", town.roads), ("subdistricts", town.subdistricts),
-                      ("communities", town.communities), ("compounds", town.compounds)):
+                      ("communities", town.communities), ("compounds", town.compounds),
+                      ("buildings", town.buildings), ("existing_grids", town.existing_grids),
+                      ("police_grids", town.police_grids)):
+        if gdf is None:
+            continue
         texts[f"{name}.geojson"] = (_geojson(gdf, name), "utf-8")
     lon, lat = _lonlat(town.gates)
     gates = pd.DataFrame({"gate_id": town.gates["gate_id"], "compound_id": town.gates["compound_id"],
@@ -188,6 +219,10 @@ def demo_texts(town: DemoTown, *, seed: int) -> dict[str, tuple[str, str]]:
     fac["capacity"] = fac["capacity"].astype("Int64")
     texts["facilities.csv"] = (_csv(fac, "%.7f"), "gbk")
     texts["community_attributes.csv"] = (_csv(town.attributes, "%.2f"), "utf-8")
+    if town.spaces is not None:
+        lon, lat = _lonlat(town.spaces)
+        texts["spaces.csv"] = (_csv(town.spaces.drop(columns="geometry").assign(lng=lon, lat=lat), "%.7f"),
+                               "utf-8")
     plan = resources.files("gis_planner.demo").joinpath("plan.toml").read_text(encoding="utf-8")
     texts["plan.toml"] = (plan, "utf-8")
     texts["PROVENANCE.md"] = (provenance_markdown(town, seed=seed), "utf-8")
@@ -208,8 +243,9 @@ def write_demo_town(folder: str | Path, *, seed: int = DEFAULT_SEED) -> dict[str
     -------
     dict of str to Path
         Written paths by layer name (the file name without its suffix): ``roads``,
-        ``subdistricts``, ``communities``, ``compounds`` (GeoJSON, WGS-84), ``gates``,
-        ``candidates`` (UTF-8 CSV, WGS-84), ``facilities`` (GBK CSV, GCJ-02, like an Amap
+        ``subdistricts``, ``communities``, ``compounds``, ``buildings``, ``existing_grids``,
+        ``police_grids`` (GeoJSON, WGS-84), ``gates``,
+        ``candidates`` and ``spaces`` (UTF-8 CSV, WGS-84), ``facilities`` (GBK CSV, GCJ-02, like an Amap
         export), ``community_attributes`` (UTF-8 CSV), ``plan`` (the plan config that
         ``gis-planner report`` and ``gis-planner demo`` run), ``PROVENANCE`` (Markdown) and
         ``population`` (GeoTIFF, persons per 100 m cell, EPSG:32650). Each file is written

@@ -9,7 +9,11 @@ from __future__ import annotations
 from gis_planner.io.admin import read_admin_names, read_communities, read_subdistricts
 from gis_planner.io.alignment import check_alignment
 from gis_planner.io.crs import choose_metric_crs, resolve_metric_crs
-from gis_planner.io.facilities import read_facilities, read_osm_facilities
+from gis_planner.io.facilities import (
+    read_facilities,
+    read_facilities_with_audit,
+    read_osm_facilities,
+)
 from gis_planner.io.households import (
     households_from_buildings,
     households_from_raster,
@@ -18,6 +22,7 @@ from gis_planner.io.households import (
 )
 from gis_planner.io.network import network_from_place, read_network
 from gis_planner.io.points import read_points
+from gis_planner.io.spaces import read_spaces
 from gis_planner.io.tables import read_table
 
 __all__ = [
@@ -30,10 +35,12 @@ __all__ = [
     "read_communities",
     "read_compounds",
     "read_facilities",
+    "read_facilities_with_audit",
     "read_gates",
     "read_network",
     "read_osm_facilities",
     "read_points",
+    "read_spaces",
     "read_subdistricts",
     "read_table",
     "resolve_metric_crs",

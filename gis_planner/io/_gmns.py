@@ -3,6 +3,9 @@
 osm2gmns writes GBK-encoded tables on Chinese systems; :func:`gis_planner.io.tables.read_table`
 detects UTF-8, GBK and GB18030. Links are directed: a two-way road is two links, ``a -> b`` and
 ``b -> a`` of the same length; the graph here is undirected, so the second is dropped and counted.
+Self-loop links (ring streets) and zero-length links between two nodes at one place are kept for
+the network builder (:meth:`~gis_planner.network.graph.WalkNetwork.from_frames`), which splits
+the first at their middle vertex and joins the nodes of the second.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import shapely
 from gis_planner._errors import InputDataError
 from gis_planner._validate import require_columns
 from gis_planner.io._lines import check_lonlat, duplicate_mask, pin_ends, road_class, text_values
+from gis_planner.io._open import read_zip_member
 from gis_planner.io.tables import read_table
 from gis_planner.io.walk_tags import TAG_COLUMNS, walk_filter
 
@@ -49,8 +53,11 @@ def read_tables(path: Path) -> tuple[pd.DataFrame, pd.DataFrame, str]:
                         f"{path}: the zip holds no {' or '.join(missing)} (a GMNS network needs "
                         f"node.csv and link.csv; found {', '.join(sorted(members)) or 'nothing'})."
                     )
-                nodes = read_table(zf.read(members["node.csv"]), what=f"{path}:node.csv")
-                links = read_table(zf.read(members["link.csv"]), what=f"{path}:link.csv")
+                # streamed, and refused beyond options.max_decompressed_bytes (zip bombs)
+                node_raw = read_zip_member(zf, members["node.csv"], what=str(path))
+                link_raw = read_zip_member(zf, members["link.csv"], what=str(path))
+                nodes = read_table(node_raw, what=f"{path}:node.csv")
+                links = read_table(link_raw, what=f"{path}:link.csv")
         except zipfile.BadZipFile as exc:
             raise InputDataError(f"{path}: not a valid zip file ({exc}).") from exc
         return nodes, links, str(path)
@@ -107,7 +114,7 @@ def read_gmns(path: Path, *, walk_only: bool) -> tuple[gpd.GeoDataFrame, gpd.Geo
     if "geometry" in links.columns:
         wkt = links["geometry"].fillna("").astype(str).str.strip().to_numpy(dtype=object)
         has = wkt != ""
-        parsed = shapely.from_wkt(np.where(has, wkt, None), on_invalid="ignore")
+        parsed = shapely.from_wkt(np.where(has, wkt, np.array(None, dtype=object)), on_invalid="ignore")
         not_line = has & (shapely.get_type_id(parsed) != 1)
         if not_line.any():
             ids = ", ".join(links.loc[not_line, "link_id"].astype(str).head(5))

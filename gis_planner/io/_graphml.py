@@ -5,6 +5,9 @@ nodes need ``x`` and ``y`` (in the graph's ``crs`` attribute, default EPSG:4326)
 ``geometry`` (WKT), ``highway``, ``name``, ``osmid``, ``foot``, ``access``, ``area``. osmnx stores
 list values as text (``"['residential', 'service']"``); the first element is used. osmnx graphs
 are directed with both directions of a two-way street; the reverse edge is dropped and counted.
+Self-loops (a ring street meeting the rest at one node) are kept: the network builder
+(:meth:`~gis_planner.network.graph.WalkNetwork.from_frames`) splits them at their middle vertex
+and joins the two nodes of a zero-length edge.
 """
 
 from __future__ import annotations
@@ -83,7 +86,7 @@ def read_graphml(path: Path, *, walk_only: bool) -> tuple[gpd.GeoDataFrame, gpd.
     wkt = edges["geometry"].map(_text).to_numpy(dtype=object)
     has = wkt != ""
     if has.any():
-        parsed = shapely.from_wkt(np.where(has, wkt, None), on_invalid="ignore")
+        parsed = shapely.from_wkt(np.where(has, wkt, np.array(None, dtype=object)), on_invalid="ignore")
         bad = has & (shapely.get_type_id(parsed) != 1)
         if bad.any():
             raise InputDataError(f"{path}: edge attribute 'geometry' is not a WKT LineString on "

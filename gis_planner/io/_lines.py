@@ -16,6 +16,7 @@ import pandas as pd
 import shapely
 
 from gis_planner._errors import CRSError, InputDataError
+from gis_planner.io._open import read_vector
 from gis_planner.io.walk_tags import TAG_COLUMNS, first_class, walk_filter
 
 logger = logging.getLogger(__name__)
@@ -121,10 +122,7 @@ def read_lines(path: Path, *, walk_only: bool, layer: str | None,
     """Walkable centre-lines of a vector file, exploded to LineStrings and (``node``) split where
     they cross; in the file's CRS, with columns ``highway`` and ``name``."""
     what = f"{path}" + (f" [layer={layer}]" if layer else "")
-    try:
-        gdf = gpd.read_file(path, layer=layer) if layer else gpd.read_file(path)
-    except Exception as exc:  # pyogrio raises DataSourceError and friends
-        raise InputDataError(f"{what}: cannot read as a vector file ({exc}).") from exc
+    gdf = read_vector(path, layer=layer, what=what)  # the driver named by the extension
     if len(gdf) == 0:
         raise InputDataError(f"{what}: the layer is empty; expected road lines.")
     if gdf.crs is None:
@@ -166,9 +164,46 @@ def read_lines(path: Path, *, walk_only: bool, layer: str | None,
         before = len(lines)
         lines = node_lines(lines)
         logger.info("%s: %d lines noded into %d segments at their crossings", what, before, len(lines))
+    lines, report["closed_lines_split"] = split_closed_lines(lines)
+    if report["closed_lines_split"]:
+        logger.info("%s: %d closed lines (ring streets) split at their middle vertex", what,
+                    report["closed_lines_split"])
     report["noded_at_crossings"] = bool(node)
     report["segments"] = len(lines)
     return lines, report
+
+
+def split_closed_lines(lines: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, int]:
+    """Split every closed line of positive length (a ring street that meets the rest at one
+    point) at its middle vertex into two lines, as the OSM reader splits closed ways; a closed
+    line would otherwise be a loop of one node, which the network cannot hold.
+
+    Returns
+    -------
+    lines, count
+        The lines (split ones replaced by their two halves, attributes copied; index reset) and
+        the number split.
+    """
+    geoms = lines.geometry.to_numpy()
+    n_coords = shapely.get_num_coordinates(geoms)
+    closed = np.zeros(len(geoms), dtype=bool)
+    candidates = np.flatnonzero(n_coords >= 3)
+    if len(candidates):
+        first = shapely.get_coordinates(shapely.get_point(geoms[candidates], 0))
+        last = shapely.get_coordinates(shapely.get_point(geoms[candidates], -1))
+        closed[candidates] = (first == last).all(axis=1) & (shapely.length(geoms[candidates]) > 0)
+    if not closed.any():
+        return lines, 0
+    rows = np.flatnonzero(closed)
+    halves = []
+    for i in rows:
+        xy = shapely.get_coordinates(geoms[i])
+        mid = (len(xy) - 1) // 2
+        halves += [shapely.LineString(xy[: mid + 1]), shapely.LineString(xy[mid:])]
+    pieces = lines.iloc[np.repeat(rows, 2)].copy()
+    pieces = pieces.set_geometry(np.asarray(halves, dtype=object), crs=lines.crs)
+    out = pd.concat([lines.loc[~closed], pieces], ignore_index=True)
+    return gpd.GeoDataFrame(out, geometry=lines.geometry.name, crs=lines.crs), int(closed.sum())
 
 
 def node_lines(lines: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -188,5 +223,5 @@ def node_lines(lines: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 __all__ = [
     "HIGHWAY_ALIASES", "NAME_ALIASES", "check_lonlat", "duplicate_mask", "geometry_signature",
-    "node_lines", "pin_ends", "read_lines", "road_class", "text_values",
+    "node_lines", "pin_ends", "read_lines", "road_class", "split_closed_lines", "text_values",
 ]

@@ -13,6 +13,7 @@ file (an extract clipped at its border) is kept in the runs of nodes that are pr
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ import shapely
 
 from gis_planner._errors import InputDataError
 from gis_planner.io._lines import check_lonlat
+from gis_planner.io._open import check_input_path, decompressed
 from gis_planner.io.walk_tags import first_class, walk_filter
 
 logger = logging.getLogger(__name__)
@@ -129,10 +131,9 @@ def _read_ways(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarr
     lat: list[float] = []
     tags: list[tuple[str | None, ...]] = []
     try:
-        fp = (osmium.FileProcessor(str(path)).with_locations()
-              .with_filter(osmium.filter.KeyFilter("highway"))
-              .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY)))
-        for way in fp:
+        ways = osm_objects(path, filters=(osmium.filter.KeyFilter("highway"),
+                                          osmium.filter.EntityFilter(osmium.osm.WAY)))
+        for way in ways:
             count = 0
             for nd in way.nodes:
                 loc = nd.location  # an absent node has the "undefined" location, far out of range
@@ -153,6 +154,33 @@ def _read_ways(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarr
     y[absent] = np.nan
     return (np.array(way_ids, dtype=np.int64), np.array(n_refs, dtype=np.int64),
             np.array(refs, dtype=np.int64), x, y, tags)
+
+
+def osm_objects(path: Path, *, areas: bool = False, filters: tuple[Any, ...] = ()) -> Iterator[Any]:
+    """The objects of an OSM file as pyosmium yields them, with node locations (and areas).
+
+    A ``.osm.bz2``/``.osm.gz`` is decompressed first by
+    :func:`gis_planner.io._open.decompressed` (every stream of a pbzip2/lbzip2 file, bounded by
+    ``options.max_decompressed_bytes``) into a temporary file that is removed when the
+    iteration ends; libosmium's own bzip2 reader did not read past the first stream of small
+    multi-stream files.
+
+    Raises
+    ------
+    InputDataError
+        A URL or virtual path, a decompression bomb, a corrupt or cut-off stream.
+    RuntimeError
+        From libosmium, for a malformed file (callers name the file).
+    """
+    import osmium
+
+    with decompressed(check_input_path(path)) as plain:
+        fp = osmium.FileProcessor(str(plain)).with_locations()
+        if areas:
+            fp = fp.with_areas()
+        for f in filters:
+            fp = fp.with_filter(f)
+        yield from fp
 
 
 def _shared_or_branching(ref: np.ndarray, run: np.ndarray) -> np.ndarray:
@@ -187,4 +215,4 @@ def _segments(junction: np.ndarray, start: np.ndarray,
     return seg, pos, pos[bounds[:-1]], pos[bounds[1:] - 1]
 
 
-__all__ = ["read_osm"]
+__all__ = ["osm_objects", "read_osm"]

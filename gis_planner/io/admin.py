@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from gis_planner._errors import InputDataError
-from gis_planner._validate import _rows
+from gis_planner._validate import offending_rows
 from gis_planner.io.points import find_column, read_layer
 from gis_planner.io.tables import read_table
 
@@ -29,6 +29,23 @@ COMMUNITY_NAME_ALIASES = ("name", "名称", "社区名称", "村名称", "社区
 SUBDISTRICT_CODE_ALIASES = ("subdistrict_code", "街道代码", "乡镇代码", "street_code")
 SUBDISTRICT_NAME_ALIASES = ("name", "名称", "街道名称", "乡镇名称", "street_name")
 URBAN_RURAL_ALIASES = ("urban_rural", "城乡", "城乡类型", "城乡分类", "类型")
+COMMITTEE_TYPE_ALIASES = ("committee_type", "委员会类型", "居村委类型", "居村类型")
+DIVISION_CODE_ALIASES = ("division_code", "统计用区划代码")
+#: Accepted committee types (lower-cased) -> 居委会 / 村委会.
+COMMITTEE_TYPES = {"居委会": "居委会", "居民委员会": "居委会", "社区居委会": "居委会",
+                   "社区居民委员会": "居委会", "urban": "居委会", "村委会": "村委会",
+                   "村民委员会": "村委会", "rural": "村委会"}
+
+
+def _committee_type(values: pd.Series, *, what: str, col: str) -> pd.Series:
+    raw = values.astype("string").str.strip().str.lower()
+    mapped = raw.map(COMMITTEE_TYPES)
+    bad = (raw.notna() & (raw != "") & mapped.isna()).to_numpy()
+    if bad.any():
+        raise InputDataError(f"{what}: column {col!r} has {int(bad.sum())} values that are not a "
+                             f"committee type ({offending_rows(values.index, bad)}); use 居委会/居民委员会 "
+                             "or 村委会/村民委员会, or leave the cell empty.")
+    return mapped.astype(object).where(mapped.notna(), None)
 
 
 def _urban_rural(values: pd.Series, *, what: str, col: str) -> pd.Series:
@@ -37,7 +54,7 @@ def _urban_rural(values: pd.Series, *, what: str, col: str) -> pd.Series:
     bad = (raw.notna() & (raw != "") & mapped.isna()).to_numpy()
     if bad.any():
         raise InputDataError(f"{what}: column {col!r} has {int(bad.sum())} values that are neither "
-                             f"urban nor rural ({_rows(values.index, bad)}); use urban/rural or "
+                             f"urban nor rural ({offending_rows(values.index, bad)}); use urban/rural or "
                              "城镇/农村, or leave the cell empty to have it classified.")
     return mapped.astype(object).where(mapped.notna(), None)
 
@@ -74,7 +91,9 @@ def read_communities(
     -------
     GeoDataFrame
         Index ``community_code`` (string, leading zeros kept); ``name``; ``subdistrict_code``
-        (string) when present; ``urban_rural`` (``urban``/``rural``, None where the file does not
+        (string) when present; ``committee_type`` (居委会/村委会, from ``committee_type``/
+        ``委员会类型``; accepts 居民委员会, 村民委员会, urban, rural) and ``division_code`` (the
+        12-digit 统计用区划代码) when present; ``urban_rural`` (``urban``/``rural``, None where the file does not
         say; the column is absent when the file has none, and the community module classifies
         those); ``high_rise`` (bool) when present; (Multi)Polygon geometry in the metric CRS.
 
@@ -100,6 +119,19 @@ def read_communities(
                        required=False)
     if ucol:
         out["urban_rural"] = _urban_rural(gdf[ucol], what=what, col=ucol)
+    tcol = find_column(gdf, COMMITTEE_TYPE_ALIASES, what=what, role="committee type",
+                       required=False)
+    if tcol:
+        out["committee_type"] = _committee_type(gdf[tcol], what=what, col=tcol)
+    dcol = find_column(gdf, DIVISION_CODE_ALIASES, what=what, role="division code",
+                       required=False)
+    if dcol:
+        d = gdf[dcol].astype("string").str.strip().str.replace(r"\.0$", "", regex=True)
+        bad = (d.notna() & (d != "") & ~d.str.fullmatch(r"\d{12}").fillna(False)).to_numpy(bool)
+        if bad.any():
+            raise InputDataError(f"{what}: column {dcol!r} has {int(bad.sum())} values that are "
+                                 f"not 12-digit NBS division codes ({offending_rows(gdf.index, bad)}).")
+        out["division_code"] = d.astype(object).where(d.notna() & (d != ""), None)
     hcol = find_column(gdf, ("high_rise", "高层"), what=what, role="high-rise", required=False)
     if hcol:
         from gis_planner.io.households import _boolean
@@ -176,7 +208,7 @@ def read_subdistricts(
         bad = (raw.notna() & (raw != "") & kind.isna()).to_numpy()
         if bad.any():
             raise InputDataError(f"{what}: column {kcol!r} has {int(bad.sum())} values that are "
-                                 f"neither subdistrict nor township ({_rows(gdf.index, bad)}); "
+                                 f"neither subdistrict nor township ({offending_rows(gdf.index, bad)}); "
                                  "use subdistrict/township or 街道/镇/乡.")
         out["kind"] = kind.astype(object).where(kind.notna(), subdistrict_kind(out["name"]))
     else:
@@ -205,7 +237,8 @@ def read_admin_names(path: str | os.PathLike[str]) -> pd.DataFrame:
     pandas.DataFrame
         For villages: index ``community_code`` (12-digit string); ``name``, ``subdistrict_code``,
         ``subdistrict_name``, ``district_code``, ``district_name``, ``urban_rural`` (``urban``
-        for 居委会, ``rural`` for 村委会, None otherwise). For streets: index
+        for 居委会, ``rural`` for 村委会, None otherwise) and ``committee_type`` (居委会 / 村委会 /
+        None, from the name). For streets: index
         ``subdistrict_code`` (9-digit string); ``name``, ``kind`` (``subdistrict``/``township``),
         ``district_code``, ``district_name``. ``attrs["level"]`` is ``community`` or
         ``subdistrict``.
@@ -250,9 +283,12 @@ def read_admin_names(path: str | os.PathLike[str]) -> pd.DataFrame:
             out[dst] = df[src].astype("string").str.strip().astype(object).to_numpy()
     if level == "community":
         n = out["name"]
-        out["urban_rural"] = np.where(n.str.endswith("居委会") | n.str.endswith("社区居民委员会"),
-                                      "urban", np.where(n.str.contains("村委会|村民委员会"), "rural", None))
+        rural = np.where(n.str.contains("村委会|村民委员会"), "rural", np.array(None, dtype=object))
+        out["urban_rural"] = np.where(n.str.endswith("居委会") | n.str.endswith("社区居民委员会"), "urban", rural)
         out["urban_rural"] = out["urban_rural"].astype(object)
+        out["committee_type"] = out["urban_rural"].map({"urban": "居委会", "rural": "村委会"})
+        out["committee_type"] = out["committee_type"].astype(object).where(
+            out["committee_type"].notna(), None)
     else:
         out.insert(1, "kind", subdistrict_kind(out["name"]).to_numpy())
     out.attrs["level"] = level

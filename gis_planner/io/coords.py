@@ -12,6 +12,7 @@ ones; the inverses are solved by fixed-point iteration until the round trip is b
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal
 
 import numpy as np
@@ -64,7 +65,8 @@ def wgs84_to_gcj02(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[Array, Array
     return np.where(inside, lon + dlon, lon), np.where(inside, lat + dlat, lat)
 
 
-def _invert(forward, lon: Array, lat: Array, start_lon: Array, start_lat: Array) -> tuple[Array, Array]:
+def _invert(forward: Callable[[Array, Array], tuple[Array, Array]], lon: Array, lat: Array,
+            start_lon: Array, start_lat: Array) -> tuple[Array, Array]:
     """Solve ``forward(x, y) == (lon, lat)`` by fixed-point iteration from the start point,
     until the residual is below 1e-10 degrees (30 rounds at most; 3-5 are typical)."""
     x, y = start_lon, start_lat

@@ -77,7 +77,7 @@ def resolve_metric_crs(
         When the CRS is geographic or unknown.
     """
     if metric_crs is None or metric_crs in ("utm", "cgcs2000_3deg"):
-        return choose_metric_crs(lonlat_bounds, system=metric_crs or "utm")  # type: ignore[arg-type]
+        return choose_metric_crs(lonlat_bounds, system=metric_crs or "utm")
     try:
         crs = CRS.from_user_input(metric_crs)
     except Exception as exc:  # pyproj.exceptions.CRSError

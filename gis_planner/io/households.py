@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import logging
 import os
+import re
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -25,7 +27,8 @@ import pyproj
 import shapely
 
 from gis_planner._errors import CRSError, InputDataError
-from gis_planner._validate import _rows, require_nonnegative_numbers
+from gis_planner._validate import offending_rows, require_nonnegative_numbers
+from gis_planner.io._open import check_input_path, open_raster
 from gis_planner.io.crs import resolve_metric_crs
 from gis_planner.io.points import find_column, read_layer
 
@@ -44,7 +47,7 @@ HIGH_RISE_FLOORS = 10
 
 HOUSEHOLD_ALIASES = ("households", "户数", "hh", "households_count", "household", "总户数", "住户数")
 NAME_ALIASES = ("name", "名称", "小区名称", "小区名", "小区")
-COMPOUND_ID_ALIASES = ("compound_id", "id", "ID", "小区编号", "小区代码", "编号")
+COMPOUND_ID_ALIASES = ("compound_id", "id", "ID", "hh_id", "小区编号", "小区代码", "小区ID", "编号")
 OPTIONAL = {
     "population": ("population", "人口", "常住人口", "人数"),
     "community_code": ("community_code", "社区代码", "村代码", "社区编码", "居委会代码"),
@@ -77,18 +80,59 @@ def largest_remainder(values: np.ndarray) -> np.ndarray:
     return base.astype(np.int64)
 
 
+#: Household counts written as text: digits, optionally grouped by commas in threes ("1,200")
+#: and a ".0" tail; full-width forms ("１２００", "１，２００") are read after NFKC normalisation.
+_COUNT_GROUPED = re.compile(r"[+]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.0*)?")
+#: Text the numeric checks judge themselves (signs, decimals, "inf"): negative, fractional and
+#: infinite counts get their own messages.
+_COUNT_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)|[+-]?(?:inf|infinity)",
+                           re.IGNORECASE)
+
+
+def _count_text(s: pd.Series, *, col: str, what: str) -> pd.Series:
+    """Text counts in the documented forms as plain numbers; anything else is refused.
+
+    Accepted: ``1200``, ``1,200`` (commas only between groups of three digits), ``1200.0``
+    and the same in full-width characters (``１２００``, ``１，２００``). Refused, with the rows
+    named: other text (``many``, ``1e3``, ``1.200,5``, ``true``), and, by the numeric checks
+    that follow, negative, fractional, infinite and boolean values.
+    """
+    if not (s.dtype == object or pd.api.types.is_string_dtype(s.dtype)):
+        return s
+    values = s.to_numpy(dtype=object).copy()
+    bad = np.zeros(len(values), dtype=bool)
+    for i, v in enumerate(values):
+        if not isinstance(v, str):
+            continue
+        t = unicodedata.normalize("NFKC", v).strip()
+        if _COUNT_GROUPED.fullmatch(t):
+            t = t.replace(",", "")
+        elif not _COUNT_NUMBER.fullmatch(t):
+            bad[i] = t != ""
+        values[i] = t if t else None
+    if bad.any():
+        raise InputDataError(
+            f"{what}: column {col!r} has {int(bad.sum())} non-numeric values "
+            f"({offending_rows(s.index, bad)}), e.g. {str(s[bad].iloc[0])!r}; expected whole numbers "
+            "written like 1200, 1,200 or １２００.")
+    return pd.Series(values, index=s.index, dtype=object)
+
+
 def _households(gdf: pd.DataFrame, col: str, *, what: str) -> pd.Series:
-    require_nonnegative_numbers(gdf, col, what=what)
-    vals = pd.to_numeric(gdf[col]).to_numpy(dtype=float)
+    """Household counts as int64: whole numbers >= 0 (see :func:`_count_text` for text)."""
+    counts = gdf[[col]].copy()
+    counts[col] = _count_text(gdf[col], col=col, what=what)
+    require_nonnegative_numbers(counts, col, what=what)
+    vals = pd.to_numeric(counts[col]).to_numpy(dtype=float)
     frac = np.abs(vals - np.round(vals)) > 1e-9
     if frac.any():
         raise InputDataError(f"{what}: column {col!r} has {int(frac.sum())} non-integer household "
-                             f"counts ({_rows(gdf.index, frac)}); expected whole numbers.")
+                             f"counts ({offending_rows(gdf.index, frac)}); expected whole numbers.")
     huge = vals > MAX_HOUSEHOLDS_PER_COMPOUND
     if huge.any():
         raise InputDataError(
             f"{what}: column {col!r} has {int(huge.sum())} counts above "
-            f"{MAX_HOUSEHOLDS_PER_COMPOUND} households per compound ({_rows(gdf.index, huge)}); "
+            f"{MAX_HOUSEHOLDS_PER_COMPOUND} households per compound ({offending_rows(gdf.index, huge)}); "
             "is it persons rather than households? Split the compound or fix the count."
         )
     return pd.Series(np.round(vals).astype(np.int64), index=gdf.index)
@@ -101,11 +145,11 @@ def _optional_number(df: pd.DataFrame, col: str, *, what: str) -> pd.Series:
     bad = (vals.isna() & text.notna() & (text != "")).to_numpy()
     if bad.any():
         raise InputDataError(f"{what}: column {col!r} has {int(bad.sum())} non-numeric values "
-                             f"({_rows(df.index, bad)}); expected numbers or empty cells.")
+                             f"({offending_rows(df.index, bad)}); expected numbers or empty cells.")
     neg = (vals < 0).to_numpy()
     if neg.any():
         raise InputDataError(f"{what}: column {col!r} has {int(neg.sum())} negative values "
-                             f"({_rows(df.index, neg)}); expected numbers >= 0.")
+                             f"({offending_rows(df.index, neg)}); expected numbers >= 0.")
     return vals.astype(float)
 
 
@@ -117,7 +161,7 @@ def _boolean(s: pd.Series, *, what: str, col: str) -> pd.Series:
     bad = ~text.isin(truthy | falsy)
     if bad.any():
         raise InputDataError(f"{what}: column {col!r} has {int(bad.sum())} values that are not "
-                             f"yes/no ({_rows(s.index, bad.to_numpy())}); use 是/否, yes/no or 1/0.")
+                             f"yes/no ({offending_rows(s.index, bad.to_numpy())}); use 是/否, yes/no or 1/0.")
     return text.isin(truthy)
 
 
@@ -147,7 +191,8 @@ def read_compounds(
     metric_crs
         Target projected CRS; pass ``network.crs``.
     id_col
-        Id column (default: ``compound_id``, ``id``, ``小区编号`` …; else ``C<row>``).
+        The file's own id column, any name (default: ``compound_id``, ``id``, ``hh_id``,
+        ``小区编号`` …; else ``C<row>``); it becomes the index and stays a column too.
     households_col
         Household-count column (default: ``households``, ``户数``, ``hh``, ``households_count``).
     layer
@@ -158,8 +203,8 @@ def read_compounds(
     GeoDataFrame
         Index ``compound_id`` (string); ``households`` (int >= 0, households), ``name``; where
         present ``population`` (persons), ``community_code``, ``subdistrict_code`` (strings,
-        leading zeros kept), ``floors``, ``high_rise`` (bool); Point or (Multi)Polygon geometry
-        (as in the file) in the metric CRS.
+        leading zeros kept), ``floors``, ``high_rise`` (bool); then every other column of the
+        file, unchanged; Point or (Multi)Polygon geometry (as in the file) in the metric CRS.
 
     Raises
     ------
@@ -188,6 +233,11 @@ def read_compounds(
             out[target] = _boolean(gdf[col], what=what, col=col)
         else:
             out[target] = _optional_number(gdf, col, what=what)
+    # the file's own columns (its id column included), unchanged, beside the computed ones
+    own = [c for c in gdf.columns
+           if c != gdf.geometry.name and c not in out.columns and c != gdf.index.name]
+    out = gpd.GeoDataFrame(pd.concat([pd.DataFrame(out.drop(columns="geometry")), gdf[own]], axis=1),
+                           geometry=gdf.geometry.to_numpy(), crs=gdf.crs)
     out = out[[c for c in out.columns if c != "geometry"] + ["geometry"]]
     out.attrs.update(gdf.attrs)
     logger.info("%s: %d compounds, %d households", what, len(out), int(out["households"].sum()))
@@ -249,14 +299,14 @@ def read_gates(
     empty = (ids.isna() | (ids == "")).to_numpy()
     if empty.any():
         raise InputDataError(f"{what}: column {col!r} is empty for {int(empty.sum())} gates "
-                             f"({_rows(gdf.index, empty)}); every gate needs its compound's id.")
+                             f"({offending_rows(gdf.index, empty)}); every gate needs its compound's id.")
     unknown = ~ids.isin(compounds.index.astype(str)).to_numpy()
     if unknown.any():
         names = sorted(set(ids[unknown]))
         raise InputDataError(
             f"{what}: {int(unknown.sum())} gates name compounds that are not in the compound "
             f"layer ({', '.join(names[:5])}{' …' if len(names) > 5 else ''}): gates "
-            f"{_rows(gdf.index, unknown)}; fix the ids in column {col!r}.")
+            f"{offending_rows(gdf.index, unknown)}; fix the ids in column {col!r}.")
     out = gpd.GeoDataFrame({"compound_id": ids.astype(object).to_numpy()}, index=gdf.index,
                            geometry=gdf.geometry, crs=gdf.crs)
     out.attrs.update(gdf.attrs)
@@ -325,12 +375,12 @@ def households_from_buildings(
     b.index = pd.Index(b.index.astype(str), dtype=object)
     dup = b.index.duplicated(keep=False)
     if dup.any():
-        raise InputDataError(f"{what}: duplicate ids ({_rows(b.index, dup)}); ids must be unique.")
+        raise InputDataError(f"{what}: duplicate ids ({offending_rows(b.index, dup)}); ids must be unique.")
     types = b.geometry.geom_type.to_numpy()
     wrong = ~np.isin(types, ["Polygon", "MultiPolygon"])
     if wrong.any():
         raise InputDataError(f"{what}: {int(wrong.sum())} geometries are not polygons "
-                             f"({_rows(b.index, wrong)}); footprints must be polygons.")
+                             f"({offending_rows(b.index, wrong)}); footprints must be polygons.")
     if not b.crs.is_projected:
         b = b.to_crs(resolve_metric_crs(tuple(b.to_crs(4326).total_bounds), metric_crs, what=what))
     if residential_only:
@@ -355,7 +405,7 @@ def households_from_buildings(
     low = floors < 1
     if low.any():
         raise InputDataError(f"{what}: column {floors_col!r} has {int(low.sum())} values < 1 "
-                             f"({_rows(b.index, low)}); expected floors >= 1.")
+                             f"({offending_rows(b.index, low)}); expected floors >= 1.")
     floor_area = shapely.area(b.geometry.to_numpy()) * floors
     households = largest_remainder(floor_area / m2_per_household)
     estimated = np.ones(len(b), dtype=bool)
@@ -419,13 +469,13 @@ def households_from_raster(
     import rasterio.errors
     import rasterio.transform
 
-    p = Path(path)
+    p = check_input_path(path)
     if not p.is_file():
         raise InputDataError(f"{p}: file not found.")
     if persons_per_household <= 0:
         raise InputDataError(f"persons_per_household must be > 0; got {persons_per_household}.")
-    try:
-        with rasterio.open(p) as src:
+    try:  # GeoTIFF driver only, GDAL network access off (gis_planner.io._open)
+        with open_raster(p, purpose=f"band {band} as a raster") as src:
             values = src.read(band, masked=True).astype(float).filled(0.0)
             transform, crs = src.transform, src.crs
     except (rasterio.errors.RasterioIOError, IndexError) as exc:

@@ -26,6 +26,7 @@ from gis_planner._errors import InputDataError, OfflineError
 from gis_planner.io._gmns import is_gmns_path, read_gmns
 from gis_planner.io._graphml import read_graphml
 from gis_planner.io._lines import read_lines
+from gis_planner.io._open import check_input_path
 from gis_planner.io._osm import read_osm
 from gis_planner.io.crs import MetricSystem, resolve_metric_crs
 from gis_planner.network.graph import WalkNetwork
@@ -87,7 +88,7 @@ def read_network(
         A centre-line file without a CRS, coordinates that are not valid lon/lat, or a
         ``metric_crs`` that is not projected.
     """
-    p = Path(path)
+    p = check_input_path(path)  # URLs, /vsi…/ paths and connection strings are refused
     name = p.name.lower()
     if not p.exists():
         raise InputDataError(f"{p}: file not found.")
@@ -122,7 +123,7 @@ def _metric(frame: gpd.GeoDataFrame, metric_crs: MetricCRS, *, what: str,
     """Resolve ``metric_crs`` for the data's lon/lat bounds; log it and put it in ``report``."""
     bounds = tuple(frame.to_crs(4326).total_bounds) if frame.crs and not frame.crs.equals(4326) \
         else tuple(frame.total_bounds)
-    crs = resolve_metric_crs(bounds, metric_crs, what=what)  # type: ignore[arg-type]
+    crs = resolve_metric_crs(bounds, metric_crs, what=what)
     logger.info("%s: network in %s (%s)", what, crs.to_string(), crs.name)
     report["crs"] = crs.to_string()
     report["crs_name"] = crs.name

@@ -23,6 +23,7 @@ import os
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Literal, overload
 
 import geopandas as gpd
 import numpy as np
@@ -31,7 +32,8 @@ import pyproj
 import shapely
 
 from gis_planner._errors import CRSError, GisPlannerWarning, InputDataError
-from gis_planner._validate import _rows
+from gis_planner._validate import offending_rows, strip_control_characters
+from gis_planner.io._open import check_input_path, read_vector
 from gis_planner.io.coords import CHINESE_SYSTEMS, in_china, to_wgs84
 from gis_planner.io.crs import resolve_metric_crs
 from gis_planner.io.tables import read_table
@@ -52,6 +54,12 @@ _FAMILY = {"Point": "point", "MultiPoint": "point", "LineString": "line",
 _DECLARE = "declare it with source_coords='gcj02' (API) or --coords gcj02 (CLI)"
 
 
+@overload
+def find_column(df: pd.DataFrame, aliases: Sequence[str], explicit: str | None = None, *,
+                what: str, role: str, required: Literal[True] = True) -> str: ...
+@overload
+def find_column(df: pd.DataFrame, aliases: Sequence[str], explicit: str | None = None, *,
+                what: str, role: str, required: bool) -> str | None: ...
 def find_column(df: pd.DataFrame, aliases: Sequence[str], explicit: str | None = None, *,
                 what: str, role: str, required: bool = True) -> str | None:
     """Name of the first column matching ``aliases`` (case-insensitive), or ``explicit``.
@@ -110,7 +118,7 @@ def _numeric(df: pd.DataFrame, col: str, *, what: str) -> np.ndarray:
     bad = vals.isna().to_numpy()
     if bad.any():
         raise InputDataError(f"{what}: column {col!r} has {int(bad.sum())} empty or non-numeric "
-                             f"values ({_rows(df.index, bad)}); expected numbers.")
+                             f"values ({offending_rows(df.index, bad)}); expected numbers.")
     return vals.to_numpy(dtype=float)
 
 
@@ -140,12 +148,12 @@ def check_lonlat(lon: np.ndarray, lat: np.ndarray, index: pd.Index, *, what: str
     if bad.any():
         swapped = bool((np.abs(lat[bad]) <= 180).all() and (np.abs(lon[bad]) <= 90).all())
         raise CRSError(f"{what}: {int(bad.sum())} coordinates outside longitude -180..180 / "
-                       f"latitude -90..90 ({_rows(index, bad)}).{fix if swapped else ''}")
+                       f"latitude -90..90 ({offending_rows(index, bad)}).{fix if swapped else ''}")
     inside = in_china(lon, lat)
     swapped_in = in_china(lat, lon) & ~inside
     if len(lon) and inside.mean() >= 0.5 and swapped_in.any():
         raise CRSError(f"{what}: {int(swapped_in.sum())} coordinates lie in China only when "
-                       f"longitude and latitude are swapped ({_rows(index, swapped_in)}).{fix}")
+                       f"longitude and latitude are swapped ({offending_rows(index, swapped_in)}).{fix}")
     if system in ("gcj02", "bd09") and len(lon) and not inside.any() and swapped_in.all():
         raise CRSError(f"{what}: declared {system}, which exists only in China, but every point "
                        f"lies in China only when longitude and latitude are swapped.{fix}")
@@ -173,13 +181,8 @@ def _ids(df: pd.DataFrame, id_col: str | None, prefix: str, *, what: str,
 
 
 def _read_vector(p: Path, layer: str | None, what: str) -> gpd.GeoDataFrame:
-    suffix = p.suffix.lower()
-    try:
-        if suffix == ".parquet":
-            return gpd.read_parquet(p)
-        return gpd.read_file(p, layer=layer) if layer else gpd.read_file(p)
-    except Exception as exc:  # pyogrio DataSourceError, GEOS errors and friends
-        raise InputDataError(f"{what}: cannot read as a vector file ({exc}).") from exc
+    """The layer, with the driver its extension names (see :mod:`gis_planner.io._open`)."""
+    return read_vector(p, layer=layer, what=what)
 
 
 def _csv_layer(p: Path, df: pd.DataFrame, system: str, epsg: pyproj.CRS | None) -> gpd.GeoDataFrame:
@@ -284,7 +287,7 @@ def _check_vector_lonlat(coords: np.ndarray, idx: np.ndarray, index: pd.Index, *
         hint = " The values look like (lat, lon): swap the coordinates." if swapped else (
             " Is the CRS in the file wrong (projected metres labelled as degrees)?")
         raise CRSError(f"{what}: {int(rows.sum())} features have coordinates outside longitude "
-                       f"-180..180 / latitude -90..90 ({_rows(index, rows)}).{hint}")
+                       f"-180..180 / latitude -90..90 ({offending_rows(index, rows)}).{hint}")
     feats, first = np.unique(idx, return_index=True)
     check_lonlat(lon[first], lat[first], index[feats], what=what, system=system)
 
@@ -295,13 +298,13 @@ def _check_geometries(gdf: gpd.GeoDataFrame, allowed: Sequence[str], *, what: st
     missing = (geom.isna() | geom.is_empty).to_numpy()
     if missing.any():
         raise InputDataError(f"{what}: {int(missing.sum())} empty or missing geometries "
-                             f"({_rows(gdf.index, missing)}); every row needs a geometry.")
+                             f"({offending_rows(gdf.index, missing)}); every row needs a geometry.")
     types = geom.geom_type.to_numpy()
     wrong = ~np.isin(types, list(allowed))
     if wrong.any():
         raise InputDataError(
             f"{what}: {int(wrong.sum())} geometries of type {', '.join(sorted(set(types[wrong])))} "
-            f"({_rows(gdf.index, wrong)}); expected {' or '.join(allowed)}."
+            f"({offending_rows(gdf.index, wrong)}); expected {' or '.join(allowed)}."
         )
     families = np.array([_FAMILY.get(t, t) for t in types])
     kinds = pd.Series(families).value_counts()
@@ -309,13 +312,13 @@ def _check_geometries(gdf: gpd.GeoDataFrame, allowed: Sequence[str], *, what: st
         minority = families == kinds.index[-1]
         raise InputDataError(
             f"{what}: mixed geometry types ({', '.join(f'{n} {k}s' for k, n in kinds.items())}); "
-            f"the {kinds.index[-1]}s are {_rows(gdf.index, minority)}. Keep one geometry type per "
+            f"the {kinds.index[-1]}s are {offending_rows(gdf.index, minority)}. Keep one geometry type per "
             "file (e.g. points in one file, polygons in another)."
         )
     invalid = ~geom.is_valid.to_numpy()
     if invalid.any():
         raise InputDataError(
-            f"{what}: {int(invalid.sum())} invalid geometries ({_rows(gdf.index, invalid)}), e.g. "
+            f"{what}: {int(invalid.sum())} invalid geometries ({offending_rows(gdf.index, invalid)}), e.g. "
             f"{shapely.is_valid_reason(geom.to_numpy()[invalid][0])}; repair them (make_valid) first."
         )
 
@@ -373,7 +376,7 @@ def read_layer(
         coordinates, undeclared coordinate system, no CRS, empty layer, empty/invalid/mixed
         geometries, duplicate or empty ids.
     """
-    p = Path(path)
+    p = check_input_path(path)
     what = str(p) + (f" [layer={layer}]" if layer else "")
     if not p.is_file():
         raise InputDataError(f"{p}: file not found.")
@@ -387,11 +390,12 @@ def read_layer(
         lonlat = _csv_layer(p, df, system, epsg)
         _check_geometries(lonlat, allowed_types, what=what)
     elif suffix in VECTOR_SUFFIXES:
-        gdf = _read_vector(p, layer, what)
+        gdf = strip_control_characters(_read_vector(p, layer, what), what=what)
         if len(gdf) == 0:
             raise InputDataError(f"{what}: the layer is empty; expected at least one feature.")
         gdf.index = _ids(gdf, id_col, id_prefix, what=what, aliases=id_aliases)
         _check_geometries(gdf, allowed_types, what=what)
+        file_crs = gdf.crs  # the file's own CRS, for outputs written back in it (io.write)
         lonlat = _vector_layer(p, gdf, system, epsg, what)
         if not lonlat.geometry.is_valid.all():
             _check_geometries(lonlat, allowed_types, what=f"{what} (after reprojection)")
@@ -404,6 +408,8 @@ def read_layer(
     out.attrs["source"] = p.name
     out.attrs["source_coords"] = system if system and system != "epsg" else (
         epsg.to_string() if epsg is not None else "file CRS")
+    if suffix in VECTOR_SUFFIXES and file_crs is not None:
+        out.attrs["input_crs"] = file_crs.to_string()
     return out
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from gis_planner._errors import InputDataError
+from gis_planner._validate import strip_control_characters
 
 logger = logging.getLogger(__name__)
 
@@ -111,6 +112,7 @@ def read_table(
         raise InputDataError(f"{label}: no columns found; expected a header row.") from exc
     _require_complete_last_row(text, sep, n_columns=len(df.columns), n_rows=len(df), label=label)
     df.columns = [str(c).strip() for c in df.columns]
+    df = strip_control_characters(df, what=label)  # names and ids: one warning per file
     df.attrs["encoding"] = enc
     df.attrs["source"] = label
     return df

@@ -53,12 +53,3 @@ def exclusion_reason(tags: Mapping[str, str]) -> str | None:
     if str(tags.get("access", "")).strip() in ACCESS_DENIED and foot not in FOOT_ALLOWED:
         return f"access={tags.get('access')}"
     return None
-
-
-def highway_class(value: object) -> str:
-    """First highway class of a tag value that may be a list (osmnx) or ``a;b`` string."""
-    if isinstance(value, (list, tuple)):
-        value = value[0] if value else ""
-    if value is None or (isinstance(value, float) and value != value):
-        return ""
-    return str(value).split(";")[0].strip()

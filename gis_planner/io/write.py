@@ -1,4 +1,9 @@
-"""Writers: every output goes through a temporary file and a rename (never half-written)."""
+"""Writers: every output goes through a temporary file and a rename (never half-written).
+
+Layers are computed in the network's metric CRS; :func:`to_output_crs` (and the ``out_crs``
+option of :func:`write_layers`) gives them back in the input's own coordinate system, in
+CGCS2000 (EPSG:4490, the national system), WGS-84 or any CRS.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +14,80 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyproj
+import shapely
 
+from gis_planner._errors import CRSError
 from gis_planner._fs import atomic_path
+from gis_planner.io.coords import from_wgs84
+
+#: ``out_crs`` names and the CRS they stand for (GCJ-02/BD-09 are lon/lat offsets of WGS-84).
+OUT_CRS_NAMES = {"wgs84": "EPSG:4326", "cgcs2000": "EPSG:4490", "gcj02": "EPSG:4326",
+                 "bd09": "EPSG:4326"}
+
+
+def to_output_crs(gdf: gpd.GeoDataFrame, out_crs: object, *,
+                  like: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
+    """A copy of ``gdf`` in the coordinate system asked for outputs.
+
+    Parameters
+    ----------
+    gdf
+        A layer in the working (metric) CRS.
+    out_crs
+        None (unchanged: the working CRS), ``"input"`` (the coordinate system of the file the
+        layer was read from: its CRS, or GCJ-02/BD-09 lon/lat for Amap/Baidu inputs),
+        ``"cgcs2000"`` (EPSG:4490), ``"wgs84"``, ``"gcj02"``, ``"bd09"``, or any EPSG code,
+        string or pyproj CRS.
+    like
+        The layer read from the input file, when ``gdf`` is a result computed from it (results
+        do not always carry the reader's ``attrs``).
+
+    Returns
+    -------
+    GeoDataFrame
+        Same index, columns and ``attrs``; ``attrs["out_crs"]`` names the system written
+        (``gcj02``/``bd09`` layers are labelled EPSG:4326 but hold offset coordinates).
+
+    Raises
+    ------
+    CRSError
+        An unknown name, or ``"input"`` for a layer whose input system is not recorded.
+    """
+    if out_crs is None:
+        return gdf
+    source = like if like is not None else gdf
+    name = str(out_crs).strip().lower() if isinstance(out_crs, str) else None
+    if name == "input":
+        system = str(source.attrs.get("source_coords", ""))
+        if system in ("gcj02", "bd09", "wgs84", "cgcs2000"):
+            name = system
+        elif source.attrs.get("input_crs"):
+            name, out_crs = None, source.attrs["input_crs"]
+        elif system.upper().startswith("EPSG:"):
+            name, out_crs = None, system
+        else:
+            raise CRSError("out_crs='input': the input's coordinate system is not recorded on "
+                           "this layer; pass like=<the layer as read> or name the CRS "
+                           "(e.g. out_crs='cgcs2000').")
+    if name in OUT_CRS_NAMES:
+        out = gdf.to_crs(OUT_CRS_NAMES[name])
+        if name in ("gcj02", "bd09"):
+            geoms = out.geometry.to_numpy()
+            coords = shapely.get_coordinates(geoms)
+            lon, lat = from_wgs84(coords[:, 0], coords[:, 1], name)
+            out = out.set_geometry(shapely.set_coordinates(geoms.copy(), np.c_[lon, lat]))
+    else:
+        try:
+            crs = pyproj.CRS.from_user_input(out_crs)
+        except pyproj.exceptions.CRSError as exc:
+            raise CRSError(f"out_crs={out_crs!r} is not a coordinate system; expected 'input', "
+                           f"{', '.join(map(repr, OUT_CRS_NAMES))} or an EPSG code ({exc}).") from exc
+        out = gdf.to_crs(crs)
+        name = crs.to_string()
+    out.attrs.update(gdf.attrs)
+    out.attrs["out_crs"] = name
+    return out
 
 
 def _gpkg_ready(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -29,17 +106,30 @@ def _gpkg_ready(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def write_layers(path: str | os.PathLike[str], layers: Mapping[str, gpd.GeoDataFrame], *,
-                 overwrite: bool = False) -> Path:
+                 overwrite: bool = False, out_crs: object = None,
+                 like: Mapping[str, gpd.GeoDataFrame] | None = None) -> Path:
     """Write GeoDataFrames as layers of one GeoPackage, atomically.
+
+    Parameters
+    ----------
+    out_crs
+        Coordinate system of every layer written (see :func:`to_output_crs`); None keeps each
+        layer's CRS.
+    like
+        Per layer name, the layer as read from its input file (for ``out_crs="input"``).
 
     Raises
     ------
     InputDataError
         When ``path`` exists and ``overwrite`` is false.
+    CRSError
+        See :func:`to_output_crs`.
     """
     path = Path(path)
+    ready = {name: to_output_crs(gdf, out_crs, like=(like or {}).get(name))
+             for name, gdf in layers.items()}
     with atomic_path(path, overwrite=overwrite) as tmp:
-        for i, (name, gdf) in enumerate(layers.items()):
+        for i, (name, gdf) in enumerate(ready.items()):
             _gpkg_ready(gdf).to_file(tmp, layer=name, driver="GPKG", mode="w" if i == 0 else "a")
     return path
 
@@ -59,3 +149,12 @@ def write_table(path: str | os.PathLike[str], table: pd.DataFrame | Mapping[str,
             (next(iter(sheets.values()))).to_csv(tmp, index=index, encoding="utf-8-sig",
                                                  lineterminator="\n")
     return path
+
+
+def write_facility_audit(path: str | os.PathLike[str], audit: pd.DataFrame, *,
+                         overwrite: bool = False) -> Path:
+    """Write the facility audit table (:func:`gis_planner.io.read_facilities_with_audit`) as
+    CSV (UTF-8 with BOM, opens in Excel) or ``.xlsx``, with ``facility_id`` as first column,
+    atomically."""
+    return write_table(path, audit.reset_index(names=audit.index.name or "facility_id"),
+                       overwrite=overwrite)

@@ -4,6 +4,26 @@ from __future__ import annotations
 
 from gis_planner.network.graph import WalkNetwork
 from gis_planner.network.snap import snap_points
-from gis_planner.network.travel import node_distances, od_costs, point_distances
+from gis_planner.network.travel import (
+    SnappedPoints,
+    distances_from_nodes,
+    edge_arrays,
+    graph_with_sources,
+    node_distances,
+    od_costs,
+    point_distances,
+    snapped_arrays,
+)
 
-__all__ = ["WalkNetwork", "node_distances", "od_costs", "point_distances", "snap_points"]
+__all__ = [
+    "SnappedPoints",
+    "WalkNetwork",
+    "distances_from_nodes",
+    "edge_arrays",
+    "graph_with_sources",
+    "node_distances",
+    "od_costs",
+    "point_distances",
+    "snap_points",
+    "snapped_arrays",
+]

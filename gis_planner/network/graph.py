@@ -30,6 +30,9 @@ logger = logging.getLogger(__name__)
 
 #: Coordinates of line end points are rounded to this many decimals (metres) to join them.
 ENDPOINT_DECIMALS = 2
+#: Components left out of the network are listed one by one (``dropped_components``) from this
+#: street length up (metres; our own reading: about one block, so that lone slivers stay a count).
+REPORT_COMPONENT_MIN_LENGTH_M = 100.0
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,14 @@ class WalkNetwork:
     def n_edges(self) -> int:
         """Number of edges."""
         return len(self.edges)
+
+    @property
+    def dropped_components(self) -> pd.DataFrame:
+        """Street networks left out because they do not connect to the kept one (only those of
+        ``REPORT_COMPONENT_MIN_LENGTH_M`` or more), longest first: ``nodes``, ``edges``,
+        ``length_m`` and ``x``/``y`` (a point on it, in the network CRS). Empty when none."""
+        rows = self.build_report.get("dropped_components", [])
+        return pd.DataFrame(rows, columns=["nodes", "edges", "length_m", "x", "y"])
 
     @property
     def total_length_m(self) -> float:
@@ -129,8 +140,7 @@ class WalkNetwork:
         start = shapely.get_coordinates(shapely.get_point(geoms, 0))
         end = shapely.get_coordinates(shapely.get_point(geoms, -1))
         keys = np.round(np.vstack([start, end]), ENDPOINT_DECIMALS)
-        uniq, inverse = np.unique(keys, axis=0, return_inverse=True)
-        inverse = inverse.ravel()
+        uniq, inverse = _unique_points(keys)
         u = inverse[: len(geoms)]
         v = inverse[len(geoms) :]
         good = (length > 0) & (u != v)
@@ -166,12 +176,18 @@ class WalkNetwork:
 
         Edges need a LineString geometry running from ``u`` to ``v`` (add straight lines first
         where the source has none); ``length_m`` is recomputed from the geometry so that snapping
-        offsets and edge lengths agree.
+        offsets and edge lengths agree. A zero-length edge between two distinct nodes joins them
+        into one node (two ids for one place must not split the network); a loop (an edge from a
+        node back to itself, such as a ring street meeting the rest at one node) is split at its
+        middle vertex into two edges, as the OSM reader splits closed ways. Both are counted in
+        ``build_report`` (``zero_length_edges_joined``, ``loops_split``).
         """
         require_metric_crs(edges, what=f"network edges {source}".strip())
         report: dict[str, Any] = dict(build_report or {})
         edges = edges.copy()
         edges["length_m"] = shapely.length(edges.geometry.to_numpy())
+        nodes, edges = _join_zero_length_edges(nodes, edges, report)
+        nodes, edges = _split_loops(nodes, edges, report)
         good = (edges["length_m"].to_numpy() > 0) & (edges["u"].to_numpy() != edges["v"].to_numpy())
         report["dropped_zero_length_or_loops"] = int((~good).sum())
         edges = edges.loc[good]
@@ -202,8 +218,7 @@ class WalkNetwork:
         used[edges["v"].to_numpy()] = True
         report["components"] = int(n_comp - (~used).sum())
         if keep_largest_component and n_comp > 1:
-            sizes = np.bincount(labels[used], minlength=n_comp)
-            keep_label = int(np.argmax(sizes))
+            keep_label = _largest_by_length(edges, labels, n_comp, report)
             keep_node = labels == keep_label
             keep_edge = keep_node[edges["u"].to_numpy()]
             report["dropped_nodes_outside_largest_component"] = int((used & ~keep_node).sum())
@@ -275,7 +290,105 @@ class WalkNetwork:
 
     def lonlat_bounds(self) -> tuple[float, float, float, float]:
         """Bounds (min lon, min lat, max lon, max lat) in WGS-84 degrees."""
-        return tuple(self.edges.to_crs(4326).total_bounds)  # type: ignore[return-value]
+        return tuple(self.edges.to_crs(4326).total_bounds)
+
+
+def _join_zero_length_edges(nodes: gpd.GeoDataFrame, edges: gpd.GeoDataFrame,
+                            report: dict[str, Any]) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Join the two ends of every zero-length edge between distinct nodes into one node (the
+    lowest position of each group) and drop those edges; ``report["zero_length_edges_joined"]``."""
+    u, v = edges["u"].to_numpy(), edges["v"].to_numpy()
+    zero = (edges["length_m"].to_numpy() == 0) & (u != v)
+    report["zero_length_edges_joined"] = int(zero.sum())
+    if not zero.any():
+        return nodes, edges
+    n = len(nodes)
+    adj = sp.coo_matrix((np.ones(int(zero.sum())), (u[zero], v[zero])), shape=(n, n))
+    _, labels = connected_components(adj, directed=False)
+    first = np.full(labels.max() + 1, n, dtype=np.int64)
+    np.minimum.at(first, labels, np.arange(n))
+    target = first[labels]
+    edges = edges.loc[~zero].copy()
+    edges["u"] = target[edges["u"].to_numpy()]
+    edges["v"] = target[edges["v"].to_numpy()]
+    logger.info("%d zero-length edges joined the nodes at their two ends", int(zero.sum()))
+    return nodes, edges
+
+
+def _split_loops(nodes: gpd.GeoDataFrame, edges: gpd.GeoDataFrame,
+                 report: dict[str, Any]) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Split every loop (``u == v``, positive length, three vertices or more) at its middle
+    vertex, which becomes a new node (empty ``osm_id``); ``report["loops_split"]``."""
+    geoms = edges.geometry.to_numpy()
+    loop = ((edges["u"].to_numpy() == edges["v"].to_numpy())
+            & (edges["length_m"].to_numpy() > 0) & (shapely.get_num_coordinates(geoms) >= 3))
+    report["loops_split"] = int(loop.sum())
+    if not loop.any():
+        return nodes, edges
+    rows = np.flatnonzero(loop)
+    n = len(nodes)
+    halves: list[shapely.Geometry] = []
+    mids: list[shapely.Geometry] = []
+    for i in rows:
+        xy = shapely.get_coordinates(geoms[i])
+        mid = (len(xy) - 1) // 2
+        halves += [shapely.LineString(xy[: mid + 1]), shapely.LineString(xy[mid:])]
+        mids.append(shapely.Point(xy[mid]))
+    new_nodes = gpd.GeoDataFrame(geometry=mids, crs=nodes.crs)
+    for col in nodes.columns.drop(nodes.geometry.name):
+        new_nodes[col] = ""
+    nodes = pd.concat([nodes, new_nodes], ignore_index=True)
+    pieces = edges.iloc[np.repeat(rows, 2)].copy()
+    new_ids = n + np.arange(len(rows))
+    pieces["v"] = np.where(np.arange(len(pieces)) % 2 == 0, np.repeat(new_ids, 2), pieces["v"])
+    pieces["u"] = np.where(np.arange(len(pieces)) % 2 == 1, np.repeat(new_ids, 2), pieces["u"])
+    pieces = pieces.set_geometry(np.asarray(halves, dtype=object), crs=edges.crs)
+    pieces["length_m"] = shapely.length(pieces.geometry.to_numpy())
+    edges = pd.concat([edges.loc[~loop], pieces], ignore_index=True)
+    logger.info("%d loops (ring streets meeting the rest at one node) split in two", len(rows))
+    return nodes, edges
+
+
+def _largest_by_length(edges: gpd.GeoDataFrame, labels: np.ndarray, n_comp: int,
+                       report: dict[str, Any]) -> int:
+    """The label of the component with the greatest street length; the others from
+    ``REPORT_COMPONENT_MIN_LENGTH_M`` up are listed in ``report["dropped_components"]``."""
+    comp = labels[edges["u"].to_numpy()]
+    length = np.bincount(comp, weights=edges["length_m"].to_numpy(dtype=np.float64),
+                         minlength=n_comp)
+    keep = int(np.argmax(length))
+    n_edges = np.bincount(comp, minlength=n_comp)
+    n_nodes = np.bincount(labels, minlength=n_comp)
+    big = np.flatnonzero((length >= REPORT_COMPONENT_MIN_LENGTH_M) & (np.arange(n_comp) != keep))
+    big = big[np.argsort(-length[big], kind="stable")]
+    first_edge = [int(np.flatnonzero(comp == c)[0]) for c in big]
+    starts = shapely.get_coordinates(shapely.get_point(edges.geometry.to_numpy()[first_edge], 0))
+    report["dropped_components"] = [
+        {"nodes": int(n_nodes[c]), "edges": int(n_edges[c]), "length_m": round(float(length[c]), 1),
+         "x": float(x), "y": float(y)}
+        for c, (x, y) in zip(big, starts.reshape(-1, 2), strict=True)
+    ]
+    if len(big):
+        logger.warning("network: %d separate street networks of %g m or more are left out "
+                       "(largest %.0f m, %d edges); only the longest, %.0f m, is kept",
+                       len(big), REPORT_COMPONENT_MIN_LENGTH_M, length[big[0]],
+                       n_edges[big[0]], length[keep])
+    return keep
+
+
+def _unique_points(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct rows of an (n, 2) coordinate array, sorted by (x, y), and each row's position
+    among them: the same as ``np.unique(xy, axis=0, return_inverse=True)``, about 3x faster
+    (one ``lexsort`` of the two columns instead of a sort of row records)."""
+    if len(xy) == 0:
+        return xy.reshape(0, 2), np.zeros(0, dtype=np.int64)
+    order = np.lexsort((xy[:, 1], xy[:, 0]))
+    ordered = xy[order]
+    new = np.ones(len(ordered), dtype=bool)
+    new[1:] = (ordered[1:, 0] != ordered[:-1, 0]) | (ordered[1:, 1] != ordered[:-1, 1])
+    inverse = np.empty(len(xy), dtype=np.int64)
+    inverse[order] = np.cumsum(new) - 1
+    return ordered[new], inverse
 
 
 def _text_column(df: pd.DataFrame, col: str) -> np.ndarray:

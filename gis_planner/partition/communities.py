@@ -275,6 +275,7 @@ def partitioned_check_communities(
         Without Dask (``pip install "gis_planner[province]"``).
     """
     from gis_planner.community import check_communities
+    from gis_planner.community.checks import with_proposal
     from gis_planner.partition.run import _require_dask, connect
 
     dd = _require_dask()
@@ -309,17 +310,18 @@ def partitioned_check_communities(
         client, cluster = connect(scheduler, n_workers=n_workers, timeout_s=scheduler_timeout_s,
                                   processes=processes)
     try:
-        results = _submit(dd, client, check, groups, edges, facilities, prop_opts, halo_m, progress)
+        results = _submit(dd, client, check, groups, edges, facilities=facilities, options=prop_opts,
+                          halo_m=halo_m, progress=progress)
     finally:
         if own:
             client.close()
             if cluster is not None:
                 cluster.close()
     adj = merge_proposals(check, [results[g.group_id]["proposal"] for g in groups])
-    return _with_proposal(check, adj)
+    return with_proposal(check, adj)
 
 
-def _submit(dd: Any, client: Any, check: Any, groups: list[CommunityGroup], edges: gpd.GeoDataFrame | None,
+def _submit(dd: Any, client: Any, check: Any, groups: list[CommunityGroup], edges: gpd.GeoDataFrame | None, *,
             facilities: gpd.GeoDataFrame | None, options: Mapping[str, Any], halo_m: float,
             progress: bool) -> dict[str, dict[str, Any]]:
     from tqdm.auto import tqdm
@@ -388,13 +390,14 @@ def merge_proposals(check: Any, parts: list[Any]) -> Any:
     current = _concat([p.current for p in parts])
     current = current.iloc[np.argsort(pos.loc[current.index.astype(str)].to_numpy(), kind="stable")]
     # changes: one row per community, in input order, clusters renumbered
-    records = []
+    records: list[tuple[int, dict[str, Any]]] = []
+    rank_of = {code: k for k, code in enumerate(codes)}
     for k, p in enumerate(parts):
         for r in p.changes.to_dict("records"):
             c = r["cluster"]
             if c is not None and c == c:
                 r["cluster"] = renumber[(k, int(c))]
-            records.append((pos.at[str(r["community_code"])], r))
+            records.append((rank_of[str(r["community_code"])], r))
     records.sort(key=lambda t: t[0])
     changes = pd.DataFrame([r for _, r in records], columns=CHANGE_COLUMNS).astype({"feasible": bool})
     # assignment: as propose_adjustments builds it, from the proposed code of every compound
@@ -424,19 +427,6 @@ def _concat(frames: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
     if len(full) == 1:
         return full[0]
     return gpd.GeoDataFrame(pd.concat(full), crs=full[0].crs)
-
-
-def _with_proposal(check: Any, adj: Any) -> Any:
-    """The check with the proposal's ``max_walk_m`` and ``centre_kind`` added, as
-    ``check_communities(..., propose=True)`` returns it."""
-    from gis_planner.community.checks import _table
-
-    com2 = check.communities.copy()
-    before = adj.current[["max_walk_m", "centre_kind"]].reindex(com2.index)
-    com2["max_walk_m"] = before["max_walk_m"].to_numpy()
-    com2["centre_kind"] = before["centre_kind"].to_numpy()
-    com2 = com2[[c for c in com2.columns if c != com2.geometry.name] + [com2.geometry.name]]
-    return dataclasses.replace(check, table=_table(com2), communities=com2, adjustment=adj)
 
 
 __all__ = ["CommunityGroup", "community_groups", "merge_proposals", "partitioned_check_communities"]

@@ -75,17 +75,17 @@ class Partition:
     @property
     def core_bbox(self) -> tuple[float, float, float, float]:
         """Bounding box (m) of the core: households and gates are read within it."""
-        return tuple(self.core.bounds)  # type: ignore[return-value]
+        return tuple(self.core.bounds)
 
     @property
     def edge_bbox(self) -> tuple[float, float, float, float]:
         """Bounding box (m) of the network read for this partition."""
-        return tuple(self.edge_region.bounds)  # type: ignore[return-value]
+        return tuple(self.edge_region.bounds)
 
     @property
     def facility_bbox(self) -> tuple[float, float, float, float]:
         """Bounding box (m) of the facilities read for this partition."""
-        return tuple(self.facility_region.bounds)  # type: ignore[return-value]
+        return tuple(self.facility_region.bounds)
 
 
 def halo_m(search_cap_m: float, snap_tolerance_m: float) -> float:
@@ -285,7 +285,7 @@ def build_partitions(layout: Layout, household_batches: Iterable[np.ndarray],
     fac_pad = BUFFER_PAD * fac_r + 1.0
     edge_pad = 2.0 * (BUFFER_PAD * edge_r + 1.0)
     parts = []
-    for code in np.flatnonzero(ext.count):
+    for code in np.flatnonzero(ext.count).tolist():
         extent = [layout.cell(code), ext.box(code)]
         gbox = gext.box(code)
         if gbox is not None:  # residents leave through gates: their gates belong to the core too

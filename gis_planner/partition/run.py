@@ -6,15 +6,18 @@ computes, writes its result as GeoParquet and returns a few numbers; the lead me
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
 import resource
+import shutil
+import tempfile
 import time
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 import geopandas as gpd
 import numpy as np
@@ -43,7 +46,7 @@ logger = logging.getLogger(__name__)
 INSTALL_HINT = 'partitioned runs need Dask: pip install "gis_planner[province]"'
 _ADDRESS = re.compile(r"^(tcp|tls|ucx|inproc)://[^\s/:]+(:\d{1,5})?/?$")
 
-Layer = str | os.PathLike[str] | gpd.GeoDataFrame
+Layer: TypeAlias = str | os.PathLike[str] | gpd.GeoDataFrame
 
 
 def _require_dask() -> Any:
@@ -223,27 +226,76 @@ def _ensure_gate_columns(out: gpd.GeoDataFrame, result: Any) -> gpd.GeoDataFrame
     return out
 
 
+#: Share of this machine's memory (after cgroup and rlimit caps, as Dask reads it) that the
+#: workers of a local cluster may use together; each gets ``share / n_workers`` of it and Dask
+#: spills, pauses and finally restarts a worker that goes beyond. Our own reading: the rest is
+#: left to the lead process, which holds the merged result, and to the system.
+WORKER_MEMORY_SHARE = 0.75
+
+
+def usable_cpus() -> int:
+    """CPUs this process may run on (its affinity mask where the system has one)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
+
+
+class _LocalCluster:
+    """A LocalCluster together with its scratch folder, removed when the cluster is closed."""
+
+    def __init__(self, cluster: Any, scratch: Path) -> None:
+        self.cluster = cluster
+        self.scratch = scratch
+
+    def close(self) -> None:
+        """Stop the workers, then remove their scratch folder (spilled data, worker files)."""
+        try:
+            self.cluster.close()
+        finally:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.cluster, name)
+
+
 def connect(scheduler: str | None = None, *, n_workers: int = 2, timeout_s: float = 10.0,
-            processes: bool = True) -> tuple[Any, Any]:
+            processes: bool = True, memory_share: float = WORKER_MEMORY_SHARE,
+            cleanup: contextlib.ExitStack | None = None) -> tuple[Any, Any]:
     """A Dask client: to ``scheduler`` (``tcp://host:8786``) or to a new LocalCluster.
+
+    Only the caller chooses ``scheduler`` (the ``--scheduler`` option, never a plan file), so
+    the addresses a run connects to are always the user's own.
 
     Parameters
     ----------
     scheduler
         Address of a running scheduler; None starts a LocalCluster of ``n_workers``
         single-threaded workers (``processes=False``: threads in this process).
+    n_workers
+        Workers of the local cluster; more than the usable CPUs (:func:`usable_cpus`) are
+        reduced to that number, with a warning in the log.
     timeout_s
         How long to try reaching ``scheduler`` (s) before failing.
+    memory_share
+        Share (0-1] of the machine's memory the local worker processes may use together;
+        each worker's limit is ``memory_share * total / n_workers`` bytes. Default
+        :data:`WORKER_MEMORY_SHARE`. Not applied to thread workers (they share this process).
+    cleanup
+        An exit stack that takes over closing the client, the cluster and the scratch folder
+        (registered as each is made, so an interrupt at any point leaves nothing running).
 
     Returns
     -------
     (client, cluster)
-        ``cluster`` is None for a remote scheduler; close both when done.
+        ``cluster`` is None for a remote scheduler; close both when done. Closing the
+        cluster also removes its scratch folder (``gis-planner-dask-*`` in the temporary
+        folder, where workers spill), so an interrupted run leaves no worker files.
 
     Raises
     ------
     InputDataError
-        A malformed address (before any connection attempt).
+        A malformed address (before any connection attempt), ``n_workers`` < 1 or
+        ``memory_share`` outside (0, 1].
     GisPlannerError
         The scheduler does not answer within ``timeout_s``.
     """
@@ -253,16 +305,41 @@ def connect(scheduler: str | None = None, *, n_workers: int = 2, timeout_s: floa
             raise InputDataError(f"--scheduler {scheduler!r}: expected an address such as tcp://HOST:8786 "
                                  "(the one `dask scheduler` prints).")
         try:
-            return dd.Client(scheduler, timeout=f"{timeout_s}s"), None
+            client = dd.Client(scheduler, timeout=f"{timeout_s}s")
+            if cleanup is not None:
+                cleanup.callback(client.close)
+            return client, None
         except (OSError, TimeoutError) as exc:
             raise GisPlannerError(f"cannot reach the Dask scheduler at {scheduler} within {timeout_s:g} s ({exc}); "
                                   "start it with `dask scheduler` (workers: `dask worker "
                                   f"{scheduler} --nthreads 1`) or leave --scheduler out.") from exc
     if n_workers < 1:
         raise InputDataError(f"n_workers must be >= 1; got {n_workers}.")
-    cluster = dd.LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=processes,
-                              dashboard_address=None, memory_limit=0)
-    return dd.Client(cluster), cluster
+    if not 0 < memory_share <= 1:
+        raise InputDataError(f"memory_share must be in (0, 1]; got {memory_share}.")
+    cpus = usable_cpus()
+    if n_workers > cpus:
+        logger.warning("%d workers asked for but %d CPUs usable: starting %d workers", n_workers, cpus, cpus)
+        n_workers = cpus
+    from distributed.system import MEMORY_LIMIT
+
+    memory_limit = int(MEMORY_LIMIT * memory_share / n_workers) if processes else 0
+    with contextlib.ExitStack() as stack:  # an interrupt part-way stops what was started
+        scratch = Path(tempfile.mkdtemp(prefix="gis-planner-dask-"))
+        stack.callback(shutil.rmtree, scratch, ignore_errors=True)
+        cluster = dd.LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=processes,
+                                  dashboard_address=None, memory_limit=memory_limit,
+                                  local_directory=str(scratch))
+        stack.callback(cluster.close)
+        client = dd.Client(cluster)
+        stack.callback(client.close)
+        logger.info("local Dask cluster: %d workers, %s memory limit each, scratch %s", n_workers,
+                    f"{memory_limit / 2**30:.1f} GiB" if memory_limit else "no", scratch)
+        if cleanup is not None:
+            cleanup.push(stack.pop_all())
+            return client, _LocalCluster(cluster, scratch)
+        stack.pop_all()
+        return client, _LocalCluster(cluster, scratch)
 
 
 def _store_layers(network: Any, households: Layer, facilities: Layer, gates: Layer | None,
@@ -315,15 +392,15 @@ def _plan(layers: Mapping[str, str], *, partition_by: gpd.GeoDataFrame | None, t
     code_of: list[pd.Series] = []
     with_gates = GATES in layers
 
-    def households():
+    def households() -> Iterator[np.ndarray]:
         for xy, cols in iter_points(layers[HOUSEHOLDS], columns=["compound_id"] if with_gates else ()):
             if with_gates:  # the partition of every compound, for its gates
                 code_of.append(pd.Series(layout.assign(xy), index=cols["compound_id"].astype(str).to_numpy()))
             yield xy
 
-    orphans = []
+    orphans: list[str] = []
 
-    def gates():
+    def gates() -> Iterator[tuple[np.ndarray, np.ndarray]]:
         codes = pd.concat(code_of) if code_of else pd.Series(dtype=np.int64)
         for xy, cols in iter_points(layers[GATES], columns=["compound_id"]):
             c = codes.reindex(cols["compound_id"].astype(str).to_numpy()).to_numpy()
@@ -416,21 +493,15 @@ def partitioned_reach(
                              "or choose another output folder.")
     dd = _require_dask()
     own_client = client is None
-    cluster = None
-    if own_client:  # first, so that a wrong scheduler fails before any work
-        client, cluster = connect(scheduler, n_workers=n_workers, timeout_s=scheduler_timeout_s)
-    try:
-        return _run(dd, client, network, households, facilities, gates, out_dir=out_dir, speed_kmh=speed_kmh,
+    with contextlib.ExitStack() as stack:
+        if own_client:  # first, so that a wrong scheduler fails before any work
+            client, _ = connect(scheduler, n_workers=n_workers, timeout_s=scheduler_timeout_s, cleanup=stack)
+        return _run(dd, client, network, households, facilities, gates=gates, out_dir=out_dir, speed_kmh=speed_kmh,
                     categories=categories, partition_by=partition_by, tile_m=tile_m, store_dir=store_dir,
                     progress=progress, reach_kwargs=reach_kwargs)
-    finally:
-        if own_client:
-            client.close()
-            if cluster is not None:
-                cluster.close()
 
 
-def _run(dd: Any, client: Any, network: Any, households: Layer, facilities: Layer, gates: Layer | None, *,
+def _run(dd: Any, client: Any, network: Any, households: Layer, facilities: Layer, *, gates: Layer | None,
          out_dir: Path, speed_kmh: float, categories: Sequence[str] | None, partition_by: gpd.GeoDataFrame | None,
          tile_m: float | None, store_dir: str | os.PathLike[str] | None, progress: bool,
          reach_kwargs: dict[str, Any]) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,7 @@ import shapely
 
 from gis_planner._errors import InputDataError
 from gis_planner._fs import atomic_dir, atomic_path
+from gis_planner.io._open import check_input_path, read_vector, vector_info
 
 logger = logging.getLogger(__name__)
 
@@ -160,7 +161,7 @@ def convert_to_geoparquet(
 
     dest = Path(dest)
     many = not isinstance(sources, (str, os.PathLike))
-    srcs = [Path(s) for s in (sources if many else [sources])]  # type: ignore[union-attr]
+    srcs = [Path(sources)] if isinstance(sources, (str, os.PathLike)) else [Path(s) for s in sources]
     if not srcs:
         raise InputDataError(f"convert_to_geoparquet({dest}): no source files given.")
     if kind == "network":
@@ -171,7 +172,8 @@ def convert_to_geoparquet(
             reader_kwargs = {**reader_kwargs, "metric_crs": metric_crs}
         net = io.read_network(srcs[0], **reader_kwargs)
         return write_parquet(edges_frame(net.edges), dest)
-    readers = {"compounds": (io.read_compounds, HOUSEHOLDS), "facilities": (io.read_facilities, FACILITIES)}
+    readers: dict[str, tuple[Callable[..., gpd.GeoDataFrame], str]] = {
+        "compounds": (io.read_compounds, HOUSEHOLDS), "facilities": (io.read_facilities, FACILITIES)}
     if kind not in readers:
         raise InputDataError(f"convert_to_geoparquet: kind must be network, compounds or facilities; got {kind!r}.")
     if metric_crs is None:
@@ -196,18 +198,8 @@ def convert_to_geoparquet(
 
 
 # ---------------------------------------------------------------------- reading
-def layer_path(store: str | os.PathLike[str], layer: str) -> Path | None:
-    """The entry of ``layer`` in a store folder (file or folder), or None when absent."""
-    store = Path(store)
-    if (store / layer).is_dir():
-        return store / layer
-    for suffix in _SUFFIXES:
-        if (store / f"{layer}{suffix}").exists():
-            return store / f"{layer}{suffix}"
-    return None
-
-
 def _files(path: Path) -> list[Path]:
+    path = check_input_path(path)  # URLs, /vsi…/ paths and connection strings are refused
     if path.is_dir():
         files = sorted(p for p in path.iterdir() if p.suffix in _SUFFIXES and not p.name.startswith("."))
         if not files:
@@ -225,10 +217,8 @@ def _read_file(path: Path, bbox: tuple[float, float, float, float] | None,
                columns: list[str] | None = None) -> gpd.GeoDataFrame:
     if path.suffix == ".parquet":
         cols = None if columns is None else [*columns, _parquet_geometry_column(path)]
-        return gpd.read_parquet(path, bbox=bbox, columns=cols)
-    import pyogrio
-
-    return pyogrio.read_dataframe(path, bbox=bbox, columns=columns)
+        return read_vector(path, bbox=bbox, columns=cols)
+    return read_vector(path, bbox=bbox, columns=columns)
 
 
 def read_bbox(path: str | os.PathLike[str], bbox: tuple[float, float, float, float] | None = None,
@@ -257,12 +247,13 @@ def _file_bounds(path: Path) -> tuple[float, float, float, float] | None:
             meta = json.loads(pq.read_schema(path).metadata[b"geo"])
             bounds = meta["columns"][meta["primary_column"]].get("bbox")
         else:
-            import pyogrio
-
-            bounds = pyogrio.read_info(path, force_total_bounds=True).get("total_bounds")
+            bounds = vector_info(path, force_total_bounds=True).get("total_bounds")
     except (KeyError, TypeError, ValueError, OSError):
         return None
-    return tuple(float(b) for b in bounds[:4]) if bounds is not None and len(bounds) >= 4 else None
+    if bounds is None or len(bounds) < 4:
+        return None
+    minx, miny, maxx, maxy = (float(b) for b in bounds[:4])
+    return minx, miny, maxx, maxy
 
 
 def _meets(bounds: tuple[float, float, float, float] | None, bbox: tuple[float, float, float, float]) -> bool:
@@ -308,9 +299,7 @@ def layer_crs(path: str | os.PathLike[str]) -> pyproj.CRS:
         meta = json.loads(pq.read_schema(first).metadata[b"geo"])
         col = meta["columns"][meta["primary_column"]]
         return pyproj.CRS.from_user_input(col.get("crs", "OGC:CRS84"))
-    import pyogrio
-
-    return pyproj.CRS.from_user_input(pyogrio.read_info(first)["crs"])
+    return pyproj.CRS.from_user_input(vector_info(first)["crs"])
 
 
 def _parquet_geometry_column(path: Path) -> str:
@@ -342,11 +331,9 @@ def iter_points(path: str | os.PathLike[str], *, columns: Sequence[str] = (),
                 extra = batch.select(list(columns)).to_pandas() if columns else pd.DataFrame(index=range(len(geoms)))
                 yield representative_xy(geoms), extra
         else:
-            import pyogrio
-
-            n = pyogrio.read_info(f)["features"]
+            n = vector_info(f)["features"]
             for start in range(0, max(n, 0), batch_rows):
-                gdf = pyogrio.read_dataframe(f, columns=list(columns), skip_features=start, max_features=batch_rows)
+                gdf = read_vector(f, columns=list(columns), skip_features=start, max_features=batch_rows)
                 yield representative_xy(gdf.geometry.to_numpy()), pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
 
 
@@ -359,9 +346,7 @@ def read_column(path: str | os.PathLike[str], column: str) -> pd.Series:
 
             values.append(pq.read_table(f, columns=[column]).column(column).to_pandas())
         else:
-            import pyogrio
-
-            values.append(pyogrio.read_dataframe(f, columns=[column], read_geometry=False)[column])
+            values.append(read_vector(f, columns=[column], read_geometry=False)[column])
     return pd.concat(values, ignore_index=True)
 
 
@@ -410,7 +395,7 @@ def read_results(folder: str | os.PathLike[str], *, columns: list[str] | None = 
     files = result_files(folder)
     if not files:
         return gpd.GeoDataFrame()
-    frames = [gpd.read_parquet(f, columns=None if columns is None else [*columns, _parquet_geometry_column(f)])
+    frames = [read_vector(f, columns=None if columns is None else [*columns, _parquet_geometry_column(f)])
               for f in files]
     return _text_columns(gpd.GeoDataFrame(pd.concat(frames), crs=frames[0].crs))
 

@@ -24,7 +24,8 @@ import functools
 import logging
 import math
 import os
-from collections.abc import Mapping
+import tomllib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -33,11 +34,6 @@ from typing import Any, Literal
 
 from gis_planner._errors import InputDataError, PolicyError
 from gis_planner._units import distance_to_minutes
-
-try:  # Python >= 3.11
-    import tomllib
-except ModuleNotFoundError:  # pragma: no cover - Python 3.10
-    import tomli as tomllib  # type: ignore[no-redef]
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +44,15 @@ COMPARISONS: tuple[str, ...] = (">=", ">", "<=", "<", "range")
 SCOPES: tuple[str, ...] = ("community", "subdistrict", "city")
 APPLIES: tuple[str, ...] = ("urban", "rural", "all")
 BINDINGS: tuple[str, ...] = ("expected", "binding")
+#: Tiers of an indicator: a number a plan document states (``plan``), a national standard's
+#: number (``standard``), or the project's own reading of a text (``reading``).
+TIERS: tuple[str, ...] = ("plan", "standard", "reading")
+#: Travel modes of a life-circle level.
+MODES: tuple[str, ...] = ("walk", "bicycle", "e-bike")
+#: What a profile transcribes: a plan document (tier ``plan`` by default) or a standard.
+DOCUMENT_TYPES: tuple[str, ...] = ("plan", "standard")
+#: Source texts that mark a number as the project's own reading (never ``verified``).
+READING_PREFIXES: tuple[str, ...] = ("derived", "our reading", "reading:")
 FIELD_TYPES: tuple[str, ...] = ("number", "bool")
 
 _FIELDS_FILE = "_fields.toml"
@@ -70,6 +75,7 @@ _TOP_KEYS = {
     "source": _STR,
     "inherits": "inherits",
     "notes": _STR,
+    "document_type": _STR,
     "exclude": _STRLIST,
     "walk": "walk",
     "life_circles": "life_circles",
@@ -79,6 +85,7 @@ _TOP_KEYS = {
     "indicators": "indicators",
     "programme": "programme",
     "fields": "fields",
+    "levels": "levels",
 }
 _WALK_KEYS = ("speed_kmh", "headline_minutes", "conservative_speed_kmh", "elderly_speed_kmh")
 _LIFE_CIRCLE_KEYS = {
@@ -116,6 +123,7 @@ _BAND_KEYS = {
     "high_rise_max": _POSINT,
     "rural_min": _POSINT,
     "rural_max": _POSINT,
+    "service_radius_m": "qty",
     **_PROV,
 }
 _INDICATOR_KEYS = {
@@ -138,6 +146,9 @@ _INDICATOR_KEYS = {
     "minutes": _POS,
     "min_households": _POSINT,
     "baseline": _NONNEG,
+    "tier": _STR,
+    "condition": _STR,
+    "level": _STR,
     **_PROV,
 }
 _PROGRAMME_KEYS = {
@@ -148,6 +159,18 @@ _PROGRAMME_KEYS = {
     "scope": _STR,
     **_PROV,
 }
+_LEVEL_KEYS = {
+    "label_zh": _STR,
+    "label_en": _STR,
+    "unit_word_zh": _STR,
+    "unit_word_en": _STR,
+    "minutes": _POS,
+    "speed_kmh": _POS,
+    "mode": _STR,
+    "elements": "elements",
+    **_PROV,
+}
+_ELEMENT_KEYS = {"zh": _STR, "category": _STR, "source": _STR, "status": _STR, "note": _STR}
 _FIELD_KEYS = {"label_zh": _STR, "label_en": _STR, "unit": _STR, "type": _STR, "note": _STR}
 _NUMBER_KINDS = (_NUM, _POS, _POSINT, _NONNEG)
 
@@ -166,6 +189,12 @@ class Quantity:
     source: str
     status: str
     note: str = ""
+    categories: tuple[str, ...] = ()
+
+    @property
+    def tier(self) -> str:
+        """``reading`` when the number is the project's own reading, else ``standard``."""
+        return "reading" if is_reading(self.source, self.status) else "standard"
 
 
 @dataclass(frozen=True)
@@ -219,6 +248,7 @@ class CommunityBands:
     source: str
     status: str
     note: str = ""
+    service_radius_m: Quantity | None = None
 
     def band_for(self, urban_rural: str, high_rise: bool) -> tuple[int, int]:
         """Return (min, max) households for a community.
@@ -282,6 +312,14 @@ class Indicator:
     status: str
     note: str = ""
     origin: str = ""
+    tier: str = "plan"
+    condition: str | None = None
+    level: str | None = None
+
+    @property
+    def binding_zh(self) -> str:
+        """约束性 / 预期性, or "" when the document does not classify the indicator."""
+        return {"binding": "约束性", "expected": "预期性"}.get(self.binding, "")
 
     @property
     def data_needed(self) -> tuple[str, ...]:
@@ -290,6 +328,7 @@ class Indicator:
             return tuple(c for c in (self.numerator, self.denominator) if c)
         if self.kind in ("value", "flag_share"):
             return (self.column,) if self.column else ()
+        # the condition column (e.g. centre_new_or_rebuilt) selects units; it is not a value
         if self.kind == "facility_count":
             unit = "subdistricts" if self.scope == "subdistrict" else "communities"
             return ("facilities", unit)
@@ -304,6 +343,51 @@ class Indicator:
         if self.comparison == "range":
             return f"{_fmt(self.target)}–{_fmt(self.target_max)} {self.unit}".strip()
         return f"{self.comparison} {_fmt(self.target)} {self.unit}".strip()
+
+
+@dataclass(frozen=True)
+class LevelElement:
+    """One service element of a life-circle level (e.g. 村卫生室 -> ``health_station``)."""
+
+    zh: str
+    category: str
+    source: str
+    status: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class CircleLevel:
+    """A life-circle level with its service elements (e.g. TD/T 1062-2021 乡集镇 / 村/组).
+
+    ``minutes`` at ``speed_kmh`` by ``mode`` (``walk``, ``e-bike`` ...) is the travel budget to
+    each element; ``unit_word_zh`` names the sub-units the level serves (小区, 村民小组).
+    """
+
+    name: str
+    label_zh: str
+    label_en: str
+    unit_word_zh: str
+    unit_word_en: str
+    minutes: float | None
+    speed_kmh: float | None
+    mode: str
+    elements: tuple[LevelElement, ...]
+    source: str
+    status: str
+    note: str = ""
+
+    @property
+    def distance_m(self) -> float | None:
+        """Budget distance in metres (``minutes`` x ``speed_kmh``), or None."""
+        if self.minutes is None or self.speed_kmh is None:
+            return None
+        return float(self.minutes) * float(self.speed_kmh) * 1000.0 / 60.0
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        """Category ids of the elements, without repeats, in order."""
+        return tuple(dict.fromkeys(e.category for e in self.elements))
 
 
 @dataclass(frozen=True)
@@ -357,6 +441,8 @@ class Profile:
     fields: Mapping[str, FieldInfo]
     notes: str = ""
     data: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    document_type: str = "plan"
+    levels: tuple[CircleLevel, ...] = ()
 
     # -- contract used by coverage / community / cli -----------------------------------------
     @property
@@ -475,17 +561,228 @@ class Profile:
             "profile_id": self.id,
         }
 
+    def citation(self, clause: str = "", lang: str = "zh") -> str:
+        """The document and clause as a report cites them: title, issuer, number, date, item.
+
+        >>> load_profile("taizhou-2023").citation("专栏1 第1项")
+        '《泰州市城乡社区服务体系建设行动方案（2023—2025年）》（泰州市人民政府办公室，2023-08-31）专栏1 第1项'
+        """
+        parts = [x for x in (self.issuer, self.doc_number, self.date) if x]
+        if lang == "zh":
+            head = f"《{self.title_zh}》" + (f"（{'，'.join(parts)}）" if parts else "")
+            return head + clause
+        head = self.title_en + (f" ({', '.join(parts)})" if parts else "")
+        return f"{head}, {clause}" if clause else head
+
+    def level(self, name: str) -> CircleLevel:
+        """The life-circle level called ``name`` (e.g. ``"village"``).
+
+        Raises
+        ------
+        PolicyError
+            When the profile has no such level (the known ones are listed).
+        """
+        for lv in self.levels:
+            if lv.name == name:
+                return lv
+        raise PolicyError(f"profile {self.id!r} has no level {name!r}; known: "
+                          f"{', '.join(lv.name for lv in self.levels) or 'none'}.")
+
+    def assumption_speed(self, assumption: str = "standard") -> float:
+        """Walking speed (km/h) of a named assumption: ``standard``, ``conservative``, ``elderly``.
+
+        Raises
+        ------
+        PolicyError
+            When the profile does not set that speed.
+        """
+        key = _ASSUMPTION_KEYS.get(assumption)
+        q = self.walk.get(key) if key else None
+        if q is None:
+            raise PolicyError(
+                f"profile {self.id!r} sets no {assumption!r} walking speed; known assumptions: "
+                f"{', '.join(a for a, k in _ASSUMPTION_KEYS.items() if k in self.walk) or 'none'}."
+            )
+        return q.value
+
+    def elderly_categories(self) -> tuple[str, ...]:
+        """Categories judged at the elderly walking speed (``[walk.elderly_speed_kmh] categories``)."""
+        q = self.walk.get("elderly_speed_kmh")
+        return q.categories if q else ()
+
+    def walking_assumptions(self) -> Any:
+        """The walking assumptions every coverage figure states, one row each.
+
+        GB 50180-2018 puts the 15-minute circle at 800–1000 m: coverage is reported at both ends
+        (``conservative`` 3.2 km/h and ``standard`` 4.0 km/h in the shipped profiles) and at the
+        ``elderly`` speed for elderly-care categories.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``assumption`` (``standard``/``conservative``/``elderly``), ``speed_kmh``,
+            ``headline_minutes``, ``headline_distance_m`` (m walked in the headline minutes),
+            ``categories`` (for ``elderly``: the categories it applies to, comma-separated),
+            ``source``, ``status``, ``tier`` (``standard`` or ``reading``), ``text_zh`` and
+            ``text_en`` (the sentence printed beside a coverage figure).
+
+        Examples
+        --------
+        >>> load_profile("taizhou-2023").walking_assumptions()["text_zh"].iloc[0]
+        '按步行 4.0 km/h 计（15 分钟约 1,000 m）'
+        """
+        import pandas as pd
+
+        headline = self.headline_minutes
+        rows = []
+        for assumption, key in _ASSUMPTION_KEYS.items():
+            q = self.walk.get(key)
+            if q is None:
+                continue
+            dist = None if headline is None else q.value * headline * 1000.0 / 60.0
+            who_zh = "老年人" if assumption == "elderly" else ""
+            who_en = "older people " if assumption == "elderly" else ""
+            span_zh = "" if dist is None else f"（{_fmt(headline)} 分钟约 {dist:,.0f} m）"
+            span_en = "" if dist is None else f" ({_fmt(headline)} min = about {dist:,.0f} m)"
+            rows.append({
+                "assumption": assumption,
+                "speed_kmh": q.value,
+                "headline_minutes": headline,
+                "headline_distance_m": dist,
+                "categories": ", ".join(q.categories),
+                "source": q.source,
+                "status": q.status,
+                "tier": q.tier,
+                "text_zh": f"按{who_zh}步行 {q.value:.1f} km/h 计{span_zh}",
+                "text_en": f"{who_en}walking at {q.value:.1f} km/h{span_en}".capitalize(),
+            })
+        return pd.DataFrame(rows, columns=["assumption", "speed_kmh", "headline_minutes",
+                                           "headline_distance_m", "categories", "source",
+                                           "status", "tier", "text_zh", "text_en"])
+
+    def category_budgets(self, *, assumption: str = "standard") -> Any:
+        """Budget per category under one walking assumption, with where it comes from.
+
+        A radius (GB 50180: kindergarten 300 m) keeps its metres and changes its minutes with
+        the speed; a time (``minutes``, or the headline 15 minutes for the completeness list)
+        keeps its minutes and changes its metres. Elderly-care categories
+        (:meth:`elderly_categories`) use the elderly speed whatever ``assumption`` says.
+
+        Parameters
+        ----------
+        assumption
+            ``standard`` or ``conservative`` (see :meth:`walking_assumptions`).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Index ``category``; ``minutes``, ``distance_m``, ``speed_kmh``, ``speed_basis``
+            (the assumption used), ``budget_basis`` (``radius``, ``minutes`` or ``headline``),
+            ``source``, ``status`` and ``unverified`` (True unless the budget's status is
+            ``verified``: mark such a figure as unverified in reports).
+
+        Raises
+        ------
+        PolicyError
+            When the profile lacks the speed or the headline budget.
+        """
+        import pandas as pd
+
+        base = self.assumption_speed(assumption)
+        elderly = set(self.elderly_categories())
+        old = self.walk.get("elderly_speed_kmh")
+        headline = self.headline_minutes
+        rows = []
+        cats = list(self.facilities)
+        if self.living_circle is not None:
+            cats += [c for c in self.living_circle.required_categories if c not in cats]
+        for cat in cats:
+            speed, basis = (old.value, "elderly") if cat in elderly and old else (base, assumption)
+            rule = self.facilities.get(cat)
+            if rule is not None and rule.radius_m is not None:
+                dist, mins, how = rule.radius_m, rule.radius_m * 60.0 / (speed * 1000.0), "radius"
+                src, st = rule.source, rule.status
+            elif rule is not None and rule.minutes is not None:
+                mins, how = rule.minutes, "minutes"
+                dist = mins * speed * 1000.0 / 60.0
+                src, st = rule.source, rule.status
+            else:
+                if headline is None:
+                    raise PolicyError(f"profile {self.id!r} sets no headline walking budget.")
+                mins, how = headline, "headline"
+                dist = mins * speed * 1000.0 / 60.0
+                lc = self.living_circle
+                src, st = (lc.source, lc.status) if lc else ("", "")
+            rows.append({"category": cat, "minutes": round(float(mins), 6),
+                         "distance_m": round(float(dist), 6), "speed_kmh": speed,
+                         "speed_basis": basis, "budget_basis": how, "source": src,
+                         "status": st, "unverified": st != "verified"})
+        return pd.DataFrame(rows, columns=["category", "minutes", "distance_m", "speed_kmh",
+                                           "speed_basis", "budget_basis", "source", "status",
+                                           "unverified"]).set_index("category")
+
     def needed_fields(self) -> tuple[str, ...]:
         """Attribute-table columns the profile's tabular indicators read, in indicator order."""
         out: list[str] = []
         for ind in self.indicators:
             if ind.kind in ("ratio", "value", "flag_share"):
-                for c in ind.data_needed:
+                for c in (*ind.data_needed, *((ind.condition,) if ind.condition else ())):
                     if c not in out:
                         out.append(c)
         if any(i.min_households for i in self.indicators) and "households" not in out:
             out.append("households")
         return tuple(out)
+
+
+#: Named walking assumptions -> the ``[walk]`` key holding their speed.
+_ASSUMPTION_KEYS: dict[str, str] = {
+    "standard": "speed_kmh",
+    "conservative": "conservative_speed_kmh",
+    "elderly": "elderly_speed_kmh",
+}
+
+
+#: What a report calls the sub-units of a community: 小区 (residential compounds) in an urban
+#: community (居委会), 村民小组 (villagers' groups) in a rural one (村委会).
+UNIT_WORDS: dict[str, tuple[str, str]] = {
+    "urban": ("小区", "compound"),
+    "rural": ("村民小组", "villagers' group"),
+}
+
+
+#: Committee types (lower-cased) -> the band they are sized and judged by: 居委会 -> urban,
+#: 村委会 -> rural.
+COMMITTEE_URBAN_RURAL: dict[str, str] = {
+    "居委会": "urban", "居民委员会": "urban", "社区居委会": "urban", "社区居民委员会": "urban",
+    "urban": "urban", "村委会": "rural", "村民委员会": "rural", "rural": "rural",
+}
+
+
+def unit_word(urban_rural: str, lang: str = "zh") -> str:
+    """The word for a community's sub-units: 小区 (urban) or 村民小组 (rural).
+
+    >>> unit_word("rural"), unit_word("urban", "en")
+    ('村民小组', 'compound')
+
+    Raises
+    ------
+    InputDataError
+        For a value other than ``urban`` / ``rural``, or a language other than zh / en.
+    """
+    if urban_rural not in UNIT_WORDS or lang not in ("zh", "en"):
+        raise InputDataError(f"unit_word({urban_rural!r}, {lang!r}): expected urban or rural, "
+                             "and zh or en.")
+    return UNIT_WORDS[urban_rural][0 if lang == "zh" else 1]
+
+
+def is_reading(source: str, status: str) -> bool:
+    """True when a number is the project's own reading: status ``derived``, or a source text
+    starting with "derived", "our reading" or "reading:".
+
+    >>> is_reading("derived: 15 min = 1000 m", "derived"), is_reading("专栏1 第1项", "verified")
+    (True, False)
+    """
+    return status == "derived" or str(source).strip().lower().startswith(READING_PREFIXES)
 
 
 def _fmt(x: float | None) -> str:
@@ -520,7 +817,7 @@ def _shipped_index() -> dict[str, str]:
 def _parse_bytes(raw: bytes, label: str, *, yaml_ok: bool = False) -> dict[str, Any]:
     if yaml_ok:
         try:
-            import yaml  # type: ignore[import-untyped]
+            import yaml
         except ModuleNotFoundError as exc:
             raise PolicyError(
                 f"{label}: YAML profiles need PyYAML (pip install pyyaml); "
@@ -679,7 +976,9 @@ def _resolve(
     _validate_file(raw, label)
     raw = dict(raw)
     if isinstance(raw.get("indicators"), Mapping):  # remember which file defined each indicator
-        raw["indicators"] = {k: {**t, "_origin": raw["id"]} for k, t in raw["indicators"].items()}
+        doc = raw.get("document_type", "plan")
+        raw["indicators"] = {k: {**t, "_origin": raw["id"], "_document_type": doc}
+                             for k, t in raw["indicators"].items()}
     parents = raw.get("inherits", [])
     parents = [parents] if isinstance(parents, str) else list(parents)
     merged: dict[str, Any] = {}
@@ -741,67 +1040,183 @@ def _err(label: str, keypath: str, msg: str) -> PolicyError:
     return PolicyError(f"{label}: {keypath}: {msg}")
 
 
+def _check_str(value: Any, label: str, keypath: str) -> None:
+    if not isinstance(value, str):
+        raise _err(label, keypath, f"expected text, found {type(value).__name__} {value!r}.")
+    _check_text(value, label, keypath)
+
+
+def _check_number(value: Any, typ: str, label: str, keypath: str) -> None:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+    ):
+        raise _err(
+            label, keypath, f"expected a number, found {type(value).__name__} {value!r}."
+        )
+    if typ == _POS and value <= 0:
+        raise _err(label, keypath, f"expected a positive number, found {value!r}.")
+    if typ == _NONNEG and value < 0:
+        raise _err(label, keypath, f"expected a number >= 0, found {value!r}.")
+    if typ == _POSINT and (value <= 0 or not float(value).is_integer()):
+        raise _err(label, keypath, f"expected a positive whole number, found {value!r}.")
+
+
+def _check_strlist(value: Any, label: str, keypath: str) -> None:
+    if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
+        raise _err(label, keypath, f"expected a list of text, found {value!r}.")
+
+
+def _check_categories(value: Any, label: str, keypath: str) -> None:
+    if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
+        raise _err(label, keypath, f"expected a list of category ids, found {value!r}.")
+    for i, cat in enumerate(value):
+        _check_category(cat, label, f"{keypath}[{i}]")
+
+
+def _check_qty(value: Any, label: str, keypath: str) -> None:
+    if not isinstance(value, Mapping):
+        raise _err(label, keypath, f"expected a table {{value, source, status}}, found {value!r}.")
+    _check_keys(value, _QTY, label, keypath)
+    if "value" not in value:
+        raise _err(label, f"{keypath}.value", "missing.")
+    _check_provenance(value, label, keypath)
+
+
+def _check_elements(value: Any, label: str, keypath: str) -> None:
+    if not isinstance(value, list):
+        raise _err(label, keypath, f"expected a list of {{zh, category, source, status}} "
+                   f"tables, found {value!r}.")
+    for i, item in enumerate(value):
+        kp = f"{keypath}[{i}]"
+        if not isinstance(item, Mapping):
+            raise _err(label, kp, f"expected a table {{zh, category, source, status}}, "
+                       f"found {item!r}.")
+        _check_keys(item, _ELEMENT_KEYS, label, kp)
+        for req in ("zh", "category", "source", "status"):
+            if req not in item:
+                raise _err(label, f"{kp}.{req}", "missing; every element names its source "
+                           "and status.")
+        _check_enum(item, "status", STATUSES, label, kp)
+        _check_category(item["category"], label, f"{kp}.category")
+
+
+def _check_formats(value: Any, label: str, keypath: str) -> None:
+    if not isinstance(value, list):
+        raise _err(
+            label, keypath, f"expected a list of {{zh, category}} tables, found {value!r}."
+        )
+    for i, item in enumerate(value):
+        kp = f"{keypath}[{i}]"
+        if not isinstance(item, Mapping):
+            raise _err(label, kp, f"expected a table {{zh, category}}, found {item!r}.")
+        _check_keys(item, {"zh": _STR, "category": _STR, "note": _STR}, label, kp)
+        for req in ("zh", "category"):
+            if req not in item:
+                raise _err(label, f"{kp}.{req}", "missing.")
+        _check_category(item["category"], label, f"{kp}.category")
+
+
+#: The check of each schema value type but the numbers (:func:`_check_number`).
+_VALUE_CHECKERS: dict[str, Callable[[Any, str, str], None]] = {
+    _STR: _check_str,
+    _STRLIST: _check_strlist,
+    "categories": _check_categories,
+    "qty": _check_qty,
+    "elements": _check_elements,
+    "formats": _check_formats,
+}
+
+
 def _check_value(value: Any, typ: str, label: str, keypath: str) -> None:
-    if typ == _STR:
-        if not isinstance(value, str):
-            raise _err(label, keypath, f"expected text, found {type(value).__name__} {value!r}.")
-    elif typ in _NUMBER_KINDS:
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int | float)
-            or not math.isfinite(value)
-        ):
-            raise _err(
-                label, keypath, f"expected a number, found {type(value).__name__} {value!r}."
-            )
-        if typ == _POS and value <= 0:
-            raise _err(label, keypath, f"expected a positive number, found {value!r}.")
-        if typ == _NONNEG and value < 0:
-            raise _err(label, keypath, f"expected a number >= 0, found {value!r}.")
-        if typ == _POSINT and (value <= 0 or not float(value).is_integer()):
-            raise _err(label, keypath, f"expected a positive whole number, found {value!r}.")
-    elif typ == _STRLIST:
-        if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
-            raise _err(label, keypath, f"expected a list of text, found {value!r}.")
-    elif typ == "categories":
-        if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
-            raise _err(label, keypath, f"expected a list of category ids, found {value!r}.")
-        for i, cat in enumerate(value):
-            _check_category(cat, label, f"{keypath}[{i}]")
-    elif typ == "formats":
-        if not isinstance(value, list):
-            raise _err(
-                label, keypath, f"expected a list of {{zh, category}} tables, found {value!r}."
-            )
-        for i, item in enumerate(value):
-            kp = f"{keypath}[{i}]"
-            if not isinstance(item, Mapping):
-                raise _err(label, kp, f"expected a table {{zh, category}}, found {item!r}.")
-            _check_keys(item, {"zh": _STR, "category": _STR, "note": _STR}, label, kp)
-            for req in ("zh", "category"):
-                if req not in item:
-                    raise _err(label, f"{kp}.{req}", "missing.")
-            _check_category(item["category"], label, f"{kp}.category")
+    if typ in _NUMBER_KINDS:
+        _check_number(value, typ, label, keypath)
+    elif typ in _VALUE_CHECKERS:
+        _VALUE_CHECKERS[typ](value, label, keypath)
     else:  # pragma: no cover - schema typo guard
         raise AssertionError(typ)
 
 
+def _check_text(value: str, label: str, keypath: str) -> None:
+    """Texts reach reports (Excel refuses control characters): refuse them here, up front."""
+    from gis_planner._validate import control_characters
+
+    bad = control_characters(value)
+    if bad:
+        raise _err(label, keypath, f"the text holds control or invisible characters "
+                   f"({', '.join(bad)}); remove them.")
+
+
 def _check_category(cat: str, label: str, keypath: str) -> None:
+    from gis_planner._validate import unknown_category_message
     from gis_planner.categories import known_categories
 
-    known = known_categories()
-    if cat not in known:
-        raise _err(label, keypath, f"unknown facility category {cat!r}; known: {', '.join(known)}.")
+    if cat not in known_categories():
+        raise _err(label, keypath, unknown_category_message(cat))
+
+
+_LIMITS_FILE = "_limits.toml"
+
+
+@functools.cache
+def _limits() -> dict[str, tuple[float, float, str]]:
+    label = f"gis_planner/policy/data/{_LIMITS_FILE}"
+    raw = _parse_bytes(_data_dir().joinpath(_LIMITS_FILE).read_bytes(), label)
+    out: dict[str, tuple[float, float, str]] = {}
+    for name, t in raw.items():
+        _check_keys(t, {"min": _NONNEG, "max": _POS, "unit": _STR, **_PROV}, label, name)
+        _check_provenance(t, label, name)
+        out[name] = (float(t["min"]), float(t["max"]), str(t["unit"]))
+    return out
+
+
+def plausible_range(quantity: str) -> tuple[float, float, str]:
+    """``(min, max, unit)`` of a walking parameter outside which a value is a likely mistake.
+
+    Read from ``policy/data/_limits.toml``, the one place holding these bounds (with their
+    source): ``speed_kmh`` 0.5-20 km/h and ``minutes`` up to 240 minutes.
+
+    >>> plausible_range("speed_kmh")
+    (0.5, 20.0, 'km/h')
+
+    Raises
+    ------
+    KeyError
+        For a quantity the file does not bound.
+    """
+    return _limits()[quantity]
+
+
+#: Profile keys holding walking speeds (km/h) or walking minutes, checked against
+#: :func:`plausible_range` (profiles are never forced).
+_SPEED_KEYS = ("speed_kmh", "conservative_speed_kmh", "elderly_speed_kmh")
+_MINUTE_KEYS = ("minutes", "level_minutes", "headline_minutes")
+
+
+def _check_plausible(value: Any, quantity: str, label: str, keypath: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return  # the type check names it
+    low, high, unit = plausible_range(quantity)
+    if not low <= value <= high:
+        raise _err(label, keypath, f"{value!r} {unit} is outside the plausible {low:g}-{high:g} "
+                   f"{unit}; is it in the right unit?")
 
 
 def _check_keys(
     table: Mapping[str, Any], schema: Mapping[str, str], label: str, keypath: str
 ) -> None:
+    import difflib
+
     for k, v in table.items():
         kp = f"{keypath}.{k}" if keypath else k
         if k not in schema:
-            raise _err(label, kp, f"unknown key; allowed here: {', '.join(schema)}.")
+            close = difflib.get_close_matches(str(k), list(schema), n=1)
+            hint = f" did you mean {close[0]!r}?" if close else ""
+            raise _err(label, kp, f"unknown key;{hint} allowed here: {', '.join(schema)}.")
         _check_value(v, schema[k], label, kp)
+        if k in _MINUTE_KEYS and schema[k] in _NUMBER_KINDS:
+            _check_plausible(v, "minutes", label, kp)
 
 
 def _check_provenance(table: Mapping[str, Any], label: str, keypath: str) -> None:
@@ -822,6 +1237,14 @@ def _check_provenance(table: Mapping[str, Any], label: str, keypath: str) -> Non
             label,
             f"{keypath}.status",
             f"expected one of {', '.join(STATUSES)}, found {table['status']!r}.",
+        )
+    if table["status"] == "verified" and is_reading(str(table["source"]), ""):
+        raise _err(
+            label,
+            f"{keypath}.status",
+            f"'verified' for a number whose source is the project's own reading "
+            f"({str(table['source'])[:60]!r}); a reading is never verified: use status = "
+            '"derived".',
         )
 
 
@@ -845,78 +1268,129 @@ def _sub_tables(section: Any, label: str, keypath: str) -> Mapping[str, Any]:
     return section
 
 
+def _check_walk(section: Any, label: str) -> None:
+    for k, q in _sub_tables(section, label, "walk").items():
+        if k not in _WALK_KEYS:
+            raise _err(
+                label, f"walk.{k}", f"unknown key; allowed here: {', '.join(_WALK_KEYS)}."
+            )
+        _check_keys(q, {**_QTY, "categories": "categories"}, label, f"walk.{k}")
+        _check_provenance(q, label, f"walk.{k}")
+        if "value" in q:
+            _check_plausible(q["value"], "speed_kmh" if k in _SPEED_KEYS else "minutes",
+                             label, f"walk.{k}.value")
+
+
+def _check_life_circles(section: Any, label: str) -> None:
+    for k, t in _sub_tables(section, label, "life_circles").items():
+        _check_keys(t, _LIFE_CIRCLE_KEYS, label, f"life_circles.{k}")
+        _check_provenance(t, label, f"life_circles.{k}")
+
+
+def _check_facilities(section: Any, label: str) -> None:
+    for k, t in _sub_tables(section, label, "facilities").items():
+        _check_category(k, label, f"facilities.{k}")
+        _check_keys(t, _FACILITY_KEYS, label, f"facilities.{k}")
+        _check_provenance(t, label, f"facilities.{k}")
+
+
+def _check_flat_section(section: Any, name: str, label: str) -> None:
+    """``living_circle`` or ``community_bands``: one table of quantities."""
+    if not isinstance(section, Mapping):
+        raise _err(label, name, f"expected a table, found {type(section).__name__}.")
+    schema = _LIVING_KEYS if name == "living_circle" else _BAND_KEYS
+    _check_keys(section, schema, label, name)
+    _check_provenance(section, label, name)
+    if name == "living_circle" and "required_categories" in section and "source" not in section:
+        raise _err(label, f"{name}.source", "missing; the completeness list needs its source.")
+
+
+def _check_indicators(section: Any, label: str) -> None:
+    for k, t in _sub_tables(section, label, "indicators").items():
+        kp = f"indicators.{k}"
+        _check_keys(t, _INDICATOR_KEYS, label, kp)
+        _check_provenance(t, label, kp)
+        _check_enum(t, "kind", KINDS, label, kp)
+        _check_enum(t, "comparison", COMPARISONS, label, kp)
+        _check_enum(t, "scope", SCOPES, label, kp)
+        _check_enum(t, "applies_to", APPLIES, label, kp)
+        _check_enum(t, "binding", BINDINGS, label, kp)
+        _check_enum(t, "tier", TIERS, label, kp)
+
+
+def _check_levels(section: Any, label: str) -> None:
+    for k, t in _sub_tables(section, label, "levels").items():
+        kp = f"levels.{k}"
+        _check_keys(t, _LEVEL_KEYS, label, kp)
+        _check_provenance(t, label, kp)
+        _check_enum(t, "mode", MODES, label, kp)
+        if "speed_kmh" in t:
+            _check_plausible(t["speed_kmh"], "speed_kmh", label, f"{kp}.speed_kmh")
+
+
+def _check_programme(section: Any, label: str) -> None:
+    for k, t in _sub_tables(section, label, "programme").items():
+        _check_keys(t, _PROGRAMME_KEYS, label, f"programme.{k}")
+        _check_provenance(t, label, f"programme.{k}")
+
+
+def _check_fields(section: Any, label: str) -> None:
+    for k, t in _sub_tables(section, label, "fields").items():
+        _check_keys(t, _FIELD_KEYS, label, f"fields.{k}")
+        _check_enum(t, "type", FIELD_TYPES, label, f"fields.{k}")
+
+
+#: The check of each top-level section (``living_circle`` and ``community_bands`` share one).
+_SECTION_CHECKERS: dict[str, Callable[[Any, str], None]] = {
+    "walk": _check_walk,
+    "life_circles": _check_life_circles,
+    "facilities": _check_facilities,
+    "indicators": _check_indicators,
+    "levels": _check_levels,
+    "programme": _check_programme,
+    "fields": _check_fields,
+}
+
+
 def _check_section(section: Any, name: str, label: str) -> None:
     """Validate one top-level section of a single (unmerged) file."""
-    if name == "walk":
-        for k, q in _sub_tables(section, label, name).items():
-            if k not in _WALK_KEYS:
-                raise _err(
-                    label, f"walk.{k}", f"unknown key; allowed here: {', '.join(_WALK_KEYS)}."
-                )
-            _check_keys(q, _QTY, label, f"walk.{k}")
-            _check_provenance(q, label, f"walk.{k}")
-    elif name == "life_circles":
-        for k, t in _sub_tables(section, label, name).items():
-            _check_keys(t, _LIFE_CIRCLE_KEYS, label, f"life_circles.{k}")
-            _check_provenance(t, label, f"life_circles.{k}")
-    elif name == "facilities":
-        for k, t in _sub_tables(section, label, name).items():
-            _check_category(k, label, f"facilities.{k}")
-            _check_keys(t, _FACILITY_KEYS, label, f"facilities.{k}")
-            _check_provenance(t, label, f"facilities.{k}")
-    elif name in ("living_circle", "community_bands"):
-        if not isinstance(section, Mapping):
-            raise _err(label, name, f"expected a table, found {type(section).__name__}.")
-        schema = _LIVING_KEYS if name == "living_circle" else _BAND_KEYS
-        _check_keys(section, schema, label, name)
-        _check_provenance(section, label, name)
-        if name == "living_circle" and "required_categories" in section and "source" not in section:
-            raise _err(label, f"{name}.source", "missing; the completeness list needs its source.")
-    elif name == "indicators":
-        for k, t in _sub_tables(section, label, name).items():
-            kp = f"indicators.{k}"
-            _check_keys(t, _INDICATOR_KEYS, label, kp)
-            _check_provenance(t, label, kp)
-            _check_enum(t, "kind", KINDS, label, kp)
-            _check_enum(t, "comparison", COMPARISONS, label, kp)
-            _check_enum(t, "scope", SCOPES, label, kp)
-            _check_enum(t, "applies_to", APPLIES, label, kp)
-            _check_enum(t, "binding", BINDINGS, label, kp)
-    elif name == "programme":
-        for k, t in _sub_tables(section, label, name).items():
-            _check_keys(t, _PROGRAMME_KEYS, label, f"programme.{k}")
-            _check_provenance(t, label, f"programme.{k}")
-    elif name == "fields":
-        for k, t in _sub_tables(section, label, name).items():
-            _check_keys(t, _FIELD_KEYS, label, f"fields.{k}")
-            _check_enum(t, "type", FIELD_TYPES, label, f"fields.{k}")
+    if name in ("living_circle", "community_bands"):
+        _check_flat_section(section, name, label)
+    elif name in _SECTION_CHECKERS:
+        _SECTION_CHECKERS[name](section, label)
+
+
+def _check_top_value(k: str, v: Any, typ: str, label: str) -> None:
+    """Validate the top-level key ``k`` of schema type ``typ``."""
+    if typ == "title":
+        if not isinstance(v, Mapping):
+            raise _err(label, "title", f"expected a table {{zh, en}}, found {v!r}.")
+        _check_keys(v, {"zh": _STR, "en": _STR}, label, "title")
+    elif typ == "date":
+        if not isinstance(v, str | _dt.date):
+            raise _err(label, "date", f"expected a date (2023-08-31) or text, found {v!r}.")
+    elif typ == "inherits":
+        if not (
+            isinstance(v, str) or (isinstance(v, list) and all(isinstance(x, str) for x in v))
+        ):
+            raise _err(
+                label,
+                "inherits",
+                f"expected a profile id, a path or a list of them, found {v!r}.",
+            )
+    elif typ in (_STR, _STRLIST):
+        _check_value(v, typ, label, k)
+        if k == "document_type" and v not in DOCUMENT_TYPES:
+            raise _err(label, k, f"expected one of {', '.join(DOCUMENT_TYPES)}, found {v!r}.")
+    else:
+        _check_section(v, k, label)
 
 
 def _validate_file(raw: Mapping[str, Any], label: str) -> None:
     for k, v in raw.items():
         if k not in _TOP_KEYS:
             raise _err(label, k, f"unknown key; allowed at the top level: {', '.join(_TOP_KEYS)}.")
-        typ = _TOP_KEYS[k]
-        if typ == "title":
-            if not isinstance(v, Mapping):
-                raise _err(label, "title", f"expected a table {{zh, en}}, found {v!r}.")
-            _check_keys(v, {"zh": _STR, "en": _STR}, label, "title")
-        elif typ == "date":
-            if not isinstance(v, str | _dt.date):
-                raise _err(label, "date", f"expected a date (2023-08-31) or text, found {v!r}.")
-        elif typ == "inherits":
-            if not (
-                isinstance(v, str) or (isinstance(v, list) and all(isinstance(x, str) for x in v))
-            ):
-                raise _err(
-                    label,
-                    "inherits",
-                    f"expected a profile id, a path or a list of them, found {v!r}.",
-                )
-        elif typ in (_STR, _STRLIST):
-            _check_value(v, typ, label, k)
-        else:
-            _check_section(v, k, label)
+        _check_top_value(k, v, _TOP_KEYS[k], label)
     for req in ("id", "title", "source"):
         if req not in raw:
             raise _err(
@@ -939,18 +1413,23 @@ _REQUIRED_INDICATOR = (
 )
 
 
-def _build(data: Mapping[str, Any], label: str, lineage: tuple[str, ...]) -> Profile:
-    """Check the merged data for completeness and build the frozen :class:`Profile`."""
+def _build_walk(data: Mapping[str, Any], label: str) -> dict[str, Quantity]:
+    """The walking quantities of ``[walk]``."""
     walk = {
-        k: Quantity(k, float(q["value"]), q["source"], q["status"], q.get("note", ""))
+        k: Quantity(k, float(q["value"]), q["source"], q["status"], q.get("note", ""),
+                    tuple(q.get("categories", ())))
         for k, q in data.get("walk", {}).items()
         if "value" in q
     }
     for k, q in data.get("walk", {}).items():
         if "value" not in q:
             raise _err(label, f"walk.{k}.value", "missing.")
+    return walk
 
-    circles = []
+
+def _build_circles(data: Mapping[str, Any], label: str) -> list[LifeCircle]:
+    """The life circles of ``[life_circles]``, shortest first."""
+    circles: list[LifeCircle] = []
     for k, t in data.get("life_circles", {}).items():
         if "minutes" not in t:
             raise _err(label, f"life_circles.{k}.minutes", "missing.")
@@ -973,8 +1452,12 @@ def _build(data: Mapping[str, Any], label: str, lineage: tuple[str, ...]) -> Pro
             )
         )
     circles.sort(key=lambda c: c.minutes)
+    return circles
 
-    facilities = {}
+
+def _build_facilities(data: Mapping[str, Any], label: str) -> dict[str, FacilityRule]:
+    """The facility rules of ``[facilities]``."""
+    facilities: dict[str, FacilityRule] = {}
     for cat, t in data.get("facilities", {}).items():
         if "radius_m" not in t and "minutes" not in t:
             raise _err(label, f"facilities.{cat}", "needs radius_m or minutes.")
@@ -994,8 +1477,12 @@ def _build(data: Mapping[str, Any], label: str, lineage: tuple[str, ...]) -> Pro
             t.get("note", ""),
             sizes,
         )
+    return facilities
 
-    living = None
+
+def _build_living(data: Mapping[str, Any], label: str) -> LivingCircle | None:
+    """The living circle of ``[living_circle]``, if any."""
+    living: LivingCircle | None = None
     if "living_circle" in data:
         t = data["living_circle"]
         fmts = tuple((f["zh"], f["category"]) for f in t.get("basic_formats", []))
@@ -1009,8 +1496,12 @@ def _build(data: Mapping[str, Any], label: str, lineage: tuple[str, ...]) -> Pro
             t.get("status", ""),
             t.get("note", ""),
         )
+    return living
 
-    bands = None
+
+def _build_bands(data: Mapping[str, Any], label: str) -> CommunityBands | None:
+    """The community size bands of ``[community_bands]``, if any."""
+    bands: CommunityBands | None = None
     if "community_bands" in data:
         t = data["community_bands"]
         for req_key in ("urban_min", "urban_max", "rural_min", "rural_max"):
@@ -1024,6 +1515,7 @@ def _build(data: Mapping[str, Any], label: str, lineage: tuple[str, ...]) -> Pro
             raise _err(
                 label, "community_bands.high_rise_max", f"{hr} is below urban_max {t['urban_max']}."
             )
+        radius = t.get("service_radius_m")
         bands = CommunityBands(
             (int(t["urban_min"]), int(t["urban_max"])),
             (int(t["urban_min"]), hr),
@@ -1031,11 +1523,34 @@ def _build(data: Mapping[str, Any], label: str, lineage: tuple[str, ...]) -> Pro
             t["source"],
             t["status"],
             t.get("note", ""),
+            None if radius is None else Quantity(
+                "service_radius_m", float(radius["value"]), radius["source"], radius["status"],
+                radius.get("note", "")),
         )
+    return bands
 
+
+def _build_levels(data: Mapping[str, Any], label: str) -> list[CircleLevel]:
+    """The life-circle levels of ``[levels]``."""
+    levels: list[CircleLevel] = []
+    for k, t in data.get("levels", {}).items():
+        if not t.get("elements"):
+            raise _err(label, f"levels.{k}.elements", "missing; a level lists its elements.")
+        levels.append(CircleLevel(
+            k, t.get("label_zh", k), t.get("label_en", k), t.get("unit_word_zh", ""),
+            t.get("unit_word_en", ""), _f(t.get("minutes")), _f(t.get("speed_kmh")),
+            t.get("mode", "walk"),
+            tuple(LevelElement(e["zh"], e["category"], e["source"], e["status"],
+                               e.get("note", "")) for e in t["elements"]),
+            t.get("source", ""), t.get("status", ""), t.get("note", "")))
+    return levels
+
+
+def _build_fields(data: Mapping[str, Any], label: str) -> dict[str, FieldInfo]:
+    """The field catalogue: the shipped one updated by ``[fields]``."""
     catalogue = dict(_field_catalogue())
     catalogue.update(data.get("fields", {}))
-    field_infos = {}
+    field_infos: dict[str, FieldInfo] = {}
     for name, t in catalogue.items():
         for req_key in ("label_zh", "label_en", "type"):
             if req_key not in t:
@@ -1043,14 +1558,33 @@ def _build(data: Mapping[str, Any], label: str, lineage: tuple[str, ...]) -> Pro
         field_infos[name] = FieldInfo(
             name, t["label_zh"], t["label_en"], t.get("unit", ""), t["type"], t.get("note", "")
         )
+    return field_infos
 
-    indicators = [
-        _build_indicator(k, t, label, field_infos) for k, t in data.get("indicators", {}).items()
-    ]
+
+def _build_indicators(data: Mapping[str, Any], label: str, *, levels: list[CircleLevel],
+                      field_infos: Mapping[str, FieldInfo], lineage: tuple[str, ...]) -> list[Indicator]:
+    """The indicators of ``[indicators]``, the profile's own first."""
+    level_cats = {lv.name: list(lv.categories) for lv in levels}
+    raw_indicators = {}
+    for k, t in data.get("indicators", {}).items():
+        if "level" in t:
+            if t["level"] not in level_cats:
+                raise _err(label, f"indicators.{k}.level", f"unknown level {t['level']!r}; "
+                           f"known: {', '.join(level_cats) or 'none'} (declare it under [levels]).")
+            if t.get("kind") != "reach_share":
+                raise _err(label, f"indicators.{k}.level", "only a reach_share indicator "
+                           "takes a level (its budget and elements).")
+            t = {"categories": level_cats[t["level"]], **t}
+        raw_indicators[k] = t
+    indicators = [_build_indicator(k, t, label, field_infos) for k, t in raw_indicators.items()]
     rank = {pid: i for i, pid in enumerate(reversed(lineage))}  # own indicators first
     indicators.sort(key=lambda ind: rank.get(ind.origin, len(rank)))
+    return indicators
 
-    programme = []
+
+def _build_programme(data: Mapping[str, Any], label: str) -> list[ProgrammeTarget]:
+    """The programme targets of ``[programme]``."""
+    programme: list[ProgrammeTarget] = []
     for k, t in data.get("programme", {}).items():
         for req_key in ("label_zh", "label_en", "value", "source", "status"):
             if req_key not in t:
@@ -1068,6 +1602,20 @@ def _build(data: Mapping[str, Any], label: str, lineage: tuple[str, ...]) -> Pro
                 t.get("note", ""),
             )
         )
+    return programme
+
+
+def _build(data: Mapping[str, Any], label: str, lineage: tuple[str, ...]) -> Profile:
+    """Check the merged data for completeness and build the frozen :class:`Profile`."""
+    walk = _build_walk(data, label)
+    circles = _build_circles(data, label)
+    facilities = _build_facilities(data, label)
+    living = _build_living(data, label)
+    bands = _build_bands(data, label)
+    levels = _build_levels(data, label)
+    field_infos = _build_fields(data, label)
+    indicators = _build_indicators(data, label, levels=levels, field_infos=field_infos, lineage=lineage)
+    programme = _build_programme(data, label)
 
     title = data["title"]
     inherits = data.get("inherits", [])
@@ -1094,6 +1642,8 @@ def _build(data: Mapping[str, Any], label: str, lineage: tuple[str, ...]) -> Pro
         fields=MappingProxyType(field_infos),
         notes=data.get("notes", ""),
         data=MappingProxyType(dict(data)),
+        document_type=str(data.get("document_type", "plan")),
+        levels=tuple(levels),
     )
 
 
@@ -1101,13 +1651,8 @@ def _f(x: Any) -> float | None:
     return None if x is None else float(x)
 
 
-def _build_indicator(
-    k: str, t: Mapping[str, Any], label: str, field_infos: Mapping[str, FieldInfo]
-) -> Indicator:
-    kp = f"indicators.{k}"
-    for req in _REQUIRED_INDICATOR:
-        if req not in t:
-            raise _err(label, f"{kp}.{req}", "missing.")
+def _check_indicator_target(t: Mapping[str, Any], label: str, kp: str) -> None:
+    """The target and comparison a checked indicator needs (a range needs both ends)."""
     kind = t["kind"]
     if kind != "manual":
         if "target" not in t:
@@ -1116,14 +1661,19 @@ def _build_indicator(
             raise _err(
                 label, f"{kp}.comparison", f"missing; expected one of {', '.join(COMPARISONS)}."
             )
-    comparison = t.get("comparison", ">=")
-    if comparison == "range":
+    if t.get("comparison", ">=") == "range":
         if "target_max" not in t:
             raise _err(label, f"{kp}.target_max", "missing; a range needs target and target_max.")
         if t["target_max"] < t["target"]:
             raise _err(
                 label, f"{kp}.target_max", f"{t['target_max']} is below target {t['target']}."
             )
+
+
+def _check_indicator_inputs(t: Mapping[str, Any], label: str, kp: str,
+                            field_infos: Mapping[str, FieldInfo]) -> None:
+    """The fields and categories an indicator of its kind reads, and its scope."""
+    kind = t["kind"]
     needs: dict[str, tuple[str, ...]] = {
         "ratio": ("numerator", "denominator"),
         "value": ("column",),
@@ -1152,6 +1702,48 @@ def _build_indicator(
         )
     if kind in ("reach_share", "facility_count") and not t["categories"]:
         raise _err(label, f"{kp}.categories", f"empty; a {kind} indicator names its categories.")
+
+
+def _indicator_tier(t: Mapping[str, Any], label: str, kp: str) -> str:
+    """The tier (``plan``, ``standard``, ``reading``), checked against source and status."""
+    reading = is_reading(t["source"], t["status"])
+    tier = t.get("tier") or ("reading" if reading else str(t.get("_document_type", "plan")))
+    if tier == "reading" and t["status"] == "verified":
+        raise _err(label, f"{kp}.status", "'verified' on a tier 'reading' indicator; the "
+                   "project's own reading is never verified: use status = \"derived\".")
+    if reading and tier == "plan":
+        raise _err(label, f"{kp}.tier", "'plan' for a number that is the project's own reading "
+                   f"(status {t['status']!r}); use tier = \"reading\".")
+    return str(tier)
+
+
+def _check_indicator_condition(t: Mapping[str, Any], label: str, kp: str,
+                               field_infos: Mapping[str, FieldInfo]) -> None:
+    """A condition is a yes/no field and selects communities."""
+    condition = t.get("condition")
+    if condition is not None:
+        if condition not in field_infos or field_infos[condition].type != "bool":
+            raise _err(label, f"{kp}.condition", f"{condition!r} is not a yes/no attribute "
+                       "field; declare it under [fields] with type = \"bool\".")
+        if t["scope"] != "community":
+            raise _err(label, f"{kp}.condition", "a condition selects communities; it needs "
+                       "scope = \"community\".")
+
+
+def _build_indicator(
+    k: str, t: Mapping[str, Any], label: str, field_infos: Mapping[str, FieldInfo]
+) -> Indicator:
+    kp = f"indicators.{k}"
+    for req in _REQUIRED_INDICATOR:
+        if req not in t:
+            raise _err(label, f"{kp}.{req}", "missing.")
+    _check_indicator_target(t, label, kp)
+    _check_indicator_inputs(t, label, kp, field_infos)
+    tier = _indicator_tier(t, label, kp)
+    _check_indicator_condition(t, label, kp, field_infos)
+    kind = t["kind"]
+    comparison = t.get("comparison", ">=")
+    condition = t.get("condition")
     return Indicator(
         id=k,
         label_zh=t["label_zh"],
@@ -1177,4 +1769,7 @@ def _build_indicator(
         status=t["status"],
         note=t.get("note", ""),
         origin=str(t.get("_origin", "")),
+        tier=tier,
+        condition=condition,
+        level=t.get("level"),
     )

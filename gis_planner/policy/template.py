@@ -53,7 +53,9 @@ def template_fields(profile: Profile | str) -> pd.DataFrame:
         uses = [
             i
             for i in prof.indicators
-            if name in i.data_needed or (name == "households" and i.min_households)
+            if name in i.data_needed
+            or name == i.condition
+            or (name == "households" and i.min_households)
         ]
         how = (
             "是/否 (yes/no, 1/0)"
@@ -107,6 +109,108 @@ def _community_rows(communities: Any) -> pd.DataFrame:
     return df
 
 
+#: Fill of the header cells (light blue).
+_HEADER_FILL = "DDEBF7"
+
+
+def _style_header(cells: Any) -> None:
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    for c in cells:
+        c.font = Font(bold=True)
+        c.fill = PatternFill("solid", fgColor=_HEADER_FILL)
+        c.alignment = Alignment(wrap_text=True, vertical="top")
+
+
+def _cell_value(col: str, v: Any) -> Any:
+    """A community's value as the workbook shows it (是/否 for high-rise, codes as text)."""
+    if col == "high_rise":
+        return "是" if bool(v) else "否"
+    if col == "community_code":
+        return str(v)
+    return v.item() if hasattr(v, "item") else v
+
+
+def _set_text_or_value(ws: Any, row: int, column: int, value: Any) -> Any:
+    """Write one cell; text starting with "=" stays text (third-party names never run as
+    formulas)."""
+    cell = ws.cell(row=row, column=column, value=value)
+    if isinstance(value, str) and value.startswith("="):
+        cell.data_type = "s"
+    return cell
+
+
+def _attributes_sheet(
+    ws: Any, prof: Profile, columns: list[tuple[str, str, str]], rows: pd.DataFrame | None
+) -> None:
+    """Sheet ``attributes``: Chinese labels (with units), column ids, one row per community."""
+    from openpyxl.utils import get_column_letter
+
+    ws.title = "attributes"
+    for j, (col, zh, _en) in enumerate(columns, start=1):
+        unit = prof.fields[col].unit if col in prof.fields else ""
+        c1 = ws.cell(row=1, column=j, value=f"{zh}（{unit}）" if unit else zh)
+        c2 = ws.cell(row=2, column=j, value=col)
+        _style_header((c1, c2))
+        ws.column_dimensions[get_column_letter(j)].width = max(14, min(40, len(col) + 4))
+    if rows is not None:
+        for i, (_, r) in enumerate(rows.iterrows(), start=3):
+            for j, (col, _zh, _en) in enumerate(columns, start=1):
+                if col in r.index and pd.notna(r[col]):
+                    cell = _set_text_or_value(ws, i, j, _cell_value(col, r[col]))
+                    if col == "community_code":
+                        cell.number_format = "@"
+    ws.freeze_panes = "B3"
+
+
+def _fields_sheet(ws: Any, prof: Profile, fields: pd.DataFrame) -> None:
+    """Sheet ``fields``: unit, type, how to fill and the indicators of every column."""
+    from openpyxl.utils import get_column_letter
+
+    ws.append(
+        [
+            "field",
+            "中文名称",
+            "English",
+            "unit / 单位",
+            "type / 类型",
+            "how to fill / 填写说明",
+            "indicators / 指标",
+            "指标（目标，条款）",
+        ]
+    )
+    _style_header(ws[1])
+    base = {c for c, *_ in BASE_COLUMNS}
+    for col, zh, en, how in BASE_COLUMNS:
+        kind = "bool" if col == "high_rise" else "text"
+        ws.append([col, zh, en, "", kind, how, "identity / applicability", ""])
+    for f, r in fields.iterrows():
+        if f in base:
+            continue
+        ws.append(
+            [
+                f,
+                r["label_zh"],
+                r["label_en"],
+                r["unit"],
+                r["type"],
+                r["how_to_fill"],
+                r["indicators"],
+                r["indicator_labels"],
+            ]
+        )
+    ws.append([])
+    ws.append([f"profile: {prof.id} — {prof.title_zh} ({prof.title_en})"])
+    ws.append(
+        [
+            "Leave a cell empty when the value is unknown: the check then reports the "
+            "indicator as not assessable and names the column to fill."
+        ]
+    )
+    for j, width in enumerate((30, 34, 44, 12, 10, 36, 48, 80), start=1):
+        ws.column_dimensions[get_column_letter(j)].width = width
+
+
 def write_attribute_template(
     path: str | os.PathLike[str],
     profile: Profile | str,
@@ -140,8 +244,6 @@ def write_attribute_template(
         Wrong suffix, existing file without ``overwrite``, or communities without codes.
     """
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
 
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
@@ -150,94 +252,15 @@ def write_attribute_template(
     fields = template_fields(prof)
     columns = [(c, zh, en) for c, zh, en, _ in BASE_COLUMNS]
     columns += [
-        (f, r["label_zh"], r["label_en"])
+        (str(f), str(r["label_zh"]), str(r["label_en"]))
         for f, r in fields.iterrows()
         if f not in {c for c, *_ in BASE_COLUMNS}
     ]
     rows = _community_rows(communities) if communities is not None else None
 
     wb = Workbook()
-    ws = wb.active
-    ws.title = "attributes"
-    head_font = Font(bold=True)
-    fill = PatternFill("solid", fgColor="DDEBF7")
-    for j, (col, zh, _en) in enumerate(columns, start=1):
-        unit = prof.fields[col].unit if col in prof.fields else ""
-        c1 = ws.cell(row=1, column=j, value=f"{zh}（{unit}）" if unit else zh)
-        c2 = ws.cell(row=2, column=j, value=col)
-        for c in (c1, c2):
-            c.font = head_font
-            c.fill = fill
-            c.alignment = Alignment(wrap_text=True, vertical="top")
-        ws.column_dimensions[get_column_letter(j)].width = max(14, min(40, len(col) + 4))
-    if rows is not None:
-        for i, (_, r) in enumerate(rows.iterrows(), start=3):
-            for j, (col, _zh, _en) in enumerate(columns, start=1):
-                if col in r.index and pd.notna(r[col]):
-                    v = r[col]
-                    if col == "high_rise":
-                        v = "是" if bool(v) else "否"
-                    elif hasattr(v, "item"):
-                        v = v.item()
-                    cell = ws.cell(row=i, column=j, value=v if col != "community_code" else str(v))
-                    if col == "community_code":
-                        cell.number_format = "@"
-    ws.freeze_panes = "B3"
-
-    ws2 = wb.create_sheet("fields")
-    header = [
-        "field",
-        "中文名称",
-        "English",
-        "unit / 单位",
-        "type / 类型",
-        "how to fill / 填写说明",
-        "indicators / 指标",
-        "指标（目标，条款）",
-    ]
-    ws2.append(header)
-    for c in ws2[1]:
-        c.font = head_font
-        c.fill = fill
-    for col, zh, en, how in BASE_COLUMNS:
-        ws2.append(
-            [
-                col,
-                zh,
-                en,
-                "",
-                "text" if col not in ("high_rise",) else "bool",
-                how,
-                "identity / applicability",
-                "",
-            ]
-        )
-    for f, r in fields.iterrows():
-        if f in {c for c, *_ in BASE_COLUMNS}:
-            continue
-        ws2.append(
-            [
-                f,
-                r["label_zh"],
-                r["label_en"],
-                r["unit"],
-                r["type"],
-                r["how_to_fill"],
-                r["indicators"],
-                r["indicator_labels"],
-            ]
-        )
-    ws2.append([])
-    ws2.append([f"profile: {prof.id} — {prof.title_zh} ({prof.title_en})"])
-    ws2.append(
-        [
-            "Leave a cell empty when the value is unknown: the check then reports the "
-            "indicator as not assessable and names the column to fill."
-        ]
-    )
-    for j, width in enumerate((30, 34, 44, 12, 10, 36, 48, 80), start=1):
-        ws2.column_dimensions[get_column_letter(j)].width = width
-
+    _attributes_sheet(wb.active, prof, columns, rows)
+    _fields_sheet(wb.create_sheet("fields"), prof, fields)
     with atomic_path(path, overwrite=overwrite) as tmp:
         wb.save(tmp)
     logger.info(

@@ -7,26 +7,39 @@ Every user string stays raw here; renderers escape it for their format.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from gis_planner import __version__
+from gis_planner._errors import PolicyError
 from gis_planner.categories import label
 from gis_planner.report.i18n import STRINGS, Lang, check_lang, t
+
+if TYPE_CHECKING:
+    from gis_planner.plan import PlanResults, SitingOutcome
 
 STATUS_KEYS = ("pass", "fail", "not assessable")
 
 
 @dataclass(frozen=True)
 class Table:
-    """A titled table; ``frame`` holds display strings/numbers with display column names."""
+    """A titled table; ``frame`` holds display strings/numbers with display column names.
+
+    ``sheet``: the group the table belongs to when a renderer writes one sheet per group (the
+    per-街道 action tables carry the 街道's name; empty: the table is its own sheet).
+    """
 
     key: str
     title: str
     frame: pd.DataFrame
+    sheet: str = ""
+    #: Column whose values each get their own workbook sheet (e.g. the 街道 of an action
+    #: table); ``None``: one sheet for the whole table.
+    split_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -59,6 +72,8 @@ class Report:
     sections: tuple[Section, ...]
     footer: str = ""
     layers: dict[str, Any] = field(default_factory=dict, repr=False)
+    #: Cover-page lines ``(label, value)``: date, study area, profile (set by the writer).
+    cover: tuple[tuple[str, str], ...] = ()
 
     def tables(self) -> list[Table]:
         """Every table of the report, in order."""
@@ -108,19 +123,34 @@ def _coverage_section(results: Any, lang: Lang) -> Section | None:
     cov = cov[cov["group"] == cov["group"].iloc[0]] if "group" in cov.columns else cov
     cov = cov.sort_values("covered_share", ascending=False)
     speed = float(reach.speed_kmh)
+    no_data = set(_no_data_categories(results)) if hasattr(reach, "categories") else set()
     frame = pd.DataFrame({
         t("category", lang): [label(c, lang) for c in cov["category"]],
         t("limit_m", lang): [_num(v) for v in cov["limit_m"]],
         t("limit_min", lang): [f"{v / (speed * 1000 / 60):.1f}" for v in cov["limit_m"]],
         t("households", lang): [_num(v) for v in cov["households"]],
         t("covered_households", lang): [_num(v) for v in cov["covered_households"]],
-        t("covered_share", lang): [_pct(v) for v in cov["covered_share"]],
+        t("covered_share", lang): [t("no_data", lang) if c in no_data else _pct(v)
+                                   for c, v in zip(cov["category"], cov["covered_share"], strict=True)],
     })
+    missing = [c for c in sorted(no_data) if c not in set(cov["category"])]
+    if missing:
+        blank = {col: ["–"] * len(missing) for col in frame.columns}
+        blank[t("category", lang)] = [label(c, lang) for c in missing]
+        blank[t("covered_share", lang)] = [t("no_data", lang)] * len(missing)
+        frame = pd.concat([frame, pd.DataFrame(blank)], ignore_index=True)
+    if getattr(results, "profile", None) is not None and hasattr(reach, "categories"):
+        for name, vals in _assumption_columns(results, [*cov["category"], *missing], lang).items():
+            frame[name] = vals
     png = coverage_bar_chart([label(c, lang) for c in cov["category"]],
                              list(cov["covered_share"].astype(float)),
                              title=t("chart_coverage_title", lang),
                              xlabel=t("covered_share", lang) + " (%)")
-    return Section("coverage", t("coverage", lang), (t("coverage_intro", lang),),
+    intro = (t("coverage_intro", lang), t("walk_assumption", lang) + ("：" if lang == "zh" else ": ")
+             + t("m_speed", lang, speed=f"{speed:g}", minutes=f"{reach.headline_minutes:g}"))
+    if getattr(results, "profile", None) is not None:
+        intro = (*intro, _assumption_sentence(results, lang))
+    return Section("coverage", t("coverage", lang), intro,
                    (Table("coverage", t("coverage", lang), frame),),
                    (Chart("coverage_chart", t("chart_coverage_title", lang), png),))
 
@@ -218,18 +248,39 @@ def new_sites(res: Any) -> pd.DataFrame:
     return ch[~ch["existing"].astype(bool)] if "existing" in ch.columns else ch
 
 
-def _siting_section(results: Any, lang: Lang) -> Section:
+def _siting_title(outcome: SitingOutcome, lang: Lang) -> str:
+    job, res = outcome.job, outcome.result
+    cat = label(job.category, lang)
+    if job.model == "per-subdistrict":
+        return t("siting_elderly", lang) if job.category == "subdistrict_elderly_centre" else f"{cat}（每街道）"
+    n = len(new_sites(res)) if res is not None else 0
+    if job.model == "mclp":
+        return t("siting_mclp", lang, cat=cat, n=n)
+    return f"{cat} · {job.model} · {n}"
+
+
+def sites_layer_name(outcome: SitingOutcome, results: PlanResults) -> str:
+    """GeoPackage layer of a siting job's new sites: ``sites_elderly`` and ``sites_mclp`` for the
+    first job of those kinds (as earlier versions wrote them), ``sites_<job key>`` otherwise."""
+    first = {"per-subdistrict": "sites_elderly", "mclp": "sites_mclp"}
+    model = outcome.job.model
+    if model in first and results.siting_of(model) is outcome:
+        return first[model]
+    return f"sites_{outcome.job.key}"
+
+
+def _siting_section(results: PlanResults, lang: Lang) -> Section:
     tables = []
-    mclp = _get(results, "siting_mclp", "siting")
-    if mclp is not None:
-        cat = label(mclp.category, lang) if mclp.category else ""
-        tables.append(_siting_table(mclp, lang, "siting_mclp",
-                                    t("siting_mclp", lang, cat=cat, n=len(new_sites(mclp)))))
-    eld = _get(results, "siting_elderly", "elderly_siting")
-    if eld is not None:
-        tables.append(_siting_table(eld, lang, "siting_elderly", t("siting_elderly", lang)))
-    paras = () if tables else (t("siting_absent", lang),)
-    return Section("siting", t("siting", lang), paras, tuple(tables))
+    paras: list[str] = []
+    for outcome in results.siting:
+        if outcome.result is None:
+            paras.append(f"{_siting_title(outcome, lang)}: {outcome.note}")
+            continue
+        key = sites_layer_name(outcome, results).replace("sites_", "siting_", 1)
+        tables.append(_siting_table(outcome.result, lang, key, _siting_title(outcome, lang)))
+    if not tables and not paras:
+        paras.append(t("siting_absent", lang))
+    return Section("siting", t("siting", lang), tuple(paras), tuple(tables))
 
 
 def _compliance_section(results: Any, lang: Lang) -> Section | None:
@@ -335,15 +386,15 @@ def key_numbers(results: Any, lang: Lang) -> list[tuple[str, str]]:
     if chk is not None and "status" in chk.columns:
         out.append((t("communities_out_of_band", lang),
                     f"{int((chk['status'].astype(str) != 'within_band').sum())} / {len(chk)}"))
-    n_sites = sum(len(new_sites(r)) for r in (_get(results, "siting_mclp", "siting"),
-                                               _get(results, "siting_elderly", "elderly_siting"))
-                  if r is not None)
+    n_sites = sum(len(new_sites(o.result)) for o in results.siting if o.result is not None)
     out.append((t("sites_proposed", lang), str(n_sites)))
     comp = _get(results, "compliance")
     if comp is not None:
-        city = comp.table[comp.table["unit_type"] == "city"]
-        out.append((t("indicators_failed", lang),
-                    f"{int((city['status'] == 'fail').sum())} / {len(city)}"))
+        from gis_planner.policy.compliance import headline_table
+
+        head = headline_table(comp)
+        failing = int(((head["units_passing"] < head["units_assessed"]) | (head["city_status"] == "fail")).sum())
+        out.append((t("plan_indicators_failed", lang), t("of_plan_indicators", lang, n=failing, total=len(head))))
     return out
 
 
@@ -360,8 +411,13 @@ def build_report(results: Any, *, lang: str = "zh") -> Report:
     Returns
     -------
     Report
-        Key numbers first, then coverage (table + chart), worst-served compounds, community
-        sizes, siting with the reason for each site, compliance, and method and assumptions.
+        Key numbers first (the failing plan indicators counted among plan indicators only),
+        then the plan indicators ("n/N 个社区达标") with the standard checks and the tool's
+        readings labelled apart, coverage (table + chart, at both ends of the 15-minute circle),
+        worst-served compounds, community sizes, siting with the reason for each site, the
+        elderly-care network, neighbourhood centres and governance grids (when run), the
+        per-街道 actions (``Table.sheet`` = the 街道), compliance, data problems, and method
+        and assumptions.
 
     Raises
     ------
@@ -369,11 +425,464 @@ def build_report(results: Any, *, lang: str = "zh") -> Report:
         When ``lang`` is neither ``zh`` nor ``en``.
     """
     lg = check_lang(lang)
-    sections = [s for s in (_coverage_section(results, lg), _worst_section(results, lg),
-                            _community_section(results, lg), _siting_section(results, lg),
-                            _compliance_section(results, lg), _method_section(results, lg))
+    sections = [s for s in (_headline_section(results, lg), _coverage_section(results, lg),
+                            _worst_section(results, lg), _community_section(results, lg),
+                            _siting_section(results, lg), _elderly_section(results, lg),
+                            _centres_section(results, lg), _grids_section(results, lg),
+                            _actions_section(results, lg), _compliance_section(results, lg),
+                            _data_section(results, lg), _method_section(results, lg))
                 if s is not None]
     cfg = results.config
     title = str(getattr(cfg, "title", "") or getattr(cfg, "name", "") or "gis_planner")
     return Report(title=title, lang=lg, key_numbers=tuple(key_numbers(results, lg)),
                   sections=tuple(sections), footer=t("generated", lg, version=__version__))
+
+
+# ------------------------------------------------------------------ planner answers and the plan
+# sections: indicator tiers, walking assumptions, elderly care, neighbourhood centres, grids,
+# per-街道 actions and data problems.
+
+#: The two ends of GB 50180-2018's 15-minute circle (800–1000 m) as the profile's walking
+#: assumptions (see :meth:`gis_planner.policy.profile.Profile.walking_assumptions`).
+COVERAGE_ASSUMPTIONS = ("conservative", "standard")
+
+
+def coverage_at_budgets(reach: Any, budgets_m: pd.Series) -> pd.Series:
+    """Share of households within a distance budget per category.
+
+    A household is covered when its network distance to the nearest facility of the category
+    (the reach result's ``<c>_dist_m``) is at most the budget, inclusive: coverage at another
+    walking speed v is ``dist_m <= minutes x v``, with no new shortest-path run.
+
+    Parameters
+    ----------
+    reach
+        A :class:`gis_planner.coverage.ReachResult`.
+    budgets_m
+        Budget per category id, metres.
+
+    Returns
+    -------
+    pandas.Series
+        Share (0–1) per category of ``budgets_m`` that the reach result has; NaN for a category
+        with no input facility (report 无数据, never 0 %).
+    """
+    hh = reach.households
+    w = hh[reach.households_col].astype(float)
+    total = max(float(w.sum()), 1.0)
+    n_fac = reach.facilities["category"].value_counts() if len(reach.facilities) else pd.Series(dtype=int)
+    out = {}
+    for cat, budget in budgets_m.items():
+        col = f"{cat}_dist_m"
+        if col not in hh.columns:
+            continue
+        if int(n_fac.get(cat, 0)) == 0:
+            out[cat] = float("nan")
+            continue
+        out[cat] = float(w[hh[col].astype(float) <= float(budget)].sum()) / total
+    return pd.Series(out, dtype=float)
+
+
+def _no_data_categories(results: Any) -> list[str]:
+    """Categories the plan asks about (the reach result's and the profile's) with no input
+    facility at all: their coverage is 无数据 (no data), never 0 %."""
+    reach = results.reach
+    counts = reach.facilities["category"].value_counts() if len(reach.facilities) else pd.Series(dtype=int)
+    cats = list(getattr(reach, "categories", ()))
+    prof = getattr(results, "profile", None)
+    if prof is not None:
+        with contextlib.suppress(PolicyError):  # a profile without walking budgets lists none
+            cats += [c for c in prof.category_budgets().index if c not in cats]
+    return [c for c in cats if int(counts.get(c, 0)) == 0]
+
+
+def _share_or_no_data(x: float, lang: Lang) -> str:
+    return t("no_data", lang) if x is None or (isinstance(x, float) and math.isnan(x)) else _pct(x)
+
+
+def _assumption_columns(results: Any, cats: list[str], lang: Lang) -> dict[str, list[str]]:
+    """Coverage of ``cats`` at both ends of the 15-minute circle (the profile's conservative and
+    standard speeds; elderly categories at the elderly speed), as display columns."""
+    prof = results.profile
+    cols: dict[str, list[str]] = {}
+    for assumption in COVERAGE_ASSUMPTIONS:
+        try:
+            budgets = prof.category_budgets(assumption=assumption)
+            speed = prof.assumption_speed(assumption)
+        except PolicyError:  # a profile without the speed: the column is left out
+            continue
+        budgets_m = budgets["distance_m"].copy()
+        elderly = set(prof.elderly_categories())
+        params = getattr(results, "parameters", None)
+        for c in cats:
+            if c not in budgets_m.index and params is not None:
+                v = prof.assumption_speed("elderly") if c in elderly else speed
+                budgets_m[c] = params.minutes_for(c) * v * 1000.0 / 60.0
+        shares = coverage_at_budgets(results.reach, budgets_m)
+        dist = (prof.headline_minutes or 15) * speed * 1000.0 / 60.0
+        name = t("covered_at", lang, speed=f"{speed:.1f}", dist=f"{dist:,.0f}")
+        vals = []
+        for c in cats:
+            v = shares.get(c, float("nan"))
+            unverified = bool(budgets["unverified"].get(c, False)) if c in budgets.index else False
+            mark = "" if not unverified or v != v else ("（未核实）" if lang == "zh" else " (unverified)")
+            vals.append(_share_or_no_data(v, lang) + mark)
+        cols[name] = vals
+    return cols
+
+
+def _assumption_sentence(results: Any, lang: Lang) -> str:
+    prof = results.profile
+    try:
+        slow, fast = (prof.assumption_speed(a) for a in COVERAGE_ASSUMPTIONS)
+        old = prof.assumption_speed("elderly")
+    except PolicyError:  # a profile without them: state the run's own speed only
+        return t("m_speed", lang, speed=f"{results.reach.speed_kmh:g}",
+                 minutes=f"{results.reach.headline_minutes:g}")
+    return t("coverage_assumptions", lang, slow=f"{slow:.1f}", fast=f"{fast:.1f}", old=f"{old:.1f}")
+
+
+def _headline_section(results: Any, lang: Lang) -> Section | None:
+    from gis_planner.policy.compliance import headline_table, tier_table
+
+    comp = _get(results, "compliance")
+    if comp is None:
+        return None
+    head = headline_table(comp)
+    paras = [t("headline_intro", lang)]
+    col = "sentence_zh" if lang == "zh" else "sentence_en"
+    paras += [str(x) for x in head[col]] if len(head) else [t("headline_none", lang)]
+    tables = []
+    lab = "label_zh" if lang == "zh" else "label_en"
+    for tier in ("standard", "reading"):
+        rows = tier_table(comp, tier)
+        if not len(rows):
+            continue
+        frame = pd.DataFrame({
+            t("indicator", lang): [f"{r[lab]}（{label(r['category'], lang)}）" if r["category"] else str(r[lab])
+                                   for _, r in rows.iterrows()],
+            t("tier", lang): rows["tier_zh" if lang == "zh" else "tier_en"].astype(str).to_list(),
+            t("value", lang): [_num(v) for v in rows["value"]],
+            t("target", lang): [f"{r['comparison']} {_num(r['target'])}" for _, r in rows.iterrows()],
+            t("status", lang): [t(x, lang) if x in STATUS_KEYS else x for x in rows["status"]],
+            t("verification", lang): rows["source_status"].astype(str).to_list(),
+            t("source", lang): rows["source"].astype(str).to_list(),
+        })
+        tables.append(Table(f"tier_{tier}", t(f"tier_{tier}", lang), frame))
+    return Section("headline", t("headline", lang), tuple(paras), tuple(tables))
+
+
+def _elderly_section(results: Any, lang: Lang) -> Section | None:
+    res = getattr(results, "elderly", None)
+    if res is None:
+        return None
+    from gis_planner.elderly.outputs import elderly_tables
+
+    tabs = elderly_tables(res, lang=lang)
+    tables = [Table(f"elderly_{k}", t(f"elderly_{k}", lang), _rounded(tabs[k], 2))
+              for k in ("levels", "by_community", "structure", "floor_area", "sites") if k in tabs]
+    paras = [t("elderly_intro", lang, speed=f"{res.speed_kmh:.1f}"), *map(str, res.notes)]
+    return Section("elderly", t("elderly", lang), tuple(paras), tuple(tables))
+
+
+def _centres_section(results: Any, lang: Lang) -> Section | None:
+    plan = getattr(results, "centres", None)
+    if plan is None:
+        return None
+    from gis_planner.centres.outputs import centre_tables
+
+    tabs = centre_tables(plan, lang=lang)
+    tables = [Table(f"centres_{k}", t(f"centres_{k}", lang), _rounded(tabs[k], 2))
+              for k in ("spaces", "communities", "coverage") if k in tabs]
+    walk = ("可达按各功能的步行上限（米，见标准表）计，老年人功能按老年人服务对象统计。" if lang == "zh" else
+            "Reach uses each function's walking limit in metres (see the standard table); elderly "
+            "functions count older residents.")
+    return Section("centres", t("centres", lang), (t("centres_intro", lang), walk, *map(str, plan.notes)),
+                   tuple(tables))
+
+
+def _grids_section(results: Any, lang: Lang) -> Section | None:
+    res = getattr(results, "grids", None)
+    if res is None:
+        return None
+    from gis_planner.grids import report_tables
+
+    tabs = report_tables(res, audit=getattr(results, "grid_audit", None),
+                         crosswalk=getattr(results, "grid_crosswalk", None))
+    st = res.settings
+    head = dict(_GRID_HEAD_ZH)
+    if "special_groups" in tabs:
+        head.update(zip(tabs["special_groups"]["group"], tabs["special_groups"]["name_zh"], strict=True))
+    g = tabs["grids"]
+    out_band = g[g["band_status"] != "in_band"]
+    cols = [c for c in ("grid_code", "community_code", "households", "band_min", "band_max", "band_status")
+            if c in out_band.columns]
+    out_band = out_band[cols]
+    solver = tabs.get("solver")
+    if solver is not None and {"community_code", "level", "status"} <= set(solver.columns):
+        st_of = solver[solver["level"] == "grid"].drop_duplicates("community_code").set_index("community_code")
+        out_band = out_band.assign(solver_status=out_band["community_code"].map(st_of["status"]))
+    tabs = {**tabs, "out_of_band": out_band}
+    tables = []
+    for name, key in (("settings", "grid_settings"), ("summary", "grid_summary"), ("out_of_band", "out_of_band"),
+                      ("audit", "audit_summary"), ("crossings", "audit_crossings"), ("crosswalk", "crosswalk")):
+        if key not in tabs:
+            continue
+        frame = _rounded(tabs[key])
+        tables.append(Table(f"grids_{name}", t(f"grids_{name}", lang),
+                            frame.rename(columns=head) if lang == "zh" else frame))
+    intro = t("grids_intro", lang, grid=f"{st.grid_min}–{st.grid_max}", micro=f"{st.micro_min}–{st.micro_max}")
+    return Section("grids", t("grids", lang), (intro, f"{res.distance_kind}"), tuple(tables))
+
+
+#: Chinese headers of the grid tables (the grids package writes English column names).
+_GRID_HEAD_ZH = {
+    "community_code": "社区编码", "grids": "网格数", "grids_in_band": "户数在区间内的网格",
+    "micro_grids": "微网格数", "micro_grids_in_band": "户数在区间内的微网格", "households": "户数",
+    "residents": "人口", "grid_workers_needed": "需专职网格员", "micro_grid_workers_needed": "需微网格员",
+    "max_walk_m": "至网格中心最远步行(m)", "check": "核查项", "failing": "不符合", "of": "共",
+    "note": "说明", "department_grid": "部门网格", "class": "对应关系", "community_grids": "对应社区网格",
+    "partial_grids": "部分重叠的网格", "outside_share": "超出社区网格的比例", "proposed_grids": "建议对应网格",
+    "changed": "需调整", "grid_code": "网格编码", "band_min": "户数下限", "band_max": "户数上限",
+    "band_status": "户数区间状态", "solver_status": "求解状态", "overlap_m2": "重叠面积(m²)",
+    "share": "占网格面积比例", "setting": "参数", "value": "数值", "status": "核实状态", "source": "依据",
+}
+
+
+def _rounded(frame: pd.DataFrame, digits: int = 1) -> pd.DataFrame:
+    """A copy with float columns rounded for display (ids and counts unchanged)."""
+    out = frame.copy()
+    for c in out.columns:
+        if pd.api.types.is_float_dtype(out[c]):
+            out[c] = out[c].round(digits)
+    return out
+
+
+def _subdistrict_names(results: Any) -> dict[str, str]:
+    subs = results.inputs.subdistricts
+    if subs is None or "name" not in subs.columns:
+        return {}
+    return {str(k): str(v) for k, v in subs["name"].items()}
+
+
+def _floor_area_gaps(results: Any) -> pd.Series:
+    """m² of service floor area each community lacks to reach the profile's per-100-household
+    figure (from the compliance rows of that indicator: (target - value) / 100 x households)."""
+    comp = results.compliance
+    tab = comp.table
+    rows = tab[(tab["indicator_id"] == "service_area_m2_per_100_households") & (tab["unit_type"] == "community")
+               & (tab["status"] == "fail")]
+    if rows.empty:
+        return pd.Series(dtype=float)
+    hh = results.reach.households
+    by_com = (hh.groupby("community_code")[results.reach.households_col].sum()
+              if "community_code" in hh.columns else pd.Series(dtype=float))
+    out = {}
+    for _, r in rows.iterrows():
+        n = float(by_com.get(r["unit_id"], float("nan")))
+        out[str(r["unit_id"])] = max(float(r["target"]) - float(r["value"]), 0.0) / 100.0 * n
+    return pd.Series(out, dtype=float)
+
+
+@dataclass(frozen=True)
+class _ActionContext:
+    """What every per-街道 action table reads, looked up once."""
+
+    lang: Lang
+    com_sub: pd.Series
+    com_name: pd.Series
+    failing: pd.DataFrame
+    unit_sub: pd.Series
+    gaps: pd.Series
+    no_data: frozenset[str]
+    level_names: dict[str, str]
+
+    @property
+    def zh(self) -> bool:
+        return self.lang == "zh"
+
+    @property
+    def sep(self) -> str:
+        return "、" if self.zh else ", "
+
+
+def _action_context(results: Any, lang: Lang) -> _ActionContext:
+    comp = results.compliance.table
+    coms = results.inputs.communities
+    com_sub = (coms["subdistrict_code"].astype(str) if coms is not None and "subdistrict_code" in coms
+               else pd.Series(dtype=str))
+    failing = comp[(comp["tier"] == "plan") & (comp["status"] == "fail") & (comp["unit_type"] != "city")]
+    el = getattr(results, "elderly", None)
+    return _ActionContext(
+        lang=lang, com_sub=com_sub,
+        com_name=coms["name"].astype(str) if coms is not None and "name" in coms else pd.Series(dtype=str),
+        failing=failing, unit_sub=failing["unit_id"].astype(str).map(lambda u: com_sub.get(u, u)),
+        gaps=_floor_area_gaps(results), no_data=frozenset(_no_data_categories(results)),
+        level_names={lv.id: lv.name(lang) for lv in el.standard.levels} if el is not None else {})
+
+
+def _indicator_rows(ctx: _ActionContext, sub: str) -> list[tuple[str, str, str, str]]:
+    """Failing plan indicators of the 街道's units, with the floor-area gap in m²."""
+    zh, lab = ctx.zh, "label_zh" if ctx.zh else "label_en"
+    rows = []
+    for (ind_id, lbl), g in ctx.failing[ctx.unit_sub == sub].groupby(["indicator_id", lab], sort=False):
+        gap = ""
+        if ind_id == "service_area_m2_per_100_households":
+            m2 = float(ctx.gaps.reindex(g["unit_id"].astype(str)).sum())
+            gap = f"缺 {_num(round(m2))} m² 服务用房" if zh else f"{_num(round(m2))} m² of service floor area"
+        rows.append(("未达标规划指标" if zh else "failing plan indicator", str(lbl), gap,
+                     ctx.sep.join(g["unit_name"].astype(str))))
+    return rows
+
+
+def _outside_rows(ctx: _ActionContext, reach: Any, mine: pd.DataFrame) -> list[tuple[str, str, str, str]]:
+    """Households outside each circle, the worst-covered service first (five), and the
+    categories without data."""
+    zh, hcol = ctx.zh, reach.households_col
+    w = float(mine[hcol].sum())
+    outside = []
+    for c in reach.categories:
+        if c in ctx.no_data or f"{c}_covered" not in mine.columns:
+            continue
+        out_hh = float(mine.loc[~mine[f"{c}_covered"].astype(bool), hcol].sum())
+        outside.append((out_hh / max(w, 1.0), c, out_hh))
+    outside.sort(key=lambda x: (-x[0], x[1]))
+    rows = []
+    for i, (share, c, out_hh) in enumerate(outside[:5]):
+        kind = ("覆盖最差的服务" if zh else "worst-covered service") if i == 0 else (
+            "步行圈外住户" if zh else "households outside the circle")
+        coms_out = mine.loc[~mine[f"{c}_covered"].astype(bool)]
+        where = (ctx.sep.join(dict.fromkeys(ctx.com_name.get(x, str(x))
+                                            for x in coms_out["community_code"].astype(str)))
+                 if "community_code" in coms_out.columns else "")
+        rows.append((kind, label(c, ctx.lang),
+                     f"{_num(out_hh)} {'户在步行圈外' if zh else 'households outside'} ({_pct(share)})", where))
+    rows += [("数据问题" if zh else "data problem", label(c, ctx.lang), t("no_data", ctx.lang),
+              "补充该类设施数据" if zh else "supply the facilities of this category") for c in sorted(ctx.no_data)]
+    return rows
+
+
+def _site_rows(ctx: _ActionContext, results: Any, area: Any) -> list[tuple[str, str, str, str]]:
+    """The proposed sites inside the 街道 (``area``), with their site type; the elderly-care
+    places with their capacity and the older residents they serve."""
+    zh = ctx.zh
+    rows = []
+    for o in results.siting:
+        if o.result is None:
+            continue
+        new = new_sites(o.result)
+        new = new[new.geometry.within(area)]
+        if new.empty:
+            continue
+        kinds = [str(k) for k in new["kind"]] if "kind" in new.columns else [""] * len(new)
+        names = new["name"] if "name" in new.columns else pd.Series("", index=new.index)
+        where = ctx.sep.join(f"{i} {n}（{k}）" if zh else f"{i} {n} ({k})"
+                             for i, n, k in zip(new.index, names, kinds, strict=True))
+        rows.append(("建议选址" if zh else "proposed sites", label(o.job.category, ctx.lang),
+                     f"新增 {len(new)} 处" if zh else f"new sites: {len(new)}", where))
+    el = getattr(results, "elderly", None)
+    if el is not None and el.sites is not None:
+        for i, r in el.sites[el.sites.geometry.within(area)].iterrows():
+            level = str(r.get("level", ""))
+            kind = f"（{r.get('kind', '')}）" if zh else f" ({r.get('kind', '')})"
+            rows.append(("建议养老设施" if zh else "proposed elderly-care site", ctx.level_names.get(level, level),
+                         f"{_num(r.get('capacity', ''))} {'位，服务老人' if zh else 'places, serving'} "
+                         f"{_num(round(float(r.get('elderly_served', 0))))}", f"{i} {r.get('name', '')}{kind}"))
+    return rows
+
+
+def _change_rows(ctx: _ActionContext, results: Any, sub: str) -> list[tuple[str, str, str, str]]:
+    """The community changes proposed for the 街道's communities."""
+    changes = getattr(results.community_check, "changes", None) if results.community_check is not None else None
+    if not isinstance(changes, pd.DataFrame) or changes.empty:
+        return []
+    zh = ctx.zh
+    ch = changes.reset_index() if "community_code" not in changes.columns else changes
+    ch = ch[ch["community_code"].astype(str).map(lambda u: ctx.com_sub.get(u, "")) == sub]
+    reason = "reason_zh" if zh and "reason_zh" in ch.columns else "reason"
+    rows = []
+    for _, r in ch.iterrows():
+        a, code = str(r.get("action", "")), str(r["community_code"])
+        what = t(f"action_{a}", ctx.lang) if f"action_{a}" in STRINGS else a
+        rows.append(("社区调整" if zh else "community change",
+                     f"{ctx.com_name.get(code, code)}{'：' if zh else ': '}{what}", "", str(r.get(reason, ""))))
+    return rows
+
+
+def _actions_section(results: Any, lang: Lang) -> Section | None:
+    """One table per 街道: failing plan indicators with gap sizes, households outside each circle
+    (the worst-covered service first), proposed sites with their site type, and community
+    changes. Each table's ``sheet`` is the 街道's name."""
+    reach = results.reach
+    hh = reach.households
+    if "subdistrict_code" not in hh.columns:
+        return None
+    ctx = _action_context(results, lang)
+    names = _subdistrict_names(results)
+    subs = results.inputs.subdistricts
+    cols = ["类型" if ctx.zh else "Kind", t("action", lang), t("gap", lang), "涉及单位或选址" if ctx.zh else "Where"]
+    tables = []
+    for sub in sorted(hh["subdistrict_code"].dropna().astype(str).unique()):
+        sname = names.get(sub, sub)
+        rows = _indicator_rows(ctx, sub) + _outside_rows(ctx, reach, hh[hh["subdistrict_code"].astype(str) == sub])
+        if subs is not None and sub in subs.index:
+            rows += _site_rows(ctx, results, subs.geometry.loc[sub])
+        rows += _change_rows(ctx, results, sub)
+        tables.append(Table(f"actions_{sub}", f"{t('actions', lang)} – {sname}", pd.DataFrame(rows, columns=cols),
+                            sheet=sname))
+    if not tables:
+        return None
+    walk = t("walk_assumption", lang) + ("：" if ctx.zh else ": ") + t(
+        "m_speed", lang, speed=f"{reach.speed_kmh:g}", minutes=f"{reach.headline_minutes:g}")
+    sited = ("“需新增”只对本次选址的类别给出；其他类别列出步行圈外住户，可用 gis-planner site 求所需处数。" if ctx.zh
+             else "Sites needed are given for the categories sited in this run; for the others the households "
+                  "outside the circle are listed (gis-planner site finds how many sites they need).")
+    return Section("actions", t("actions", lang), (t("actions_intro", lang), walk, sited), tuple(tables))
+
+
+def _data_section(results: Any, lang: Lang) -> Section:
+    """数据问题: what limits the answer, with counts and what to fix (always present)."""
+    zh = lang == "zh"
+    reach = results.reach
+    hh = reach.households
+    hcol = reach.households_col
+    rows: list[tuple[str, str, str]] = []
+    if "snapped" in hh.columns:
+        off = hh[~hh["snapped"].astype(bool)]
+        rows.append(("不在路网上的小区（超出吸附距离）" if zh else "Compounds not on the network (beyond snapping)",
+                     f"{len(off)} / {_num(off[hcol].sum())} {'户' if zh else 'households'}",
+                     "补充通往这些小区的道路或出入口" if zh else "add the roads or gates reaching them"))
+    nod = _no_data_categories(results)
+    rows.append(("没有输入设施的类别（记为无数据，不是 0%）" if zh else "Categories with no input facility "
+                 "(no data, never 0 %)", f"{len(nod)}" + (f": {'、'.join(label(c, lang) for c in nod)}" if nod else ""),
+                 "补充这些类别的设施点" if zh else "supply facilities of these categories"))
+    dropped = getattr(results.inputs.network, "dropped_components", None)
+    n_comp = len(dropped) if isinstance(dropped, pd.DataFrame) else 0
+    near = 0
+    if n_comp and {"x", "y"} <= set(dropped.columns):
+        import shapely
+
+        pts = shapely.points(dropped["x"].to_numpy(float), dropped["y"].to_numpy(float))
+        tol = float(getattr(reach, "snap_tolerance_m", 0.0) or 0.0)
+        near = int(sum(bool(shapely.dwithin(g, pts, tol).any()) for g in hh.geometry))
+    rows.append(("路网中被剔除的孤立小片及其吸附距离内的小区" if zh else
+                 "Small network components left out, and compounds within snapping distance of them",
+                 f"{n_comp} / {near}", "检查这些路段是否与主路网相连" if zh else
+                 "check whether they connect to the network"))
+    audit = results.inputs.facility_audit
+    if audit is not None and "status" in audit.columns:
+        gone = audit[audit["status"].astype(str) != "kept"]
+        by = gone["reason"].astype(str).value_counts() if "reason" in gone.columns else pd.Series(dtype=int)
+        detail = "; ".join(f"{k}: {v}" for k, v in by.items() if k)
+        rows.append(("读入时剔除的设施" if zh else "Facilities dropped on reading",
+                     f"{len(gone)} / {len(audit)}" + (f" ({detail})" if detail else ""),
+                     "按原因修正类别或坐标后重算" if zh else "fix their category or coordinates and run again"))
+    fac = reach.facilities
+    if "excluded_reason" in fac.columns:
+        ex = fac[fac["excluded_reason"].astype(str).str.len() > 0]
+        rows.append(("未能吸附到路网的设施" if zh else "Facilities not snapped to the network", f"{len(ex)}",
+                     "核对坐标系（GCJ-02/BD-09 需声明）和位置" if zh else
+                     "check the declared coordinate system (GCJ-02/BD-09) and the positions"))
+    frame = pd.DataFrame(rows, columns=[t("problem", lang), t("count", lang), t("fix", lang)])
+    return Section("data_problems", t("data_problems", lang), (t("data_problems_intro", lang),),
+                   (Table("data_problems", t("data_problems", lang), frame),))

@@ -19,7 +19,7 @@ from gis_planner.siting.demand import (
     demand_weights,
 )
 from gis_planner.siting.explain import explain_sites
-from gis_planner.siting.matrix import SolveResult, lscp, mclp, p_center, p_median
+from gis_planner.siting.matrix import SiteConstraints, SolveResult, lscp, mclp, p_center, p_median
 from gis_planner.siting.models import (
     CoverageSetSiting,
     MaxCoverageSiting,
@@ -37,6 +37,7 @@ __all__ = [
     "MaxCoverageSiting",
     "PCenterSiting",
     "PMedianSiting",
+    "SiteConstraints",
     "SitingModel",
     "SitingResult",
     "SolveResult",

@@ -9,8 +9,8 @@ input.
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, fields, replace
+from typing import Any, TypedDict
 
 import numpy as np
 import pandas as pd
@@ -137,107 +137,203 @@ class Problem:
         return np.bincount(codes[codes >= 0], minlength=len(self.group_labels))
 
 
-def make_problem(
-    costs: Any,
-    weights: Any,
-    *,
-    existing: Sequence[int] | np.ndarray | None,
-    forced: Sequence[int] | np.ndarray | None,
-    excluded: Sequence[int] | np.ndarray | None,
-    groups: Sequence[Hashable] | np.ndarray | pd.Series | None,
-    min_per_group: GroupBound,
-    max_per_group: GroupBound,
-    group_names: Mapping[Hashable, str] | None,
-    group_kind: str,
-    capacities: Any,
-    demand: Any,
-) -> Problem:
-    """Validate and normalise the solver inputs (see :func:`gis_planner.siting.p_median`)."""
+class ConstraintOptions(TypedDict, total=False):
+    """The fields of :class:`SiteConstraints` as keyword arguments of the solvers."""
+
+    existing: Sequence[int] | np.ndarray | None
+    forced: Sequence[int] | np.ndarray | None
+    excluded: Sequence[int] | np.ndarray | None
+    groups: Sequence[Hashable] | np.ndarray | pd.Series | None
+    min_per_group: GroupBound
+    max_per_group: GroupBound
+    group_names: Mapping[Hashable, str] | None
+    group_kind: str
+    capacities: Any
+    demand: Any
+    time_limit_s: float | None
+    mip_gap: float | None
+
+
+@dataclass(frozen=True, eq=False)
+class SiteConstraints:
+    """What every cost-matrix siting model may be told besides its costs, weights and ``p``.
+
+    One object for the four solvers (:func:`~gis_planner.siting.p_median`,
+    :func:`~gis_planner.siting.mclp`, :func:`~gis_planner.siting.lscp`,
+    :func:`~gis_planner.siting.p_center`); each solver also takes these fields as keyword
+    arguments, which override the fields of a ``constraints=`` object.
+
+    Attributes
+    ----------
+    existing
+        Candidate indices already open (e.g. existing facilities of the category, added as
+        columns): kept open, not counted against ``p``, and they count towards group minimums.
+    forced, excluded
+        Candidate indices that must / must not be opened (forced ones count against ``p``).
+    groups
+        A unit label per candidate (e.g. the sub-district code); None for no units.
+    min_per_group, max_per_group
+        Bounds on open sites per unit (inclusive): an int for every unit, or a mapping
+        label -> int. Existing sites count.
+    group_names, group_kind
+        Label -> display name, and what a unit is called (e.g. ``"街道"``), so that errors read
+        like ``街道 南京东路街道 (code 310101002) has no candidate site; …``.
+    capacities
+        Capacity per candidate (same unit as ``demand``); gives the capacitated variants with
+        (fractional) allocation of demand to sites.
+    demand
+        Amount each demand row needs from a site (defaults to the weights); only with
+        ``capacities``.
+    time_limit_s
+        HiGHS time limit in seconds (None: none; p-center: bounds the whole bisection).
+    mip_gap
+        Relative MIP gap at which HiGHS stops (None: proven optimality where the objective is
+        integral, else 1e-6; capacitated models use 1e-6).
+    """
+
+    existing: Sequence[int] | np.ndarray | None = None
+    forced: Sequence[int] | np.ndarray | None = None
+    excluded: Sequence[int] | np.ndarray | None = None
+    groups: Sequence[Hashable] | np.ndarray | pd.Series | None = None
+    min_per_group: GroupBound = None
+    max_per_group: GroupBound = None
+    group_names: Mapping[Hashable, str] | None = None
+    group_kind: str = "group"
+    capacities: Any = None
+    demand: Any = None
+    time_limit_s: float | None = None
+    mip_gap: float | None = None
+
+    def updated(self, options: Mapping[str, Any], *, what: str) -> SiteConstraints:
+        """A copy with ``options`` (keyword arguments of solver ``what``) replacing fields.
+
+        Raises
+        ------
+        TypeError
+            An option that is no field, named with the solver.
+        """
+        unknown = sorted(set(options) - _CONSTRAINT_FIELDS)
+        if unknown:
+            raise TypeError(
+                f"{what}() got unexpected keyword argument(s) {unknown}; "
+                f"constraints are {sorted(_CONSTRAINT_FIELDS)}."
+            )
+        return replace(self, **options) if options else self
+
+
+_CONSTRAINT_FIELDS = frozenset(f.name for f in fields(SiteConstraints))
+
+
+def resolve_constraints(
+    constraints: SiteConstraints | None, options: Mapping[str, Any], *, what: str
+) -> SiteConstraints:
+    """``constraints`` (or the defaults) with the keyword ``options`` of solver ``what`` applied."""
+    return (constraints or SiteConstraints()).updated(options, what=what)
+
+
+def _weights(weights: Any, n_d: int) -> np.ndarray:
+    if weights is None:
+        return np.ones(n_d)
+    w = np.asarray(weights, dtype=np.float64).ravel()
+    if len(w) != n_d:
+        raise InputDataError(
+            f"weights: {len(w)} values for {n_d} demand rows of the cost matrix; "
+            "lengths must match."
+        )
+    if not np.all(np.isfinite(w)) or (w < 0).any():
+        raise InputDataError("weights: values must be finite numbers >= 0.")
+    return w
+
+
+def _group_codes(groups: Any, n_c: int) -> tuple[np.ndarray, list[Hashable]]:
+    """Per candidate its group number (-1: none), and the group labels."""
+    if groups is None:
+        return np.full(n_c, -1, dtype=np.int64), []
+    g = pd.Series(list(groups) if not isinstance(groups, pd.Series) else groups.to_numpy())
+    if len(g) != n_c:
+        raise InputDataError(
+            f"groups: {len(g)} labels for {n_c} candidate columns; give one label per candidate."
+        )
+    cat = pd.Categorical(g.where(g.notna(), None))
+    return np.asarray(cat.codes, dtype=np.int64), list(cat.categories)
+
+
+def _fill_bound(
+    arr: np.ndarray, bound: GroupBound, name: str, labels: list[Hashable], c: SiteConstraints
+) -> None:
+    """Write ``min_per_group`` / ``max_per_group`` (int or label -> int) into ``arr``."""
+    if bound is None:
+        return
+    if c.groups is None:
+        raise InputDataError(f"{name} was given without groups; pass groups= (candidate -> unit).")
+    if not isinstance(bound, Mapping):
+        arr[:] = int(bound)
+        return
+    for k, v in bound.items():
+        if k in labels:
+            arr[labels.index(k)] = int(v)
+        elif name == "min_per_group" and int(v) > 0:
+            # a minimum for a unit with no candidate at all: infeasible, say which
+            raise InfeasibleError(
+                f"{_title(k, c.group_names, c.group_kind)} has no candidate site; "
+                "add candidates there or drop the minimum."
+            )
+
+
+def _capacity_arrays(
+    c: SiteConstraints, w: np.ndarray, n_d: int, n_c: int
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Validated (capacities, demand), both None for the uncapacitated models."""
+    if c.capacities is None:
+        if c.demand is not None:
+            raise InputDataError("demand was given without capacities; pass capacities= as well.")
+        return None, None
+    cap = np.asarray(c.capacities, dtype=np.float64).ravel()
+    if len(cap) != n_c:
+        raise InputDataError(
+            f"capacities: {len(cap)} values for {n_c} candidates; lengths must match."
+        )
+    if not np.all(np.isfinite(cap)) or (cap < 0).any():
+        raise InputDataError("capacities: values must be finite numbers >= 0.")
+    dem = w.copy() if c.demand is None else np.asarray(c.demand, dtype=np.float64).ravel()
+    if len(dem) != n_d:
+        raise InputDataError(f"demand: {len(dem)} values for {n_d} demand rows; lengths must match.")
+    if not np.all(np.isfinite(dem)) or (dem < 0).any():
+        raise InputDataError("demand: values must be finite numbers >= 0.")
+    return cap, dem
+
+
+def make_problem(costs: Any, weights: Any, constraints: SiteConstraints) -> Problem:
+    """Validate and normalise the solver inputs (see :class:`SiteConstraints`).
+
+    Raises
+    ------
+    InputDataError
+        A matrix, weight, index, group or capacity input of the wrong shape or sign.
+    InfeasibleError
+        A group minimum for a unit with no candidate.
+    """
+    c = constraints
     m = to_csr(costs)
     n_d, n_c = m.shape
-    if weights is None:
-        w = np.ones(n_d)
-    else:
-        w = np.asarray(weights, dtype=np.float64).ravel()
-        if len(w) != n_d:
-            raise InputDataError(
-                f"weights: {len(w)} values for {n_d} demand rows of the cost matrix; "
-                "lengths must match."
-            )
-        if not np.all(np.isfinite(w)) or (w < 0).any():
-            raise InputDataError("weights: values must be finite numbers >= 0.")
-    ex = _indices(existing, n_c, what="existing")
-    fo = _indices(forced, n_c, what="forced")
-    xc = _indices(excluded, n_c, what="excluded")
+    w = _weights(weights, n_d)
+    ex = _indices(c.existing, n_c, what="existing")
+    fo = _indices(c.forced, n_c, what="forced")
+    xc = _indices(c.excluded, n_c, what="excluded")
     clash = np.intersect1d(xc, np.union1d(fo, ex))
     if len(clash):
         raise InputDataError(
             f"candidates {clash[:5].tolist()} are both excluded and forced/existing; pick one."
         )
     fo = np.setdiff1d(fo, ex)
-    # groups
-    if groups is None:
-        codes = np.full(n_c, -1, dtype=np.int64)
-        labels: list[Hashable] = []
-    else:
-        g = pd.Series(list(groups) if not isinstance(groups, pd.Series) else groups.to_numpy())
-        if len(g) != n_c:
-            raise InputDataError(
-                f"groups: {len(g)} labels for {n_c} candidate columns; "
-                "give one label per candidate."
-            )
-        cat = pd.Categorical(g.where(g.notna(), None))
-        codes = np.asarray(cat.codes, dtype=np.int64)
-        labels = list(cat.categories)
-    big = n_c + 1
+    codes, labels = _group_codes(c.groups, n_c)
     gmin = np.zeros(len(labels), dtype=np.int64)
-    gmax = np.full(len(labels), big, dtype=np.int64)
-    for bound, arr, name in (
-        (min_per_group, gmin, "min_per_group"),
-        (max_per_group, gmax, "max_per_group"),
-    ):
-        if bound is None:
-            continue
-        if groups is None:
-            raise InputDataError(
-                f"{name} was given without groups; pass groups= (candidate -> unit)."
-            )
-        if isinstance(bound, Mapping):
-            unknown = [k for k in bound if k not in labels]
-            if unknown:
-                # a minimum for a unit with no candidate at all: infeasible, say which
-                for k in unknown:
-                    if name == "min_per_group" and int(bound[k]) > 0:
-                        title = _title(k, group_names, group_kind)
-                        raise InfeasibleError(
-                            f"{title} has no candidate site; "
-                            "add candidates there or drop the minimum."
-                        )
-            for k, v in bound.items():
-                if k in labels:
-                    arr[labels.index(k)] = int(v)
-        else:
-            arr[:] = int(bound)
+    gmax = np.full(len(labels), n_c + 1, dtype=np.int64)
+    _fill_bound(gmin, c.min_per_group, "min_per_group", labels, c)
+    _fill_bound(gmax, c.max_per_group, "max_per_group", labels, c)
     if (gmin < 0).any() or (gmax < 0).any():
         raise InputDataError("min_per_group / max_per_group must be >= 0.")
-    cap = dem = None
-    if capacities is not None:
-        cap = np.asarray(capacities, dtype=np.float64).ravel()
-        if len(cap) != n_c:
-            raise InputDataError(
-                f"capacities: {len(cap)} values for {n_c} candidates; lengths must match."
-            )
-        if not np.all(np.isfinite(cap)) or (cap < 0).any():
-            raise InputDataError("capacities: values must be finite numbers >= 0.")
-        dem = w.copy() if demand is None else np.asarray(demand, dtype=np.float64).ravel()
-        if len(dem) != n_d:
-            raise InputDataError(
-                f"demand: {len(dem)} values for {n_d} demand rows; lengths must match."
-            )
-        if not np.all(np.isfinite(dem)) or (dem < 0).any():
-            raise InputDataError("demand: values must be finite numbers >= 0.")
-    elif demand is not None:
-        raise InputDataError("demand was given without capacities; pass capacities= as well.")
+    cap, dem = _capacity_arrays(c, w, n_d, n_c)
     return Problem(
         costs=m,
         weights=w,
@@ -248,8 +344,8 @@ def make_problem(
         group_labels=labels,
         group_min=gmin,
         group_max=gmax,
-        group_names=dict(group_names or {}),
-        group_kind=group_kind,
+        group_names=dict(c.group_names or {}),
+        group_kind=c.group_kind,
         capacities=cap,
         demand=dem,
     )

@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 from typing import Literal
 
-import numpy as np
 import pandas as pd
 
 from gis_planner._errors import InputDataError
@@ -118,8 +117,3 @@ def demand_weights(
             )
         elderly = e.where(e.notna(), elderly)
     return elderly.astype(float).rename("demand_elderly")
-
-
-def is_integral(values: np.ndarray) -> bool:
-    """True when every value is a whole number (used to print counts without decimals)."""
-    return bool(np.all(np.isclose(values, np.round(values))))

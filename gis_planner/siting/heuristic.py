@@ -117,13 +117,13 @@ def mclp_greedy_swap(
         extra = (ct @ sp.diags(w1) @ cc[:, outs]).toarray()
         delta = base[:, None] + extra - loss[None, :]
         delta[~_swap_valid(prob, open_mask, outs)] = -np.inf
-        k, col = np.unravel_index(int(np.argmax(delta)), delta.shape)
-        if not delta[k, col] > 1e-9 * max(1.0, float(w.sum())):
+        k_in, col = (int(v) for v in np.unravel_index(int(np.argmax(delta)), delta.shape))
+        if not delta[k_in, col] > 1e-9 * max(1.0, float(w.sum())):
             break
         j = outs[col]
         open_mask[j] = False
-        open_mask[k] = True
-        cnt += cc[:, [k]].toarray().ravel() - cc[:, [j]].toarray().ravel()
+        open_mask[k_in] = True
+        cnt += cc[:, [k_in]].toarray().ravel() - cc[:, [j]].toarray().ravel()
     logger.debug("MCLP heuristic: %.2f s", time.perf_counter() - t0)
     return open_mask
 

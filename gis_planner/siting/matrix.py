@@ -4,52 +4,53 @@ Each function takes costs in metres, demand x candidates, as a dense array (``in
 of reach) or a scipy sparse matrix (package convention: a stored entry is a pair within reach,
 with exact zeros stored explicitly; a missing entry is out of reach), and returns a frozen
 :class:`SolveResult`. Models are built directly as sparse arrays for HiGHS (see
-``gis_planner.siting._milp`` for why HiGHS), and only over stored pairs.
+``gis_planner.siting.milp`` for why HiGHS), and only over stored pairs.
 
-Options shared by all models
-----------------------------
-existing
-    Candidate indices already open (e.g. existing facilities of the category, added as
-    columns): kept open, not counted against ``p``, and they count towards group minimums.
-forced / excluded
-    Candidates that must / must not be opened (forced ones count against ``p``).
-groups, min_per_group, max_per_group
-    A unit label per candidate (e.g. the sub-district code) and bounds on open sites per unit
-    (an int for every unit, or a mapping label -> int). ``group_names`` (label -> display name)
-    and ``group_kind`` (e.g. ``"街道"``) make error messages read like
-    ``街道 南京东路街道 (code 310101002) has no candidate site; …``.
-capacities, demand
-    Capacity per candidate and the amount each demand point needs (defaults to ``weights``);
-    gives the capacitated variants with (fractional) allocation of demand to sites.
-time_limit_s, mip_gap
-    HiGHS time limit in seconds and relative MIP gap (HiGHS default 1e-4 when None).
+Existing, forced and excluded sites, bounds per unit (e.g. per sub-district), capacities and the
+solver limits are one frozen :class:`SiteConstraints`, passed as ``constraints=`` or field by
+field as keyword arguments (``existing=[3], groups=codes, min_per_group=1``); keywords override
+the fields of ``constraints``.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any, Literal, Unpack
 
 import numpy as np
 import scipy.sparse as sp
 
 from gis_planner._errors import InfeasibleError
 from gis_planner.siting import heuristic
-from gis_planner.siting._milp import INF, MipOutcome, ModelBuilder
 from gis_planner.siting._problem import (
-    GroupBound,
+    ConstraintOptions,
     Problem,
+    SiteConstraints,
     check_capacity,
     check_counts,
     make_problem,
     raise_unreachable,
+    resolve_constraints,
     unreachable_rows,
     within,
 )
+from gis_planner.siting.milp import INF, MipOutcome, ModelBuilder
+
+__all__ = [
+    "EXACT_MAX_NONZEROS",
+    "ConstraintOptions",
+    "SiteConstraints",
+    "SolveResult",
+    "lscp",
+    "mclp",
+    "p_center",
+    "p_median",
+    "within",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -282,41 +283,12 @@ def _finish(
     )
 
 
-def _common(
-    costs: Any,
-    weights: Any,
-    existing: Any,
-    forced: Any,
-    excluded: Any,
-    groups: Any,
-    min_per_group: GroupBound,
-    max_per_group: GroupBound,
-    group_names: Any,
-    group_kind: str,
-    capacities: Any,
-    demand: Any,
-) -> Problem:
-    return make_problem(
-        costs,
-        weights,
-        existing=existing,
-        forced=forced,
-        excluded=excluded,
-        groups=groups,
-        min_per_group=min_per_group,
-        max_per_group=max_per_group,
-        group_names=group_names,
-        group_kind=group_kind,
-        capacities=capacities,
-        demand=demand,
-    )
-
-
 def _reduced_cost_fixing(
     b: ModelBuilder,
     y: np.ndarray,
     offset: float,
     prob: Problem,
+    *,
     incumbent: np.ndarray,
     upper_bound: float,
     gap_opts: dict[str, float | None],
@@ -360,6 +332,61 @@ def _gap_options(
 
 
 # ---------------------------------------------------------------------------- p-median
+@dataclass(frozen=True)
+class _Levels:
+    """The distance levels of the radius formulation, one entry per (row, distinct cost)."""
+
+    level: np.ndarray  # per kept pair: its global level id
+    cols: np.ndarray  # per kept pair: candidate column
+    row: np.ndarray  # per level: demand row
+    dist_m: np.ndarray  # per level: cost in metres
+    first: np.ndarray  # per level: first level of its row
+    last: np.ndarray  # per level: last level of a row without a z column
+    next_m: np.ndarray  # per level: the next level's cost (inf or the truncation distance)
+
+
+def _radius_levels(prob: Problem, p: int, row_cap_m: np.ndarray | None) -> _Levels:
+    """Sorted distinct costs per demand row, cut as :func:`_pmedian_radius_model` describes."""
+    allowed = prob.allowed()
+    coo = _allowed_entries(prob.costs, allowed).tocoo()
+    keep = (prob.weights > 0)[coo.row]
+    r, c, d = coo.row[keep], coo.col[keep], coo.data[keep]
+    order = np.lexsort((c, d, r))
+    r, c, d = r[order], c[order], d[order]
+    n_d = prob.n_demand
+    # cut 1: nearest existing site
+    cap = np.full(n_d, np.inf)
+    ex_mask = prob.is_existing()
+    if ex_mask.any():
+        e = ex_mask[c]
+        np.minimum.at(cap, r[e], d[e])
+    # cut 2: (N - O + 1)-th nearest openable candidate
+    t = int(allowed.sum()) - (p + len(prob.existing)) + 1
+    if t >= 1:
+        starts = np.searchsorted(r, np.arange(n_d))
+        has_t = np.bincount(r, minlength=n_d) >= t
+        cap[has_t] = np.minimum(cap[has_t], d[starts[has_t] + t - 1])
+    sel = d <= cap[r]
+    r, c, d = r[sel], c[sel], d[sel]
+    d_next = np.full(n_d, np.inf)
+    if row_cap_m is not None:
+        beyond = d > row_cap_m[r]
+        np.minimum.at(d_next, r[beyond], d[beyond])
+        r, c, d = r[~beyond], c[~beyond], d[~beyond]
+    new_level = np.ones(len(r), dtype=bool)
+    new_level[1:] = (r[1:] != r[:-1]) | (d[1:] != d[:-1])
+    lv_row, lv_d = r[new_level], d[new_level]
+    row_end = np.ones(len(lv_row), dtype=bool)
+    row_end[:-1] = lv_row[1:] != lv_row[:-1]
+    first = np.ones(len(lv_row), dtype=bool)
+    first[1:] = lv_row[1:] != lv_row[:-1]
+    nxt = np.append(lv_d[1:], np.inf)
+    nxt[row_end] = d_next[lv_row[row_end]]
+    # the last kept level of a truncated row keeps its z (cost up to the next distance only)
+    last = row_end & ~np.isfinite(d_next)[lv_row]
+    return _Levels(np.cumsum(new_level) - 1, c, lv_row, lv_d, first, last, nxt)
+
+
 def _pmedian_radius_model(
     prob: Problem, p: int, row_cap_m: np.ndarray | None = None
 ) -> tuple[ModelBuilder, np.ndarray, float]:
@@ -372,76 +399,28 @@ def _pmedian_radius_model(
     and for the last level sum_{j: c_ij = D_i^{K-1}} y_j >= z_i^{K-2}. Each stored pair appears
     once, so the model has about nnz + 2 * sum_i K_i nonzeros instead of the n^2 assignment
     variables of the classical formulation. Levels are cut at the nearest existing site and at
-    the (N - O + 1)-th nearest candidate (N openable, O open: one of those is always open).
+    the (N - O + 1)-th nearest candidate (N openable, O open: one of those is always open), and
+    at ``row_cap_m`` per row when given (a relaxation: its bound stays valid).
     """
-    allowed = prob.allowed()
-    m = _allowed_entries(prob.costs, allowed)
-    rows_w = prob.weights > 0
-    coo = m.tocoo()
-    keep = rows_w[coo.row]
-    r, c, d = coo.row[keep], coo.col[keep], coo.data[keep]
-    order = np.lexsort((c, d, r))
-    r, c, d = r[order], c[order], d[order]
-    n_d = prob.n_demand
-    # cut 1: nearest existing site
-    cap = np.full(n_d, np.inf)
-    ex_mask = prob.is_existing()
-    if ex_mask.any():
-        e = ex_mask[c]
-        np.minimum.at(cap, r[e], d[e])
-    # cut 2: (N - O + 1)-th nearest openable candidate
-    n_open = p + len(prob.existing)
-    t = int(allowed.sum()) - n_open + 1
-    starts = np.searchsorted(r, np.arange(n_d))
-    lengths = np.bincount(r, minlength=n_d)
-    if t >= 1:
-        has_t = lengths >= t
-        idx = starts[has_t] + t - 1
-        cap[has_t] = np.minimum(cap[has_t], d[idx])
-    sel = d <= cap[r]
-    r, c, d = r[sel], c[sel], d[sel]
-    d_next = np.full(n_d, np.inf)
-    if row_cap_m is not None:
-        beyond = d > row_cap_m[r]
-        np.minimum.at(d_next, r[beyond], d[beyond])
-        r, c, d = r[~beyond], c[~beyond], d[~beyond]
-    truncated = np.isfinite(d_next)
-    new_level = np.ones(len(r), dtype=bool)
-    new_level[1:] = (r[1:] != r[:-1]) | (d[1:] != d[:-1])
-    level = np.cumsum(new_level) - 1  # global level id per entry
-    lv_row = r[new_level]
-    lv_d = d[new_level]
-    n_lv = len(lv_row)
-    row_end = np.ones(n_lv, dtype=bool)
-    row_end[:-1] = lv_row[1:] != lv_row[:-1]
-    # the last kept level of a truncated row keeps its z (cost up to the next distance only)
-    last = row_end & ~truncated[lv_row]
-    first = np.ones(n_lv, dtype=bool)
-    first[1:] = lv_row[1:] != lv_row[:-1]
-    nxt = np.append(lv_d[1:], np.inf)
-    nxt[row_end] = d_next[lv_row[row_end]]
-    zid = np.cumsum(~last) - 1  # z index of a non-last level
-    n_c = prob.n_cand
+    lv = _radius_levels(prob, p, row_cap_m)
+    n_lv = len(lv.row)
+    zid = np.cumsum(~lv.last) - 1  # z index of a non-last level
     b = ModelBuilder()
     y = _site_cols(b, prob)
-    nz = int((~last).sum())
-    zcost = np.zeros(nz)
-    nl = np.flatnonzero(~last)
-    zcost[zid[nl]] = prob.weights[lv_row[nl]] * (nxt[nl] - lv_d[nl])
+    nl = np.flatnonzero(~lv.last)
+    zcost = np.zeros(len(nl))
+    zcost[zid[nl]] = prob.weights[lv.row[nl]] * (lv.next_m[nl] - lv.dist_m[nl])
     b.add_cols(zcost, 0.0, INF, integer=False)
-    offset = float((prob.weights[lv_row[first]] * lv_d[first]).sum())
+    offset = float((prob.weights[lv.row[lv.first]] * lv.dist_m[lv.first]).sum())
     # triplets (model row = level, column, value)
-    lv_ids = np.arange(n_lv)
-    plus = np.flatnonzero(~last)
-    minus = np.flatnonzero(~first)
-    rows = np.concatenate([level, plus, minus])
-    cols = np.concatenate([y[c], n_c + zid[plus], n_c + zid[minus - 1]])
-    vals = np.concatenate([np.ones(len(level)), np.ones(len(plus)), -np.ones(len(minus))])
+    minus = np.flatnonzero(~lv.first)
+    n_c = prob.n_cand
+    rows = np.concatenate([lv.level, nl, minus])
+    cols = np.concatenate([y[lv.cols], n_c + zid[nl], n_c + zid[minus - 1]])
+    vals = np.concatenate([np.ones(len(lv.level)), np.ones(len(nl)), -np.ones(len(minus))])
     a = sp.csr_matrix((vals, (rows, cols)), shape=(n_lv, b.n_cols))
     a.sort_indices()
-    lower = np.where(first, 1.0, 0.0)
-    del lv_ids
-    b.add_rows(lower, INF, np.diff(a.indptr), a.indices, a.data)
+    b.add_rows(np.where(lv.first, 1.0, 0.0), INF, np.diff(a.indptr), a.indices, a.data)
     _count_row(b, prob, y, float(p), float(p))
     _group_rows(b, prob, y)
     return b, y, offset
@@ -519,25 +498,200 @@ def _alloc_assignment(
     return assign, cost, share
 
 
+def _final_status(objective: float, bound: float, status: str) -> str:
+    """Status after the heuristic ran: optimal when the bound closes the gap."""
+    if _gap(objective, bound) <= 1e-9:
+        return "optimal"
+    return "time_limit" if status == "time_limit" else "heuristic"
+
+
+def _pmedian_capacitated(
+    prob: Problem, p: int, need: np.ndarray, c: SiteConstraints, t0: float
+) -> SolveResult:
+    """Capacitated p-median: assignment formulation, demand split between sites."""
+    check_capacity(prob, np.flatnonzero(need))
+    b, y, x, pairs = _capacitated_assignment_model(
+        prob,
+        prob.costs,
+        need,
+        pair_cost=lambda r, c_, d: prob.weights[r] * d,
+        maximise=False,
+        full=True,
+    )
+    _count_row(b, prob, y, float(p), float(p))
+    _group_rows(b, prob, y)
+    out = b.solve(
+        time_limit_s=c.time_limit_s, mip_gap=_EXACT_REL_GAP if c.mip_gap is None else c.mip_gap
+    )
+    if out.status == "infeasible" or out.x is None:
+        if out.status == "infeasible":
+            _raise_model_infeasible("p-median", prob, p)
+        raise InfeasibleError(
+            f"p-median: no feasible solution found within the time limit of {c.time_limit_s} s; "
+            "raise time_limit_s."
+        )
+    assign, cost, _ = _alloc_assignment(pairs, out.x[x], prob.n_demand)
+    load = np.bincount(
+        pairs.col,
+        weights=prob.demand[pairs.row] * out.x[x],  # type: ignore[index]
+        minlength=prob.n_cand,
+    )
+    return _finish(
+        "p_median",
+        prob,
+        out.x[y] > 0.5,
+        objective=out.objective,
+        bound=out.bound,
+        status=out.status,
+        t0=t0,
+        method="exact",
+        assignment=(assign, cost),
+        details={"capacitated": True, "bound_source": "MIP", "site_load": load},
+    )
+
+
+@dataclass
+class _PMedianSearch:
+    """State of one uncapacitated p-median solve: the best solution and bound found so far."""
+
+    prob: Problem
+    p: int
+    need: np.ndarray
+    time_limit_s: float | None
+    t0: float
+    best_mask: np.ndarray | None = None
+    best_obj: float = np.inf
+    bound: float = -np.inf
+    status: str = "heuristic"
+    used: str = "heuristic"
+    builder: ModelBuilder | None = None
+    y: np.ndarray | None = None
+    offset: float = 0.0
+    rounds: int = 0
+
+    def true_cost(self, mask: np.ndarray) -> float:
+        """Weighted cost of the open sites ``mask`` over the demand that needs a site."""
+        _, cst = _nearest_open(self.prob.costs, mask)
+        return float(self.prob.weights[self.need] @ cst[self.need])
+
+    def remaining_s(self) -> float | None:
+        """Seconds left of the time limit (None: no limit)."""
+        if self.time_limit_s is None:
+            return None
+        return self.time_limit_s - (time.perf_counter() - self.t0)
+
+    def offer(self, mask: np.ndarray, objective: float, used: str) -> None:
+        """Keep ``mask`` when it beats the best solution so far."""
+        if objective < self.best_obj:
+            self.best_mask, self.best_obj = mask, objective
+            self.used = used
+
+    def exact(self, mip_gap: float | None, *, truncate_levels: bool) -> None:
+        """Solve the radius model with HiGHS, warm-started by the heuristic.
+
+        The heuristic gives the warm start and, per demand point, the distance at which the
+        levels are first truncated (``truncate_levels``); levels are added back where the
+        optimum needs them (a truncated model is a relaxation, so its bound stays valid).
+        """
+        prob, p = self.prob, self.p
+        gap_opts = _gap_options(prob, mip_gap)
+        row_cap = None
+        n_d, n_c = prob.costs.shape
+        if n_d * n_c <= heuristic.MAX_DENSE_ENTRIES:
+            h_mask = heuristic.pmedian_greedy_swap(prob, p, time_limit_s=self.time_limit_s)
+            self.best_mask, self.best_obj = h_mask, self.true_cost(h_mask)
+            if truncate_levels:
+                _, row_cap = _nearest_open(prob.costs, h_mask)
+        for rnd in range(50):
+            self.rounds = rnd + 1
+            remaining = self.remaining_s()
+            if remaining is not None and remaining <= 0:
+                self.status = "time_limit"
+                return
+            out = self._solve_round(row_cap, remaining, gap_opts)
+            if out.status == "infeasible":
+                if row_cap is None:
+                    _raise_model_infeasible("p-median", prob, p)
+                row_cap = None
+                continue
+            self.bound = max(self.bound, out.bound + self.offset)
+            self.status, self.used = out.status, "exact"
+            mask = None if self.y is None else _outcome_mask(out, self.y)
+            if mask is None:
+                return
+            self.offer(mask, self.true_cost(mask), "exact")
+            if out.status != "optimal" or row_cap is None:
+                return
+            _, dist = _nearest_open(prob.costs, mask)
+            short = self.need & (dist > row_cap)
+            if not short.any():
+                return
+            row_cap = np.where(short, np.inf, row_cap)
+
+    def _solve_round(
+        self, row_cap: np.ndarray | None, remaining: float | None, gap_opts: dict[str, float | None]
+    ) -> MipOutcome:
+        """Build the (possibly truncated) radius model, fix what reduced costs rule out, solve."""
+        prob, p = self.prob, self.p
+        b, y, offset = _pmedian_radius_model(prob, p, row_cap)
+        self.builder, self.y, self.offset = b, y, offset
+        if self.best_mask is not None and p + len(prob.existing) <= max(
+            SMALL_P_ABS, SMALL_P_SHARE * prob.n_cand
+        ):
+            n_fixed = _reduced_cost_fixing(b, y, offset, prob, incumbent=self.best_mask,
+                                           upper_bound=self.best_obj, gap_opts=gap_opts)
+            logger.debug("p-median: %d candidate columns fixed at 0 by reduced costs", n_fixed)
+        return b.solve(
+            time_limit_s=remaining,
+            start=None if self.best_mask is None else self.best_mask.astype(float),
+            start_cols=y,
+            mip_gap=gap_opts.get("mip_gap"),
+            mip_abs_gap=gap_opts.get("mip_abs_gap"),
+        )
+
+    def with_heuristic(self) -> None:
+        """Run greedy + swap; bound from the LP relaxation when no MIP bound exists."""
+        remaining = self.remaining_s()
+        remaining = None if remaining is None else max(remaining, 1.0)
+        h_mask = heuristic.pmedian_greedy_swap(self.prob, self.p, time_limit_s=remaining)
+        self.source = "MIP"
+        if not np.isfinite(self.bound):
+            if self.builder is None:
+                self.builder, self.y, self.offset = _pmedian_radius_model(self.prob, self.p)
+            lp = self.builder.solve(time_limit_s=remaining, relax=True)
+            self.bound = lp.objective + self.offset if lp.x is not None else -np.inf
+            self.source = "LP relaxation"
+        self.offer(
+            h_mask,
+            self.true_cost(h_mask),
+            "heuristic" if self.used == "heuristic" else "exact+heuristic",
+        )
+
+    def result(self, status: str, method: str, details: dict[str, Any]) -> SolveResult:
+        """The best solution as a :class:`SolveResult`."""
+        assert self.best_mask is not None
+        return _finish(
+            "p_median",
+            self.prob,
+            self.best_mask,
+            objective=self.best_obj,
+            bound=self.bound,
+            status=status,
+            t0=self.t0,
+            method=method,
+            details=details,
+        )
+
+
 def p_median(
     costs: Any,
     weights: Any = None,
     *,
     p: int,
-    existing: Sequence[int] | None = None,
-    forced: Sequence[int] | None = None,
-    excluded: Sequence[int] | None = None,
-    groups: Sequence[Hashable] | None = None,
-    min_per_group: GroupBound = None,
-    max_per_group: GroupBound = None,
-    group_names: Mapping[Hashable, str] | None = None,
-    group_kind: str = "group",
-    capacities: Any = None,
-    demand: Any = None,
-    time_limit_s: float | None = None,
-    mip_gap: float | None = None,
+    constraints: SiteConstraints | None = None,
     method: Method = "auto",
     truncate_levels: bool = False,
+    **options: Unpack[ConstraintOptions],
 ) -> SolveResult:
     """Open ``p`` new sites minimising the weighted sum of costs to the nearest open site.
 
@@ -551,13 +705,10 @@ def p_median(
         Demand weights (e.g. households); ones when None.
     p
         Number of new sites (existing ones are extra).
-    existing, forced, excluded, groups, min_per_group, max_per_group, group_names, group_kind,
-    capacities, demand
-        See the module docstring.
-    time_limit_s
-        HiGHS time limit in seconds (None: none).
-    mip_gap
-        Relative MIP gap at which HiGHS stops (None: HiGHS default 1e-4).
+    constraints
+        Existing, forced and excluded sites, unit bounds, capacities and solver limits: a
+        :class:`SiteConstraints`; its fields may also be given as keyword arguments
+        (``existing=…``, ``time_limit_s=…``), which take precedence.
     method
         ``"exact"`` (HiGHS), ``"heuristic"`` (greedy + swap, gap against the LP bound) or
         ``"auto"`` (exact unless the model is above :data:`EXACT_MAX_NONZEROS`, heuristic also
@@ -566,6 +717,8 @@ def p_median(
         Start the exact model with each demand point's levels cut at its distance in the
         heuristic solution and add levels back where the optimum needs them (a smaller model
         per round, several rounds; worth it on large sparse instances, slower on small dense ones).
+    **options
+        Fields of :class:`SiteConstraints`.
 
     Returns
     -------
@@ -579,24 +732,12 @@ def p_median(
         cannot be met (the binding one is named).
     """
     t0 = time.perf_counter()
-    prob = _common(
-        costs,
-        weights,
-        existing,
-        forced,
-        excluded,
-        groups,
-        min_per_group,
-        max_per_group,
-        group_names,
-        group_kind,
-        capacities,
-        demand,
-    )
+    c = resolve_constraints(constraints, options, what="p_median")
+    prob = make_problem(costs, weights, c)
     check_counts(prob, p)
     need = prob.weights > 0
-    if prob.capacities is not None:
-        need |= prob.demand > 0  # type: ignore[operator]
+    if prob.demand is not None:
+        need |= prob.demand > 0
     bad = np.intersect1d(unreachable_rows(prob.costs, prob.allowed()), np.flatnonzero(need))
     if len(bad):
         raise_unreachable(
@@ -605,204 +746,213 @@ def p_median(
             fix="raise the cut-off distance, add candidates, or drop those points.",
         )
     if prob.capacities is not None:
-        check_capacity(prob, np.flatnonzero(need))
-        b, y, x, pairs = _capacitated_assignment_model(
-            prob,
-            prob.costs,
-            need,
-            pair_cost=lambda r, c, d: prob.weights[r] * d,
-            maximise=False,
-            full=True,
-        )
-        _count_row(b, prob, y, float(p), float(p))
-        _group_rows(b, prob, y)
-        out = b.solve(
-            time_limit_s=time_limit_s, mip_gap=_EXACT_REL_GAP if mip_gap is None else mip_gap
-        )
-        if out.status == "infeasible" or out.x is None:
-            if out.status == "infeasible":
-                _raise_model_infeasible("p-median", prob, p)
-            raise InfeasibleError(
-                f"p-median: no feasible solution found within the time limit of {time_limit_s} s; "
-                "raise time_limit_s."
-            )
-        open_mask = out.x[y] > 0.5
-        assign, cost, _ = _alloc_assignment(pairs, out.x[x], prob.n_demand)
-        load = np.bincount(
-            pairs.col,
-            weights=prob.demand[pairs.row] * out.x[x],  # type: ignore[index]
-            minlength=prob.n_cand,
-        )
-        return _finish(
-            "p_median",
-            prob,
-            open_mask,
-            objective=out.objective,
-            bound=out.bound,
-            status=out.status,
-            t0=t0,
-            method="exact",
-            assignment=(assign, cost),
-            details={"capacitated": True, "bound_source": "MIP", "site_load": load},
-        )
-
-    def true_cost(mask: np.ndarray) -> float:
-        _, cst = _nearest_open(prob.costs, mask)
-        return float(prob.weights[need] @ cst[need])
-
-    b, y, offset = None, None, 0.0
-    use_exact = method == "exact"
-    if method == "auto":
-        use_exact = prob.costs.nnz * 2 <= EXACT_MAX_NONZEROS
-    best_mask, best_obj, bound, status, used = None, np.inf, -np.inf, "heuristic", "heuristic"
+        return _pmedian_capacitated(prob, p, need, c, t0)
+    search = _PMedianSearch(prob, p, need, c.time_limit_s, t0)
+    use_exact = method == "exact" or (
+        method == "auto" and prob.costs.nnz * 2 <= EXACT_MAX_NONZEROS
+    )
     if use_exact:
-        gap_opts = _gap_options(prob, mip_gap)
-        # Start from the heuristic: it gives the warm start and, per demand point, the distance
-        # at which the levels are first truncated (levels are added back where the optimum
-        # needs them; a truncated model is a relaxation, so its bound stays valid).
-        row_cap = None
-        n_d, n_c = prob.costs.shape
-        if n_d * n_c <= heuristic.MAX_DENSE_ENTRIES:
-            h_mask = heuristic.pmedian_greedy_swap(prob, p, time_limit_s=time_limit_s)
-            best_mask, best_obj = h_mask, true_cost(h_mask)
-            if truncate_levels:
-                _, row_cap = _nearest_open(prob.costs, h_mask)
-        for _round in range(50):
-            remaining = None if time_limit_s is None else time_limit_s - (time.perf_counter() - t0)
-            if remaining is not None and remaining <= 0:
-                status = "time_limit"
-                break
-            b, y, offset = _pmedian_radius_model(prob, p, row_cap)
-            if best_mask is not None and p + len(prob.existing) <= max(
-                SMALL_P_ABS, SMALL_P_SHARE * prob.n_cand
-            ):
-                n_fixed = _reduced_cost_fixing(b, y, offset, prob, best_mask, best_obj, gap_opts)
-                logger.debug("p-median: %d candidate columns fixed at 0 by reduced costs", n_fixed)
-            out = b.solve(
-                time_limit_s=remaining,
-                start=None if best_mask is None else best_mask.astype(float),
-                start_cols=y,
-                **gap_opts,
-            )
-            if out.status == "infeasible":
-                if row_cap is None:
-                    _raise_model_infeasible("p-median", prob, p)
-                row_cap = None
-                continue
-            bound = max(bound, out.bound + offset)
-            status, used = out.status, "exact"
-            mask = _outcome_mask(out, y)
-            if mask is None:
-                break
-            obj = true_cost(mask)
-            if obj < best_obj:
-                best_mask, best_obj = mask, obj
-            if out.status != "optimal":
-                break
-            if row_cap is None:
-                break
-            _, dist = _nearest_open(prob.costs, mask)
-            short = need & (dist > row_cap)
-            if not short.any():
-                break
-            row_cap = np.where(short, np.inf, row_cap)
-        if status == "optimal":
-            return _finish(
-                "p_median",
-                prob,
-                best_mask,
-                objective=best_obj,
-                bound=bound,
-                status="optimal",
-                t0=t0,
-                method="exact",
-                details={
-                    "bound_source": "MIP",
-                    "model_rows": b.n_rows,
-                    "model_cols": b.n_cols,
-                    "rounds": _round + 1,
-                },
-            )
-    if method == "exact" and best_mask is not None:
-        return _finish(
-            "p_median",
-            prob,
-            best_mask,
-            objective=best_obj,
-            bound=bound,
-            status=status,
-            t0=t0,
-            method="exact",
-            details={"bound_source": "MIP"},
-        )
+        search.exact(c.mip_gap, truncate_levels=truncate_levels)
+        if search.status == "optimal":
+            assert search.builder is not None
+            details = {
+                "bound_source": "MIP",
+                "model_rows": search.builder.n_rows,
+                "model_cols": search.builder.n_cols,
+                "rounds": search.rounds,
+            }
+            return search.result("optimal", "exact", details)
+        if method == "exact" and search.best_mask is not None:
+            return search.result(search.status, "exact", {"bound_source": "MIP"})
     # heuristic (size threshold, or time limit hit)
-    remaining = (
-        None if time_limit_s is None else max(time_limit_s - (time.perf_counter() - t0), 1.0)
-    )
-    h_mask = heuristic.pmedian_greedy_swap(prob, p, time_limit_s=remaining)
-    h_obj = true_cost(h_mask)
-    src = "MIP"
-    if not np.isfinite(bound):
-        if b is None:
-            b, y, offset = _pmedian_radius_model(prob, p)
-        lp = b.solve(time_limit_s=remaining, relax=True)
-        bound = lp.objective + offset if lp.x is not None else -np.inf
-        src = "LP relaxation"
-    if h_obj < best_obj:
-        best_mask, best_obj = h_mask, h_obj
-        used = "heuristic" if used == "heuristic" else "exact+heuristic"
-    st = (
-        "optimal"
-        if _gap(best_obj, bound) <= 1e-9
-        else ("time_limit" if status == "time_limit" else "heuristic")
-    )
-    return _finish(
-        "p_median",
-        prob,
-        best_mask,
-        objective=best_obj,
-        bound=bound,
-        status=st,
-        t0=t0,
-        method=used,
-        details={"bound_source": src},
-    )
+    search.with_heuristic()
+    status = _final_status(search.best_obj, search.bound, search.status)
+    return search.result(status, search.used, {"bound_source": search.source})
 
 
 # ---------------------------------------------------------------------------- MCLP
+@dataclass(frozen=True)
+class _CoverContext:
+    """One MCLP solve's coverage matrix and what the existing sites already cover."""
+
+    prob: Problem
+    cover: sp.csr_matrix
+    covered_before: np.ndarray
+    before_weight: float
+    max_cost_m: float | None
+    t0: float
+
+    def covered_of(self, mask: np.ndarray) -> np.ndarray:
+        """Per demand row, whether an open site of ``mask`` covers it."""
+        return np.asarray(self.cover[:, np.flatnonzero(mask)].getnnz(axis=1)).ravel() > 0
+
+    def weight_of(self, mask: np.ndarray) -> float:
+        """Demand weight covered by the open sites ``mask``."""
+        return float(self.prob.weights[self.covered_of(mask)].sum())
+
+    def finish(
+        self,
+        mask: np.ndarray,
+        objective: float,
+        bound: float,
+        *,
+        status: str,
+        used: str,
+        extra: dict[str, Any],
+        assignment: tuple[np.ndarray, np.ndarray] | None = None,
+        covered: np.ndarray | None = None,
+    ) -> SolveResult:
+        """The solution as an MCLP :class:`SolveResult`."""
+        details = {
+            "covered_weight_before": self.before_weight,
+            "covered_before": self.covered_before,
+            "max_cost_m": self.max_cost_m,
+            **extra,
+        }
+        return _finish(
+            "mclp",
+            self.prob,
+            mask,
+            objective=objective,
+            bound=bound,
+            status=status,
+            t0=self.t0,
+            method=used,
+            covered=self.covered_of(mask) if covered is None else covered,
+            assignment=_nearest_open(self.cover, mask) if assignment is None else assignment,
+            details=details,
+        )
+
+
+def _mclp_capacitated(ctx: _CoverContext, p: int, c: SiteConstraints) -> SolveResult:
+    """Capacitated MCLP: covered shares of demand, split between sites."""
+    prob, w = ctx.prob, ctx.prob.weights
+    b, y, x, pairs = _capacitated_assignment_model(
+        prob, ctx.cover, w > 0, pair_cost=lambda r, c_, d: w[r], maximise=True, full=False
+    )
+    _count_row(b, prob, y, float(p), float(p))
+    _group_rows(b, prob, y)
+    out = b.solve(
+        time_limit_s=c.time_limit_s, mip_gap=_EXACT_REL_GAP if c.mip_gap is None else c.mip_gap
+    )
+    if out.x is None:
+        if out.status == "infeasible":
+            _raise_model_infeasible("MCLP", prob, p)
+        raise InfeasibleError(f"MCLP: no solution within the time limit of {c.time_limit_s} s.")
+    assign, cost, share = _alloc_assignment(pairs, out.x[x], prob.n_demand)
+    return ctx.finish(
+        out.x[y] > 0.5,
+        out.objective,
+        out.bound,
+        status=out.status,
+        used="exact",
+        extra={"capacitated": True, "served_share": share, "bound_source": "MIP"},
+        assignment=(assign, cost),
+        covered=share >= 1 - 1e-6,
+    )
+
+
+def _mclp_model(
+    prob: Problem, pattern: sp.csr_matrix, weight: np.ndarray, p: int
+) -> tuple[ModelBuilder, np.ndarray]:
+    """Maximise sum_r weight_r z_r subject to z_r <= sum_{j covers r} y_j and p new sites."""
+    b = ModelBuilder(maximise=True)
+    y = _site_cols(b, prob)
+    z = b.add_cols(weight, 0.0, 1.0, integer=False)
+    lens = np.diff(pattern.indptr) + 1
+    idx = np.empty(pattern.nnz + len(z), dtype=np.int64)
+    val = np.empty(len(idx))
+    starts = pattern.indptr[:-1] + np.arange(len(z))
+    idx[starts] = z
+    val[starts] = 1.0
+    others = np.ones(len(idx), dtype=bool)
+    others[starts] = False
+    idx[others] = y[pattern.indices]
+    val[others] = -1.0
+    b.add_rows(-INF, 0.0, lens, idx, val)
+    _count_row(b, prob, y, float(p), float(p))
+    _group_rows(b, prob, y)
+    return b, y
+
+
+def _mclp_uncapacitated(
+    ctx: _CoverContext, p: int, c: SiteConstraints, method: Method
+) -> SolveResult:
+    """Uncapacitated MCLP: rows already covered by existing sites drop out of the model, rows
+    with identical coverage sets merge; exact on HiGHS, greedy + swap when too large or slow."""
+    prob, w, cover = ctx.prob, ctx.prob.weights, ctx.cover
+    rows = np.flatnonzero((~ctx.covered_before) & (w > 0) & (np.diff(cover.indptr) > 0))
+    pattern, agg = _dedupe_rows(cover[rows], w[rows])
+    use_exact = method == "exact" or (method == "auto" and pattern.nnz <= EXACT_MAX_NONZEROS)
+    extra = {"model_rows": int(pattern.shape[0]), "demand_rows_in_model": len(rows)}
+    best_mask, best_obj, bound, status, used = None, -np.inf, np.inf, "heuristic", "heuristic"
+    b = None
+    if use_exact:
+        b, y = _mclp_model(prob, pattern, agg, p)
+        gap_opts = _gap_options(prob, c.mip_gap, costs=False)
+        out = b.solve(
+            time_limit_s=c.time_limit_s,
+            mip_gap=gap_opts.get("mip_gap"),
+            mip_abs_gap=gap_opts.get("mip_abs_gap"),
+        )
+        if out.status == "infeasible":
+            _raise_model_infeasible("MCLP", prob, p)
+        bound = out.bound + ctx.before_weight
+        status, used = out.status, "exact"
+        best_mask = _outcome_mask(out, y)
+        if best_mask is not None:
+            best_obj = ctx.weight_of(best_mask)
+        if out.status == "optimal" or method == "exact":
+            if best_mask is None:
+                raise InfeasibleError(
+                    f"MCLP: no solution within the time limit of {c.time_limit_s} s."
+                )
+            return ctx.finish(
+                best_mask, best_obj, bound, status=status, used="exact", extra={**extra, "bound_source": "MIP"}
+            )
+    remaining = (
+        None if c.time_limit_s is None else max(c.time_limit_s - (time.perf_counter() - ctx.t0), 1.0)
+    )
+    h_mask = heuristic.mclp_greedy_swap(prob, cover, p, time_limit_s=remaining)
+    h_obj = ctx.weight_of(h_mask)
+    src = "MIP"
+    if not np.isfinite(bound):
+        if b is None:
+            b, _ = _mclp_model(prob, pattern, agg, p)
+        lp = b.solve(time_limit_s=remaining, relax=True)
+        bound = lp.objective + ctx.before_weight if lp.x is not None else np.inf
+        src = "LP relaxation"
+    if h_obj > best_obj:
+        best_mask, best_obj = h_mask, h_obj
+        used = "heuristic" if used == "heuristic" else "exact+heuristic"
+    assert best_mask is not None
+    st = _final_status(best_obj, bound, status)
+    return ctx.finish(best_mask, best_obj, bound, status=st, used=used, extra={**extra, "bound_source": src})
+
+
 def mclp(
     costs: Any,
     weights: Any = None,
     *,
     p: int,
     max_cost_m: float | None = None,
-    existing: Sequence[int] | None = None,
-    forced: Sequence[int] | None = None,
-    excluded: Sequence[int] | None = None,
-    groups: Sequence[Hashable] | None = None,
-    min_per_group: GroupBound = None,
-    max_per_group: GroupBound = None,
-    group_names: Mapping[Hashable, str] | None = None,
-    group_kind: str = "group",
-    capacities: Any = None,
-    demand: Any = None,
-    time_limit_s: float | None = None,
-    mip_gap: float | None = None,
+    constraints: SiteConstraints | None = None,
     method: Method = "auto",
+    **options: Unpack[ConstraintOptions],
 ) -> SolveResult:
     """Open ``p`` new sites maximising the demand weight within ``max_cost_m`` of an open site.
 
     Parameters
     ----------
-    costs, weights, p, existing, forced, excluded, groups, min_per_group, max_per_group,
-    group_names, group_kind, time_limit_s, mip_gap, method
+    costs, weights, p, method
         As in :func:`p_median`.
     max_cost_m
         Coverage distance in metres, inclusive (None: every stored pair of a sparse matrix
         counts as covered, the cut-off of ``od_costs``).
-    capacities, demand
-        Capacitated MCLP: demand may be split between sites; the objective counts the covered
-        share of each weight.
+    constraints, **options
+        A :class:`SiteConstraints` and / or its fields as keyword arguments. With
+        ``capacities`` (capacitated MCLP) demand may be split between sites and the objective
+        counts the covered share of each weight.
 
     Returns
     -------
@@ -817,164 +967,20 @@ def mclp(
         Too few candidates, or group constraints that cannot be met.
     """
     t0 = time.perf_counter()
-    prob = _common(
-        costs,
-        weights,
-        existing,
-        forced,
-        excluded,
-        groups,
-        min_per_group,
-        max_per_group,
-        group_names,
-        group_kind,
-        capacities,
-        demand,
-    )
+    c = resolve_constraints(constraints, options, what="mclp")
+    prob = make_problem(costs, weights, c)
     check_counts(prob, p)
     cover = _allowed_entries(within(prob.costs, max_cost_m), prob.allowed())
-    w = prob.weights
     ex = prob.is_existing()
-    n_ex = (
-        np.asarray(cover[:, np.flatnonzero(ex)].getnnz(axis=1)).ravel()
+    before = (
+        np.asarray(cover[:, np.flatnonzero(ex)].getnnz(axis=1)).ravel() > 0
         if ex.any()
-        else np.zeros(prob.n_demand)
+        else np.zeros(prob.n_demand, dtype=bool)
     )
-    before = n_ex > 0
-    before_weight = float(w[before].sum())
-
-    def covered_of(mask: np.ndarray) -> np.ndarray:
-        return np.asarray(cover[:, np.flatnonzero(mask)].getnnz(axis=1)).ravel() > 0
-
-    def finish(
-        mask: np.ndarray,
-        obj: float,
-        bound: float,
-        status: str,
-        used: str,
-        extra: dict[str, Any],
-        assignment: Any = None,
-        covered: Any = None,
-    ) -> SolveResult:
-        cov = covered_of(mask) if covered is None else covered
-        if assignment is None:
-            assign, cost = _nearest_open(cover, mask)
-        else:
-            assign, cost = assignment
-        details = {
-            "covered_weight_before": before_weight,
-            "covered_before": before,
-            "max_cost_m": max_cost_m,
-            **extra,
-        }
-        return _finish(
-            "mclp",
-            prob,
-            mask,
-            objective=obj,
-            bound=bound,
-            status=status,
-            t0=t0,
-            method=used,
-            covered=cov,
-            assignment=(assign, cost),
-            details=details,
-        )
-
+    ctx = _CoverContext(prob, cover, before, float(prob.weights[before].sum()), max_cost_m, t0)
     if prob.capacities is not None:
-        need = w > 0
-        b, y, x, pairs = _capacitated_assignment_model(
-            prob, cover, need, pair_cost=lambda r, c, d: w[r], maximise=True, full=False
-        )
-        _count_row(b, prob, y, float(p), float(p))
-        _group_rows(b, prob, y)
-        out = b.solve(
-            time_limit_s=time_limit_s, mip_gap=_EXACT_REL_GAP if mip_gap is None else mip_gap
-        )
-        if out.x is None:
-            if out.status == "infeasible":
-                _raise_model_infeasible("MCLP", prob, p)
-            raise InfeasibleError(f"MCLP: no solution within the time limit of {time_limit_s} s.")
-        mask = out.x[y] > 0.5
-        assign, cost, share = _alloc_assignment(pairs, out.x[x], prob.n_demand)
-        return finish(
-            mask,
-            out.objective,
-            out.bound,
-            out.status,
-            "exact",
-            {"capacitated": True, "served_share": share, "bound_source": "MIP"},
-            assignment=(assign, cost),
-            covered=share >= 1 - 1e-6,
-        )
-
-    # uncapacitated: rows already covered by existing sites drop out of the model
-    rows = np.flatnonzero((~before) & (w > 0) & (np.diff(cover.indptr) > 0))
-    pattern, agg = _dedupe_rows(cover[rows], w[rows])
-    use_exact = method == "exact" or (method == "auto" and pattern.nnz <= EXACT_MAX_NONZEROS)
-
-    def build() -> tuple[ModelBuilder, np.ndarray]:
-        b = ModelBuilder(maximise=True)
-        y = _site_cols(b, prob)
-        z = b.add_cols(agg, 0.0, 1.0, integer=False)
-        lens = np.diff(pattern.indptr) + 1
-        idx = np.empty(pattern.nnz + len(z), dtype=np.int64)
-        val = np.empty(len(idx))
-        starts = pattern.indptr[:-1] + np.arange(len(z))
-        idx[starts] = z
-        val[starts] = 1.0
-        others = np.ones(len(idx), dtype=bool)
-        others[starts] = False
-        idx[others] = y[pattern.indices]
-        val[others] = -1.0
-        b.add_rows(-INF, 0.0, lens, idx, val)
-        _count_row(b, prob, y, float(p), float(p))
-        _group_rows(b, prob, y)
-        return b, y
-
-    extra = {"model_rows": int(pattern.shape[0]), "demand_rows_in_model": len(rows)}
-    best_mask, best_obj, bound, status, used = None, -np.inf, np.inf, "heuristic", "heuristic"
-    b = y = None
-    if use_exact:
-        b, y = build()
-        out = b.solve(time_limit_s=time_limit_s, **_gap_options(prob, mip_gap, costs=False))
-        if out.status == "infeasible":
-            _raise_model_infeasible("MCLP", prob, p)
-        bound = out.bound + before_weight
-        status, used = out.status, "exact"
-        mask = _outcome_mask(out, y)
-        if mask is not None:
-            best_mask = mask
-            best_obj = float(w[covered_of(mask)].sum())
-        if out.status == "optimal" or method == "exact":
-            if best_mask is None:
-                raise InfeasibleError(
-                    f"MCLP: no solution within the time limit of {time_limit_s} s."
-                )
-            return finish(
-                best_mask, best_obj, bound, status, "exact", {**extra, "bound_source": "MIP"}
-            )
-    remaining = (
-        None if time_limit_s is None else max(time_limit_s - (time.perf_counter() - t0), 1.0)
-    )
-    h_mask = heuristic.mclp_greedy_swap(prob, cover, p, time_limit_s=remaining)
-    h_obj = float(w[covered_of(h_mask)].sum())
-    src = "MIP"
-    if not np.isfinite(bound):
-        if b is None:
-            b, y = build()
-        lp = b.solve(time_limit_s=remaining, relax=True)
-        bound = lp.objective + before_weight if lp.x is not None else np.inf
-        src = "LP relaxation"
-    if h_obj > best_obj:
-        best_mask, best_obj = h_mask, h_obj
-        used = "heuristic" if used == "heuristic" else "exact+heuristic"
-    st = (
-        "optimal"
-        if _gap(best_obj, bound) <= 1e-9
-        else ("time_limit" if status == "time_limit" else "heuristic")
-    )
-    return finish(best_mask, best_obj, bound, st, used, {**extra, "bound_source": src})
+        return _mclp_capacitated(ctx, p, c)
+    return _mclp_uncapacitated(ctx, p, c, method)
 
 
 # ---------------------------------------------------------------------------- LSCP
@@ -1033,26 +1039,15 @@ def lscp(
     weights: Any = None,
     *,
     max_cost_m: float | None = None,
-    existing: Sequence[int] | None = None,
-    forced: Sequence[int] | None = None,
-    excluded: Sequence[int] | None = None,
-    groups: Sequence[Hashable] | None = None,
-    min_per_group: GroupBound = None,
-    max_per_group: GroupBound = None,
-    group_names: Mapping[Hashable, str] | None = None,
-    group_kind: str = "group",
-    capacities: Any = None,
-    demand: Any = None,
-    time_limit_s: float | None = None,
-    mip_gap: float | None = None,
+    constraints: SiteConstraints | None = None,
     raise_infeasible: bool = True,
+    **options: Unpack[ConstraintOptions],
 ) -> SolveResult:
     """Open the fewest new sites so that every demand point is within ``max_cost_m`` of one.
 
     Parameters
     ----------
-    costs, existing, forced, excluded, groups, min_per_group, max_per_group, group_names,
-    group_kind, capacities, demand, time_limit_s, mip_gap
+    costs, constraints, **options
         As in :func:`p_median`.
     weights
         Only their sign matters: rows with weight 0 need no cover (None: all rows).
@@ -1074,49 +1069,18 @@ def lscp(
         capacity constraints that cannot be met.
     """
     t0 = time.perf_counter()
-    prob = _common(
-        costs,
-        weights,
-        existing,
-        forced,
-        excluded,
-        groups,
-        min_per_group,
-        max_per_group,
-        group_names,
-        group_kind,
-        capacities,
-        demand,
-    )
+    c = resolve_constraints(constraints, options, what="lscp")
+    prob = make_problem(costs, weights, c)
     cover = _allowed_entries(within(prob.costs, max_cost_m), prob.allowed())
     try:
-        check_counts(prob, None)
-        need = prob.weights > 0
-        bad = np.intersect1d(unreachable_rows(cover, prob.allowed()), np.flatnonzero(need))
-        if len(bad):
-            raise_unreachable(
-                bad,
-                reach=f"within {max_cost_m} m",
-                fix="raise the coverage distance or add candidates near them.",
-            )
-        check_capacity(prob, np.flatnonzero(need))
-        out, mask, assignment = _cover_solve(
-            prob, cover, p_max=None, minimise=True, time_limit_s=time_limit_s, mip_gap=mip_gap
-        )
-        if out.status == "infeasible":
-            _raise_model_infeasible("LSCP", prob, None)
-        if mask is None:
-            raise InfeasibleError(
-                f"LSCP: no cover found within the time limit of {time_limit_s} s."
-            )
+        out, mask, assignment = _lscp_solve(prob, cover, max_cost_m, c)
     except InfeasibleError as exc:
         if raise_infeasible:
             raise
-        empty = np.zeros(prob.n_cand, dtype=bool)
         return _finish(
             "lscp",
             prob,
-            empty,
+            np.zeros(prob.n_cand, dtype=bool),
             objective=float("nan"),
             bound=float("nan"),
             status="infeasible",
@@ -1125,15 +1089,13 @@ def lscp(
             covered=np.zeros(prob.n_demand, dtype=bool),
             details={"reason": str(exc)},
         )
-    n_new = float((mask & ~prob.is_existing()).sum())
-    bound = out.bound - 0.0
     cov = np.asarray(cover[:, np.flatnonzero(mask)].getnnz(axis=1)).ravel() > 0
     return _finish(
         "lscp",
         prob,
         mask,
-        objective=n_new,
-        bound=bound,
+        objective=float((mask & ~prob.is_existing()).sum()),
+        bound=out.bound,
         status=out.status,
         t0=t0,
         method="exact",
@@ -1143,24 +1105,38 @@ def lscp(
     )
 
 
+def _lscp_solve(
+    prob: Problem, cover: sp.csr_matrix, max_cost_m: float | None, c: SiteConstraints
+) -> tuple[MipOutcome, np.ndarray, tuple[np.ndarray, np.ndarray] | None]:
+    """Pre-solve checks and the set-covering MILP; raises :class:`InfeasibleError` naming why."""
+    check_counts(prob, None)
+    need = prob.weights > 0
+    bad = np.intersect1d(unreachable_rows(cover, prob.allowed()), np.flatnonzero(need))
+    if len(bad):
+        raise_unreachable(
+            bad,
+            reach=f"within {max_cost_m} m",
+            fix="raise the coverage distance or add candidates near them.",
+        )
+    check_capacity(prob, np.flatnonzero(need))
+    out, mask, assignment = _cover_solve(
+        prob, cover, p_max=None, minimise=True, time_limit_s=c.time_limit_s, mip_gap=c.mip_gap
+    )
+    if out.status == "infeasible":
+        _raise_model_infeasible("LSCP", prob, None)
+    if mask is None:
+        raise InfeasibleError(f"LSCP: no cover found within the time limit of {c.time_limit_s} s.")
+    return out, mask, assignment
+
+
 # ---------------------------------------------------------------------------- p-center
 def p_center(
     costs: Any,
     weights: Any = None,
     *,
     p: int,
-    existing: Sequence[int] | None = None,
-    forced: Sequence[int] | None = None,
-    excluded: Sequence[int] | None = None,
-    groups: Sequence[Hashable] | None = None,
-    min_per_group: GroupBound = None,
-    max_per_group: GroupBound = None,
-    group_names: Mapping[Hashable, str] | None = None,
-    group_kind: str = "group",
-    capacities: Any = None,
-    demand: Any = None,
-    time_limit_s: float | None = None,
-    mip_gap: float | None = None,
+    constraints: SiteConstraints | None = None,
+    **options: Unpack[ConstraintOptions],
 ) -> SolveResult:
     """Open ``p`` new sites minimising the largest cost from a demand point to its nearest site.
 
@@ -1170,8 +1146,7 @@ def p_center(
 
     Parameters
     ----------
-    costs, p, existing, forced, excluded, groups, min_per_group, max_per_group, group_names,
-    group_kind, capacities, demand, time_limit_s, mip_gap
+    costs, p, constraints, **options
         As in :func:`p_median` (``time_limit_s`` bounds the whole bisection).
     weights
         Only their sign matters: rows with weight 0 are ignored (None: all rows).
@@ -1188,20 +1163,8 @@ def p_center(
         Demand no candidate reaches, or constraints no radius can satisfy.
     """
     t0 = time.perf_counter()
-    prob = _common(
-        costs,
-        weights,
-        existing,
-        forced,
-        excluded,
-        groups,
-        min_per_group,
-        max_per_group,
-        group_names,
-        group_kind,
-        capacities,
-        demand,
-    )
+    c = resolve_constraints(constraints, options, what="p_center")
+    prob = make_problem(costs, weights, c)
     check_counts(prob, p)
     need = prob.weights > 0
     allowed_costs = _allowed_entries(prob.costs, prob.allowed())
@@ -1213,68 +1176,87 @@ def p_center(
             fix="raise the cut-off distance, add candidates, or drop those points.",
         )
     check_capacity(prob, np.flatnonzero(need))
+    search = _RadiusSearch(prob, allowed_costs, p, c, t0)
     sub = allowed_costs[np.flatnonzero(need)]
     radii = np.unique(sub.data)
     # lower bound: every demand point must reach some site
     row_min = np.minimum.reduceat(sub.data, sub.indptr[:-1]) if sub.nnz else np.zeros(0)
     lo = int(np.searchsorted(radii, row_min.max())) if len(row_min) else 0
-    hi = len(radii) - 1
-    best: tuple[int, np.ndarray, Any] | None = None
-    status = "optimal"
-    steps = 0
-
-    def feasible(k: int) -> tuple[bool | None, np.ndarray | None, Any]:
-        cov = within(allowed_costs, float(radii[k]))
-        remaining = None if time_limit_s is None else time_limit_s - (time.perf_counter() - t0)
-        if remaining is not None and remaining <= 0:
-            return None, None, None
-        out, mask, assignment = _cover_solve(
-            prob, cov, p_max=p, minimise=False, time_limit_s=remaining, mip_gap=mip_gap
-        )
-        if out.status == "infeasible":
-            return False, None, None
-        if mask is None:
-            return None, None, None
-        return True, mask, assignment
-
-    ok, mask, asg = feasible(hi)
-    steps += 1
-    if ok is False:
-        _raise_model_infeasible("p-center", prob, p)
-    if ok is None:
-        raise InfeasibleError(f"p-center: no solution within the time limit of {time_limit_s} s.")
-    best = (hi, mask, asg)
-    while lo < hi:
-        mid = (lo + hi) // 2
-        ok, mask, asg = feasible(mid)
-        steps += 1
-        if ok is None:
-            status = "time_limit"
-            break
-        if ok:
-            hi = mid
-            best = (mid, mask, asg)
-        else:
-            lo = mid + 1
-    _, mask, asg = best
+    lo, status, (mask, asg) = search.bisect(radii, lo)
     mask = _pad_sites(prob, mask, p)
     assign, cost = asg if asg is not None else _nearest_open(allowed_costs, mask)
     radius = float(cost[need].max()) if need.any() else 0.0
-    bound = float(radii[lo]) if status == "time_limit" else radius
-    covered = cost <= radius
     return _finish(
         "p_center",
         prob,
         mask,
         objective=radius,
-        bound=bound,
+        bound=float(radii[lo]) if status == "time_limit" else radius,
         status=status,
         t0=t0,
         method="exact",
-        covered=covered,
+        covered=cost <= radius,
         assignment=(assign, cost),
-        details={"bisection_steps": steps, "bound_source": "bisection"},
+        details={"bisection_steps": search.steps, "bound_source": "bisection"},
     )
+
+
+_Cover = tuple[np.ndarray, "tuple[np.ndarray, np.ndarray] | None"]
+
+
+@dataclass
+class _RadiusSearch:
+    """Bisection over candidate radii for p-center: one set-covering MILP per radius."""
+
+    prob: Problem
+    allowed_costs: sp.csr_matrix
+    p: int
+    constraints: SiteConstraints
+    t0: float
+    steps: int = 0
+
+    def feasible(self, radius_m: float) -> tuple[bool | None, _Cover | None]:
+        """Whether ``p`` new sites can cover all demand within ``radius_m`` (None: time out)."""
+        self.steps += 1
+        limit = self.constraints.time_limit_s
+        remaining = None if limit is None else limit - (time.perf_counter() - self.t0)
+        if remaining is not None and remaining <= 0:
+            return None, None
+        out, mask, assignment = _cover_solve(
+            self.prob,
+            within(self.allowed_costs, radius_m),
+            p_max=self.p,
+            minimise=False,
+            time_limit_s=remaining,
+            mip_gap=self.constraints.mip_gap,
+        )
+        if out.status == "infeasible":
+            return False, None
+        if mask is None:
+            return None, None
+        return True, (mask, assignment)
+
+    def bisect(self, radii: np.ndarray, lo: int) -> tuple[int, str, _Cover]:
+        """Smallest feasible radius index in ``radii[lo:]``: (lower index, status, its cover)."""
+        hi = len(radii) - 1
+        ok, best = self.feasible(float(radii[hi]))
+        if ok is False:
+            _raise_model_infeasible("p-center", self.prob, self.p)
+        if ok is None or best is None:
+            raise InfeasibleError(
+                "p-center: no solution within the time limit of "
+                f"{self.constraints.time_limit_s} s."
+            )
+        while lo < hi:
+            mid = (lo + hi) // 2
+            ok, cover = self.feasible(float(radii[mid]))
+            if ok is None:
+                return lo, "time_limit", best
+            if ok and cover is not None:
+                hi, best = mid, cover
+            else:
+                lo = mid + 1
+        return lo, "optimal", best
 
 
 def _pad_sites(prob: Problem, mask: np.ndarray, p: int) -> np.ndarray:

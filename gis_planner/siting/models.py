@@ -202,6 +202,7 @@ class SitingModel:
         category: str | None = None,
         cutoff_m: float | None = None,
         snap_tolerance_m: float = 250.0,
+        gates: gpd.GeoDataFrame | None = None,
     ) -> SitingModel:
         """Model from a walk network: costs are network metres from demand to candidates.
 
@@ -228,14 +229,17 @@ class SitingModel:
             one for p-median/p-center so every demand point reaches a candidate).
         snap_tolerance_m
             Points farther than this from any road are not snapped (and reach nothing).
+        gates
+            Compound gates (``compound_id`` column): residents leave through their best gate,
+            as in :func:`gis_planner.coverage.reach`, so siting and reachability share one
+            baseline.
 
         Raises
         ------
         InputDataError, CRSError
             Bad geometries, CRS mismatch, missing columns.
         """
-        from gis_planner.network.snap import snap_points
-        from gis_planner.network.travel import od_costs
+        from gis_planner.coverage.costs import compound_costs
 
         if len(demand) == 0:
             raise InputDataError("demand is empty; expected at least one compound.")
@@ -269,9 +273,8 @@ class SitingModel:
                 cand = pd.concat([cand, fac])
         max_cost_m = walk_distance_m(walk_minutes, speed_kmh)
         cut = max_cost_m if cutoff_m is None else max(cutoff_m, max_cost_m)
-        sd = snap_points(network, demand, tolerance_m=snap_tolerance_m)
-        sc = snap_points(network, cand, tolerance_m=snap_tolerance_m)
-        costs = od_costs(network, sd, sc, cutoff_m=cut)
+        costs = compound_costs(network, demand, cand, cutoff_m=cut, gates=gates,
+                               snap_tolerance_m=snap_tolerance_m)
         w = None
         if weights is not None:
             w = pd.Series(weights).reindex(demand.index).to_numpy(dtype=float)
@@ -290,7 +293,9 @@ class SitingModel:
         return replace(model, demand_col=name)
 
     # ------------------------------------------------------------------ solving
-    def _solve_matrix(self, n_sites: int | None, **options: Any) -> matrix.SolveResult:
+    def _solve_matrix(
+        self, n_sites: int | None, constraints: matrix.SiteConstraints
+    ) -> matrix.SolveResult:
         """Run the cost-matrix model of the subclass (the base class has none)."""
         raise TypeError(
             "SitingModel is the shared base; use MaxCoverageSiting, CoverageSetSiting, "
@@ -348,17 +353,15 @@ class SitingModel:
                 raise InputDataError(f"{what}: unknown candidate ids {missing[:5]}.")
             return pos[ids].to_numpy()
 
-        g = None
+        g: np.ndarray | None = None
         if groups is not None:
-            g = cand[groups] if isinstance(groups, str) else pd.Series(groups).reindex(cand.index)
-            g = g.astype(object).where(g.notna(), None).to_numpy()
+            by = cand[groups] if isinstance(groups, str) else pd.Series(groups).reindex(cand.index)
+            g = by.astype(object).where(by.notna(), None).to_numpy()
         caps = None
         if capacity_col is not None:
             require_columns(cand, [capacity_col], what="candidates")
             caps = pd.to_numeric(cand[capacity_col]).fillna(0).to_numpy(dtype=float)
-        res = self._solve_matrix(
-            n_sites,
-            weights=self.weights,
+        constraints = matrix.SiteConstraints(
             existing=self.existing,
             forced=to_pos(forced, "forced"),
             excluded=to_pos(excluded, "excluded"),
@@ -372,6 +375,7 @@ class SitingModel:
             time_limit_s=time_limit_s,
             mip_gap=mip_gap,
         )
+        res = self._solve_matrix(n_sites, constraints)
         return self._result(res, n_sites, group_kind=group_kind, groups=g, group_names=group_names)
 
     def coverage_distance_m(self) -> float | None:
@@ -411,7 +415,7 @@ class SitingModel:
         ids = cand.index.astype(str).to_numpy()
         dem = self.demand.copy()
         dem["assigned_site"] = np.where(
-            res.assignment >= 0, ids[np.maximum(res.assignment, 0)], None
+            res.assignment >= 0, ids[np.maximum(res.assignment, 0)], np.array(None, dtype=object)
         )
         dem["cost_m"] = res.assigned_cost_m
         dem["covered_before"] = before
@@ -419,21 +423,7 @@ class SitingModel:
         dem["weight"] = w
         chosen = cand.iloc[res.chosen].copy()
         chosen.index = pd.Index(chosen.index.astype(str), name="candidate_id")
-        newly = after & ~before
-        rows = []
-        for j in res.chosen:
-            mine = res.assignment == j
-            rows.append(
-                {
-                    "weight_newly_covered": float(w[mine & newly].sum()),
-                    "catchment_weight": float(w[mine].sum()),
-                    "catchment_points": int(mine.sum()),
-                    "mean_cost_m": float(np.average(res.assigned_cost_m[mine], weights=w[mine]))
-                    if w[mine].sum() > 0
-                    else float("nan"),
-                }
-            )
-        extra = pd.DataFrame(rows, index=chosen.index)
+        extra = _catchments(res, w, after & ~before, chosen.index)
         for c in extra.columns:
             chosen[c] = extra[c].to_numpy() if len(extra) else []
         if groups is not None:
@@ -471,15 +461,39 @@ class SitingModel:
         )
 
 
+def _catchments(
+    res: matrix.SolveResult, w: np.ndarray, newly: np.ndarray, index: pd.Index
+) -> pd.DataFrame:
+    """Per chosen site: weight newly covered, catchment weight and points, mean cost (m)."""
+    rows = []
+    for j in res.chosen:
+        mine = res.assignment == j
+        rows.append(
+            {
+                "weight_newly_covered": float(w[mine & newly].sum()),
+                "catchment_weight": float(w[mine].sum()),
+                "catchment_points": int(mine.sum()),
+                "mean_cost_m": float(np.average(res.assigned_cost_m[mine], weights=w[mine]))
+                if w[mine].sum() > 0
+                else float("nan"),
+            }
+        )
+    return pd.DataFrame(rows, index=index)
+
+
 class MaxCoverageSiting(SitingModel):
     """Maximal covering location (MCLP): ``n_sites`` new sites covering the most demand."""
 
     kind: ClassVar[str] = "mclp"
 
-    def _solve_matrix(self, n_sites: int | None, **options: Any) -> matrix.SolveResult:
+    def _solve_matrix(
+        self, n_sites: int | None, constraints: matrix.SiteConstraints
+    ) -> matrix.SolveResult:
         if n_sites is None:
             raise InputDataError("MaxCoverageSiting.solve needs n_sites (number of new sites).")
-        return matrix.mclp(self.costs, p=n_sites, max_cost_m=self.max_cost_m, **options)
+        return matrix.mclp(
+            self.costs, self.weights, p=n_sites, max_cost_m=self.max_cost_m, constraints=constraints
+        )
 
 
 class CoverageSetSiting(SitingModel):
@@ -487,12 +501,16 @@ class CoverageSetSiting(SitingModel):
 
     kind: ClassVar[str] = "lscp"
 
-    def _solve_matrix(self, n_sites: int | None, **options: Any) -> matrix.SolveResult:
+    def _solve_matrix(
+        self, n_sites: int | None, constraints: matrix.SiteConstraints
+    ) -> matrix.SolveResult:
         if n_sites is not None:
             raise InputDataError(
                 "CoverageSetSiting.solve minimises the number of sites; drop n_sites."
             )
-        return matrix.lscp(self.costs, max_cost_m=self.max_cost_m, **options)
+        return matrix.lscp(
+            self.costs, self.weights, max_cost_m=self.max_cost_m, constraints=constraints
+        )
 
 
 class PMedianSiting(SitingModel):
@@ -500,10 +518,12 @@ class PMedianSiting(SitingModel):
 
     kind: ClassVar[str] = "p_median"
 
-    def _solve_matrix(self, n_sites: int | None, **options: Any) -> matrix.SolveResult:
+    def _solve_matrix(
+        self, n_sites: int | None, constraints: matrix.SiteConstraints
+    ) -> matrix.SolveResult:
         if n_sites is None:
             raise InputDataError("PMedianSiting.solve needs n_sites (number of new sites).")
-        return matrix.p_median(self.costs, p=n_sites, **options)
+        return matrix.p_median(self.costs, self.weights, p=n_sites, constraints=constraints)
 
 
 class PCenterSiting(SitingModel):
@@ -511,10 +531,12 @@ class PCenterSiting(SitingModel):
 
     kind: ClassVar[str] = "p_center"
 
-    def _solve_matrix(self, n_sites: int | None, **options: Any) -> matrix.SolveResult:
+    def _solve_matrix(
+        self, n_sites: int | None, constraints: matrix.SiteConstraints
+    ) -> matrix.SolveResult:
         if n_sites is None:
             raise InputDataError("PCenterSiting.solve needs n_sites (number of new sites).")
-        return matrix.p_center(self.costs, p=n_sites, **options)
+        return matrix.p_center(self.costs, self.weights, p=n_sites, constraints=constraints)
 
 
 MODELS: dict[str, type[SitingModel]] = {

@@ -6,7 +6,8 @@ a gap without installing a commercial solver or a separate CBC binary; it reads 
 arrays directly, so no dense demand x candidate matrix or per-variable Python objects are built.
 
 The builder below collects columns and rows as numpy arrays (rows in compressed sparse row
-form) and hands them to HiGHS in one ``passModel`` call.
+form) and hands them to HiGHS in one ``passModel`` call. It is public because the siting models,
+community boundary adjustment and other optimisation steps share it.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from dataclasses import dataclass
 
 import highspy
 import numpy as np
+
+__all__ = ["INF", "MipOutcome", "ModelBuilder", "new_highs"]
 
 logger = logging.getLogger(__name__)
 

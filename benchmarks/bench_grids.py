@@ -1,0 +1,159 @@
+"""Benchmark: governance grids (网格 / 微网格) for a generated 街道, single process and on Dask.
+
+Run from the repository root (Dask runs need the ``province`` extra):
+
+    python benchmarks/bench_grids.py                  # 20 communities, 50,000 households
+    python benchmarks/bench_grids.py --communities 40 --dask-workers 2
+
+The 街道 is generated, not real (no household counts exist in the shared data): communities of
+400 m x 1200 m side by side, each with eight 180 m compounds on a 200 m street lattice
+(arterials, class ``primary``, every 800 m: barriers), household counts drawn so the 街道 holds
+``--households`` in all, and buildings of 24-48 households filling every compound (so
+compounds above the 500 ceiling are split and every grid gets 微网格). Measured: wall time of
+``partition_grids`` with compounds only (网格), with buildings (网格 + 微网格), and of
+``partitioned_grids`` on a local Dask cluster, whose result is checked equal to the single
+process when every solve is proven. Printed as JSON lines.
+
+    python benchmarks/bench_grids.py --communities 400 --households 1000000 --compounds-only
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import platform
+import time
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+from gis_planner.grids import partition_grids
+from gis_planner.network import WalkNetwork
+
+CRS = "EPSG:32650"
+X0, Y0 = 500_000.0, 3_600_000.0
+COMMUNITY_W_M, COMMUNITY_H_M, BLOCK_M = 400.0, 1200.0, 200.0
+
+
+def street(n_communities: int, households: int, *, seed: int = 1) -> tuple:
+    """(communities, compounds, buildings, network) of a generated 街道."""
+    rng = np.random.default_rng(seed)
+    cols = math.ceil(n_communities / 2)
+    com_rows, comp_rows, bld_rows = [], [], []
+    weights = rng.uniform(0.7, 1.3, n_communities * 8)
+    hh = np.floor(households * weights / weights.sum()).astype(int)
+    hh[0] += households - hh.sum()
+    k = 0
+    for c in range(n_communities):
+        x0 = X0 + (c % cols) * COMMUNITY_W_M
+        y0 = Y0 + (c // cols) * COMMUNITY_H_M
+        code = f"320000001{c + 1:03d}"
+        com_rows.append({"community_code": code, "name": f"社区{c + 1}",
+                         "geometry": shapely.box(x0, y0, x0 + COMMUNITY_W_M, y0 + COMMUNITY_H_M)})
+        for j in range(8):
+            bx, by = x0 + (j % 2) * BLOCK_M + 10, y0 + (j // 2) * BLOCK_M + 10
+            if j >= 6:  # the top row of blocks sits higher, leaving a park strip
+                by += 2 * BLOCK_M
+            cid = f"C{k:05d}"
+            comp_rows.append({"compound_id": cid, "households": int(hh[k]),
+                              "community_code": code,
+                              "geometry": shapely.box(bx, by, bx + 180, by + 180)})
+            per = int(rng.integers(24, 49))
+            nb = max(1, round(hh[k] / per))
+            split = np.full(nb, hh[k] // nb)
+            split[: hh[k] - split.sum()] += 1
+            side = math.ceil(math.sqrt(nb))
+            step = 180.0 / side
+            for b in range(nb):
+                px, py = bx + step * (b % side), by + step * (b // side)
+                bld_rows.append({"building_id": f"{cid}-{b:02d}", "compound_id": cid,
+                                 "households": int(split[b]),
+                                 "低保对象": int(rng.binomial(split[b], 0.02)),
+                                 "geometry": shapely.box(px + step * 0.2, py + step * 0.2,
+                                                         px + step * 0.8, py + step * 0.8)})
+            k += 1
+    com = gpd.GeoDataFrame(com_rows, crs=CRS).set_index("community_code")
+    homes = gpd.GeoDataFrame(comp_rows, crs=CRS).set_index("compound_id")
+    bld = gpd.GeoDataFrame(bld_rows, crs=CRS).set_index("building_id")
+    xmax, ymax = X0 + cols * COMMUNITY_W_M, Y0 + 2 * COMMUNITY_H_M
+    lines, kinds = [], []
+    for x in np.arange(X0, xmax + 1, BLOCK_M):
+        for y in np.arange(Y0, ymax, BLOCK_M):
+            lines.append(shapely.LineString([(x, y), (x, y + BLOCK_M)]))
+            kinds.append("primary" if (x - X0) % 800 == 0 else "residential")
+    for y in np.arange(Y0, ymax + 1, BLOCK_M):
+        for x in np.arange(X0, xmax, BLOCK_M):
+            lines.append(shapely.LineString([(x, y), (x + BLOCK_M, y)]))
+            kinds.append("primary" if (y - Y0) % 1200 == 0 else "residential")
+    net = WalkNetwork.from_lines(gpd.GeoDataFrame({"highway": kinds}, geometry=lines, crs=CRS))
+    return com, homes, bld, net
+
+
+def _timed(fn, *args, **kwargs):
+    t0 = time.perf_counter()
+    out = fn(*args, **kwargs)
+    return out, time.perf_counter() - t0
+
+
+def _summary(name: str, result, seconds: float, **extra) -> dict:
+    s = result.solver
+    return {"run": name, "seconds": round(seconds, 2), "grids": len(result.grids),
+            "micro_grids": len(result.micro_grids),
+            "grids_in_band": int((result.grids["band_status"] == "in_band").sum()),
+            "solves": len(s), "exact": int((s["method"] == "exact").sum()),
+            "heuristic": int((s["method"] == "heuristic").sum()),
+            "proven": int(((s["method"] == "exact")
+                           & s["status"].isin(["optimal", "relaxed"])).sum()),
+            "max_gap": round(float(s["gap"].max()), 4), **extra}
+
+
+def _show(row: dict) -> None:
+    print(json.dumps(row, ensure_ascii=False), flush=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--communities", type=int, default=20)
+    ap.add_argument("--households", type=int, default=50_000)
+    ap.add_argument("--dask-workers", type=int, default=2, help="0 skips the Dask run")
+    ap.add_argument("--compounds-only", action="store_true",
+                    help="网格 from compounds only (no buildings, no 微网格), single and on Dask")
+    args = ap.parse_args()
+    com, homes, bld, net = street(args.communities, args.households)
+    _show({"machine": platform.processor() or platform.machine(),
+           "python": platform.python_version(), "communities": len(com),
+           "compounds": len(homes), "buildings": len(bld),
+           "households": int(homes["households"].sum()), "network_edges": net.n_edges})
+    only, t = _timed(partition_grids, com, homes, network=net, micro=False)
+    _show(_summary("compounds, 网格 only, 1 process", only, t))
+    if args.compounds_only:
+        bld, full, label = None, only, "compounds, 网格 only"
+    else:
+        full, t = _timed(partition_grids, com, homes, bld, network=net)
+        label = "buildings, 网格 + 微网格"
+        _show(_summary(f"{label}, 1 process", full, t))
+    if args.dask_workers:
+        from gis_planner.grids.parallel import partitioned_grids
+        from gis_planner.partition.run import connect
+
+        t0 = time.perf_counter()
+        client, cluster = connect(None, n_workers=args.dask_workers)
+        try:
+            dist = partitioned_grids(com, homes, bld, network=net, micro=not args.compounds_only,
+                                     client=client)
+        finally:
+            client.close()
+            cluster.close()
+        t = time.perf_counter() - t0
+        clocked = (full.solver["status"] == "feasible").any()
+        same = all(a.equals(b) for a, b in ((dist.grids, full.grids),
+                                             (dist.micro_grids, full.micro_grids)))
+        _show(_summary(f"{label}, Dask {args.dask_workers} workers", dist, t,
+                       equal_to_single_process=bool(same),
+                       a_solve_stopped_by_the_clock=bool(clocked)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,457 @@
+"""Contiguous, compact, household-banded districting of units around centre units.
+
+The model (a capacitated p-median with contiguity; the classic districting model of Hess et
+al. 1965 with the "shortest-path" contiguity constraints of Oehrlein and Haunert 2017 and
+Validi, Buchanan and Lykhovyd 2022): choose ``k`` centre units and assign every unit to one
+centre so that
+
+- every grid holds between ``min`` and ``max`` households (both inclusive); a unit that alone
+  exceeds ``max`` may only form a grid by itself;
+- every unit ``i`` of the grid centred on ``j`` has a neighbour (on the unit adjacency graph)
+  in the same grid that is nearer to ``j`` (by the cost below, ties broken by position): so
+  every grid is contiguous, joined to its centre by chains of neighbours that step nearer;
+- the total household-weighted cost ``sum h_i * c_ij`` is smallest, where ``c_ij`` is the
+  walking distance from unit ``i`` to centre ``j`` plus a penalty per barrier (arterial road,
+  railway, river) between them.
+
+``k`` is the fewest grids the band allows (each grid needs a worker); when no grouping with
+that many grids exists, the next ``k`` is tried. The contiguity rule is a restriction of plain
+contiguity ("star-contiguous" grids); proven optimality and gaps refer to that model.
+
+Exact: HiGHS on this model when a group has at most ``exact_max_units`` units, stopped at a
+time limit with its gap. Larger groups: region growing from farthest-first seeds, then a local
+search moving boundary units; its gap is stated against a lower bound valid for any grouping
+into ``k`` grids (each non-centre unit at least at its cheapest other unit; at most ``k``
+units are centres).
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components, shortest_path
+
+from gis_planner.siting.milp import ModelBuilder
+
+#: Weight given to a unit without households, so that it still joins a near centre.
+EMPTY_WEIGHT = 1e-3
+#: Objective weight of one household missing from a grid's floor (relaxed model): above any
+#: number of grids times GRID_WEIGHT.
+SHORT_WEIGHT = 1e9
+#: Objective weight of one grid (relaxed model): above any walking cost (household-metres).
+GRID_WEIGHT = 1e7
+#: Passes of the local search.
+LOCAL_SEARCH_PASSES = 50
+
+
+@dataclass(frozen=True)
+class Districting:
+    """Outcome of :func:`solve_districts`.
+
+    Attributes
+    ----------
+    centre
+        Position of each unit's grid centre (a unit position), length n.
+    method
+        ``exact`` (every group solved by HiGHS), ``heuristic`` or ``mixed``.
+    status
+        ``optimal`` (every exact group proven), ``feasible`` (a time limit or the heuristic),
+        or ``relaxed`` (some group has no grouping in the band; its grids keep only the
+        ceiling and the band check reports them).
+    objective
+        Household-weighted cost (household-metres).
+    bound
+        Lower bound on the objective (household-metres).
+    gap
+        ``(objective - bound) / objective`` (0 when proven optimal).
+    runtime_s
+        Solver time, seconds.
+    """
+
+    centre: np.ndarray
+    method: str
+    status: str
+    objective: float
+    bound: float
+    gap: float
+    runtime_s: float
+
+
+def _neighbours(n: int, edges: np.ndarray) -> list[list[int]]:
+    nb: list[list[int]] = [[] for _ in range(n)]
+    for a, b in np.asarray(edges, dtype=np.int64).reshape(-1, 2):
+        if a != b:
+            nb[a].append(int(b))
+            nb[b].append(int(a))
+    return [sorted(set(x)) for x in nb]
+
+
+def _weights(h: np.ndarray) -> np.ndarray:
+    return np.where(h > 0, h, EMPTY_WEIGHT).astype(float)
+
+
+def _hops(n: int, nb: list[list[int]]) -> np.ndarray:
+    """Hop distances on the unit adjacency graph (inf between separate parts)."""
+    rows = [i for i in range(n) for _ in nb[i]]
+    cols = [q for i in range(n) for q in nb[i]]
+    graph = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n)).tocsr()
+    return shortest_path(graph, unweighted=True, directed=False)
+
+
+def _star_pairs(cost: np.ndarray, hops: np.ndarray, nb: list[list[int]]) -> np.ndarray:
+    """Allowed (unit, centre) pairs: finite cost and a chain of neighbours, each one hop
+    nearer the centre on the adjacency graph, whose costs are finite too."""
+    n = len(cost)
+    ok = np.zeros((n, n), dtype=bool)
+    for j in range(n):
+        order = np.lexsort((np.arange(n), hops[:, j]))
+        ok[j, j] = True
+        for i in order[1:]:
+            if not np.isfinite(hops[i, j]):
+                break
+            ok[i, j] = np.isfinite(cost[i, j]) and any(
+                ok[k, j] and hops[k, j] < hops[i, j] for k in nb[i])
+    return ok
+
+
+def _lower_bound(w: np.ndarray, cost: np.ndarray, k: int) -> float:
+    c = np.where(np.eye(len(cost), dtype=bool), np.inf, cost)
+    m = c.min(axis=1) if len(c) > 1 else np.zeros(len(c))
+    m = np.where(np.isfinite(m), m, 0.0)
+    v = np.sort(w * m)
+    return float(v[: max(len(v) - k, 0)].sum())
+
+
+def _caps(h: np.ndarray, hi: int) -> np.ndarray:
+    return np.maximum(h, hi).astype(float)
+
+
+def _exact(h: np.ndarray, cost: np.ndarray, nb: list[list[int]], k: int, *, lo: int, hi: int,
+           time_limit_s: float, soft_floor: bool = False,
+           ) -> tuple[np.ndarray | None, str, float, float, float]:
+    """(centre per unit or None, status, objective, bound, runtime).
+
+    ``soft_floor``: the floor may be missed, at a cost of :data:`SHORT_WEIGHT` per missing
+    household, and ``k`` is a lower limit: fewest missing households first, then fewest
+    grids (:data:`GRID_WEIGHT` each), then the walking cost.
+    """
+    n = len(h)
+    w = _weights(h)
+    hops = _hops(n, nb)
+    ok = _star_pairs(cost, hops, nb)
+    ii, jj = np.nonzero(ok)
+    pos = -np.ones((n, n), dtype=np.int64)
+    mb = ModelBuilder()
+    cols = mb.add_cols(w[ii] * np.where(ii == jj, 0.0, cost[ii, jj]), 0, 1, integer=True)
+    pos[ii, jj] = cols
+    diag = pos[np.arange(n), np.arange(n)]
+    # every unit in exactly one grid
+    order = np.argsort(ii, kind="stable")
+    mb.add_rows(1, 1, np.bincount(ii, minlength=n), pos[ii[order], jj[order]],
+                np.ones(len(ii)))
+    # assigned only to an open centre
+    off = ii != jj
+    oi, oj = ii[off], jj[off]
+    mb.add_rows(-np.inf, 0, np.full(len(oi), 2), np.c_[pos[oi, oj], diag[oj]].ravel(),
+                np.tile([1.0, -1.0], len(oi)))
+    # star contiguity: a neighbour one hop nearer the centre in the same grid
+    lengths, idx, val = [], [], []
+    for i, j in zip(oi, oj, strict=True):
+        nearer = [pos[q, j] for q in nb[i] if pos[q, j] >= 0 and hops[q, j] < hops[i, j]]
+        lengths.append(1 + len(nearer))
+        idx.extend([pos[i, j], *nearer])
+        val.extend([1.0] + [-1.0] * len(nearer))
+    mb.add_rows(-np.inf, 0, np.array(lengths, dtype=np.int64), np.array(idx, dtype=np.int64),
+                np.array(val))
+    # band of every open grid (a unit above the ceiling may stand alone)
+    cap = _caps(h, hi)
+    short = None
+    if soft_floor:
+        short = mb.add_cols(np.full(n, SHORT_WEIGHT), 0, float(lo), integer=False)
+    for j in range(n):
+        members = np.flatnonzero(pos[:, j] >= 0)
+        idx = np.r_[pos[members, j]]
+        hv = h[members].astype(float)
+        self_at = np.flatnonzero(members == j)[0]
+        lo_v = hv.copy()
+        lo_v[self_at] -= lo
+        if short is not None:
+            mb.add_row(0, np.inf, np.r_[idx, short[j]], np.r_[lo_v, 1.0])
+        else:
+            mb.add_row(0, np.inf, idx, lo_v)
+        hi_v = hv.copy()
+        hi_v[self_at] -= cap[j]
+        mb.add_row(-np.inf, 0, idx, hi_v)
+    if soft_floor:
+        k_var = mb.add_cols(np.array([GRID_WEIGHT]), 0, n, integer=True)
+        mb.add_row(0, 0, np.r_[diag, k_var], np.r_[np.ones(n), -1.0])
+        mb.add_row(k, np.inf, diag, np.ones(n))
+    else:
+        mb.add_row(k, k, diag, np.ones(n))
+    out = mb.solve(time_limit_s=time_limit_s, mip_gap=1e-6)
+    if out.x is None:
+        return None, out.status, math.inf, math.inf, out.runtime_s
+    if soft_floor:
+        sol = out.x[cols] > 0.5
+        centre = np.full(n, -1, dtype=np.int64)
+        centre[ii[sol]] = jj[sol]
+        fixed = out.objective - float(out.x[cols] @ (w[ii] * np.where(ii == jj, 0.0, cost[ii, jj])))
+        status = "optimal" if out.status == "optimal" else "feasible"
+        return centre, status, out.objective - fixed, max(out.bound - fixed, 0.0), out.runtime_s
+    sol = out.x[cols] > 0.5
+    centre = np.full(n, -1, dtype=np.int64)
+    centre[ii[sol]] = jj[sol]
+    status = "optimal" if out.status == "optimal" else "feasible"
+    return centre, status, float(out.objective), float(out.bound), out.runtime_s
+
+
+def _connected(members: set[int], nb: list[list[int]]) -> bool:
+    if len(members) <= 1:
+        return True
+    start = next(iter(members))
+    seen = {start}
+    todo = deque([start])
+    while todo:
+        a = todo.popleft()
+        for b in nb[a]:
+            if b in members and b not in seen:
+                seen.add(b)
+                todo.append(b)
+    return len(seen) == len(members)
+
+
+def _best_centre(members: list[int], w: np.ndarray, cost: np.ndarray) -> int:
+    sub = cost[np.ix_(members, members)]
+    total = (w[members][:, None] * np.where(np.isfinite(sub), sub, 1e12)).sum(axis=0)
+    return members[int(np.argmin(total))]
+
+
+def _heuristic(h: np.ndarray, cost: np.ndarray, nb: list[list[int]], k: int, *, lo: int,
+               hi: int) -> np.ndarray:
+    """Region growing from ``k`` farthest-first seeds, then boundary moves; centre per unit."""
+    n = len(h)
+    w = _weights(h)
+    big = np.where(np.isfinite(cost), cost, 1e12)
+    region, load = _grow_regions(h, w, big, nb, k=k, hi=hi)
+    members = [set(np.flatnonzero(region == r).tolist()) for r in range(k)]
+    centres = [_best_centre(sorted(m), w, big) for m in members]
+
+    def violation(x: float) -> float:
+        return max(0.0, lo - x) + max(0.0, x - hi)
+
+    for _ in range(LOCAL_SEARCH_PASSES):
+        moved = False
+        for i in range(n):
+            a = int(region[i])
+            if i == centres[a] or len(members[a]) == 1:
+                continue
+            for b in sorted({int(region[q]) for q in nb[i]} - {a}):
+                va = violation(load[a]) + violation(load[b])
+                vb = violation(load[a] - h[i]) + violation(load[b] + h[i])
+                gain = w[i] * (big[i, centres[a]] - big[i, centres[b]])
+                if (vb, -gain) >= (va, 0.0) or not _connected(members[a] - {i}, nb):
+                    continue
+                members[a].discard(i)
+                members[b].add(i)
+                region[i] = b
+                load[a] -= h[i]
+                load[b] += h[i]
+                moved = True
+                break
+        centres = [_best_centre(sorted(m), w, big) for m in members]
+        if not moved:
+            break
+    return np.array([centres[r] for r in region], dtype=np.int64)
+
+
+def _grow_regions(h: np.ndarray, w: np.ndarray, big: np.ndarray, nb: list[list[int]], *, k: int,
+                  hi: int) -> tuple[np.ndarray, np.ndarray]:
+    """Grid of each unit (0..k-1) grown from ``k`` farthest-first seeds up to the ceiling
+    ``hi``, and the households of each grid."""
+    n = len(h)
+    seeds = [int(np.argmin((w[:, None] * big).sum(axis=0)))]
+    while len(seeds) < k:
+        d = big[:, seeds].min(axis=1) * w
+        d[seeds] = -1.0
+        seeds.append(int(np.argmax(d)))
+    region = np.full(n, -1, dtype=np.int64)
+    load = np.zeros(k)
+    heap = [(0.0, s, r) for r, s in enumerate(seeds)]
+    heapq.heapify(heap)
+    while heap:
+        _d, i, r = heapq.heappop(heap)
+        if region[i] >= 0 or (load[r] + h[i] > max(hi, h[i]) and load[r] > 0):
+            continue
+        region[i] = r
+        load[r] += h[i]
+        for q in nb[i]:
+            if region[q] < 0:
+                heapq.heappush(heap, (float(big[q, seeds[r]]), q, r))
+    while (region < 0).any():  # units the ceiling left out join the lightest neighbouring grid
+        progress = False
+        for i in np.flatnonzero(region < 0).tolist():
+            near = [int(region[q]) for q in nb[i] if region[q] >= 0]
+            if near:
+                best = min(near, key=lambda g: (load[g], g))
+                region[i] = best
+                load[best] += h[i]
+                progress = True
+        if not progress:  # not reached on a connected group; kept so the loop always ends
+            region[region < 0] = 0
+    return region, load
+
+
+def _best_heuristic(hc: np.ndarray, cc: np.ndarray, nb: list[list[int]], *, k_min: int, k_max: int,
+                    lo: int, hi: int) -> tuple[np.ndarray, float]:
+    """The heuristic grouping of one connected group with the least band violation over the
+    grid counts ``k_min``.. (the first without violation wins), and its lower bound."""
+    best = None
+    for k in range(k_min, min(len(hc), k_max + 1) + 1):
+        cand = _heuristic(hc, cc, nb, k, lo=lo, hi=hi)
+        v = _violation(hc, cand, lo, hi)
+        if best is None or v < best[0]:
+            best = (v, cand, k)
+        if v == 0:
+            break
+    assert best is not None
+    return best[1], _lower_bound(_weights(hc), cc, best[2])
+
+
+def _k_range(h: np.ndarray, lo: int, hi: int) -> tuple[int, int]:
+    over = h > hi
+    rest = int(h[~over].sum())
+    k_min = int(over.sum()) + (math.ceil(rest / hi) if rest > 0 else 0)
+    k_min = max(k_min, 1)
+    k_max = int(over.sum()) + (rest // lo if lo > 0 else int((~over).sum()))
+    return k_min, max(k_max, k_min if lo == 0 else k_max)
+
+
+def _objective(h: np.ndarray, cost: np.ndarray, centre: np.ndarray) -> float:
+    c = cost[np.arange(len(h)), centre]
+    return float((_weights(h) * np.where(np.isfinite(c), c, 0.0)).sum())
+
+
+def solve_districts(
+    households: np.ndarray,
+    cost_m: np.ndarray,
+    edges: np.ndarray,
+    *,
+    min_households: int,
+    max_households: int,
+    exact_max_units: int,
+    time_limit_s: float,
+) -> Districting:
+    """Group units into contiguous grids in a household band (see the module docstring).
+
+    Parameters
+    ----------
+    households
+        Households per unit (int >= 0), length n.
+    cost_m
+        (n, n) cost in metres from unit i to centre j (walk plus barrier penalties), ``inf``
+        where j may not be i's centre (beyond the longest walk); zero on the diagonal.
+    edges
+        Unit adjacency links, shape (m, 2), positions.
+    min_households, max_households
+        The band, households per grid, both inclusive.
+    exact_max_units
+        Largest connected group of units solved exactly.
+    time_limit_s
+        Wall-clock limit of each exact solve, seconds.
+
+    Returns
+    -------
+    Districting
+    """
+    h = np.asarray(households, dtype=np.int64)
+    cost = np.asarray(cost_m, dtype=float)
+    n = len(h)
+    centre = np.full(n, -1, dtype=np.int64)
+    if n == 0:
+        return Districting(centre, "exact", "optimal", 0.0, 0.0, 0.0, 0.0)
+    edges = np.asarray(edges, dtype=np.int64).reshape(-1, 2)
+    graph = coo_matrix((np.ones(len(edges)), (edges[:, 0], edges[:, 1])), shape=(n, n))
+    n_comp, label = connected_components(graph, directed=False)
+    lo, hi = int(min_households), int(max_households)
+    methods, statuses = set(), set()
+    bound, runtime = 0.0, 0.0
+    for comp in range(n_comp):
+        units = np.flatnonzero(label == comp)
+        hc, cc = h[units], cost[np.ix_(units, units)]
+        sub_edges = edges[np.isin(edges[:, 0], units) & np.isin(edges[:, 1], units)]
+        local = -np.ones(n, dtype=np.int64)
+        local[units] = np.arange(len(units))
+        nb = _neighbours(len(units), local[sub_edges])
+        k_min, k_max = _k_range(hc, lo, hi)
+        found: np.ndarray | None = None
+        exact = len(units) <= exact_max_units
+        if k_min == 1 and hc.sum() <= max(hi, hc.max()):
+            found = np.full(len(units), _best_centre(list(range(len(units))), _weights(hc),
+                                                     np.where(np.isfinite(cc), cc, 1e12)))
+            status, b = "optimal", _objective(hc, cc, found)
+            exact = True
+        else:
+            tries = [(k, lo) for k in range(k_min, min(k_max, len(units)) + 1)]
+            tries += [(k_min, -1)]  # the floor made soft: fewest households short of it
+            status, b = "feasible", 0.0
+            budget = float(time_limit_s)
+            for k, lo_k in tries:
+                if not exact or budget <= 0:
+                    break
+                got, st, _obj, bnd, rt = _exact(hc, cc, nb, k, lo=max(lo_k, lo), hi=hi, time_limit_s=budget,
+                                                soft_floor=lo_k < 0)
+                runtime += rt
+                budget -= rt
+                if got is not None:
+                    found, status, b = got, st, bnd
+                    break
+            if found is None:  # too large, or the time ran out: the heuristic
+                exact = False
+                found, b = _best_heuristic(hc, cc, nb, k_min=k_min, k_max=k_max, lo=lo, hi=hi)
+                status = "feasible"
+        assert found is not None  # k = n with no floor always fits
+        if not _in_band(hc, found, lo, hi):
+            status = "relaxed"
+        centre[units] = units[found]
+        methods.add("exact" if exact else "heuristic")
+        statuses.add(status)
+        bound += b
+    objective = _objective(h, cost, centre)
+    bound = min(bound, objective)
+    status = ("relaxed" if "relaxed" in statuses else
+              "optimal" if statuses == {"optimal"} else "feasible")
+    gap = 0.0 if objective <= 0 else max(0.0, (objective - bound) / objective)
+    if status == "optimal":
+        gap = min(gap, 1e-6)
+    method = methods.pop() if len(methods) == 1 else "mixed"
+    return Districting(centre, method, status, objective, bound, gap, runtime)
+
+
+def _violation(h: np.ndarray, centre: np.ndarray, lo: int, hi: int) -> int:
+    """Households outside the band, summed over grids (a unit alone above the ceiling is
+    not counted: nothing can fix it)."""
+    total = 0
+    for c in np.unique(centre):
+        sel = centre == c
+        tot = int(h[sel].sum())
+        if tot > hi and sel.sum() == 1:
+            continue
+        total += max(0, lo - tot) + max(0, tot - hi)
+    return total
+
+
+def _in_band(h: np.ndarray, centre: np.ndarray, lo: int, hi: int) -> bool:
+    for c in np.unique(centre):
+        tot = int(h[centre == c].sum())
+        alone_over = tot > hi and (centre == c).sum() == 1  # a unit above the ceiling
+        if not (lo <= tot <= hi) and not alone_over:
+            return False
+    return True
+
+
+__all__ = ["Districting", "solve_districts"]

@@ -1,0 +1,65 @@
+"""Numbers that carry their source and status, as the data files of the policy package store them.
+
+Statuses: ``verified`` (the clause text was read), ``secondary`` (a report of the text),
+``derived`` (arithmetic from tagged numbers), ``reading`` (the project's own reading where no text
+gives a number).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from gis_planner._errors import PolicyError
+
+STATUSES = frozenset({"verified", "secondary", "derived", "reading"})
+
+
+@dataclass(frozen=True)
+class Sourced:
+    """A number with its source and status."""
+
+    value: float
+    source: str
+    status: str
+
+
+def check_number(label: str, key: str, value: Any, *, share: bool = False) -> float:
+    """``value`` as a float when finite and > 0 (a share: within 0-1); else :class:`PolicyError`
+    naming the file ``label`` and the ``key``."""
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if ok and share:
+        ok = 0 <= value <= 1
+    elif ok:
+        ok = value > 0
+    if not ok:
+        want = "a share within 0-1" if share else "a finite number > 0"
+        raise PolicyError(f"{label}: {key} = {value!r}; expected {want}.")
+    return float(value)
+
+
+def check_status(label: str, key: str, status: Any, source: Any) -> None:
+    """Refuse a missing source or a status outside :data:`STATUSES` (:class:`PolicyError`)."""
+    if not isinstance(source, str) or not source.strip():
+        raise PolicyError(f"{label}: {key} has no source; every number names where it comes from.")
+    if status not in STATUSES:
+        raise PolicyError(f"{label}: {key} status {status!r}; expected one of {', '.join(sorted(STATUSES))}.")
+
+
+def sourced(label: str, key: str, raw: Any, *, share: bool = False) -> Sourced:
+    """A ``{value, source, status}`` table as a checked :class:`Sourced`."""
+    if not isinstance(raw, dict):
+        raise PolicyError(f"{label}: {key} must be a table with value, source and status.")
+    check_status(label, key, raw.get("status"), raw.get("source"))
+    return Sourced(check_number(label, f"{key}.value", raw.get("value"), share=share),
+                   str(raw["source"]), str(raw["status"]))
+
+
+def sourced_flat(label: str, table: str, raw: dict[str, Any], key: str, *, prefix: str = "") -> Sourced:
+    """``raw[key]`` with its source ``raw[prefix + "source"]`` and status ``raw[prefix + "status"]``,
+    checked (a table that holds several numbers names their sources ``walk_source``, ``area_source`` …)."""
+    source_key, status_key = f"{prefix}source", f"{prefix}status"
+    full = f"{table}.{key}"
+    check_status(label, full, raw.get(status_key), raw.get(source_key))
+    return Sourced(check_number(label, full, raw.get(key)), str(raw[source_key]), str(raw[status_key]))

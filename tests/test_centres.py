@@ -1,0 +1,259 @@
+"""Neighbourhood centres in idle spaces: the inventory reader, the model (by hand and against brute
+force), the planted cases (too small, upper floor without a lift, a pair that only works merged)
+and the command."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+
+from gis_planner._errors import InputDataError, PolicyError
+from gis_planner.centres import CentreProblem, plan_centres, solve_centres
+from gis_planner.io import read_spaces
+from gis_planner.policy.centres import load_centre_standard
+
+REPO = Path(__file__).resolve().parents[1]
+DEMO = REPO / "data" / "demo"
+
+SPACES_CSV = """编号,名称,可用面积,楼层,电梯,产权,现状用途,改造费用,可合并,lng,lat
+K1,旧粮站,420,1,无,国企,仓库,80,,119.9290,32.4460
+K2,社区用房二楼,200,2,否,公有,闲置,20,,119.9217,32.4515
+K3,底商甲,200,1,无,租赁,商铺,30,K4,119.9250,32.4480
+K4,底商乙,200,1,无,租赁,商铺,30,K3,119.9252,32.4481
+K5,车库,15,1,无,公有,车库,5,,119.9260,32.4470
+"""
+
+
+# ---------------------------------------------------------------- the inventory
+
+def test_read_spaces_chinese_columns(tmp_path):
+    f = tmp_path / "spaces.csv"
+    f.write_text(SPACES_CSV, encoding="utf-8")
+    s = read_spaces(f, source_coords="wgs84", metric_crs="EPSG:32651")
+    assert list(s.index) == ["K1", "K2", "K3", "K4", "K5"]
+    assert s.loc["K1", "area_m2"] == 420.0 and s.loc["K2", "floor"] == 2
+    assert not s.loc["K2", "lift"] and s.loc["K3", "merge_with"] == "K4"
+    assert s.loc["K1", "ownership"] == "soe" and s.loc["K3", "ownership"] == "lease"
+    assert s.loc["K1", "current_use"] == "仓库"
+
+
+@pytest.mark.parametrize(("column", "value", "message"), [
+    ("可用面积", "0", r"spaces\.csv: column 'area_m2' has 1 values that are not numbers > 0.*space K2"),
+    ("楼层", "1.5", r"column 'floor'.*whole storeys.*K2"),
+    ("电梯", "maybe", r"column 'lift'.*yes/no.*K2"),
+    ("产权", "集体", r"column 'ownership'.*K2"),
+    ("可合并", "K9", r"column 'merge_with'.*K2"),
+    ("改造费用", "-3", r"column 'cost'.*>= 0.*K2"),
+])
+def test_read_spaces_errors(tmp_path, column, value, message):
+    df = pd.read_csv(pd.io.common.StringIO(SPACES_CSV), dtype=str, keep_default_na=False)
+    df.loc[df["编号"] == "K2", column] = value
+    f = tmp_path / "spaces.csv"
+    df.to_csv(f, index=False, encoding="utf-8")
+    with pytest.raises(InputDataError, match=message):
+        read_spaces(f, source_coords="wgs84", metric_crs="EPSG:32651")
+
+
+def test_read_spaces_missing_area(tmp_path):
+    f = tmp_path / "spaces.csv"
+    f.write_text("id,floor,cost,lng,lat\nA,1,3,119.93,32.45\n", encoding="utf-8")
+    with pytest.raises(InputDataError, match="no 'area_m2' column"):
+        read_spaces(f, source_coords="wgs84", metric_crs="EPSG:32651")
+
+
+# ---------------------------------------------------------------- the model
+
+def _problem(reach, weight, *, area, cost, min_area, fits=None, served=None, apart=(), exclusive=(),
+             community=None, gap=None, required=None):
+    n_i, n_f = weight.shape
+    n_k = len(area)
+    community = np.zeros(n_k, dtype=int) if community is None else np.asarray(community)
+    n_c = int(community.max()) + 1 if len(community) else 0
+    return CentreProblem(
+        reach=tuple(sp.csr_matrix(r, dtype=bool) for r in reach),
+        served_before=np.zeros((n_i, n_f), dtype=bool) if served is None else served,
+        weight=weight, area_m2=np.asarray(area, float), cost=np.asarray(cost, float),
+        fits=np.ones((n_k, n_f), dtype=bool) if fits is None else fits, min_area_m2=np.asarray(min_area, float),
+        apart=tuple(apart), exclusive=tuple(exclusive), community=community,
+        gap_m2=np.zeros(n_c) if gap is None else np.asarray(gap, float),
+        required=np.zeros((n_c, n_f), dtype=bool) if required is None else required)
+
+
+def test_model_by_hand():
+    # three homes (100, 200, 300 households); space A (100 m2) reaches homes 0 and 1, space B
+    # (50 m2) reaches home 2. Function 0 needs 60 m2, function 1 needs 40 m2. One site only:
+    # A can hold both (100 m2) -> 2 x 300 = 600; B holds function 1 only -> 300. A wins.
+    reach0 = np.array([[1, 0], [1, 0], [0, 1]])
+    weight = np.array([[100.0, 100.0], [200.0, 200.0], [300.0, 300.0]])
+    p = _problem((reach0, reach0), weight, area=[100, 50], cost=[1, 1], min_area=[60, 40])
+    sol = solve_centres(p, max_sites=1)
+    assert sol.status == "optimal"
+    assert sol.open.tolist() == [True, False]
+    assert sol.put.tolist() == [[True, True], [False, False]]
+    assert sol.score == pytest.approx(600.0)
+    # two sites: both -> 600 + 300
+    assert solve_centres(p, max_sites=2).score == pytest.approx(900.0)
+    # the two functions may not share: A holds one (300), B the other (300): 600
+    p2 = _problem((reach0, reach0), weight, area=[100, 50], cost=[1, 1], min_area=[60, 40], apart=[(0, 1)])
+    sol = solve_centres(p2, max_sites=2)
+    assert sol.score == pytest.approx(600.0) and sol.put.sum(axis=1).tolist() == [1, 1]
+    with pytest.raises(InputDataError, match="number of sites or a budget"):
+        solve_centres(p)
+
+
+def _brute_force(p: CentreProblem, *, max_sites, budget, weight_m2, weight_required):
+    n_k, n_f = p.fits.shape
+    options = []
+    for k in range(n_k):
+        per = [()]
+        for r in range(1, n_f + 1):
+            for combo in itertools.combinations(range(n_f), r):
+                if not all(p.fits[k, f] for f in combo):
+                    continue
+                if sum(p.min_area_m2[f] for f in combo) > p.area_m2[k] + 1e-9:
+                    continue
+                if any(a in combo and b in combo for a, b in p.apart):
+                    continue
+                per.append(combo)
+        options.append(per)
+    best = -np.inf
+    for choice in itertools.product(*options):
+        opened = np.array([len(c) > 0 for c in choice])
+        if max_sites is not None and opened.sum() > max_sites:
+            continue
+        if budget is not None and p.cost[opened].sum() > budget + 1e-9:
+            continue
+        if any(opened[list(g)].sum() > 1 for g in p.exclusive):
+            continue
+        put = np.zeros((n_k, n_f), dtype=bool)
+        for k, combo in enumerate(choice):
+            put[k, list(combo)] = True
+        score = 0.0
+        for f in range(n_f):
+            reached = (p.reach[f].toarray() & put[:, f]).any(axis=1)
+            score += p.weight[reached & ~p.served_before[:, f], f].sum()
+        for c in range(len(p.gap_m2)):
+            score += weight_m2 * min(p.gap_m2[c], p.area_m2[opened & (p.community == c)].sum())
+            for f in range(n_f):
+                if p.required[c, f] and put[p.community == c, f].any():
+                    score += weight_required
+        best = max(best, score)
+    return best
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_model_matches_brute_force(seed):
+    rng = np.random.default_rng(seed)
+    n_i, n_k, n_f = 8, 4, 3
+    reach = tuple(rng.random((n_i, n_k)) < 0.35 for _ in range(n_f))
+    weight = rng.integers(0, 300, (n_i, n_f)).astype(float)
+    area = rng.choice([30.0, 80.0, 150.0, 260.0], n_k)
+    fits = rng.random((n_k, n_f)) < 0.8
+    served = rng.random((n_i, n_f)) < 0.2
+    community = rng.integers(0, 2, n_k)
+    gap = rng.uniform(0, 200, 2)
+    required = rng.random((2, n_f)) < 0.3
+    p = _problem(reach, weight, area=area, cost=rng.uniform(1, 5, n_k), min_area=[60.0, 40.0, 100.0],
+                 fits=fits, served=served, apart=[(0, 2)], exclusive=[(0, 1)], community=community, gap=gap,
+                 required=required)
+    max_sites, budget = (2, None) if seed % 2 else (None, 7.0)
+    sol = solve_centres(p, max_sites=max_sites, budget=budget, weight_m2=3.333, weight_required=500.0)
+    assert sol.status == "optimal"
+    expected = _brute_force(p, max_sites=max_sites, budget=budget, weight_m2=3.333, weight_required=500.0)
+    assert sol.score == pytest.approx(expected, rel=1e-6, abs=1e-4)
+
+
+# ---------------------------------------------------------------- planted cases, on the demo network
+
+@pytest.fixture(scope="module")
+def demo_layers():
+    from gis_planner import io
+
+    net = io.read_network(DEMO / "roads.geojson")
+    homes = io.read_compounds(DEMO / "compounds.geojson", metric_crs=net.crs)
+    return {"net": net, "homes": homes,
+            "fac": io.read_facilities(DEMO / "facilities.csv", source_coords="gcj02", metric_crs=net.crs),
+            "com": io.read_communities(DEMO / "communities.geojson", metric_crs=net.crs)}
+
+
+def _inventory(homes, rows):
+    """Spaces placed at compounds' points: rows of (id, compound, area, floor, lift, cost, merge_with)."""
+    pts = homes.geometry.representative_point()
+    data = [{"space_id": sid, "name": sid, "area_m2": float(a), "floor": f, "lift": lift, "ownership": "public",
+             "current_use": "", "cost": float(c), "merge_with": m, "geometry": pts.loc[cid]}
+            for sid, cid, a, f, lift, c, m in rows]
+    return gpd.GeoDataFrame(data, crs=homes.crs).set_index("space_id")
+
+
+def test_planted_cases(demo_layers):
+    L = demo_layers
+    ids = list(L["homes"].index)
+    spaces = _inventory(L["homes"], [
+        ("TINY", ids[0], 15, 1, False, 1, ""),        # too small for any function
+        ("UPPER", ids[10], 400, 3, False, 1, ""),     # upper floor, no lift: no elderly day care
+        ("LEFT", ids[30], 200, 1, False, 1, "RIGHT"),  # only merged (400 m2) does day care fit
+        ("RIGHT", ids[30], 200, 1, False, 1, "LEFT"),
+    ])
+    std = load_centre_standard()
+    plan = plan_centres(L["net"], L["homes"], spaces, L["fac"], standard=std, communities=L["com"], max_sites=4,
+                        snap_tolerance_m=250)
+    s = plan.spaces
+    assert "LEFT+RIGHT" in s.index
+    assert not s.loc["TINY", "chosen"] and "too small" in s.loc["TINY", "reason"]
+    assert "elderly_day_care" not in s.loc["UPPER", "functions"]
+    day_care = [k for k in s.index if "elderly_day_care" in s.loc[k, "functions"]]
+    assert day_care in ([], ["LEFT+RIGHT"])
+    # a merged space and its parts are never used together
+    assert not (s.loc["LEFT+RIGHT", "chosen"] and (s.loc["LEFT", "chosen"] or s.loc["RIGHT", "chosen"]))
+    # the day-care room needs 350 m2 on the ground floor: only the merged pair can hold it
+    assert s.loc["LEFT+RIGHT", "chosen"] and "elderly_day_care" in s.loc["LEFT+RIGHT", "functions"]
+    # floor area before/after is consistent, and coverage never falls
+    c = plan.communities
+    assert (c["area_after_m2"] >= c["area_before_m2"]).all()
+    assert (plan.coverage["after"] >= plan.coverage["before"]).all()
+
+
+def test_standard_override_and_errors(tmp_path):
+    own = tmp_path / "own.toml"
+    own.write_text('[floor_area]\nm2_per_100_households = 40\nsource = "our city"\nstatus = "reading"\n',
+                   encoding="utf-8")
+    assert load_centre_standard(own).m2_per_100_households.value == 40
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[sharing]\napart = [["spa", "health_station"]]\n', encoding="utf-8")
+    with pytest.raises(PolicyError, match=r"bad\.toml: sharing\.apart names 'spa'"):
+        load_centre_standard(bad)
+
+
+def test_centres_command(tmp_path, demo_layers):
+    from typer.testing import CliRunner
+
+    from gis_planner.cli import app
+
+    homes = demo_layers["homes"].to_crs(4326)
+    pts = homes.geometry.representative_point()
+    rows = ["id,name,area_m2,floor,lift,ownership,cost,merge_with,lng,lat"]
+    for i, cid in enumerate(homes.index[::12]):
+        rows.append(f"S{i},空间{i},{[60, 150, 420, 200][i % 4]},{1 + i % 3},否,公有,{2 + i},,"
+                    f"{pts.loc[cid].x:.6f},{pts.loc[cid].y:.6f}")
+    inv = tmp_path / "spaces.csv"
+    inv.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    out = tmp_path / "centres_output"
+    args = ["centres", "--network", str(DEMO / "roads.geojson"), "--households", str(DEMO / "compounds.geojson"),
+            "--facilities", str(DEMO / "facilities.csv"), "--facility-coords", "gcj02", "--coords", "wgs84",
+            "--spaces", str(inv), "--communities", str(DEMO / "communities.geojson"), "--sites", "3",
+            "--out", str(out)]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 0, res.output
+    assert "floor-area gap" in res.output
+    sheets = pd.read_excel(out / "centres.xlsx", sheet_name=None)
+    assert set(sheets) == {"spaces", "communities", "coverage", "standard"}
+    assert (sheets["spaces"]["排序"] > 0).sum() <= 3
+    res = CliRunner().invoke(app, [*args[:-4], "--out", str(tmp_path / "x")])
+    assert res.exit_code == 2 and "--sites or --budget" in res.output
+    assert not (tmp_path / "x").exists()

@@ -1,0 +1,236 @@
+"""``partition_grids``: nesting, contiguity, bands, conservation, buildings never split, special
+groups, codes, settings and errors, on a small hand-made town."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from gis_planner._errors import CRSError, InputDataError, PolicyError
+from gis_planner.grids import SPECIAL_GROUPS, load_grid_defaults, partition_grids, report_tables
+
+CRS = 32650
+X0, Y0 = 500_000.0, 3_600_000.0
+
+
+def town(k2_households=(100,) * 9):
+    """K1 (400 x 400 m) holds four 200-household compounds, each of five 40-household
+    buildings; K2 beside it holds one compound of sum(k2_households) (900 by default, above
+    the 500 ceiling) made of nine buildings in a 3 x 3 block. Buildings carry 低保对象 = 1 and
+    残疾人 = 2 each (Chinese column names)."""
+    com = gpd.GeoDataFrame({"name": ["一社区", "二社区"]},
+                           index=pd.Index(["K1", "K2"], name="community_code"),
+                           geometry=[shapely.box(X0 + 400 * i, Y0, X0 + 400 * (i + 1), Y0 + 400)
+                                     for i in range(2)], crs=CRS)
+    comp, bld = [], []
+    for j in range(4):
+        x, y = X0 + 20 + (j % 2) * 200, Y0 + 20 + (j // 2) * 200
+        comp.append({"compound_id": f"A{j}", "households": 200,
+                     "geometry": shapely.box(x, y, x + 160, y + 160)})
+        for b in range(5):
+            bx = x + 10 + 30 * b
+            bld.append({"building_id": f"A{j}-{b}", "compound_id": f"A{j}", "households": 40,
+                        "geometry": shapely.box(bx, y + 60, bx + 20, y + 100)})
+    comp.append({"compound_id": "B0", "households": int(sum(k2_households)),
+                 "geometry": shapely.box(X0 + 420, Y0 + 20, X0 + 780, Y0 + 380)})
+    for b, hh in enumerate(k2_households):
+        bx, by = X0 + 440 + 120 * (b % 3), Y0 + 40 + 120 * (b // 3)
+        bld.append({"building_id": f"B0-{b}", "compound_id": "B0", "households": int(hh),
+                    "geometry": shapely.box(bx, by, bx + 80, by + 80)})
+    homes = gpd.GeoDataFrame(comp, crs=CRS).set_index("compound_id")
+    buildings = gpd.GeoDataFrame(bld, crs=CRS).set_index("building_id")
+    buildings["低保对象"] = 1
+    buildings["残疾人"] = 2
+    return com, homes, buildings
+
+
+@pytest.fixture(scope="module")
+def result():
+    com, homes, buildings = town()
+    return com, homes, buildings, partition_grids(com, homes, buildings)
+
+
+def test_households_are_conserved(result):
+    _com, homes, _b, r = result
+    total = int(homes["households"].sum())
+    assert int(r.grids["households"].sum()) == total
+    assert int(r.micro_grids["households"].sum()) == total
+    assert int(r.units["households"].sum()) == total
+
+
+def test_grids_nest_in_their_community_and_tile_it(result):
+    com, _h, _b, r = result
+    for code, poly in com.geometry.items():
+        mine = r.grids[r.grids["community_code"] == code]
+        assert all(g.buffer(0.05).covers(g) and poly.buffer(0.05).covers(g) for g in mine.geometry)
+        assert mine.geometry.area.sum() == pytest.approx(poly.area, abs=1.0)  # no gaps
+        assert shapely.union_all(mine.geometry.to_numpy()).area == pytest.approx(poly.area,
+                                                                                  abs=1.0)
+        assert all(c.startswith(code) and len(c) == len(code) + 2 for c in mine.index)
+    for code, row in r.micro_grids.iterrows():
+        assert code.startswith(row["grid_code"]) and len(code) == len(row["grid_code"]) + 2
+        assert r.grids.geometry.loc[row["grid_code"]].buffer(0.05).covers(row.geometry)
+
+
+def test_grids_and_micro_grids_are_contiguous(result):
+    _c, _h, _b, r = result
+    assert set(r.grids.geom_type) == {"Polygon"}
+    assert set(r.micro_grids.geom_type) == {"Polygon"}
+
+
+def test_bands_and_the_hand_checked_answer(result):
+    """K1: 800 households in 200-household compounds -> two grids of two compounds (400);
+    K2: the 900-household compound exceeds 500, so it is split by its buildings into two grids
+    (500 + 400). 微网格: every 40-household building of K1 is one (20-50); K2's 100-household
+    buildings stand alone above the micro ceiling."""
+    _c, _h, _b, r = result
+    assert r.grids.groupby("community_code").size().to_dict() == {"K1": 2, "K2": 2}
+    assert sorted(r.grids["households"]) == [400, 400, 400, 500]
+    assert (r.grids["band_status"] == "in_band").all()
+    k1 = r.micro_grids[r.micro_grids["community_code"] == "K1"]
+    assert (k1["households"] == 40).all() and len(k1) == 20
+    k2 = r.micro_grids[r.micro_grids["community_code"] == "K2"]
+    assert (k2["band_status"] == "over_band").all() and (k2["units"] == 1).all()
+    assert (r.grids["workers_needed"] == r.settings.workers_per_grid).all()
+    assert r.grids.index.name == "grid_code" and r.micro_grids.index.name == "micro_code"
+
+
+def test_buildings_never_split_and_compounds_only_when_too_large(result):
+    _c, _homes, buildings, r = result
+    u = r.units
+    assert u.index.is_unique
+    assert set(u.index[u["kind"] == "building"]) == set(buildings.index)
+    for cid in ("A0", "A1", "A2", "A3"):  # 200 households: never split across grids
+        assert u.loc[u["compound_id"] == cid, "grid_code"].nunique() == 1
+    assert u.loc[u["compound_id"] == "B0", "grid_code"].nunique() == 2
+
+
+def test_special_groups_are_counted_from_chinese_columns(result):
+    _c, _h, buildings, r = result
+    assert r.groups == ("subsistence_allowance", "disabled")
+    assert int(r.grids["subsistence_allowance"].sum()) == len(buildings)
+    assert int(r.micro_grids["disabled"].sum()) == 2 * len(buildings)
+    tables = report_tables(r)
+    assert set(tables) >= {"grid_summary", "grids", "micro_grids", "solver", "grid_settings"}
+    assert int(tables["grid_summary"]["households"].sum()) == 1700
+    present = tables["special_groups"].set_index("group")["present"]
+    assert present["subsistence_allowance"] and not present["extreme_poverty"]
+
+
+def test_compounds_alone_with_english_group_columns_and_population():
+    com, homes, _b = town()
+    homes = homes.assign(elderly_alone=3, population=500)
+    r = partition_grids(com, homes, micro=False)
+    assert int(r.grids["elderly_alone"].sum()) == 3 * len(homes)
+    assert int(r.grids["residents"].sum()) == 500 * len(homes)
+    assert not r.grids["residents_estimated"].any()
+    big = r.grids[r.grids["households"] > 500]  # the 900 compound has no buildings to split by
+    assert len(big) == 1 and big["band_status"].iloc[0] == "over_band"
+    assert r.micro_grids.empty
+
+
+def test_settings_and_overrides(tmp_path):
+    s = load_grid_defaults()
+    assert (s.grid_min, s.grid_max, s.micro_min, s.micro_max) == (300, 500, 20, 50)
+    assert s.status["grid_households"] == "unverified"
+    assert s.status["micro_grid_households"] == "unverified"
+    assert "舟山" in s.sources["grid_households"]
+    own = tmp_path / "mine.toml"
+    own.write_text("[micro_grid_households]\nmin = 50\nmax = 80\n", encoding="utf-8")
+    mine = load_grid_defaults(own)
+    assert (mine.micro_min, mine.micro_max, mine.grid_max) == (50, 80, 500)
+    assert mine.sources["micro_grid_households"].startswith("mine.toml")
+    assert s.with_overrides(grid_max=600, grid_min=None).grid_max == 600
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[grid_households]\nmaximum = 3\n", encoding="utf-8")
+    with pytest.raises(PolicyError, match=r"bad\.toml: grid_households\.maximum: unknown key"):
+        load_grid_defaults(bad)
+    with pytest.raises(PolicyError, match="min <= max"):
+        s.with_overrides(grid_min=600)
+
+
+def test_bad_inputs_name_the_problem():
+    com, homes, buildings = town()
+    with pytest.raises(CRSError):
+        partition_grids(com, homes.to_crs(4326))
+    with pytest.raises(InputDataError, match="'households'"):
+        partition_grids(com, homes.drop(columns="households"))
+    bad = buildings.assign(残疾人=-1)
+    with pytest.raises(InputDataError, match="残疾人"):
+        partition_grids(com, homes, bad)
+    both = buildings.assign(disabled=2)
+    with pytest.raises(InputDataError, match="appears twice"):
+        partition_grids(com, homes, both)
+
+
+def test_input_frames_are_not_modified():
+    com, homes, buildings = town()
+    before = (com.copy(), homes.copy(), buildings.copy())
+    partition_grids(com, homes, buildings, micro=False)
+    for a, b in zip(before, (com, homes, buildings), strict=True):
+        pd.testing.assert_frame_equal(a, b)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(hh=st.lists(st.integers(10, 260), min_size=9, max_size=9))
+def test_properties_on_random_buildings(hh):
+    """Whatever the building counts of K2: households conserved, every building in exactly one
+    grid and one 微网格, grids contiguous and inside their community, and no grid above the
+    ceiling unless it is one building."""
+    com, homes, buildings = town(tuple(hh))
+    r = partition_grids(com, homes, buildings)
+    assert int(r.grids["households"].sum()) == int(homes["households"].sum())
+    assert int(r.micro_grids["households"].sum()) == int(homes["households"].sum())
+    blds = r.units[r.units["kind"] == "building"]
+    assert blds.index.is_unique and (blds["micro_code"] != "").all()
+    assert set(r.grids.geom_type) <= {"Polygon"}
+    for _code, g in r.grids.iterrows():
+        assert com.geometry.loc[g["community_code"]].buffer(0.05).covers(g.geometry)
+        solved = r.solver[(r.solver["community_code"] == g["community_code"])
+                          & (r.solver["level"] == "grid")]
+        if solved["method"].iloc[0] == "exact":  # the ceiling is a hard constraint
+            assert g["households"] <= r.settings.grid_max or g["units"] == 1
+    assert set(SPECIAL_GROUPS) >= set(r.groups)
+    assert np.isfinite(r.solver["gap"]).all()
+
+
+def test_buildings_outside_compounds_and_mismatched_counts_are_reported():
+    from gis_planner._errors import GisPlannerWarning
+
+    com, homes, buildings = town()
+    stray = buildings.iloc[[0]].copy()
+    stray.index = ["stray"]
+    stray["compound_id"] = None
+    stray.geometry = [shapely.box(X0 + 395, Y0 + 395, X0 + 399, Y0 + 399)]
+    with pytest.warns(GisPlannerWarning, match=r"1 buildings lie in no compound.*stray"):
+        r = partition_grids(com, homes, pd.concat([buildings, stray]), micro=False)
+    assert int(r.grids["households"].sum()) == int(homes["households"].sum())
+    off = buildings.assign(households=buildings["households"] * 2)
+    with pytest.warns(GisPlannerWarning, match="scaled to the compound totals"):
+        r = partition_grids(com, homes, off)
+    assert int(r.micro_grids["households"].sum()) == int(homes["households"].sum())
+    clash = buildings.rename(index={"A0-0": "A1"})
+    with pytest.raises(InputDataError, match="also compound ids"):
+        partition_grids(com, homes, clash)
+
+
+@pytest.mark.parametrize(("line", "pairs"), [
+    ([(0, 200), (400, 200)], [["A0", "A1"], ["A2", "A3"]]),   # a river across: rows
+    ([(200, 0), (200, 400)], [["A0", "A2"], ["A1", "A3"]]),   # a railway down: columns
+])
+def test_barrier_lines_become_grid_boundaries(line, pairs):
+    """K1's four 200-household compounds, band exactly 400: two pairs. The barrier line
+    decides which pairs."""
+    com, homes, _b = town()
+    barriers = gpd.GeoDataFrame(geometry=[shapely.LineString([(X0 + x, Y0 + y) for x, y in line])],
+                                crs=CRS)
+    s = load_grid_defaults().with_overrides(grid_min=400, grid_max=400)
+    r = partition_grids(com.loc[["K1"]], homes.loc[["A0", "A1", "A2", "A3"]], barriers=barriers,
+                        settings=s, micro=False)
+    got = sorted(sorted(g.index) for _, g in r.units.groupby("grid_code"))
+    assert got == pairs

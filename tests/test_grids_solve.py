@@ -1,0 +1,116 @@
+"""The grid districting solver: hand-checked cases, barriers, the heuristic and properties."""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from gis_planner.grids.solve import solve_districts
+
+
+def _line(n: int) -> tuple[np.ndarray, np.ndarray]:
+    xy = np.arange(n, dtype=float) * 100.0
+    return np.abs(xy[:, None] - xy[None, :]), np.c_[np.arange(n - 1), np.arange(1, n)]
+
+
+def _lattice(w: int, h: int) -> tuple[np.ndarray, np.ndarray]:
+    xy = np.array([(100.0 * (i % w), 100.0 * (i // w)) for i in range(w * h)])
+    cost = np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1))
+    edges = [(i, i + 1) for i in range(w * h) if i % w < w - 1]
+    edges += [(i, i + w) for i in range(w * (h - 1))]
+    return cost, np.array(edges)
+
+
+def _groups(centre: np.ndarray) -> dict[int, list[int]]:
+    out: dict[int, list[int]] = {}
+    for i, c in enumerate(centre):
+        out.setdefault(int(c), []).append(i)
+    return out
+
+
+def _connected(members: list[int], edges: np.ndarray) -> bool:
+    g = nx.Graph()
+    g.add_nodes_from(members)
+    g.add_edges_from((a, b) for a, b in edges if a in members and b in members)
+    return nx.is_connected(g)
+
+
+def test_hand_checked_line_of_six():
+    """Six units of 100 households 100 m apart, band 150-350: the fewest grids is 2 (600 / 350
+    rounded up) and only 3 + 3 fits; centres are the middle units, so the cost is
+    4 units x 100 households x 100 m = 40,000 household-metres."""
+    cost, edges = _line(6)
+    sol = solve_districts(np.full(6, 100), cost, edges, min_households=150, max_households=350,
+                          exact_max_units=60, time_limit_s=10)
+    assert sol.centre.tolist() == [1, 1, 1, 4, 4, 4]
+    assert sol.objective == pytest.approx(40_000.0)
+    assert sol.method == "exact" and sol.status == "optimal" and sol.gap < 1e-6
+
+
+def test_barrier_penalty_turns_the_boundary_onto_the_barrier():
+    """A 2 x 2 square of 100-household units, band exactly 200: two pairs. A barrier between
+    the bottom row (0, 1) and the top row (2, 3) makes the horizontal pairs the answer."""
+    cost, edges = _lattice(2, 2)
+    crossing = np.array([[0, 0, 1, 1], [0, 0, 1, 1], [1, 1, 0, 0], [1, 1, 0, 0]], dtype=float)
+    sol = solve_districts(np.full(4, 100), cost + 400.0 * crossing, edges, min_households=200,
+                          max_households=200, exact_max_units=60, time_limit_s=10)
+    assert sorted(map(sorted, _groups(sol.centre).values())) == [[0, 1], [2, 3]]
+    # without the barrier a vertical split is as good: the penalty decided it
+    rotated = solve_districts(np.full(4, 100), cost + 400.0 * crossing.T[[0, 2, 1, 3]][:, [0, 2, 1, 3]],
+                              edges, min_households=200, max_households=200,
+                              exact_max_units=60, time_limit_s=10)
+    assert sorted(map(sorted, _groups(rotated.centre).values())) == [[0, 2], [1, 3]]
+
+
+def test_a_unit_above_the_ceiling_stands_alone():
+    cost, edges = _line(4)
+    sol = solve_districts(np.array([100, 900, 100, 100]), cost, edges, min_households=150,
+                          max_households=300, exact_max_units=60, time_limit_s=10)
+    groups = _groups(sol.centre)
+    assert [1] in groups.values()
+
+
+def test_infeasible_band_is_relaxed_and_said():
+    """Four units of 100 in a line with band 250-300: one grid of 400 breaks the ceiling and
+    two grids fall short of the floor. The floor is made soft (fewest households short, then
+    fewest grids), the ceiling is kept: two grids of 200, status relaxed."""
+    cost, edges = _line(4)
+    sol = solve_districts(np.full(4, 100), cost, edges, min_households=250, max_households=300,
+                          exact_max_units=60, time_limit_s=10)
+    assert sol.status == "relaxed"
+    assert sorted(map(sorted, _groups(sol.centre).values())) == [[0, 1], [2, 3]]
+
+
+def test_heuristic_has_a_stated_gap_against_a_lower_bound():
+    cost, edges = _lattice(6, 5)
+    h = np.full(30, 50)
+    sol = solve_districts(h, cost, edges, min_households=300, max_households=500,
+                          exact_max_units=10, time_limit_s=10)
+    assert sol.method == "heuristic"
+    assert 0 <= sol.bound <= sol.objective
+    assert 0 <= sol.gap <= 1
+    for members in _groups(sol.centre).values():
+        assert _connected(members, edges)
+        assert int(h[members].sum()) <= 500
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(w=st.integers(2, 4), hgt=st.integers(1, 3), data=st.data(),
+       exact_max=st.sampled_from([1, 60]))
+def test_grids_are_contiguous_and_respect_the_ceiling(w, hgt, data, exact_max):
+    cost, edges = _lattice(w, hgt)
+    n = w * hgt
+    h = np.array(data.draw(st.lists(st.integers(0, 150), min_size=n, max_size=n)))
+    sol = solve_districts(h, cost, edges, min_households=100, max_households=300,
+                          exact_max_units=exact_max, time_limit_s=10)
+    groups = _groups(sol.centre)
+    assert sorted(i for m in groups.values() for i in m) == list(range(n))
+    for c, members in groups.items():
+        assert c in members  # the centre is one of its grid's units
+        assert _connected(members, edges)
+        assert int(h[members].sum()) <= 300
+    if sol.status != "relaxed":
+        assert all(100 <= int(h[m].sum()) <= 300 for m in groups.values())
