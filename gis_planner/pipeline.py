@@ -26,8 +26,10 @@ logger = logging.getLogger(__name__)
 
 INPUT_KEYS = ("network", "compounds", "gates", "facilities", "communities", "subdistricts",
               "candidates", "attributes")
-CONFIG_KEYS = {"title", "profile", "lang", "inputs", "siting", "reach", "partition", "elderly", "centres",
-               "grids"}
+CONFIG_KEYS = {"title", "profile", "rural_profile", "lang", "inputs", "siting", "reach", "partition", "elderly",
+               "centres", "grids"}
+#: The profile that judges rural communities (村委会) unless the plan names another (or "" for none).
+DEFAULT_RURAL_PROFILE = "rural-tdt1062"
 SITING_KEYS = {"mclp_category", "mclp_sites", "elderly_per_subdistrict", "time_limit_s", "jobs"}
 #: Keys of the optional ``[reach]`` table: overrides of the profile's walking parameters.
 #: Besides, ``force = true`` accepts a speed or minutes outside the plausible range
@@ -58,7 +60,31 @@ def read_plan_config(path: str | os.PathLike[str]) -> PlanConfig:
     if unknown:
         raise InputDataError(f"{p}: unknown key(s) {', '.join(sorted(unknown))}; expected "
                              f"{', '.join(sorted(CONFIG_KEYS))}.")
-    raw = doc.get("inputs", {})
+    inputs, coords = _read_inputs_table(p, doc.get("inputs", {}))
+    for key in ("network", "compounds", "facilities"):
+        if key not in inputs:
+            raise InputDataError(f"{p}: inputs.{key} is required.")
+    siting = doc.get("siting", {})
+    _check_table(p, "siting", siting, SITING_KEYS)
+    _check_siting_types(p, siting)
+    partition = _read_partition(p, doc.get("partition", {}))
+    reach = _read_reach(p, doc.get("reach", {}))
+    _check_texts(p, doc)
+    lang = str(doc.get("lang", "zh"))
+    if lang not in ("zh", "en"):
+        raise InputDataError(f"{p}: lang must be 'zh' or 'en'; got {lang!r}.")
+    force = bool(reach.pop("force", False)) if isinstance(reach, dict) else False
+    extra = _read_analysis_tables(p, doc, inputs)
+    return PlanConfig(title=str(doc.get("title", p.stem)), profile=str(doc.get("profile", "taizhou-2023")),
+                      rural_profile=str(doc.get("rural_profile", DEFAULT_RURAL_PROFILE)),
+                      lang=lang, inputs=inputs, coords=coords, siting=dict(siting), source=str(p),
+                      partition=partition, reach=reach, jobs=jobs_from_table(str(p), siting), force=force,
+                      **extra)
+
+
+def _read_inputs_table(p: Path, raw: Any) -> tuple[dict[str, Path], dict[str, str]]:
+    """The ``[inputs]`` table of config ``p``: input key -> absolute path (each must exist), and
+    input key -> coordinate system (the ``<key>_coords`` entries)."""
     if not isinstance(raw, dict):
         raise InputDataError(f"{p}: [inputs] must be a table.")
     inputs: dict[str, Path] = {}
@@ -81,29 +107,18 @@ def read_plan_config(path: str | os.PathLike[str]) -> PlanConfig:
         if not found:
             raise InputDataError(f"{p}: inputs.{key} = {value!r}: file not found ({f.name}).")
         inputs[key] = f
-    for key in ("network", "compounds", "facilities"):
-        if key not in inputs:
-            raise InputDataError(f"{p}: inputs.{key} is required.")
-    siting = doc.get("siting", {})
-    _check_table(p, "siting", siting, SITING_KEYS)
-    _check_siting_types(p, siting)
-    partition = _read_partition(p, doc.get("partition", {}))
-    reach = _read_reach(p, doc.get("reach", {}))
-    for key in ("title", "profile", "lang"):
+    return inputs, coords
+
+
+def _check_texts(p: Path, doc: dict[str, Any]) -> None:
+    """``title``, ``profile``, ``rural_profile`` and ``lang`` are texts without control or
+    invisible characters."""
+    for key in ("title", "profile", "rural_profile", "lang"):
         if key in doc and not isinstance(doc[key], str):
             raise InputDataError(f"{p}: {key} = {doc[key]!r}; expected a quoted text.")
         if key in doc and (bad := control_characters(doc[key])):
             raise InputDataError(f"{p}: {key} holds control or invisible characters "
                                  f"({', '.join(bad)}); remove them.")
-    lang = str(doc.get("lang", "zh"))
-    if lang not in ("zh", "en"):
-        raise InputDataError(f"{p}: lang must be 'zh' or 'en'; got {lang!r}.")
-    force = bool(reach.pop("force", False)) if isinstance(reach, dict) else False
-    extra = _read_analysis_tables(p, doc, inputs)
-    return PlanConfig(title=str(doc.get("title", p.stem)), profile=str(doc.get("profile", "taizhou-2023")),
-                      lang=lang, inputs=inputs, coords=coords, siting=dict(siting), source=str(p),
-                      partition=partition, reach=reach, jobs=jobs_from_table(str(p), siting), force=force,
-                      **extra)
 
 
 def _read_analysis_tables(p: Path, doc: dict[str, Any], inputs: dict[str, Path]) -> dict[str, dict[str, Any]]:
@@ -447,13 +462,16 @@ def siting_stage(inputs: PlanInputs, compounds: gpd.GeoDataFrame, params: ReachP
     return tuple(out)
 
 
-def compliance_stage(inputs: PlanInputs, profile: Any, reach: Any, community_check: Any) -> Any:
-    """Stage 6: every indicator of the profile, per community, sub-district and city."""
+def compliance_stage(inputs: PlanInputs, profile: Any, reach: Any, community_check: Any, *,
+                     rural_profile: str | None = None) -> Any:
+    """Stage 6: every indicator of the profile, per community, sub-district and city; rural
+    communities (村委会) are also judged by ``rural_profile`` (TD/T 1062-2021's rural circles)."""
     from gis_planner.policy import check_compliance
 
     return check_compliance(profile, communities=inputs.communities, attributes=inputs.attributes, reach=reach,
                             community_check=community_check.table if community_check is not None else None,
-                            facilities=inputs.facilities, subdistricts=inputs.subdistricts)
+                            facilities=inputs.facilities, subdistricts=inputs.subdistricts,
+                            rural_profile=rural_profile or None)
 
 
 def elderly_stage(inputs: PlanInputs, compounds: gpd.GeoDataFrame, options: dict[str, Any],
@@ -558,7 +576,7 @@ def run_plan(config: PlanConfig, inputs: PlanInputs, *, progress: bool = False, 
     steps.update()
     siting = siting_stage(inputs, compounds, params, config.jobs)
     steps.update()
-    compliance = compliance_stage(inputs, profile, result, community_check)
+    compliance = compliance_stage(inputs, profile, result, community_check, rural_profile=config.rural_profile)
     steps.update()
     cats = tuple(dict.fromkeys(j.category for j in config.jobs if j.model != "per-subdistrict"))
     areas = service_areas_stage(inputs.network, result, params, categories=cats) if cats else None

@@ -5,6 +5,8 @@ Household counts in the demo town are synthetic (data/demo/PROVENANCE.md, "Plant
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import shapely
 
@@ -14,6 +16,9 @@ from gis_planner.policy import load_profile
 
 TOO_LARGE = {"阳光社区", "府前社区"}          # 4,600 (split) and 6,400 (C073 alone 5,301)
 TOO_SMALL = {"梅园社区", "稻河社区", "鼓楼社区", "周庄村"}
+
+
+DEMO_ROADS = Path(__file__).resolve().parents[1] / "data" / "demo" / "roads.geojson"
 
 
 @pytest.fixture(scope="module")
@@ -46,10 +51,21 @@ def test_planted_cases_fixed_or_reported(demo):
     assert set(TOO_LARGE | TOO_SMALL) <= set(ch.index)
     assert not ch.loc["府前社区", "feasible"]
     assert "compound C073 alone holds 5,301 households" in ch.loc["府前社区", "reason"]
-    fixed = (TOO_LARGE | TOO_SMALL) - {"府前社区"}
+    # the bands hold "within a reasonable service radius" (taizhou-2023: 1,000 m on foot): the
+    # merge of 梅园 and 稻河 (farthest walk 2,030 m) and the transfer into 鼓楼 (1,030 m) are not
+    # proposed, and say why
+    beyond = {"梅园社区", "稻河社区", "鼓楼社区"}
+    for name in beyond:
+        assert not ch.loc[name, "feasible"], name
+        assert "beyond the service radius of 1,000 m" in ch.loc[name, "reason"]
+        assert "超过服务半径1000米" in ch.loc[name, "reason_zh"]
+    fixed = (TOO_LARGE | TOO_SMALL) - {"府前社区"} - beyond
     assert ch.loc[sorted(fixed), "feasible"].all()
     assert ch.loc["阳光社区", "action"] == "split"
-    assert {ch.loc["梅园社区", "action"], ch.loc["稻河社区", "action"]} == {"merge"}
+    urban_fixed = sorted(n for n in fixed if n.endswith("社区"))  # villages: no radius in any text
+    assert urban_fixed and (ch.loc[urban_fixed, "max_walk_m_after"] <= 1000).all()
+    # moving a 村民小组 between villages carries the legal process
+    assert all("村民会议" in z for z in ch.loc[ch["feasible"] & ch.index.str.endswith("村"), "reason_zh"])
     prop = r.proposed
     changed = prop[prop["action"] != "unchanged"]
     assert changed["within_band"].all() and (changed["n_parts"] == 1).all()
@@ -58,6 +74,16 @@ def test_planted_cases_fixed_or_reported(demo):
     assert prop.area.sum() == pytest.approx(r.communities.area.sum(), rel=1e-6)
     assert r.distance_kind == "network"
     assert ch["max_walk_m_after"][ch["feasible"]].notna().all()
+
+
+def test_without_a_service_radius_the_merge_is_proposed(demo):
+    com, homes, _r = demo
+    net = io.read_network(DEMO_ROADS)
+    r = check_communities(com, homes, bands=load_profile("taizhou-2023").community_bands, network=net,
+                          service_radius_m=None)
+    ch = r.changes.set_index("name")
+    assert {ch.loc["梅园社区", "action"], ch.loc["稻河社区", "action"]} == {"merge"}
+    assert ch.loc["梅园社区", "max_walk_m_after"] > 1000
 
 
 def test_straddling_compounds_are_counted(demo):

@@ -128,7 +128,7 @@ def test_reach_option_errors(store, demo_dir, tmp_path, capsys):
     assert "--scheduler needs --partition-by or --tile-m" in capsys.readouterr().err
     (tmp_path / "file").write_text("x")
     assert main([*args, "--tile-m", "2000", "--out", str(tmp_path / "file")]) == 2
-    assert "a partitioned run writes a folder" in capsys.readouterr().err
+    assert "expected an output folder" in capsys.readouterr().err
     assert main([*args[:-1], str(tmp_path / "missing.parquet"), "--tile-m", "2000",
                  "--out", str(tmp_path / "o")]) == 2
     assert "missing.parquet: no such file" in capsys.readouterr().err

@@ -27,7 +27,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import geopandas as gpd
 import networkx as nx
@@ -171,6 +171,7 @@ def propose_adjustments(
     compact_time_s: float = 5.0,
     walk_cutoff_m: float = 20_000.0,
     snap_tolerance_m: float = 250.0,
+    service_radius_m: float | Literal["bands"] | None = "bands",
 ) -> AdjustmentProposal:
     """Propose splits, merges and boundary transfers for communities outside their band.
 
@@ -203,6 +204,13 @@ def propose_adjustments(
         Longest walk (m) searched for the distances.
     snap_tolerance_m
         Largest snapping distance (m, inclusive) to the network.
+    service_radius_m
+        The community's service radius (m): an urban proposal whose farthest household would
+        walk farther than this to its community centre is not made, and the communities it
+        concerned are listed with the reason (the bands hold "在满足社区合理服务半径的前提下",
+        Taizhou plan 二(二)6). ``"bands"`` (default): the radius the check's bands carry (a
+        profile's ``[community_bands.service_radius_m]``), if any; None: no limit. Rural
+        villages are not held to it (no text gives a rural radius).
 
     Returns
     -------
@@ -235,8 +243,56 @@ def propose_adjustments(
     comp_of = _small_components(job, order)
     stage1_reason = _stage_one(job, order, comp_of)
     _stage_two(job, order, comp_of, stage1_reason)
-    return _assemble(check, com, compounds, h, state, network=network, facilities=facilities,
-                     walk_cutoff_m=walk_cutoff_m, snap_tolerance_m=snap_tolerance_m)
+    adj = _assemble(check, com, compounds, h, state, network=network, facilities=facilities,
+                    walk_cutoff_m=walk_cutoff_m, snap_tolerance_m=snap_tolerance_m)
+    radius = _radius_of(check) if service_radius_m == "bands" else service_radius_m
+    if radius is not None and _withdraw_beyond_radius(adj, com, state, float(radius)):
+        adj = _assemble(check, com, compounds, h, state, network=network, facilities=facilities,
+                        walk_cutoff_m=walk_cutoff_m, snap_tolerance_m=snap_tolerance_m)
+    return adj
+
+
+def _radius_of(check: CommunityCheck) -> float | None:
+    """The service radius (m) the check's bands carry, or None."""
+    radius = getattr(check.bands, "service_radius_m", None)
+    return None if radius is None else float(radius.value)
+
+
+def _withdraw_beyond_radius(adj: AdjustmentProposal, com: gpd.GeoDataFrame, state: _State,
+                            radius_m: float) -> bool:
+    """Withdraw the urban clusters whose proposal needs a walk beyond ``radius_m`` (m) from the
+    farthest household to the community centre; their out-of-band communities get the reason.
+    True when any cluster was withdrawn."""
+    proposed = adj.proposed
+    walks: dict[int, float] = {}
+    for code in proposed.index[proposed["action"] != "unchanged"]:
+        parent = state.new_codes.get(code, code)
+        cid = state.cluster_of.get(parent)
+        walk = float(proposed.at[code, "max_walk_m"]) if pd.notna(proposed.at[code, "max_walk_m"]) else 0.0
+        if cid is not None:
+            walks[cid] = max(walks.get(cid, 0.0), walk)
+    withdrawn = {cid for cid, walk in walks.items() if walk > radius_m + 1e-6 and any(
+        com.at[c, "urban_rural"] != "rural" for c, k in state.cluster_of.items() if k == cid)}
+    for cid in withdrawn:
+        codes = [c for c, k in state.cluster_of.items() if k == cid]
+        walk = walks[cid]
+        for i in [i for i, c in state.region_of.items() if state.cluster_of.get(state.new_codes.get(c, c)) == cid]:
+            del state.region_of[i]
+        for new in [n for n, p in state.new_codes.items() if p in codes]:
+            del state.new_codes[new]
+        state.clip.pop(cid, None)
+        for row in state.cluster_rows:
+            if row.get("cluster") == cid:
+                row.update(status="beyond_service_radius", moved=0, regions=0)
+        for c in codes:
+            if com.at[c, "status"] in ("too_small", "too_large"):
+                state.failures[c] = (
+                    f"the re-grouping found would leave a household {_fmt(walk)} m from its community "
+                    f"centre, beyond the service radius of {_fmt(radius_m)} m; not proposed (bands apply "
+                    "'within a reasonable service radius')",
+                    f"找到的调整方案中最远住户距社区服务中心步行{_zh(walk)}米，超过服务半径{_zh(radius_m)}米，"
+                    "不满足“在满足社区合理服务半径的前提下”，不予建议", "service_radius")
+    return bool(withdrawn)
 
 
 @dataclass(frozen=True)
@@ -685,6 +741,10 @@ def _changes(com: gpd.GeoDataFrame, state: _State, assignment: pd.DataFrame, *,
             continue
         result, en, zh = _change_text(action, code, com=com, proposed=proposed, out=out, inn=inn,
                                       absorbed=absorbed, children=children, alive=alive, after_h=after_h)
+        if com.at[code, "urban_rural"] == "rural" and action != "unchanged":
+            en += ("; a village's boundary changes only on the villagers' assembly's consent and the "
+                   "county government's approval (Organic Law of the Villagers' Committees, art. 3)")
+            zh += "；村的范围调整须经村民会议讨论同意后报县级人民政府批准（《村民委员会组织法》第三条）"
         walk_after = proposed["max_walk_m"].reindex(result).max() if result else np.nan
         rows.append({**base, "action": action, "feasible": True, "result": ",".join(result),
                      "households_after": after_h, "compounds_moved_out": len(out),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import geopandas as gpd
 import numpy as np
 import shapely
@@ -187,7 +189,7 @@ def build_meal_points(seed: int, *, start: int) -> gpd.GeoDataFrame:
 
 
 def _facility_frame(sites: list[tuple[str, float, float]], *, start: int) -> gpd.GeoDataFrame:
-    rows = []
+    rows: list[dict[str, Any]] = []
     counters: dict[str, int] = {}
     place = ["海陵", "凤城", "稻河", "梅兰", "文昌", "春晖", "鼓楼", "百花", "迎春", "东进"]
     for cat, x, y in sites:

@@ -264,7 +264,7 @@ def build_attributes(com: gpd.GeoDataFrame, compounds: gpd.GeoDataFrame,
     df = pd.DataFrame(rows)
     for name, (col, value) in PLANTED_ATTRIBUTES.items():
         df[col] = df[col].astype(object)
-        df.loc[df["name"] == name, col] = value
+        df[col] = df[col].where(df["name"] != name, value)
     for col in ("service_area_m2", "community_workers"):
         df[col] = df[col].astype(object)
     df.loc[df["name"].isin(BLANK_ATTRIBUTES), ["service_area_m2", "community_workers"]] = None

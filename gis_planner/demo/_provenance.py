@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sized
 from typing import TYPE_CHECKING
 
 import shapely
@@ -27,6 +28,11 @@ if TYPE_CHECKING:
 #: Compounds farther than this from a walkable street are listed (the readers' snap tolerance).
 FAR_FROM_ROAD_M = 250.0
 
+
+
+def _count(layer: Sized | None) -> int:
+    """Rows of an optional layer (0 when absent)."""
+    return 0 if layer is None else len(layer)
 
 def provenance_markdown(town: DemoTown, *, seed: int) -> str:
     """The provenance note of the demo folder (Markdown, UTF-8), figures counted from ``town``.
@@ -107,16 +113,16 @@ def provenance_markdown(town: DemoTown, *, seed: int) -> str:
         f"{int(town.compounds['elderly_80'].sum()):,}; households x 2.62 x the 2020 census shares "
         "18.70 % and 2.54 % x synthetic local factors: villages x 1.35, three old urban "
         "compounds x 1.9, two young ones x 0.5, each x 0.8–1.2) | WGS-84, UTF-8 |",
-        f"| `buildings.geojson` | {len(town.buildings)} buildings (楼栋) filling the compounds: "
+        f"| `buildings.geojson` | {_count(town.buildings)} buildings (楼栋) filling the compounds: "
         "`building_id`, `compound_id`, `households` (summing to each compound's count; village "
         "rows of houses of about 24) and synthetic counts of the special groups grid workers visit ("
         + "、".join(GROUP_RATES) + "; made-up rates, not statistics); high-rise towers hold "
         f"64–132 households each, so each is a 微网格 above the {grid.micro_min}–{grid.micro_max} "
         "default | WGS-84, UTF-8 |",
-        f"| `existing_grids.geojson` | {len(town.existing_grids)} existing 网格 of the urban "
+        f"| `existing_grids.geojson` | {_count(town.existing_grids)} existing 网格 of the urban "
         f"communities ({STRIPS} strips each; `grid_code`, `community_code`, `网格员`) | WGS-84, "
         "UTF-8 |",
-        f"| `police_grids.geojson` | {len(town.police_grids)} police 警格 (`police_grid`, `name`): "
+        f"| `police_grids.geojson` | {_count(town.police_grids)} police 警格 (`police_grid`, `name`): "
         "whole pairs of communities in 示范街道, an 800 m lattice blind to the communities in "
         "凤凰街道, one per village | WGS-84, UTF-8 |",
         f"| `gates.csv` | {len(town.gates)} gates (`gate_id,compound_id,lng,lat`), 1–4 per urban "
@@ -153,7 +159,7 @@ def provenance_markdown(town: DemoTown, *, seed: int) -> str:
         "high-rise band |",
         f"| too large and infeasible | {n('府前社区')}; compound {big['compound_id']} alone "
         f"holds {int(big['households']):,} | \"no feasible proposal\" reported |",
-        f"| too small pair | {n('梅园社区')} beside {n('稻河社区')} (same 街道) | merge |",
+        f"| too small pair | {n('梅园社区')} beside {n('稻河社区')} (same 街道) | merge not proposed: the merged community's farthest walk exceeds the 1,000 m service radius |",
         f"| too small | {n('鼓楼社区')}; {n('周庄村')} (rural 1,000–1,500) beside "
         f"{n('陈堡村')} | boundary transfer |",
         f"| compounds on a boundary | {', '.join(straddling)} span a street into the "

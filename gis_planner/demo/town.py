@@ -136,9 +136,11 @@ def build_demo_town(*, seed: int = DEFAULT_SEED) -> DemoTown:
                               crs=LOCAL_CRS)
              for g in (build_buildings(compounds, seed=seed), build_existing_grids(com),
                        build_police_grids(com))]
-    return DemoTown(*layers[:7], attributes=attributes, population=population,
+    roads_l, subs_l, com_l, compounds_l, gates_l, facilities_l, candidates_l, spaces_l = layers
+    return DemoTown(roads_l, subs_l, com_l, compounds_l, gates_l, facilities_l, candidates_l,
+                    attributes=attributes, population=population,
                     population_transform=transform, buildings=extra[0], existing_grids=extra[1],
-                    police_grids=extra[2], spaces=layers[7])
+                    police_grids=extra[2], spaces=spaces_l)
 
 
 # ------------------------------------------------------------------------------------ writing

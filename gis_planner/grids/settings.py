@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,7 @@ _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
     "barriers": {"highway": list, "penalty_m": (int, float)},
     "solver": {"exact_max_units": int, "time_limit_s": (int, float), "max_walk_m": (int, float)},
 }
-_META = ("source", "status", "note")
+_META = ("source", "source_zh", "status", "note")
 
 
 @dataclass(frozen=True)
@@ -74,6 +74,7 @@ class GridSettings:
     max_walk_m: float
     status: dict[str, str]
     sources: dict[str, str]
+    sources_zh: dict[str, str] = field(default_factory=dict)
 
     def with_overrides(self, **values: Any) -> GridSettings:
         """A copy with the given fields replaced (None values are ignored), checked again."""
@@ -81,8 +82,10 @@ class GridSettings:
         _check(out, label="overrides")
         return out
 
-    def table(self) -> list[dict[str, Any]]:
-        """One row per setting: name, value, status and source (for reports)."""
+    def table(self, lang: str = "en") -> list[dict[str, Any]]:
+        """One row per setting: name, value, status and source (for reports), in ``lang``."""
+        if lang == "zh":
+            return self._table_zh()
         rows = [("grid_households", f"{self.grid_min}–{self.grid_max}"),
                 ("micro_grid_households", f"{self.micro_min}–{self.micro_max}"),
                 ("workers", f"{self.workers_per_grid:g} per 网格, "
@@ -94,6 +97,19 @@ class GridSettings:
                            f"{self.time_limit_s:g} s; walks up to {self.max_walk_m:g} m")]
         return [{"setting": k, "value": v, "status": self.status.get(k, ""),
                  "source": self.sources.get(k, "")} for k, v in rows]
+
+    def _table_zh(self) -> list[dict[str, Any]]:
+        rows = [("grid_households", "网格户数", f"{self.grid_min}–{self.grid_max}"),
+                ("micro_grid_households", "微网格户数", f"{self.micro_min}–{self.micro_max}"),
+                ("workers", "网格员", f"每网格{self.workers_per_grid:g}名专职，每微网格"
+                                      f"{self.workers_per_micro_grid:g}名兼职"),
+                ("persons_per_household", "户均人口", f"{self.persons_per_household:g}"),
+                ("barriers", "分隔障碍", f"{len(self.barrier_highways)}类道路与铁路；每跨越一次计"
+                                        f"{self.barrier_penalty_m:g}米"),
+                ("solver", "求解", f"{self.exact_max_units}个单元以内精确求解，限时{self.time_limit_s:g}秒；"
+                                   f"步行上限{self.max_walk_m:g}米")]
+        return [{"setting": name, "value": v, "status": self.status.get(k, ""),
+                 "source": self.sources_zh.get(k) or self.sources.get(k, "")} for k, name, v in rows]
 
 
 def _read(raw: bytes, label: str) -> dict[str, Any]:
@@ -188,6 +204,7 @@ def load_grid_defaults(path: str | os.PathLike[str] | None = None) -> GridSettin
         max_walk_m=float(so["max_walk_m"]),
         status={k: str(v.get("status", "")) for k, v in data.items()},
         sources={k: str(v.get("source", "")) for k, v in data.items()},
+        sources_zh={k: str(v["source_zh"]) for k, v in data.items() if "source_zh" in v},
     )
     _check(s, label=label)
     return s

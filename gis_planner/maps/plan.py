@@ -21,6 +21,7 @@ import logging
 import os
 import re
 import sqlite3
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -153,7 +154,7 @@ def json_for_html(data: object) -> str:
     return _JSON_UNSAFE.sub(lambda m: _JSON_ESCAPES[m.group(0)], text)
 
 
-class _Raw(Element):  # type: ignore[misc]
+class _Raw(Element):
     """A page fragment that is output as it is: never compiled as a template."""
 
     def __init__(self, text: str) -> None:
@@ -164,7 +165,7 @@ class _Raw(Element):  # type: ignore[misc]
         return self._text
 
 
-class PlanLayers(MacroElement):  # type: ignore[misc]
+class PlanLayers(MacroElement):
     """The plan's layers: JSON data plus the static renderer, added to a :class:`folium.Map`.
 
     Unlike other folium elements nothing here is a template: the data go into the page as
@@ -177,6 +178,7 @@ class PlanLayers(MacroElement):  # type: ignore[misc]
         self.data = data
 
     def render(self, **kwargs: Any) -> None:  # type: ignore[override]
+        """Put the style, the JSON data and the fixed script into the page (no template)."""
         figure = cast("Figure", self.get_root())
         parent = cast("Element", self._parent)
         payload = dict(self.data, map=parent.get_name())
@@ -397,12 +399,20 @@ def _tile_range(bounds: tuple[float, float, float, float], z: int) -> tuple[int,
     return col(w), row(n), col(e), row(s)
 
 
-def _local_tiles(source: Path, bounds: tuple[float, float, float, float], *,
-                 max_bytes: int) -> dict[str, Any]:
-    """Tiles of an MBTiles file or a ``z/x/y.png`` folder covering ``bounds`` (lon/lat),
-    zoom by zoom from the shallowest, as data URIs, until ``max_bytes`` would be exceeded."""
+TileGetter = Callable[[int, int, int], "bytes | None"]
+
+
+def _tile_source(source: Path) -> tuple[list[int], TileGetter, Callable[[], None] | None]:
+    """The zoom levels, a tile reader ``(z, x, y) -> bytes | None`` (XYZ rows) and a closer of a
+    local tile source (an MBTiles file or a ``z/x/y`` folder).
+
+    Raises
+    ------
+    InputDataError
+        A source that is neither, or an unreadable MBTiles file.
+    """
     if source.is_dir():
-        def get(z: int, x: int, y: int) -> bytes | None:
+        def get_file(z: int, x: int, y: int) -> bytes | None:
             for ext in _TILE_EXTS:
                 f = source / str(z) / str(x) / f"{y}{ext}"
                 if f.is_file():
@@ -410,24 +420,29 @@ def _local_tiles(source: Path, bounds: tuple[float, float, float, float], *,
             return None
 
         zooms = sorted(int(p.name) for p in source.iterdir() if p.is_dir() and p.name.isdigit())
-        close = None
-    elif source.is_file() and source.suffix.lower() == ".mbtiles":
-        try:
-            con = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
-            zooms = [int(r[0]) for r in con.execute(
-                "SELECT DISTINCT zoom_level FROM tiles ORDER BY zoom_level")]
-        except sqlite3.Error as exc:
-            raise InputDataError(f"{source}: not a readable MBTiles file ({exc}).") from exc
-
-        def get(z: int, x: int, y: int) -> bytes | None:
-            r = con.execute("SELECT tile_data FROM tiles WHERE zoom_level=? AND tile_column=? "
-                            "AND tile_row=?", (z, x, 2 ** z - 1 - y)).fetchone()  # TMS rows
-            return bytes(r[0]) if r else None
-
-        close = con.close
-    else:
+        return zooms, get_file, None
+    if not (source.is_file() and source.suffix.lower() == ".mbtiles"):
         raise InputDataError(f"{source}: a local basemap is an .mbtiles file or a folder of "
-                         "z/x/y.png tiles.")
+                             "z/x/y.png tiles.")
+    try:
+        con = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
+        zooms = [int(r[0]) for r in con.execute("SELECT DISTINCT zoom_level FROM tiles ORDER BY zoom_level")]
+    except sqlite3.Error as exc:
+        raise InputDataError(f"{source}: not a readable MBTiles file ({exc}).") from exc
+
+    def get_row(z: int, x: int, y: int) -> bytes | None:
+        r = con.execute("SELECT tile_data FROM tiles WHERE zoom_level=? AND tile_column=? "
+                        "AND tile_row=?", (z, x, 2 ** z - 1 - y)).fetchone()  # TMS rows
+        return bytes(r[0]) if r else None
+
+    return zooms, get_row, con.close
+
+
+def _local_tiles(source: Path, bounds: tuple[float, float, float, float], *,
+                 max_bytes: int) -> dict[str, Any]:
+    """Tiles of an MBTiles file or a ``z/x/y.png`` folder covering ``bounds`` (lon/lat),
+    zoom by zoom from the shallowest, as data URIs, until ``max_bytes`` would be exceeded."""
+    zooms, get, close = _tile_source(source)
     tiles: dict[str, str] = {}
     used = 0
     deepest = None
@@ -688,6 +703,32 @@ def plan_layers(results: Any, *, lang: str = "zh", gcj02: bool = False) -> list[
             *_grid_layers(results, gcj02, lg)]
 
 
+def _check_base_options(*, offline: bool, tiles: str | None, tianditu_key: str | None,
+                        basemap: str | os.PathLike[str] | None, basemap_coords: str) -> bool:
+    """Check the base-map options of :func:`plan_map`; True when the layers must be shifted to
+    GCJ-02 to line up with the tiles.
+
+    Raises
+    ------
+    ValueError
+        As :func:`plan_map` says.
+    """
+    if tiles is not None and tiles not in TILES:
+        raise ValueError(f"tiles must be one of {', '.join(TILES)}; got {tiles!r}.")
+    if offline and tiles is not None:
+        raise ValueError("tiles need the internet; pass offline=False to use them.")
+    if tiles is not None and basemap is not None:
+        raise ValueError("give tiles (online) or basemap (a local tile source), not both.")
+    if tiles == "tianditu" and not tianditu_key:
+        raise ValueError("tiles='tianditu' needs tianditu_key (a Tianditu API key).")
+    if tianditu_key is not None and not _KEY_CHARS.fullmatch(tianditu_key):
+        raise ValueError("tianditu_key holds characters other than letters, digits, - and _.")
+    if basemap_coords not in ("wgs84", "gcj02"):
+        raise ValueError(f"basemap_coords must be 'wgs84' or 'gcj02'; got {basemap_coords!r}.")
+    return (tiles is not None and TILES[tiles][2] == "gcj02") or (
+        basemap is not None and basemap_coords == "gcj02")
+
+
 def plan_map(results: Any, *, lang: str = "zh", offline: bool = True,
              tiles: str | None = None, tianditu_key: str | None = None,
              category: str | None = None, basemap: str | os.PathLike[str] | None = None,
@@ -736,20 +777,8 @@ def plan_map(results: Any, *, lang: str = "zh", offline: bool = True,
     import folium
 
     lg = check_lang(lang)
-    if tiles is not None and tiles not in TILES:
-        raise ValueError(f"tiles must be one of {', '.join(TILES)}; got {tiles!r}.")
-    if offline and tiles is not None:
-        raise ValueError("tiles need the internet; pass offline=False to use them.")
-    if tiles is not None and basemap is not None:
-        raise ValueError("give tiles (online) or basemap (a local tile source), not both.")
-    if tiles == "tianditu" and not tianditu_key:
-        raise ValueError("tiles='tianditu' needs tianditu_key (a Tianditu API key).")
-    if tianditu_key is not None and not _KEY_CHARS.fullmatch(tianditu_key):
-        raise ValueError("tianditu_key holds characters other than letters, digits, - and _.")
-    if basemap_coords not in ("wgs84", "gcj02"):
-        raise ValueError(f"basemap_coords must be 'wgs84' or 'gcj02'; got {basemap_coords!r}.")
-    gcj = (tiles is not None and TILES[tiles][2] == "gcj02") or (
-        basemap is not None and basemap_coords == "gcj02")
+    gcj = _check_base_options(offline=offline, tiles=tiles, tianditu_key=tianditu_key, basemap=basemap,
+                              basemap_coords=basemap_coords)
     reach = getattr(results, "reach", None)
     inputs = getattr(results, "inputs", results)
     network = inputs.network

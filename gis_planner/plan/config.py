@@ -122,6 +122,7 @@ class PlanConfig:
 
     title: str
     profile: str
+    rural_profile: str
     lang: str
     inputs: dict[str, Path]
     coords: dict[str, str]

@@ -11,7 +11,7 @@ import functools
 import io
 import math
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -69,7 +69,7 @@ def coverage_bar_chart(labels: list[str], shares: list[float], *, title: str,
     rc = {"font.family": [family, "DejaVu Sans"], "axes.unicode_minus": False}
     import matplotlib
 
-    with matplotlib.rc_context(rc):
+    with matplotlib.rc_context(cast(Any, rc)):
         fig = Figure(figsize=(7.0, 0.38 * max(len(labels), 3) + 1.2), dpi=dpi)
         ax = fig.add_subplot()
         s = pd.Series(shares, index=labels).astype(float).fillna(0.0) * 100.0
@@ -199,7 +199,7 @@ def coverage_map_figure(households: Any, facilities: Any, *, category: str, cate
     pad_x = 0.04 * (x1 - x0)
     bounds = (x0 - pad_x, y0 - 0.14 * (y1 - y0), x1 + pad_x, y1 + 0.16 * (y1 - y0))
     rc = {"font.family": [family, "DejaVu Sans"], "axes.unicode_minus": False}
-    with matplotlib.rc_context(rc):
+    with matplotlib.rc_context(cast(Any, rc)):
         aspect = (bounds[3] - bounds[1]) / max(bounds[2] - bounds[0], 1.0)
         ax_h = min(max(7.0 * 0.96 * aspect, 3.0), 8.5)  # inches; legend 0.95 in, title 0.45 in
         fig_h = ax_h + 1.4

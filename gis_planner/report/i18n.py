@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Literal
 
 Lang = Literal["zh", "en"]
@@ -339,7 +340,10 @@ PHRASES_ZH: tuple[tuple[str, str], ...] = (
 )
 
 #: Messages with numbers or names in them: (pattern, Chinese replacement).
-PATTERNS_ZH: tuple[tuple[re.Pattern[str], str], ...] = (
+PATTERNS_ZH: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = (
+    (re.compile(r"a reach result searched to at least ([\d,]+) m \(its search cap is ([\d,]+) m; "
+                r"pass search_cap_m=(\d+) to reach\)"),
+     r"需要搜索范围至少 \1 m 的可达性结果（当前搜索上限 \2 m；在规划配置的可达性参数表中设 search_cap_m = \3）"),
     (re.compile(r"too small for any function \((.+?)\)"), r"面积过小，无法设置任何功能（\1）"),
     (re.compile(r"([\d,]+) newly within reach"), r"新增可达 \1"),
     (re.compile(r"households per grid (\S+)"), r"每网格户数 \1"),
@@ -383,6 +387,8 @@ EXACT_ZH: dict[str, str] = {
     "band": "户数区间", "nesting": "嵌套", "gaps": "空隙", "overlaps": "重叠",
     "workers": "网格员", "broken": "跨界", "network": "按路网划分",
     "1:1": "一对一", "1:n": "一对多", "n:1": "多对一",
+    "relaxed": "已放宽下限", "exact": "精确求解", "heuristic": "启发式求解", "optimal": "最优",
+    "in_band": "区间内", "under_band": "低于下限", "over_band": "高于上限",
 }
 
 
@@ -411,6 +417,8 @@ def localize(text: object, lang: Lang) -> str:
         s = s.replace(en, zh)
     for pattern, repl in PATTERNS_ZH:
         s = pattern.sub(repl, s)
+    if s.startswith("derived: "):
+        s = "本工具推导：" + s[len("derived: "):]
     s = _PUBLISHED.sub(r"（\1 公布）", s)
     s = _EFFECTIVE.sub(r"，\1 实施", s)
     s = _UTM.sub(r"UTM 第 \1\2 带", s)

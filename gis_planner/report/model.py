@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import geopandas as gpd
 import pandas as pd
 
 from gis_planner import __version__
@@ -146,7 +147,7 @@ def _coverage_section(results: Any, lang: Lang) -> Section | None:
                              list(cov["covered_share"].astype(float)),
                              title=t("chart_coverage_title", lang),
                              xlabel=t("covered_share", lang) + " (%)")
-    intro = (t("coverage_intro", lang), t("walk_assumption", lang) + ("：" if lang == "zh" else ": ")
+    intro: tuple[str, ...] = (t("coverage_intro", lang), t("walk_assumption", lang) + ("：" if lang == "zh" else ": ")
              + t("m_speed", lang, speed=f"{speed:g}", minutes=f"{reach.headline_minutes:g}"))
     if getattr(results, "profile", None) is not None:
         intro = (*intro, _assumption_sentence(results, lang))
@@ -242,7 +243,7 @@ def _siting_table(res: Any, lang: Lang, key: str, title: str) -> Table:
     return Table(key, title, frame)
 
 
-def new_sites(res: Any) -> pd.DataFrame:
+def new_sites(res: Any) -> gpd.GeoDataFrame:
     """The newly proposed (not existing) rows of a siting result's ``chosen``."""
     ch = res.chosen
     return ch[~ch["existing"].astype(bool)] if "existing" in ch.columns else ch
@@ -622,7 +623,7 @@ def _grids_section(results: Any, lang: Lang) -> Section | None:
     if solver is not None and {"community_code", "level", "status"} <= set(solver.columns):
         st_of = solver[solver["level"] == "grid"].drop_duplicates("community_code").set_index("community_code")
         out_band = out_band.assign(solver_status=out_band["community_code"].map(st_of["status"]))
-    tabs = {**tabs, "out_of_band": out_band}
+    tabs = {**tabs, "out_of_band": out_band, "grid_settings": pd.DataFrame(st.table(lang))}
     tables = []
     for name, key in (("settings", "grid_settings"), ("summary", "grid_summary"), ("out_of_band", "out_of_band"),
                       ("audit", "audit_summary"), ("crossings", "audit_crossings"), ("crosswalk", "crosswalk")):
@@ -632,7 +633,10 @@ def _grids_section(results: Any, lang: Lang) -> Section | None:
         tables.append(Table(f"grids_{name}", t(f"grids_{name}", lang),
                             frame.rename(columns=head) if lang == "zh" else frame))
     intro = t("grids_intro", lang, grid=f"{st.grid_min}–{st.grid_max}", micro=f"{st.micro_min}–{st.micro_max}")
-    return Section("grids", t("grids", lang), (intro, f"{res.distance_kind}"), tuple(tables))
+    distance = {"network": ("步行距离按道路网络计算", "walking distances over the street network"),
+                "straight_line": ("距离按直线计算（未给道路网络）", "straight-line distances (no network given)")}
+    zh_en = distance.get(res.distance_kind, (res.distance_kind, res.distance_kind))
+    return Section("grids", t("grids", lang), (intro, zh_en[0] if lang == "zh" else zh_en[1]), tuple(tables))
 
 
 #: Chinese headers of the grid tables (the grids package writes English column names).
@@ -859,7 +863,7 @@ def _data_section(results: Any, lang: Lang) -> Section:
     dropped = getattr(results.inputs.network, "dropped_components", None)
     n_comp = len(dropped) if isinstance(dropped, pd.DataFrame) else 0
     near = 0
-    if n_comp and {"x", "y"} <= set(dropped.columns):
+    if isinstance(dropped, pd.DataFrame) and n_comp and {"x", "y"} <= set(dropped.columns):
         import shapely
 
         pts = shapely.points(dropped["x"].to_numpy(float), dropped["y"].to_numpy(float))

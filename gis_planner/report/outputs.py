@@ -55,7 +55,32 @@ def result_layers(results: Any) -> dict[str, gpd.GeoDataFrame]:
             extra = [c for c in ("explanation", "requirement") if c in ex.columns
                      and c not in ch.columns]
             layers[name] = ch.join(ex[extra]) if extra else ch
+    layers.update(_analysis_layers(results))
     return layers
+
+
+def _analysis_layers(results: Any) -> dict[str, gpd.GeoDataFrame]:
+    """The layers of the optional analyses (elderly care, neighbourhood centres, governance
+    grids) that the plan ran."""
+    out: dict[str, gpd.GeoDataFrame] = {}
+    eld = results.elderly
+    if eld is not None:
+        out["elderly_compounds"] = eld.compounds
+        out["elderly_facilities"] = eld.facilities
+        if eld.sites is not None and len(eld.sites):
+            out["elderly_sites"] = eld.sites
+    if results.centres is not None:
+        out["centre_spaces"] = results.centres.spaces
+    if results.grids is not None:
+        out["grids"] = results.grids.grids
+        out["micro_grids"] = results.grids.micro_grids
+    audit = results.grid_audit
+    if audit is not None:
+        for name in ("gaps", "overlaps"):
+            gdf = getattr(audit, name)
+            if len(gdf):
+                out[f"grid_audit_{name}"] = gdf
+    return {k: v for k, v in out.items() if isinstance(v, gpd.GeoDataFrame) and len(v)}
 
 
 def report_date() -> datetime.datetime:

@@ -16,6 +16,7 @@ import os
 import re
 import unicodedata
 import zipfile
+from collections.abc import Hashable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -357,8 +358,8 @@ def styled(table: Table, *, lang: Lang | None = None, max_rows: int | None = Non
     shown = pd.DataFrame({c: [_cell_text(v, c, lg) for v in df[c]] for c in df.columns},
                          index=range(len(df)), columns=df.columns)
     classes = status_classes(lg)
-    status = [c for c in df.columns if is_status_column(c, lg)]
-    numeric = [c for c, num in zip(df.columns, numeric_columns(df), strict=True) if num]
+    status: list[Hashable] = [c for c in df.columns if is_status_column(c, lg)]
+    numeric: list[Hashable] = [c for c, num in zip(df.columns, numeric_columns(df), strict=True) if num]
     sty = shown.style.format(escape="html").hide(axis="index").set_caption(html.escape(table.title))
     if status:
         sty = sty.map(lambda v: _STYLE_CSS.get(classes.get(v, ""), ""), subset=status)

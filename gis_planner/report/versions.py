@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import importlib
 import platform
+from importlib import util
 
 from gis_planner import __version__
 
@@ -19,6 +19,6 @@ def software_versions() -> dict[str, str]:
         try:
             out[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
-            mod = importlib.util.find_spec(name)
+            mod = util.find_spec(name)
             out[name] = "installed" if mod else "absent"
     return out
