@@ -159,7 +159,8 @@ def provenance_markdown(town: DemoTown, *, seed: int) -> str:
         "high-rise band |",
         f"| too large and infeasible | {n('府前社区')}; compound {big['compound_id']} alone "
         f"holds {int(big['households']):,} | \"no feasible proposal\" reported |",
-        f"| too small pair | {n('梅园社区')} beside {n('稻河社区')} (same 街道) | merge not proposed: the merged community's farthest walk exceeds the 1,000 m service radius |",
+        f"| too small pair | {n('梅园社区')} beside {n('稻河社区')} (same 街道) | merge not proposed: the "
+        "merged community's farthest walk exceeds the 1,000 m service radius |",
         f"| too small | {n('鼓楼社区')}; {n('周庄村')} (rural 1,000–1,500) beside "
         f"{n('陈堡村')} | boundary transfer |",
         f"| compounds on a boundary | {', '.join(straddling)} span a street into the "
