@@ -65,7 +65,8 @@ def test_planted_cases_fixed_or_reported(demo):
     urban_fixed = sorted(n for n in fixed if n.endswith("社区"))  # villages: no radius in any text
     assert urban_fixed and (ch.loc[urban_fixed, "max_walk_m_after"] <= 1000).all()
     # moving a 村民小组 between villages carries the legal process
-    assert all("村民会议" in z for z in ch.loc[ch["feasible"] & ch.index.str.endswith("村"), "reason_zh"])
+    villages = ch.loc[ch["feasible"] & ch.index.str.endswith("村"), "reason_zh"]
+    assert len(villages) and all("村民会议" in z and "村民小组" in z and "小区" not in z for z in villages)
     prop = r.proposed
     changed = prop[prop["action"] != "unchanged"]
     assert changed["within_band"].all() and (changed["n_parts"] == 1).all()

@@ -631,25 +631,32 @@ def _flows(code: str, assignment: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFr
     return out, inn
 
 
-def _n_compounds(n: int) -> str:
-    return f"{n} compound{'s' if n != 1 else ''}"
+def _n_compounds(n: int, *, rural: bool = False) -> str:
+    word = "village group" if rural else "compound"
+    return f"{n} {word}{'s' if n != 1 else ''}"
 
 
-def _moves_text(out: pd.DataFrame, inn: pd.DataFrame, skip: Sequence[str]) -> tuple[str, str]:
+def _moves_text(out: pd.DataFrame, inn: pd.DataFrame, skip: Sequence[str], *,
+                rural: bool = False) -> tuple[str, str]:
     """'; gives 2 compounds (680 households) to X; takes …' and its Chinese, each part led by
-    a separator (communities in ``skip`` are left out)."""
+    a separator (communities in ``skip`` are left out). In villages the units are 村民小组."""
     en, zh = "", ""
+    unit = "村民小组" if rural else "小区"
     for dest, grp in out.groupby("proposed_code"):
         hh = grp["households"].sum()
-        en += f"; gives {_n_compounds(len(grp))} ({_fmt(hh)} households) to {dest}"
-        zh += f"；划出{len(grp)}个小区（{_zh(hh)}户）给{dest}"
+        en += f"; gives {_n_compounds(len(grp), rural=rural)} ({_fmt(hh)} households) to {dest}"
+        zh += f"；划出{len(grp)}个{unit}（{_zh(hh)}户）给{dest}"
     for src, grp in inn.groupby("community_code"):
         if src in skip:
             continue
         hh = grp["households"].sum()
-        en += f"; takes {_n_compounds(len(grp))} ({_fmt(hh)} households) from {src}"
-        zh += f"；从{src}划入{len(grp)}个小区（{_zh(hh)}户）"
+        en += f"; takes {_n_compounds(len(grp), rural=rural)} ({_fmt(hh)} households) from {src}"
+        zh += f"；从{src}划入{len(grp)}个{unit}（{_zh(hh)}户）"
     return en, zh
+
+
+def _rural(com: gpd.GeoDataFrame, code: str) -> bool:
+    return str(com.at[code, "urban_rural"]) == "rural"
 
 
 def _join(items: Iterable[str], sep: str = ", ") -> str:
@@ -663,9 +670,9 @@ def _change_text(action: str, code: str, *, com: gpd.GeoDataFrame, proposed: gpd
     if action == "merge" and alive:
         result = [code]
         en = (f"absorbs {_join(absorbed)} (merged community: {_fmt(after_h)} households)"
-              + _moves_text(out, inn, absorbed)[0])
+              + _moves_text(out, inn, absorbed, rural=_rural(com, code))[0])
         zh = (f"与{'、'.join(absorbed)}合并（合并后{_zh(after_h)}户）"
-              + _moves_text(out, inn, absorbed)[1])
+              + _moves_text(out, inn, absorbed, rural=_rural(com, code))[1])
     elif action == "merge" and not len(out):  # a community without compounds
         poly = com.geometry.loc[code]
         dest = sorted(c for c, g in proposed.geometry.items()
@@ -690,7 +697,7 @@ def _change_text(action: str, code: str, *, com: gpd.GeoDataFrame, proposed: gpd
               f"{'、'.join(_zh(s) for s in sizes)}户")
     elif action == "transfer":
         result = sorted({code, *set(out["proposed_code"])} - {None})
-        m_en, m_zh = _moves_text(out, inn, [])
+        m_en, m_zh = _moves_text(out, inn, [], rural=_rural(com, code))
         en = m_en.removeprefix("; ") + f"; now {_fmt(after_h)} households"
         zh = m_zh.removeprefix("；") + f"；调整后{_zh(after_h)}户"
     else:

@@ -221,7 +221,13 @@ def _community_section(results: Any, lang: Lang) -> Section:
                 pf[name] = [_num(round(float(v))) if v == v else "–" for v in ch[c]]
         tables.append(Table("proposals", "社区调整建议" if zh else "Boundary adjustment proposals",
                             pf))
-    return Section("communities", t("communities", lang), (), tuple(tables))
+    advice = ("户数区间是设立和调整社区的参考标准（“审慎推进”），仅在满足社区合理服务半径的前提下提出调整；"
+              "农村社区的调整单位是村民小组。" if zh else
+              "The household bands are advice for setting up and adjusting communities (to be done "
+              "carefully, 审慎推进); an adjustment is proposed only where every household stays within "
+              "a reasonable service radius of its centre. In villages the units moved are village groups "
+              "(村民小组).")
+    return Section("communities", t("communities", lang), (advice,), tuple(tables))
 
 
 def _siting_table(res: Any, lang: Lang, key: str, title: str) -> Table:
