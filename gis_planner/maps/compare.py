@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 
 import numpy as np
 import shapely
-from branca.element import MacroElement
 
 from gis_planner.categories import label
 from gis_planner.maps.plan import (
     COORD_SCALE,
+    JsonLayers,
     _asset,
     _display,
     _points,
@@ -28,12 +28,11 @@ from gis_planner.maps.plan import (
     _simplified,
     _stable_ids,
     _texts,
-    json_for_html,
 )
 
 if TYPE_CHECKING:
     import folium
-    from branca.element import Element, Figure
+    from branca.element import Figure
 
 #: Colour of each change class: gained, lost, covered in both, covered in neither. Display
 #: choices of our own (green and red for the change, greys for no change).
@@ -63,23 +62,11 @@ def _ui(lang: Literal["zh", "en"]) -> dict[str, str]:
     return {k: v[lang] for k, v in UI.items()}
 
 
-class CompareLayers(MacroElement):
-    """The comparison's compounds: escaped JSON data plus the static renderer."""
+class CompareLayers(JsonLayers):
+    """The comparison's compounds: data block ``gp-compare``, renderer ``assets/compare.js``."""
 
     def __init__(self, data: dict[str, Any]) -> None:
-        super().__init__()
-        self._name = "CompareLayers"
-        self.data = data
-
-    def render(self, **kwargs: Any) -> None:  # type: ignore[override]
-        """Add the style, the data block and the script to the page (nothing is a template)."""
-        figure = cast("Figure", self.get_root())
-        parent = cast("Element", self._parent)
-        payload = dict(self.data, map=parent.get_name())
-        figure.header.add_child(_Raw(f"<style>{_asset('plan.css')}</style>"), name="gp_style")
-        figure.html.add_child(_Raw('<script type="application/json" id="gp-compare">'
-                                   f"{json_for_html(payload)}</script>"), name="gp_compare_data")
-        figure.script.add_child(_Raw(_asset("compare.js")), name="gp_compare_script")
+        super().__init__(data, name="CompareLayers", data_id="gp-compare", script="compare.js")
 
 
 def compare_map(comparison: Any, *, lang: str = "zh", category: str | None = None,

@@ -165,17 +165,19 @@ class _Raw(Element):
         return self._text
 
 
-class PlanLayers(MacroElement):
-    """The plan's layers: JSON data plus the static renderer, added to a :class:`folium.Map`.
+class JsonLayers(MacroElement):
+    """Layers drawn in the browser: the data as one escaped JSON block (:func:`json_for_html`)
+    plus a fixed script and style of the package, added to a :class:`folium.Map`.
 
-    Unlike other folium elements nothing here is a template: the data go into the page as
-    escaped JSON (:func:`json_for_html`), the script and style are fixed files of the package.
+    Unlike other folium elements nothing here is a template: data text never becomes code.
     """
 
-    def __init__(self, data: dict[str, Any]) -> None:
+    def __init__(self, data: dict[str, Any], *, name: str, data_id: str, script: str) -> None:
         super().__init__()
-        self._name = "PlanLayers"
+        self._name = name
         self.data = data
+        self.data_id = data_id
+        self.script = script
 
     def render(self, **kwargs: Any) -> None:  # type: ignore[override]
         """Put the style, the JSON data and the fixed script into the page (no template)."""
@@ -183,9 +185,16 @@ class PlanLayers(MacroElement):
         parent = cast("Element", self._parent)
         payload = dict(self.data, map=parent.get_name())
         figure.header.add_child(_Raw(f"<style>{_asset('plan.css')}</style>"), name="gp_style")
-        figure.html.add_child(_Raw('<script type="application/json" id="gp-data">'
-                                   f"{json_for_html(payload)}</script>"), name="gp_data")
-        figure.script.add_child(_Raw(_asset("plan.js")), name="gp_script")
+        figure.html.add_child(_Raw(f'<script type="application/json" id="{self.data_id}">'
+                                   f"{json_for_html(payload)}</script>"), name=f"{self.data_id}_data")
+        figure.script.add_child(_Raw(_asset(self.script)), name=f"{self.data_id}_script")
+
+
+class PlanLayers(JsonLayers):
+    """The plan's layers (``map.html``): data block ``gp-data``, renderer ``assets/plan.js``."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        super().__init__(data, name="PlanLayers", data_id="gp-data", script="plan.js")
 
 
 # ------------------------------------------------------------------ geometry encoding

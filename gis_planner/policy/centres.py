@@ -8,14 +8,18 @@ planner's TOML file with the same layout overrides any table (``[[functions]]`` 
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
 from gis_planner._errors import PolicyError
-from gis_planner.policy.sourced import STATUSES, Sourced, check_number, check_status, sourced_flat
+from gis_planner.policy.sourced import (
+    STATUSES,
+    Sourced,
+    check_number,
+    check_status,
+    shipped_with_overrides,
+    sourced_flat,
+)
 
 DEMANDS = ("households", "elderly", "children")
 
@@ -100,23 +104,7 @@ def load_centre_standard(path: str | os.PathLike[str] | None = None) -> CentreSt
         A file that is missing or not TOML, unknown keys, missing sources, bad statuses, numbers
         that are not finite and > 0, functions that repeat or that ``[sharing]`` does not know.
     """
-    doc = tomllib.loads(resources.files("gis_planner.policy").joinpath("data", "_centres.toml")
-                        .read_text(encoding="utf-8"))
-    label = "gis_planner/policy/data/_centres.toml"
-    if path is not None:
-        p = Path(path)
-        try:
-            user = tomllib.loads(p.read_text(encoding="utf-8"))
-        except FileNotFoundError as exc:
-            raise PolicyError(f"{p}: centre standard file not found.") from exc
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise PolicyError(f"{p}: not valid TOML ({exc}).") from exc
-        unknown = sorted(set(user) - set(doc))
-        if unknown:
-            raise PolicyError(f"{p}: unknown key(s) {', '.join(unknown)}; expected {', '.join(sorted(doc))}.")
-        for key, value in user.items():
-            doc[key] = {**doc[key], **value} if isinstance(value, dict) and isinstance(doc.get(key), dict) else value
-        label = str(p)
+    doc, label = shipped_with_overrides("_centres.toml", path, what="centre standard")
     return _build(doc, label)
 
 

@@ -12,14 +12,18 @@ gives a number). A planner's TOML file with the same layout overrides any table 
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
 from gis_planner._errors import PolicyError
-from gis_planner.policy.sourced import Sourced, check_number, check_status, sourced, sourced_flat
+from gis_planner.policy.sourced import (
+    Sourced,
+    check_number,
+    check_status,
+    shipped_with_overrides,
+    sourced,
+    sourced_flat,
+)
 
 DEMAND_KINDS = ("elderly_60", "elderly_80", "elderly_disabled")
 
@@ -132,10 +136,6 @@ def _row(key: str, s: Sourced) -> dict[str, object]:
     return {"key": key, "value": s.value, "source": s.source, "status": s.status}
 
 
-def _data_file() -> Any:
-    return resources.files("gis_planner.policy").joinpath("data", "_elderly_care.toml")
-
-
 def load_elderly_standard(path: str | os.PathLike[str] | None = None) -> ElderlyStandard:
     """The shipped elderly-care standard, overridden table by table by the TOML file ``path``.
 
@@ -152,26 +152,7 @@ def load_elderly_standard(path: str | os.PathLike[str] | None = None) -> Elderly
         A file that is missing or not TOML, unknown keys, missing sources, statuses outside
         verified/secondary/derived/reading, numbers that are not finite and > 0 (shares 0-1).
     """
-    shipped = tomllib.loads(_data_file().read_text(encoding="utf-8"))
-    label = "gis_planner/policy/data/_elderly_care.toml"
-    if path is not None:
-        p = Path(path)
-        try:
-            user = tomllib.loads(p.read_text(encoding="utf-8"))
-        except FileNotFoundError as exc:
-            raise PolicyError(f"{p}: elderly-care standard file not found.") from exc
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise PolicyError(f"{p}: not valid TOML ({exc}).") from exc
-        unknown = sorted(set(user) - set(shipped))
-        if unknown:
-            raise PolicyError(f"{p}: unknown key(s) {', '.join(unknown)}; expected "
-                              f"{', '.join(sorted(shipped))}.")
-        for key, value in user.items():
-            if isinstance(value, dict) and isinstance(shipped.get(key), dict):
-                shipped[key] = {**shipped[key], **value}
-            else:
-                shipped[key] = value
-        label = str(p)
+    shipped, label = shipped_with_overrides("_elderly_care.toml", path, what="elderly-care standard")
     return _build(shipped, label)
 
 

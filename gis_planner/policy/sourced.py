@@ -8,7 +8,11 @@ gives a number).
 from __future__ import annotations
 
 import math
+import os
+import tomllib
 from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from gis_planner._errors import PolicyError
@@ -63,3 +67,33 @@ def sourced_flat(label: str, table: str, raw: dict[str, Any], key: str, *, prefi
     full = f"{table}.{key}"
     check_status(label, full, raw.get(status_key), raw.get(source_key))
     return Sourced(check_number(label, full, raw.get(key)), str(raw[source_key]), str(raw[status_key]))
+
+
+def shipped_with_overrides(file_name: str, path: str | os.PathLike[str] | None, *,
+                           what: str) -> tuple[dict[str, Any], str]:
+    """The shipped data file ``policy/data/<file_name>`` as a dict, with the planner's TOML file
+    ``path`` laid over it table by table (a table merges key by key; anything else, an array
+    of tables included, replaces), and the label of the file that has the last word.
+
+    Raises
+    ------
+    PolicyError
+        ``path`` missing or not TOML, or naming a top-level key the shipped file lacks.
+    """
+    doc: dict[str, Any] = tomllib.loads(resources.files("gis_planner.policy").joinpath("data", file_name)
+                                        .read_text(encoding="utf-8"))
+    if path is None:
+        return doc, f"gis_planner/policy/data/{file_name}"
+    p = Path(path)
+    try:
+        user = tomllib.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise PolicyError(f"{p}: {what} file not found.") from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise PolicyError(f"{p}: not valid TOML ({exc}).") from exc
+    unknown = sorted(set(user) - set(doc))
+    if unknown:
+        raise PolicyError(f"{p}: unknown key(s) {', '.join(unknown)}; expected {', '.join(sorted(doc))}.")
+    for key, value in user.items():
+        doc[key] = {**doc[key], **value} if isinstance(value, dict) and isinstance(doc.get(key), dict) else value
+    return doc, str(p)
