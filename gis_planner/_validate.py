@@ -6,7 +6,7 @@ import functools
 import logging
 import re
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -357,3 +357,13 @@ def strip_control_characters(df: pd.DataFrame, *, what: str) -> pd.DataFrame:
                       f"{spaced}. Check the names in the source data.",
                       GisPlannerWarning, stacklevel=3)
     return out
+
+
+def is_missing(x: Any) -> bool:
+    """True for None, ``pd.NA``, NaN and NaT; False for anything else (text, lists …)."""
+    if x is None or x is pd.NA:
+        return True
+    try:
+        return bool(pd.isna(x))
+    except (TypeError, ValueError):
+        return False

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from gis_planner._errors import InputDataError
+from gis_planner._validate import is_missing
 from gis_planner.io.tables import read_table
 
 logger = logging.getLogger(__name__)
@@ -75,15 +76,6 @@ class AttributeField(Protocol):
         """``number`` (float >= 0), ``bool`` (yes/no) or anything else (text)."""
 
 
-def _is_missing(x: Any) -> bool:
-    if x is None or x is pd.NA:
-        return True
-    try:
-        return bool(pd.isna(x))
-    except (TypeError, ValueError):
-        return False
-
-
 def _rows_text(codes: list[str], limit: int = 5) -> str:
     shown = ", ".join(codes[:limit])
     return shown + (f" (+{len(codes) - limit} more)" if len(codes) > limit else "")
@@ -91,7 +83,7 @@ def _rows_text(codes: list[str], limit: int = 5) -> str:
 
 def _blank_text(value: Any) -> str | None:
     """Lower-cased stripped text, None for a missing or empty cell."""
-    if _is_missing(value):
+    if is_missing(value):
         return None
     text = str(value).strip().lower()
     return None if text in ("", "nan", "none") else text

@@ -436,13 +436,6 @@ def od_costs(
     return m
 
 
-# former private names, kept for callers written against them
-_Points = SnappedPoints
-_points = snapped_arrays
-_targets_from_nodes = distances_from_nodes
-_edge_arrays = edge_arrays
-_augmented = graph_with_sources
-
 __all__ = [
     "SnappedPoints",
     "distances_from_nodes",

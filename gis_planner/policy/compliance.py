@@ -45,6 +45,7 @@ import pandas as pd
 
 from gis_planner._errors import InputDataError, PolicyError
 from gis_planner._fs import atomic_path
+from gis_planner._validate import is_missing
 from gis_planner.policy.profile import CircleLevel, FieldInfo, Indicator, Profile, known_fields, load_profile
 
 if TYPE_CHECKING:
@@ -530,7 +531,7 @@ def _assess_communities(
     for code in _conditioned_out(ind, data.frame):
         value = None
         raw = data.column(ind.column).get(code) if ind.kind == "value" else None
-        if not _is_missing(raw):
+        if not is_missing(raw):
             value = float(pd.to_numeric(pd.Series([raw])).iloc[0])
         rows.add(
             unit_type="community",
@@ -558,7 +559,7 @@ def _assess_communities(
     )
     per_unit: dict[str, tuple[float | None, str]] = {}
     for code in applicable:
-        missing = [c for c in ind.data_needed if _is_missing(data.column(c).get(code))]
+        missing = [c for c in ind.data_needed if is_missing(data.column(c).get(code))]
         if missing:
             value, needs = None, _needs_columns(missing, data.fields)
         else:
@@ -766,16 +767,7 @@ def _join(*parts: str) -> str:
 
 
 def _str(x: Any) -> str:
-    return "" if _is_missing(x) else str(x)
-
-
-def _is_missing(x: Any) -> bool:
-    if x is None or x is pd.NA:
-        return True
-    try:
-        return bool(pd.isna(x))
-    except (TypeError, ValueError):
-        return False
+    return "" if is_missing(x) else str(x)
 
 
 def _facilities_frame(facilities: Any, siting: Any) -> tuple[Any, int]:
@@ -1200,7 +1192,7 @@ def _size_rows(
         hr = frame["high_rise"].get(code) if "high_rise" in frame.columns else None
         lo = hi = None
         if isinstance(ur, str):
-            lo, hi = bands.band_for(ur, bool(hr) if not _is_missing(hr) else False)
+            lo, hi = bands.band_for(ur, bool(hr) if not is_missing(hr) else False)
         status = {"within_band": PASS, "too_small": FAIL, "too_large": FAIL}.get(str(r["status"]))
         if status is None:
             rows.add(
