@@ -4,8 +4,9 @@ plus the categories a planner declares for a project (助餐点, 充电桩 …).
 >>> label("kindergarten", "zh")
 '幼儿园'
 
-A planner adds categories with :func:`declare_categories`, from a small CSV or TOML table (or a
-DataFrame), without editing package data::
+A planner adds categories with :func:`declare_categories`, from a small table (a DataFrame;
+:func:`gis_planner.io.declare_categories` reads it from a CSV or TOML file first), without
+editing package data::
 
     id,name_zh,name_en,group,radius_m
     meal_point,助餐点,Community meal point,elderly,500
@@ -21,17 +22,14 @@ from __future__ import annotations
 
 import functools
 import math
-import os
 import re
-import tomllib
 from importlib import resources
-from pathlib import Path
 from typing import Literal
 
 import pandas as pd
 
 from gis_planner._errors import InputDataError
-from gis_planner._validate import control_characters
+from gis_planner._text import control_characters
 
 Lang = Literal["zh", "en"]
 
@@ -84,16 +82,18 @@ def label(category: str, lang: Lang = "zh") -> str:
     return str(table.at[category, lang]) if category in table.index else category
 
 
-def declare_categories(table: str | os.PathLike[str] | pd.DataFrame) -> pd.DataFrame:
+def declare_categories(table: pd.DataFrame, *, what: str = "category table") -> pd.DataFrame:
     """Declare a project's own facility categories for this Python session.
 
     Parameters
     ----------
     table
-        A CSV (UTF-8 or GBK) or TOML file, or a DataFrame, with columns ``id`` (lower-case
-        letters, digits and ``_``, starting with a letter), ``name_zh``, ``name_en``,
-        ``group``, and optionally ``radius_m`` (metres, > 0) or ``walk_minutes`` (> 0), not
-        both. A TOML file holds ``[[category]]`` tables with the same keys.
+        One row per category, with columns ``id`` (lower-case letters, digits and ``_``,
+        starting with a letter), ``name_zh``, ``name_en``, ``group``, and optionally
+        ``radius_m`` (metres, > 0) or ``walk_minutes`` (> 0), not both. To declare the
+        categories of a CSV or TOML file, use :func:`gis_planner.io.declare_categories`.
+    what
+        The table's name in messages (the file it was read from).
 
     Returns
     -------
@@ -107,9 +107,10 @@ def declare_categories(table: str | os.PathLike[str] | pd.DataFrame) -> pd.DataF
         category, an empty name or group, a radius or time that is not a number > 0, both given,
         or an id declared before with other values.
     """
-    what = "category table" if isinstance(table, pd.DataFrame) else str(table)
-    frame = _load(table, what)
-    frame = frame.rename(columns={c: _ALIASES.get(str(c).strip(), str(c).strip()) for c in frame.columns})
+    if not isinstance(table, pd.DataFrame):
+        raise TypeError(f"declare_categories takes a DataFrame; got {type(table).__name__}. Read a "
+                        "file with gis_planner.io.declare_categories.")
+    frame = table.rename(columns={c: _ALIASES.get(str(c).strip(), str(c).strip()) for c in table.columns})
     missing = [c for c in DECLARE_COLUMNS[:4] if c not in frame.columns]
     if missing:
         raise InputDataError(f"{what}: lacks column(s) {', '.join(map(repr, missing))}; expected "
@@ -183,30 +184,6 @@ def declared_minutes(*, speed_kmh: float) -> dict[str, float]:
         elif not math.isnan(radius):
             out[cid] = round(float(distance_to_minutes(radius, speed_kmh)), 6)
     return out
-
-
-def _load(table: str | os.PathLike[str] | pd.DataFrame, what: str) -> pd.DataFrame:
-    if isinstance(table, pd.DataFrame):
-        return table.copy()
-    path = Path(table)
-    if not path.is_file():
-        raise InputDataError(f"{path}: file not found.")
-    if path.suffix.lower() == ".toml":
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise InputDataError(f"{what}: not valid TOML ({exc}).") from exc
-        items = data.get("category")
-        if not isinstance(items, list) or not all(isinstance(x, dict) for x in items) or not items:
-            raise InputDataError(f"{what}: expected [[category]] tables (id, name_zh, name_en, "
-                                 "group, radius_m or walk_minutes).")
-        return pd.DataFrame(items)
-    from gis_planner.io.tables import read_table
-
-    frame = read_table(path)
-    if len(frame) == 0:
-        raise InputDataError(f"{what}: the table has no rows.")
-    return frame
 
 
 def _text(value: object) -> str:

@@ -15,9 +15,15 @@ import shapely
 
 from gis_planner import categories
 from gis_planner._errors import CRSError, GisPlannerWarning, InputDataError
-from gis_planner.categories import declare_categories, declared_minutes, known_categories, label
+from gis_planner.categories import declared_minutes, known_categories, label
 from gis_planner.coverage import coverage_summary, reach
-from gis_planner.io import read_compounds, read_facilities, read_facilities_with_audit, read_network
+from gis_planner.io import (
+    declare_categories,
+    read_compounds,
+    read_facilities,
+    read_facilities_with_audit,
+    read_network,
+)
 from gis_planner.io.coords import wgs84_to_gcj02
 from gis_planner.io.facilities import DROP_REASONS
 from gis_planner.io.write import to_output_crs, write_facility_audit, write_layers

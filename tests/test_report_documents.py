@@ -13,9 +13,9 @@ import pandas as pd
 import pytest
 from docx import Document
 
+from gis_planner.outputs import prepare_report, write_plan_outputs
 from gis_planner.report import Report, Section, Table, render_html, render_markdown
 from gis_planner.report.i18n import t
-from gis_planner.report.outputs import prepare_report, write_plan_outputs
 from gis_planner.report.render import (
     LONG_TABLE_ROWS,
     SUMMARY_ROWS,

@@ -92,8 +92,8 @@ def outputs(plan_results, tmp_path_factory):
     """zh: every section but the PENDING ones; zh_<key>: a PENDING section alone; en: all."""
     import dataclasses
 
+    from gis_planner.outputs import prepare_report
     from gis_planner.report import write_plan_outputs
-    from gis_planner.report.outputs import prepare_report
 
     root = tmp_path_factory.mktemp("lang")
     write_plan_outputs(plan_results, root / "en", lang="en")

@@ -17,13 +17,14 @@ from __future__ import annotations
 
 from gis_planner.community.adjust import AdjustmentProposal, propose_adjustments
 from gis_planner.community.bands import BandSource, ExplicitBands
-from gis_planner.community.checks import CommunityCheck, check_communities, ratio_targets
+from gis_planner.community.checks import CommunityCheck, check_sizes, ratio_targets
 from gis_planner.community.classify import NBS_CODES, NBS_URBAN_CODES, classify_communities
 from gis_planner.community.counts import (
     HouseholdCounts,
     assign_compounds,
     count_households_by_community,
 )
+from gis_planner.community.review import check_communities
 
 __all__ = [
     "NBS_CODES",
@@ -35,6 +36,7 @@ __all__ = [
     "HouseholdCounts",
     "assign_compounds",
     "check_communities",
+    "check_sizes",
     "classify_communities",
     "count_households_by_community",
     "propose_adjustments",

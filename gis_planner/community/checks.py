@@ -1,4 +1,9 @@
-"""Community size checks against household bands, and the service-area and worker ratios."""
+"""Community size checks against household bands, and the service-area and worker ratios.
+
+:func:`check_sizes` checks; :func:`gis_planner.community.check_communities` (in
+:mod:`gis_planner.community.review`) checks and attaches the adjustment proposals of
+:mod:`gis_planner.community.adjust`, which reads this module's :class:`CommunityCheck` (so this
+module never imports it)."""
 
 from __future__ import annotations
 
@@ -54,8 +59,8 @@ class CommunityCheck:
     bands
         Where the bands came from (a profile's ``community_bands`` or :class:`ExplicitBands`).
     adjustment
-        The proposals (:class:`~gis_planner.community.adjust.AdjustmentProposal`), or None when
-        ``propose=False``.
+        The proposals (:class:`~gis_planner.community.adjust.AdjustmentProposal`), or None
+        without them (:func:`check_sizes`, or ``check_communities(..., propose=False)``).
     """
 
     table: pd.DataFrame
@@ -188,7 +193,7 @@ def _ratio_checks(com: pd.DataFrame, attributes: pd.DataFrame, area_target: floa
     return out
 
 
-def check_communities(
+def check_sizes(
     communities: gpd.GeoDataFrame,
     compounds: gpd.GeoDataFrame,
     *,
@@ -204,12 +209,9 @@ def check_communities(
     straddle_tolerance_m2: float = 100.0,
     high_rise_floors: int = 10,
     high_rise_threshold: float = 0.5,
-    propose: bool = True,
-    network: Any = None,
-    facilities: gpd.GeoDataFrame | None = None,
-    **proposal_options: Any,
 ) -> CommunityCheck:
-    """Count households per community, classify it, and check it against its band.
+    """Count households per community, classify it, and check it against its band (no
+    adjustment proposals: :func:`gis_planner.community.check_communities` adds them).
 
     Parameters
     ----------
@@ -247,11 +249,6 @@ def check_communities(
     high_rise_threshold
         Share (0–1, inclusive) of households in high-rise compounds that makes a community
         high-rise when its ``high_rise`` value is missing.
-    propose
-        Also propose adjustments for communities outside their band
-        (:func:`~gis_planner.community.adjust.propose_adjustments`).
-    network, facilities, **proposal_options
-        Passed to :func:`~gis_planner.community.adjust.propose_adjustments`.
 
     Returns
     -------
@@ -310,19 +307,13 @@ def check_communities(
                            compounds=compounds, bands=band_src)
     logger.info("%d communities checked: %s", len(com),
                 ", ".join(f"{k} {v}" for k, v in pd.Series(status).value_counts().items()))
-    if not propose:
-        return check
-    from gis_planner.community.adjust import propose_adjustments
-
-    adj = propose_adjustments(check, network=network, facilities=facilities,
-                              **proposal_options)
-    return with_proposal(check, adj)
+    return check
 
 
 def with_proposal(check: CommunityCheck, adj: AdjustmentProposal) -> CommunityCheck:
     """The check with the proposal ``adj`` attached and its ``max_walk_m`` and ``centre_kind``
-    (before the adjustment) added to the communities, as ``check_communities(..., propose=True)``
-    returns it."""
+    (before the adjustment) added to the communities, as
+    :func:`gis_planner.community.check_communities` returns it."""
     com2 = check.communities.copy()
     before = adj.current[["max_walk_m", "centre_kind"]].reindex(com2.index)
     com2["max_walk_m"] = before["max_walk_m"].to_numpy()
@@ -348,4 +339,4 @@ def require_check(check: Any) -> CommunityCheck:
     return check
 
 
-__all__ = ["STATUSES", "CommunityCheck", "check_communities", "ratio_targets", "require_check", "with_proposal"]
+__all__ = ["STATUSES", "CommunityCheck", "check_sizes", "ratio_targets", "require_check", "with_proposal"]

@@ -135,7 +135,7 @@ def compare_map(comparison: Any, *, lang: str = "zh", category: str | None = Non
                     for k, col in CHANGE_COLOURS.items()],
         "compounds": compounds,
     }
-    subs = getattr(comparison, "boundaries", None)
+    subs = comparison.boundaries
     if subs is not None and len(subs):
         label_pts = _display(subs.set_geometry(subs.geometry.representative_point())[[subs.geometry.name]],
                              False)

@@ -34,13 +34,18 @@ from gis_planner._errors import InputDataError
 from gis_planner._fs import atomic_path
 from gis_planner._units import distance_to_minutes
 from gis_planner.categories import category_table, label
-from gis_planner.report.i18n import STRINGS, Lang, check_lang, t
+from gis_planner.coverage.columns import COMPLETENESS, SNAPPED, covered_col, minutes_col
+from gis_planner.plan.i18n import STRINGS, Lang, check_lang, t
+from gis_planner.plan.results import new_sites
 
 if TYPE_CHECKING:
     import folium
     import geopandas as gpd
     import pandas as pd
     from branca.element import Figure
+
+    from gis_planner.coverage.reach import ReachResult
+    from gis_planner.plan import PlanInputs, PlanResults
 
 logger = logging.getLogger(__name__)
 
@@ -229,8 +234,7 @@ def _lines(geoms: Any) -> list[list[int]]:
     for g in geoms:
         if g is None or g.is_empty:
             continue
-        parts = getattr(g, "geoms", [g])
-        out += [_line(np.asarray(p.coords)) for p in parts if len(p.coords) >= 2]
+        out += [_line(np.asarray(p.coords)) for p in shapely.get_parts(g) if len(p.coords) >= 2]
     return out
 
 
@@ -238,7 +242,7 @@ def _polygons(geoms: Any) -> list[list[list[list[int]]]]:
     """Per feature: a list of polygons, each a list of rings (flat delta arrays)."""
     out = []
     for g in geoms:
-        polys = [] if g is None or g.is_empty else getattr(g, "geoms", [g])
+        polys = [] if g is None or g.is_empty else shapely.get_parts(g)
         out.append([[_line(np.asarray(r.coords)) for r in (p.exterior, *p.interiors)]
                     for p in polys if p.geom_type == "Polygon"])
     return out
@@ -258,37 +262,30 @@ def _simplified(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 # ------------------------------------------------------------------ layers
-def _frame(obj: Any) -> Any:
-    from gis_planner.report.model import frame_of
-
-    return frame_of(obj)
-
-
-def study_area(inputs: Any) -> Any:
+def study_area(inputs: PlanInputs) -> Any:
     """The study area (a shapely geometry in the network's CRS): the union of the sub-districts,
     else of the communities, else the convex hull of the street network."""
-    for name in ("subdistricts", "communities"):
-        gdf = getattr(inputs, name, None)
+    for gdf in (inputs.subdistricts, inputs.communities):
         if gdf is not None and len(gdf):
             return shapely.union_all(gdf.geometry.to_crs(inputs.network.edges.crs).to_numpy())
     return shapely.convex_hull(shapely.union_all(inputs.network.edges.geometry.to_numpy()))
 
 
-def _categories(results: Any, fac: gpd.GeoDataFrame, lg: Lang) -> tuple[list[dict[str, Any]],
-                                                                           dict[str, int]]:
+def _categories(results: PlanResults, fac: gpd.GeoDataFrame, lg: Lang) -> tuple[list[dict[str, Any]],
+                                                                                   dict[str, int]]:
     """Every category of the reach result (with its limit) and of the facilities, in order."""
     table = category_table()
-    reach = getattr(results, "reach", None)
-    ids: list[str] = list(reach.categories) if reach is not None else []
+    reach = results.reach
+    ids: list[str] = list(reach.categories)
     ids += [c for c in dict.fromkeys(_texts(fac["category"])) if c not in ids]
-    cov = getattr(results, "coverage", None)
+    cov = results.coverage
     share = (dict(zip(cov["category"], cov["covered_share"], strict=False))
-             if cov is not None and {"category", "covered_share"} <= set(cov.columns) else {})
+             if {"category", "covered_share"} <= set(cov.columns) else {})
     out = []
     for c in ids:
         entry: dict[str, Any] = {"id": c, "label": label(c, lg),
                                  "group": str(table.at[c, "group"]) if c in table.index else ""}
-        if reach is not None and c in reach.category_limits_m:
+        if c in reach.category_limits_m:
             limit_m = float(reach.category_limits_m[c])
             entry["limit_m"] = round(limit_m, 1)
             entry["limit_min"] = round(float(distance_to_minutes(limit_m, reach.speed_kmh)), 2)
@@ -299,23 +296,23 @@ def _categories(results: Any, fac: gpd.GeoDataFrame, lg: Lang) -> tuple[list[dic
     return out, {c["id"]: i for i, c in enumerate(out)}
 
 
-def _compounds(reach: Any, gcj: bool, cats: list[dict[str, Any]]) -> dict[str, Any]:
+def _compounds(reach: ReachResult, gcj: bool, cats: list[dict[str, Any]]) -> dict[str, Any]:
     hh = reach.households
     pts = _display(hh.set_geometry(hh.geometry.representative_point()), gcj)
     minutes: dict[str, list[float | None]] = {}
     covered: dict[str, str] = {}
     for c in (x["id"] for x in cats if "limit_m" in x):
-        col = f"{c}_min"
+        col = minutes_col(c)
         if col not in hh.columns:
             continue
         m = hh[col].to_numpy(dtype=float)
         minutes[c] = [round(float(v), 1) if np.isfinite(v) else None for v in m]
-        cov = (hh[f"{c}_covered"].fillna(False).astype(bool).to_numpy()
-               if f"{c}_covered" in hh.columns else np.zeros(len(hh), dtype=bool))
+        cov = (hh[covered_col(c)].fillna(False).astype(bool).to_numpy()
+               if covered_col(c) in hh.columns else np.zeros(len(hh), dtype=bool))
         covered[c] = "".join("1" if v else "0" for v in cov)
-    comp = (hh["completeness"].to_numpy(dtype=float) if "completeness" in hh.columns
+    comp = (hh[COMPLETENESS].to_numpy(dtype=float) if COMPLETENESS in hh.columns
             else np.full(len(hh), np.nan))
-    snapped = (hh["snapped"].fillna(False).astype(bool).to_numpy() if "snapped" in hh.columns
+    snapped = (hh[SNAPPED].fillna(False).astype(bool).to_numpy() if SNAPPED in hh.columns
                else np.ones(len(hh), dtype=bool))
     return {"id": _texts(hh.index), "name": _texts(hh.get("name", [""] * len(hh))),
             "snapped": "".join("1" if v else "0" for v in snapped),
@@ -337,20 +334,19 @@ def _boundaries(gdf: gpd.GeoDataFrame, gcj: bool, *, status: pd.Series | None = 
     return out
 
 
-def _community_status(results: Any) -> pd.Series | None:
-    chk = _frame(getattr(results, "community_check", None))
-    if chk is None or "status" not in chk.columns:
+def _community_status(results: PlanResults) -> pd.Series | None:
+    if results.community_check is None:
         return None
-    return chk.set_index("community_code")["status"] if "community_code" in chk.columns \
-        else chk["status"]
+    chk = results.community_check.table
+    if "status" not in chk.columns:
+        return None
+    return chk.set_index("community_code")["status"]
 
 
-def _proposed(results: Any, lang: Lang = "zh") -> gpd.GeoDataFrame:
+def _proposed(results: PlanResults, lang: Lang = "zh") -> gpd.GeoDataFrame:
     """New sites of every siting result, with ``category`` and ``reason``."""
     import geopandas as gpd
     import pandas as pd
-
-    from gis_planner.report.model import new_sites
 
     parts = []
     for outcome in results.siting:
@@ -371,11 +367,11 @@ def _proposed(results: Any, lang: Lang = "zh") -> gpd.GeoDataFrame:
     return pd.concat(parts)
 
 
-def _default_category(results: Any) -> str | None:
+def _default_category(results: PlanResults) -> str | None:
     """The category shown first: the plan's siting category, else the first required one,
     else the first one, preferring categories that have at least one facility."""
-    reach = getattr(results, "reach", None)
-    if reach is None or not reach.categories:
+    reach = results.reach
+    if not reach.categories:
         return None
     first = [j.category for j in results.config.jobs if j.model != "per-subdistrict"]
     order = [c for c in (*first, *reach.required_categories, *reach.categories)
@@ -564,24 +560,25 @@ def _layer(key: str, name: str, kind: str, gdf: gpd.GeoDataFrame, *, gcj: bool, 
     return out
 
 
-def _elderly_layers(results: Any, gcj: bool, lg: Lang) -> list[dict[str, Any]]:
+def _elderly_layers(results: PlanResults, gcj: bool, lg: Lang) -> list[dict[str, Any]]:
     """Elderly scores per compound (choropleth), shortfall per community, proposed sites."""
     import geopandas as gpd
 
-    res = getattr(results, "elderly", None)
+    res = results.elderly
     if res is None:
         return []
     levels = {lv.id: lv for lv in res.standard.levels}
     totals = res.levels.set_index("level")
-    sited = res.sites is not None and len(res.sites) and "level" in res.sites.columns
-    level = str(res.sites["level"].iloc[0]) if sited else str(res.levels["level"].iloc[0])  # the sited level
+    sites = res.sites
+    level = (str(sites["level"].iloc[0]) if sites is not None and len(sites) and "level" in sites.columns
+             else str(res.levels["level"].iloc[0]))  # the sited level
     level = level if level in levels else str(res.levels["level"].iloc[0])
     lname, unit = levels[level].name(lg), levels[level].unit(lg)
     out = []
     c = res.compounds
     col = f"{level}_places_per_1000"
     if col in c.columns:
-        demand, need = float(totals.at[level, "demand"]), float(totals.at[level, "need"])
+        demand, need = (float(x) for x in totals.loc[level, ["demand", "need"]].to_numpy(float))
         norm = 1000.0 * need / demand if demand > 0 else float("nan")
         v = c[col].to_numpy(float)
         cls = np.where(~(v > 0), 0, np.where(v < norm / 2, 1, np.where(v < norm, 2, 3)))
@@ -599,7 +596,7 @@ def _elderly_layers(results: Any, gcj: bool, lg: Lang) -> list[dict[str, Any]]:
             out.append(_layer("elderly_scores", _lt("elderly_scores", lg, level=lname), "fill",
                               gpd.GeoDataFrame(sel, geometry=sel.geometry, crs=c.crs), gcj=gcj,
                               colours=colours, popups=pops, legend=legend))
-    com = getattr(getattr(results, "inputs", None), "communities", None)
+    com = results.inputs.communities
     if res.by_community is not None and com is not None and len(com):
         bc = res.by_community[res.by_community["level"] == level].set_index("community_code")
         short = bc["shortfall"].reindex(com.index.astype(str)).fillna(0.0).to_numpy(float)
@@ -630,9 +627,9 @@ def _elderly_layers(results: Any, gcj: bool, lg: Lang) -> list[dict[str, Any]]:
     return out
 
 
-def _centre_layers(results: Any, gcj: bool, lg: Lang) -> list[dict[str, Any]]:
+def _centre_layers(results: PlanResults, gcj: bool, lg: Lang) -> list[dict[str, Any]]:
     """The chosen idle spaces with their bundle."""
-    plan = getattr(results, "centres", None)
+    plan = results.centres
     if plan is None:
         return []
     ch = plan.chosen
@@ -650,12 +647,12 @@ def _centre_layers(results: Any, gcj: bool, lg: Lang) -> list[dict[str, Any]]:
                    legend=[[SPACE_COLOUR, _lt("centre_spaces", lg)]], show=True)]
 
 
-def _grid_layers(results: Any, gcj: bool, lg: Lang) -> list[dict[str, Any]]:
+def _grid_layers(results: PlanResults, gcj: bool, lg: Lang) -> list[dict[str, Any]]:
     """Grids and 微网格 outlined by band status, with their codes; the audit's gaps, overlaps and
     grids crossing a community boundary."""
     import geopandas as gpd
 
-    res = getattr(results, "grids", None)
+    res = results.grids
     if res is None:
         return []
     out = []
@@ -671,7 +668,7 @@ def _grid_layers(results: Any, gcj: bool, lg: Lang) -> list[dict[str, Any]]:
         out.append(_layer(key, _lt(key, lg), "outline", layer, gcj=gcj,
                           colours=[BAND_COLOURS.get(x, OTHER_GROUP_COLOUR) for x in st], popups=pops,
                           legend=legend))
-    audit = getattr(results, "grid_audit", None)
+    audit = results.grid_audit
     if audit is not None:
         parts, colours, pops = [], [], []
         for kind, frame in (("gap", audit.gaps), ("overlap", audit.overlaps)):
@@ -695,7 +692,7 @@ def _grid_layers(results: Any, gcj: bool, lg: Lang) -> list[dict[str, Any]]:
     return out
 
 
-def plan_layers(results: Any, *, lang: str = "zh", gcj02: bool = False) -> list[dict[str, Any]]:
+def plan_layers(results: PlanResults, *, lang: str = "zh", gcj02: bool = False) -> list[dict[str, Any]]:
     """The plan's extra map layers as JSON-ready data (what :func:`plan_map` embeds as
     ``plan_layers``): elderly scores per compound, elderly shortfall per community, proposed
     elderly sites, chosen idle spaces with their bundles, grids and 微网格 by band status and
@@ -738,7 +735,7 @@ def _check_base_options(*, offline: bool, tiles: str | None, tianditu_key: str |
         basemap is not None and basemap_coords == "gcj02")
 
 
-def plan_map(results: Any, *, lang: str = "zh", offline: bool = True,
+def plan_map(results: PlanResults, *, lang: str = "zh", offline: bool = True,
              tiles: str | None = None, tianditu_key: str | None = None,
              category: str | None = None, basemap: str | os.PathLike[str] | None = None,
              basemap_coords: str = "wgs84", title: str | None = None) -> folium.Map:
@@ -747,7 +744,7 @@ def plan_map(results: Any, *, lang: str = "zh", offline: bool = True,
     Parameters
     ----------
     results
-        A :class:`gis_planner.pipeline.PlanResults`.
+        A :class:`gis_planner.plan.PlanResults`.
     lang
         ``zh`` or ``en``: panel, layer names, popups and legend.
     offline
@@ -788,23 +785,22 @@ def plan_map(results: Any, *, lang: str = "zh", offline: bool = True,
     lg = check_lang(lang)
     gcj = _check_base_options(offline=offline, tiles=tiles, tianditu_key=tianditu_key, basemap=basemap,
                               basemap_coords=basemap_coords)
-    reach = getattr(results, "reach", None)
-    inputs = getattr(results, "inputs", results)
+    reach = results.reach
+    inputs = results.inputs
     network = inputs.network
     roads = _display(_simplified(network.edges[[network.edges.geometry.name]]), gcj)
     minx, miny, maxx, maxy = (float(v) for v in roads.total_bounds)
 
     # facilities: inside the study area only
     area = study_area(inputs)
-    fac_all = reach.facilities if reach is not None else inputs.facilities
+    fac_all = reach.facilities
     inside = shapely.covers(area, fac_all.geometry.to_crs(network.edges.crs).to_numpy())
     if (~inside).any():
         logger.info("map: %d of %d facilities lie outside the study area and are not drawn",
                     int((~inside).sum()), len(fac_all))
     fac = _display(fac_all.loc[inside], gcj)
     cats, cat_index = _categories(results, fac, lg)
-    first = category if category is not None else (
-        getattr(results, "map_category", None) or _default_category(results))
+    first = category if category is not None else _default_category(results)
     if first is not None and first not in cat_index:
         raise ValueError(f"category {first!r} is not in this plan; expected one of "
                          f"{', '.join(cat_index)}.")
@@ -812,12 +808,10 @@ def plan_map(results: Any, *, lang: str = "zh", offline: bool = True,
 
     data: dict[str, Any] = {
         "version": 1, "lang": lg, "ui": _ui(lg),
-        "title": title if title is not None else str(
-            getattr(getattr(results, "config", None), "title", "") or ""),
-        "speed_kmh": float(reach.speed_kmh) if reach is not None else None,
-        "search_cap_min": (round(float(distance_to_minutes(reach.search_cap_m, reach.speed_kmh)), 2)
-                           if reach is not None else None),
-        "snap_tolerance_m": float(reach.snap_tolerance_m) if reach is not None else None,
+        "title": title if title is not None else results.config.title,
+        "speed_kmh": float(reach.speed_kmh),
+        "search_cap_min": round(float(distance_to_minutes(reach.search_cap_m, reach.speed_kmh)), 2),
+        "snap_tolerance_m": float(reach.snap_tolerance_m),
         "bounds": [miny, minx, maxy, maxx], "coord_scale": COORD_SCALE,
         "categories": cats, "category": first,
         "classes": [{"share": None if not np.isfinite(s) else s, "covered": c, "colour": col}
@@ -829,19 +823,18 @@ def plan_map(results: Any, *, lang: str = "zh", offline: bool = True,
         "facilities": {"id": _texts(fac.index), "name": _texts(fac.get("name", [""] * len(fac))),
                        "category": [cat_index[c] for c in _texts(fac["category"])],
                        "snapped": "".join("1" if v else "0" for v in (
-                           fac["snapped"].fillna(False).astype(bool) if "snapped" in fac.columns
+                           fac[SNAPPED].fillna(False).astype(bool) if SNAPPED in fac.columns
                            else np.ones(len(fac), dtype=bool))),
                        "xy": _points(fac.geometry)},
     }
-    if reach is not None:
-        data["compounds"] = _compounds(reach, gcj, cats)
-    subs = getattr(inputs, "subdistricts", None)
+    data["compounds"] = _compounds(reach, gcj, cats)
+    subs = inputs.subdistricts
     if subs is not None and len(subs):
         data["subdistricts"] = _boundaries(subs, gcj)
-    com = getattr(inputs, "communities", None)
+    com = inputs.communities
     if com is not None and len(com):
         data["communities"] = _boundaries(com, gcj, status=_community_status(results), lg=lg)
-    sa = getattr(results, "service_areas", None)
+    sa = results.service_areas
     if sa is not None and len(sa):
         sa_cat = str(sa["category"].iloc[0]) if "category" in sa.columns else ""
         minutes = next((f"{c['limit_min']:g}" for c in cats

@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 
 from gis_planner._errors import InputDataError
+from gis_planner.coverage.columns import COMPLETENESS, SNAPPED, covered_col
 from gis_planner.partition.store import read_manifest, result_files
 
 
@@ -32,7 +33,7 @@ def summary_result(out_dir: str | os.PathLike[str], *, by: str | None = None,
         raise InputDataError(f"{out_dir}: _metadata.json names no categories; was it written by partitioned_reach?")
     col = run.get("households_col", "households")
     pop_col = run.get("population_col")
-    need = [col, "snapped", "completeness", *(f"{c}_covered" for c in cats), *extra_columns]
+    need = [col, SNAPPED, COMPLETENESS, *(covered_col(c) for c in cats), *extra_columns]
     if pop_col:
         need.append(pop_col)
     if by and by != "partition":

@@ -26,6 +26,7 @@ import pandas as pd
 from gis_planner import _units
 from gis_planner._errors import CRSError, GisPlannerError, GisPlannerWarning, InputDataError
 from gis_planner._fs import atomic_dir, atomic_path
+from gis_planner.coverage.columns import category_columns, gate_col, threshold_of
 from gis_planner.partition.plan import Layout, Partition, build_partitions, make_layout, representative_xy
 from gis_planner.partition.store import (
     EDGES,
@@ -216,11 +217,12 @@ def _ensure_gate_columns(out: gpd.GeoDataFrame, result: Any) -> gpd.GeoDataFrame
     """A partition none of whose compounds has a gate gets the per-category gate columns of a
     gated run (None), in reach's column order: right after each category's block."""
     for c in result.categories:
-        col = f"{c}_gate_id"
+        col = gate_col(c)
         if col in out.columns:
             continue
-        block = [k for k in out.columns if k in {f"{c}_dist_m", f"{c}_min", f"{c}_covered", f"{c}_n_within"}
-                 or (k.startswith(f"{c}_covered_") and k.endswith("min"))]
+        own = set(category_columns(c))
+        block = [k for k in out.columns
+                 if k in own or ((thr := threshold_of(k)) is not None and thr[0] == c)]
         at = max(out.columns.get_loc(k) for k in block) + 1
         out.insert(at, col, pd.Series([None] * len(out), index=out.index, dtype=object))
     return out

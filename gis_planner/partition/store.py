@@ -30,7 +30,7 @@ import shapely
 
 from gis_planner._errors import InputDataError
 from gis_planner._fs import atomic_dir, atomic_path
-from gis_planner.io._open import check_input_path, read_vector, vector_info
+from gis_planner.io import check_input_path, read_vector, vector_info
 
 logger = logging.getLogger(__name__)
 
@@ -198,19 +198,27 @@ def convert_to_geoparquet(
 
 
 # ---------------------------------------------------------------------- reading
-def _files(path: Path) -> list[Path]:
-    path = check_input_path(path)  # URLs, /vsi…/ paths and connection strings are refused
-    if path.is_dir():
-        files = sorted(p for p in path.iterdir() if p.suffix in _SUFFIXES and not p.name.startswith("."))
+def layer_files(path: str | os.PathLike[str]) -> list[Path]:
+    """The files of a store layer: the file itself, or the ``.parquet``/``.gpkg``/``.fgb``
+    parts of a layer folder in name order.
+
+    Raises
+    ------
+    InputDataError
+        A URL or connection string, a missing file, a folder without parts, or another format.
+    """
+    local = check_input_path(path)  # URLs, /vsi…/ paths and connection strings are refused
+    if local.is_dir():
+        files = sorted(p for p in local.iterdir() if p.suffix in _SUFFIXES and not p.name.startswith("."))
         if not files:
-            raise InputDataError(f"{path}: a layer folder without .parquet/.gpkg/.fgb files.")
+            raise InputDataError(f"{local}: a layer folder without .parquet/.gpkg/.fgb files.")
         return files
-    if not path.exists():
-        raise InputDataError(f"{path}: no such file; write the store with prepare_store or convert_to_geoparquet.")
-    if path.suffix not in _SUFFIXES:
-        raise InputDataError(f"{path}: a store layer must be GeoParquet, GeoPackage or FlatGeobuf "
+    if not local.exists():
+        raise InputDataError(f"{local}: no such file; write the store with prepare_store or convert_to_geoparquet.")
+    if local.suffix not in _SUFFIXES:
+        raise InputDataError(f"{local}: a store layer must be GeoParquet, GeoPackage or FlatGeobuf "
                              f"(.parquet, .gpkg, .fgb); convert it with convert_to_geoparquet.")
-    return [path]
+    return [local]
 
 
 def _read_file(path: Path, bbox: tuple[float, float, float, float] | None,
@@ -228,7 +236,7 @@ def read_bbox(path: str | os.PathLike[str], bbox: tuple[float, float, float, flo
     GeoParquet reads only the row groups whose bounding boxes meet ``bbox``; GPKG and
     FlatGeobuf use their spatial index. ``bbox=None`` reads everything.
     """
-    files = _files(Path(path))
+    files = layer_files(path)
     if bbox is not None and len(files) > 1:  # pre-split parts: open only those meeting the box
         files = [f for f in files if _meets(_file_bounds(f), bbox)] or files[:1]
     frames = [_read_file(f, bbox, columns) for f in files]
@@ -292,7 +300,7 @@ def read_layer(path: str | os.PathLike[str], layer: str,
 
 def layer_crs(path: str | os.PathLike[str]) -> pyproj.CRS:
     """The CRS of a store layer, read from its metadata (no rows are read)."""
-    first = _files(Path(path))[0]
+    first = layer_files(path)[0]
     if first.suffix == ".parquet":
         import pyarrow.parquet as pq
 
@@ -320,7 +328,7 @@ def iter_points(path: str | os.PathLike[str], *, columns: Sequence[str] = (),
     """
     from gis_planner.partition.plan import representative_xy
 
-    for f in _files(Path(path)):
+    for f in layer_files(path):
         if f.suffix == ".parquet":
             import pyarrow.parquet as pq
 
@@ -340,7 +348,7 @@ def iter_points(path: str | os.PathLike[str], *, columns: Sequence[str] = (),
 def read_column(path: str | os.PathLike[str], column: str) -> pd.Series:
     """One column of a store layer, in file order (no geometry read)."""
     values = []
-    for f in _files(Path(path)):
+    for f in layer_files(path):
         if f.suffix == ".parquet":
             import pyarrow.parquet as pq
 

@@ -135,6 +135,14 @@ class PlanConfig:
     elderly: dict[str, Any] = field(default_factory=dict)
     centres: dict[str, Any] = field(default_factory=dict)
     grids: dict[str, Any] = field(default_factory=dict)
+    #: ``[inputs]`` reading options: centre-lines already noded (``noded``); the compounds' own id
+    #: column (``compounds_id_col``); every facility file (``inputs["facilities"]`` is the first)
+    #: with its coordinate system; the coordinate system of the written layers (``out_crs``).
+    noded: bool = False
+    id_col: str | None = None
+    facility_files: tuple[Path, ...] = ()
+    facility_coords: tuple[str | None, ...] = ()
+    out_crs: str | None = None
 
 
 # ------------------------------------------------------------------ [elderly], [centres], [grids]

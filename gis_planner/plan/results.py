@@ -52,6 +52,12 @@ class PlanInputs:
     department_grids: gpd.GeoDataFrame | None = None
 
 
+def new_sites(result: SitingResult) -> gpd.GeoDataFrame:
+    """The newly proposed (not existing) rows of a siting result's ``chosen``."""
+    ch = result.chosen
+    return ch[~ch["existing"].astype(bool)] if "existing" in ch.columns else ch
+
+
 @dataclass(frozen=True)
 class SitingOutcome:
     """One siting job and what it gave: ``result`` (None when it could not run) and ``note``

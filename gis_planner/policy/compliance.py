@@ -46,6 +46,7 @@ import pandas as pd
 from gis_planner._errors import InputDataError, PolicyError
 from gis_planner._fs import atomic_path
 from gis_planner._validate import is_missing
+from gis_planner.coverage.columns import covered_col, dist_col, minutes_col
 from gis_planner.policy.profile import CircleLevel, FieldInfo, Indicator, Profile, known_fields, load_profile
 
 if TYPE_CHECKING:
@@ -972,23 +973,23 @@ def _covered(
     """Households covered for ``cat``: by distance when a budget distance is given (a level
     travelled at another speed), else by minutes; None when the reach result lacks the
     category."""
+    dist, mins_col = dist_col(cat), minutes_col(cat)
     if distance_m is not None:
-        if f"{cat}_dist_m" in hh.columns:
-            d = pd.to_numeric(hh[f"{cat}_dist_m"], errors="coerce").to_numpy(float)
+        if dist in hh.columns:
+            d = pd.to_numeric(hh[dist], errors="coerce").to_numpy(float)
             return np.nan_to_num(d, nan=np.inf) <= distance_m + 1e-6
-        if f"{cat}_min" in hh.columns and speed_kmh:
-            mins = pd.to_numeric(hh[f"{cat}_min"], errors="coerce").to_numpy(float)
+        if mins_col in hh.columns and speed_kmh:
+            mins = pd.to_numeric(hh[mins_col], errors="coerce").to_numpy(float)
             d = np.nan_to_num(mins, nan=np.inf) * speed_kmh * 1000.0 / 60.0
             return d <= distance_m + 1e-6
         return None
-    tcol = f"{cat}_covered_{minutes:g}min"
-    if f"{cat}_min" in hh.columns:
-        mins = pd.to_numeric(hh[f"{cat}_min"], errors="coerce").to_numpy(float)
+    if mins_col in hh.columns:
+        mins = pd.to_numeric(hh[mins_col], errors="coerce").to_numpy(float)
         return np.nan_to_num(mins, nan=np.inf) <= minutes + 1e-9
-    if tcol in hh.columns:
-        return hh[tcol].fillna(False).to_numpy(bool)
-    if f"{cat}_covered" in hh.columns and minutes == headline:
-        return hh[f"{cat}_covered"].fillna(False).to_numpy(bool)
+    if covered_col(cat, minutes) in hh.columns:
+        return hh[covered_col(cat, minutes)].fillna(False).to_numpy(bool)
+    if covered_col(cat) in hh.columns and minutes == headline:
+        return hh[covered_col(cat)].fillna(False).to_numpy(bool)
     return None
 
 
@@ -1073,8 +1074,8 @@ def _evaluate_reach_share(ind: Indicator, data: _CheckData) -> list[dict[str, An
                 unit_id="city",
                 value=None,
                 status=NOT_ASSESSABLE,
-                needs=f"a reach result that includes category {cat} (columns {cat}_min"
-                + (f" or {cat}_dist_m)" if dist is not None else ")"),
+                needs=f"a reach result that includes category {cat} (columns {minutes_col(cat)}"
+                + (f" or {dist_col(cat)})" if dist is not None else ")"),
                 **extra,
             )
             continue

@@ -34,6 +34,7 @@ from typing import Any, Literal
 
 from gis_planner._errors import InputDataError, PolicyError
 from gis_planner._units import distance_to_minutes
+from gis_planner._validate import plausible_range
 
 logger = logging.getLogger(__name__)
 
@@ -1154,38 +1155,6 @@ def _check_category(cat: str, label: str, keypath: str) -> None:
 
     if cat not in known_categories():
         raise _err(label, keypath, unknown_category_message(cat))
-
-
-_LIMITS_FILE = "_limits.toml"
-
-
-@functools.cache
-def _limits() -> dict[str, tuple[float, float, str]]:
-    label = f"gis_planner/policy/data/{_LIMITS_FILE}"
-    raw = _parse_bytes(_data_dir().joinpath(_LIMITS_FILE).read_bytes(), label)
-    out: dict[str, tuple[float, float, str]] = {}
-    for name, t in raw.items():
-        _check_keys(t, {"min": _NONNEG, "max": _POS, "unit": _STR, **_PROV}, label, name)
-        _check_provenance(t, label, name)
-        out[name] = (float(t["min"]), float(t["max"]), str(t["unit"]))
-    return out
-
-
-def plausible_range(quantity: str) -> tuple[float, float, str]:
-    """``(min, max, unit)`` of a walking parameter outside which a value is a likely mistake.
-
-    Read from ``policy/data/_limits.toml``, the one place holding these bounds (with their
-    source): ``speed_kmh`` 0.5-20 km/h and ``minutes`` up to 240 minutes.
-
-    >>> plausible_range("speed_kmh")
-    (0.5, 20.0, 'km/h')
-
-    Raises
-    ------
-    KeyError
-        For a quantity the file does not bound.
-    """
-    return _limits()[quantity]
 
 
 #: Profile keys holding walking speeds (km/h) or walking minutes, checked against

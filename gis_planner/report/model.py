@@ -12,16 +12,21 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import geopandas as gpd
 import pandas as pd
 
 from gis_planner import __version__
 from gis_planner._errors import PolicyError
 from gis_planner.categories import label
-from gis_planner.report.i18n import STRINGS, Lang, check_lang, t
+from gis_planner.coverage.columns import COMPLETENESS, SNAPPED, covered_col, dist_col
+from gis_planner.plan.i18n import STRINGS, Lang, check_lang, t
+from gis_planner.plan.results import new_sites
 
 if TYPE_CHECKING:
+    from shapely import Geometry
+
+    from gis_planner.coverage.reach import ReachResult
     from gis_planner.plan import PlanResults, SitingOutcome
+    from gis_planner.siting.models import SitingResult
 
 STATUS_KEYS = ("pass", "fail", "not assessable")
 
@@ -95,36 +100,15 @@ def _num(x: Any) -> str:
     return f"{v:,.0f}" if abs(v - round(v)) < 1e-9 else f"{v:,.2f}"
 
 
-def frame_of(obj: Any) -> pd.DataFrame | None:
-    """A result as a frame: itself, or its ``table``/``communities``/``proposals`` frame."""
-    if obj is None or isinstance(obj, pd.DataFrame):
-        return obj
-    for attr in ("table", "communities", "frame", "proposals"):
-        val = getattr(obj, attr, None)
-        if isinstance(val, pd.DataFrame):
-            return val
-    return None
-
-
-def _get(results: Any, *names: str) -> Any:
-    for n in names:
-        v = getattr(results, n, None)
-        if v is not None:
-            return v
-    return None
-
-
-def _coverage_section(results: Any, lang: Lang) -> Section | None:
+def _coverage_section(results: PlanResults, lang: Lang) -> Section:
     from gis_planner.report.charts import coverage_bar_chart
 
-    cov = _get(results, "coverage")
-    reach = _get(results, "reach")
-    if cov is None or reach is None:
-        return None
+    cov = results.coverage
+    reach = results.reach
     cov = cov[cov["group"] == cov["group"].iloc[0]] if "group" in cov.columns else cov
     cov = cov.sort_values("covered_share", ascending=False)
     speed = float(reach.speed_kmh)
-    no_data = set(_no_data_categories(results)) if hasattr(reach, "categories") else set()
+    no_data = set(_no_data_categories(results))
     frame = pd.DataFrame({
         t("category", lang): [label(c, lang) for c in cov["category"]],
         t("limit_m", lang): [_num(v) for v in cov["limit_m"]],
@@ -140,28 +124,24 @@ def _coverage_section(results: Any, lang: Lang) -> Section | None:
         blank[t("category", lang)] = [label(c, lang) for c in missing]
         blank[t("covered_share", lang)] = [t("no_data", lang)] * len(missing)
         frame = pd.concat([frame, pd.DataFrame(blank)], ignore_index=True)
-    if getattr(results, "profile", None) is not None and hasattr(reach, "categories"):
-        for name, vals in _assumption_columns(results, [*cov["category"], *missing], lang).items():
-            frame[name] = vals
+    for name, vals in _assumption_columns(results, [*cov["category"], *missing], lang).items():
+        frame[name] = vals
     png = coverage_bar_chart([label(c, lang) for c in cov["category"]],
                              list(cov["covered_share"].astype(float)),
                              title=t("chart_coverage_title", lang),
                              xlabel=t("covered_share", lang) + " (%)")
     intro: tuple[str, ...] = (t("coverage_intro", lang), t("walk_assumption", lang) + ("：" if lang == "zh" else ": ")
-             + t("m_speed", lang, speed=f"{speed:g}", minutes=f"{reach.headline_minutes:g}"))
-    if getattr(results, "profile", None) is not None:
-        intro = (*intro, _assumption_sentence(results, lang))
+             + t("m_speed", lang, speed=f"{speed:g}", minutes=f"{reach.headline_minutes:g}"),
+             _assumption_sentence(results, lang))
     return Section("coverage", t("coverage", lang), intro,
                    (Table("coverage", t("coverage", lang), frame),),
                    (Chart("coverage_chart", t("chart_coverage_title", lang), png),))
 
 
-def _worst_section(results: Any, lang: Lang) -> Section | None:
-    reach = _get(results, "reach")
-    if reach is None:
-        return None
+def _worst_section(results: PlanResults, lang: Lang) -> Section:
     from gis_planner.coverage import worst_served
 
+    reach = results.reach
     w = worst_served(reach, n=10, lang=lang)
     hh_col = reach.households_col
     frame = pd.DataFrame({
@@ -174,12 +154,11 @@ def _worst_section(results: Any, lang: Lang) -> Section | None:
     return Section("worst", t("worst", lang), (), (Table("worst", t("worst", lang), frame),))
 
 
-def _community_section(results: Any, lang: Lang) -> Section:
-    obj = _get(results, "community_check")
-    chk = frame_of(obj)
-    if chk is None or chk.empty:
+def _community_section(results: PlanResults, lang: Lang) -> Section:
+    check = results.community_check
+    if check is None or check.table.empty:
         return Section("communities", t("communities", lang), (t("communities_absent", lang),))
-    chk = chk.reset_index() if "community_code" not in chk.columns else chk
+    chk = check.table
     zh = lang == "zh"
     frame = pd.DataFrame({
         t("community", lang): chk["community_code"].astype(str).to_list(),
@@ -195,10 +174,8 @@ def _community_section(results: Any, lang: Lang) -> Section:
         frame["偏差" if zh else "Deviation"] = [
             "" if v == 0 or v != v else f"{v:+.0f}%" for v in chk["deviation_pct"].astype(float)]
     tables = [Table("communities", t("communities", lang), frame)]
-    changes = getattr(obj, "changes", None)
-    if not isinstance(changes, pd.DataFrame):
-        changes = frame_of(_get(results, "community_proposals"))
-    if isinstance(changes, pd.DataFrame) and not changes.empty:
+    changes = check.changes
+    if changes is not None and not changes.empty:
         ch = changes.reset_index() if "community_code" not in changes.columns else changes
         if zh and "reason_zh" in ch.columns:
             ch = ch.assign(reason=ch["reason_zh"])
@@ -230,7 +207,7 @@ def _community_section(results: Any, lang: Lang) -> Section:
     return Section("communities", t("communities", lang), (advice,), tuple(tables))
 
 
-def _siting_table(res: Any, lang: Lang, key: str, title: str) -> Table:
+def _siting_table(res: SitingResult, lang: Lang, key: str, title: str) -> Table:
     ex = res.explain(lang)
     chosen = res.chosen
     if "existing" in chosen.columns:
@@ -247,12 +224,6 @@ def _siting_table(res: Any, lang: Lang, key: str, title: str) -> Table:
                      [str(chosen.loc[i, "group_name"]) if i in chosen.index else ""
                       for i in ex.index])
     return Table(key, title, frame)
-
-
-def new_sites(res: Any) -> gpd.GeoDataFrame:
-    """The newly proposed (not existing) rows of a siting result's ``chosen``."""
-    ch = res.chosen
-    return ch[~ch["existing"].astype(bool)] if "existing" in ch.columns else ch
 
 
 def _siting_title(outcome: SitingOutcome, lang: Lang) -> str:
@@ -290,11 +261,8 @@ def _siting_section(results: PlanResults, lang: Lang) -> Section:
     return Section("siting", t("siting", lang), tuple(paras), tuple(tables))
 
 
-def _compliance_section(results: Any, lang: Lang) -> Section | None:
-    comp = _get(results, "compliance")
-    if comp is None:
-        return None
-    tab = comp.table
+def _compliance_section(results: PlanResults, lang: Lang) -> Section:
+    tab = results.compliance.table
     city = tab[tab["unit_type"] == "city"]
     lab = "label_zh" if lang == "zh" else "label_en"
     frame = pd.DataFrame({
@@ -324,30 +292,24 @@ def _compliance_section(results: Any, lang: Lang) -> Section | None:
     return Section("compliance", t("compliance", lang), (), tuple(tables))
 
 
-def _method_section(results: Any, lang: Lang) -> Section:
-    reach = _get(results, "reach")
+def _method_section(results: PlanResults, lang: Lang) -> Section:
+    reach = results.reach
     prof = results.profile
     title = prof.title_zh if lang == "zh" else prof.title_en
-    paras = [t("m_network", lang)]
-    if reach is not None:
-        paras.append(t("m_speed", lang, speed=f"{reach.speed_kmh:g}",
-                       minutes=f"{reach.headline_minutes:g}"))
+    paras = [t("m_network", lang), t("m_speed", lang, speed=f"{reach.speed_kmh:g}",
+                                     minutes=f"{reach.headline_minutes:g}")]
     issued = " ".join(x for x in (prof.issuer, prof.doc_number) if x)
     issued = ("，" if lang == "zh" else ", ").join(x for x in (issued, prof.date) if x)
     paras.append(t("m_profile", lang, title=title, id=prof.id, issued=issued))
     if prof.source:
         paras.append(t("m_profile_source", lang, source=prof.source))
-    crs = getattr(results.reach, "crs", None) if reach is not None else None
+    crs = reach.crs
     if crs is not None:
-        paras.append(t("m_crs", lang, crs=getattr(crs, "name", str(crs))))
-    coords = getattr(results.config, "coords", None) or {}
-    gcj = [k for k, v in coords.items() if str(v).lower() == "gcj02"]
+        paras.append(t("m_crs", lang, crs=crs.name))
+    gcj = [k for k, v in results.config.coords.items() if str(v).lower() == "gcj02"]
     if gcj:
         paras.append(t("m_gcj02", lang, names=", ".join(gcj)))
-    inputs = getattr(results, "inputs", None)
-    sources = getattr(inputs, "sources", None) or {}
-    cfg_inputs = getattr(results.config, "inputs", {}) or {}
-    files = sources or {k: getattr(v, "name", str(v)) for k, v in cfg_inputs.items()}
+    files = dict(results.inputs.sources) or {k: v.name for k, v in results.config.inputs.items()}
     if files:
         paras.append(t("m_inputs", lang, files="; ".join(f"{k}: {v}" for k, v in files.items())))
     paras.append(t("m_synthetic", lang) if is_synthetic(results) else t("m_households", lang))
@@ -358,60 +320,53 @@ def _method_section(results: Any, lang: Lang) -> Section:
     return Section("method", t("method", lang), tuple(paras))
 
 
-def is_synthetic(results: Any) -> bool:
-    """Whether the inputs are the synthetic demo town (the plan says so in its title or files)."""
-    cfg = results.config
-    text = " ".join(str(getattr(cfg, a, "")) for a in ("title", "name", "source"))
-    if any(w in text for w in ("虚构", "synthetic", "demo")):
-        return True
-    return bool(getattr(cfg, "synthetic_households", False))
+def is_synthetic(results: PlanResults) -> bool:
+    """Whether the inputs are the synthetic demo town (the plan says so in its title or source)."""
+    text = f"{results.config.title} {results.config.source}"
+    return any(w in text for w in ("虚构", "synthetic", "demo"))
 
 
-def key_numbers(results: Any, lang: Lang) -> list[tuple[str, str]]:
+def key_numbers(results: PlanResults, lang: Lang) -> list[tuple[str, str]]:
     """The headline figures: households, coverage, communities out of band, sites, failures."""
+    from gis_planner.policy.compliance import headline_table
+
     out: list[tuple[str, str]] = []
-    reach = _get(results, "reach")
-    if reach is not None:
-        hh = reach.households
-        out.append((t("households", lang), _num(hh[reach.households_col].sum())))
-        out.append((t("compounds", lang), _num(len(hh))))
-        out.append((t("mean_completeness", lang),
-                    _pct(float((hh["completeness"] * hh[reach.households_col]).sum()
-                               / max(hh[reach.households_col].sum(), 1)))))
-        req = list(reach.required_categories)
-        if req:
-            all_ok = hh[[f"{c}_covered" for c in req]].all(axis=1)
-            share = hh.loc[all_ok, reach.households_col].sum() / max(
-                hh[reach.households_col].sum(), 1)
-            out.append((t("share_all_required", lang), _pct(float(share))))
-    cov = _get(results, "coverage")
-    if cov is not None and len(cov):
+    reach = results.reach
+    hh = reach.households
+    out.append((t("households", lang), _num(hh[reach.households_col].sum())))
+    out.append((t("compounds", lang), _num(len(hh))))
+    out.append((t("mean_completeness", lang),
+                _pct(float((hh[COMPLETENESS] * hh[reach.households_col]).sum()
+                           / max(hh[reach.households_col].sum(), 1)))))
+    req = list(reach.required_categories)
+    if req:
+        all_ok = hh[[covered_col(c) for c in req]].all(axis=1)
+        share = hh.loc[all_ok, reach.households_col].sum() / max(hh[reach.households_col].sum(), 1)
+        out.append((t("share_all_required", lang), _pct(float(share))))
+    cov = results.coverage
+    if len(cov):
         low = cov.sort_values("covered_share").iloc[0]
         out.append((t("worst_category", lang),
                     f"{label(low['category'], lang)} {_pct(low['covered_share'])}"))
-    chk = frame_of(_get(results, "community_check"))
-    if chk is not None and "status" in chk.columns:
+    if results.community_check is not None:
+        chk = results.community_check.table
         out.append((t("communities_out_of_band", lang),
                     f"{int((chk['status'].astype(str) != 'within_band').sum())} / {len(chk)}"))
     n_sites = sum(len(new_sites(o.result)) for o in results.siting if o.result is not None)
     out.append((t("sites_proposed", lang), str(n_sites)))
-    comp = _get(results, "compliance")
-    if comp is not None:
-        from gis_planner.policy.compliance import headline_table
-
-        head = headline_table(comp)
-        failing = int(((head["units_passing"] < head["units_assessed"]) | (head["city_status"] == "fail")).sum())
-        out.append((t("plan_indicators_failed", lang), t("of_plan_indicators", lang, n=failing, total=len(head))))
+    head = headline_table(results.compliance)
+    failing = int(((head["units_passing"] < head["units_assessed"]) | (head["city_status"] == "fail")).sum())
+    out.append((t("plan_indicators_failed", lang), t("of_plan_indicators", lang, n=failing, total=len(head))))
     return out
 
 
-def build_report(results: Any, *, lang: str = "zh") -> Report:
+def build_report(results: PlanResults, *, lang: str = "zh") -> Report:
     """Build the report of a plan run (pure: no files are read or written).
 
     Parameters
     ----------
     results
-        A :class:`gis_planner.pipeline.PlanResults`.
+        A :class:`gis_planner.plan.PlanResults`.
     lang
         ``zh`` (default) or ``en``.
 
@@ -439,8 +394,7 @@ def build_report(results: Any, *, lang: str = "zh") -> Report:
                             _actions_section(results, lg), _compliance_section(results, lg),
                             _data_section(results, lg), _method_section(results, lg))
                 if s is not None]
-    cfg = results.config
-    title = str(getattr(cfg, "title", "") or getattr(cfg, "name", "") or "gis_planner")
+    title = results.config.title or "gis_planner"
     return Report(title=title, lang=lg, key_numbers=tuple(key_numbers(results, lg)),
                   sections=tuple(sections), footer=t("generated", lg, version=__version__))
 
@@ -454,7 +408,7 @@ def build_report(results: Any, *, lang: str = "zh") -> Report:
 COVERAGE_ASSUMPTIONS = ("conservative", "standard")
 
 
-def coverage_at_budgets(reach: Any, budgets_m: pd.Series) -> pd.Series:
+def coverage_at_budgets(reach: ReachResult, budgets_m: pd.Series) -> pd.Series:
     """Share of households within a distance budget per category.
 
     A household is covered when its network distance to the nearest facility of the category
@@ -480,7 +434,7 @@ def coverage_at_budgets(reach: Any, budgets_m: pd.Series) -> pd.Series:
     n_fac = reach.facilities["category"].value_counts() if len(reach.facilities) else pd.Series(dtype=int)
     out = {}
     for cat, budget in budgets_m.items():
-        col = f"{cat}_dist_m"
+        col = dist_col(str(cat))
         if col not in hh.columns:
             continue
         if int(n_fac.get(cat, 0)) == 0:
@@ -490,16 +444,14 @@ def coverage_at_budgets(reach: Any, budgets_m: pd.Series) -> pd.Series:
     return pd.Series(out, dtype=float)
 
 
-def _no_data_categories(results: Any) -> list[str]:
+def _no_data_categories(results: PlanResults) -> list[str]:
     """Categories the plan asks about (the reach result's and the profile's) with no input
     facility at all: their coverage is 无数据 (no data), never 0 %."""
     reach = results.reach
     counts = reach.facilities["category"].value_counts() if len(reach.facilities) else pd.Series(dtype=int)
-    cats = list(getattr(reach, "categories", ()))
-    prof = getattr(results, "profile", None)
-    if prof is not None:
-        with contextlib.suppress(PolicyError):  # a profile without walking budgets lists none
-            cats += [c for c in prof.category_budgets().index if c not in cats]
+    cats = list(reach.categories)
+    with contextlib.suppress(PolicyError):  # a profile without walking budgets lists none
+        cats += [c for c in results.profile.category_budgets().index if c not in cats]
     return [c for c in cats if int(counts.get(c, 0)) == 0]
 
 
@@ -507,7 +459,7 @@ def _share_or_no_data(x: float, lang: Lang) -> str:
     return t("no_data", lang) if x is None or (isinstance(x, float) and math.isnan(x)) else _pct(x)
 
 
-def _assumption_columns(results: Any, cats: list[str], lang: Lang) -> dict[str, list[str]]:
+def _assumption_columns(results: PlanResults, cats: list[str], lang: Lang) -> dict[str, list[str]]:
     """Coverage of ``cats`` at both ends of the 15-minute circle (the profile's conservative and
     standard speeds; elderly categories at the elderly speed), as display columns."""
     prof = results.profile
@@ -520,9 +472,9 @@ def _assumption_columns(results: Any, cats: list[str], lang: Lang) -> dict[str, 
             continue
         budgets_m = budgets["distance_m"].copy()
         elderly = set(prof.elderly_categories())
-        params = getattr(results, "parameters", None)
+        params = results.parameters
         for c in cats:
-            if c not in budgets_m.index and params is not None:
+            if c not in budgets_m.index:
                 v = prof.assumption_speed("elderly") if c in elderly else speed
                 budgets_m[c] = params.minutes_for(c) * v * 1000.0 / 60.0
         shares = coverage_at_budgets(results.reach, budgets_m)
@@ -538,7 +490,7 @@ def _assumption_columns(results: Any, cats: list[str], lang: Lang) -> dict[str, 
     return cols
 
 
-def _assumption_sentence(results: Any, lang: Lang) -> str:
+def _assumption_sentence(results: PlanResults, lang: Lang) -> str:
     prof = results.profile
     try:
         slow, fast = (prof.assumption_speed(a) for a in COVERAGE_ASSUMPTIONS)
@@ -549,12 +501,10 @@ def _assumption_sentence(results: Any, lang: Lang) -> str:
     return t("coverage_assumptions", lang, slow=f"{slow:.1f}", fast=f"{fast:.1f}", old=f"{old:.1f}")
 
 
-def _headline_section(results: Any, lang: Lang) -> Section | None:
+def _headline_section(results: PlanResults, lang: Lang) -> Section:
     from gis_planner.policy.compliance import headline_table, tier_table
 
-    comp = _get(results, "compliance")
-    if comp is None:
-        return None
+    comp = results.compliance
     head = headline_table(comp)
     paras = [t("headline_intro", lang)]
     col = "sentence_zh" if lang == "zh" else "sentence_en"
@@ -579,8 +529,8 @@ def _headline_section(results: Any, lang: Lang) -> Section | None:
     return Section("headline", t("headline", lang), tuple(paras), tuple(tables))
 
 
-def _elderly_section(results: Any, lang: Lang) -> Section | None:
-    res = getattr(results, "elderly", None)
+def _elderly_section(results: PlanResults, lang: Lang) -> Section | None:
+    res = results.elderly
     if res is None:
         return None
     from gis_planner.elderly.outputs import elderly_tables
@@ -592,8 +542,8 @@ def _elderly_section(results: Any, lang: Lang) -> Section | None:
     return Section("elderly", t("elderly", lang), tuple(paras), tuple(tables))
 
 
-def _centres_section(results: Any, lang: Lang) -> Section | None:
-    plan = getattr(results, "centres", None)
+def _centres_section(results: PlanResults, lang: Lang) -> Section | None:
+    plan = results.centres
     if plan is None:
         return None
     from gis_planner.centres.outputs import centre_tables
@@ -608,14 +558,13 @@ def _centres_section(results: Any, lang: Lang) -> Section | None:
                    tuple(tables))
 
 
-def _grids_section(results: Any, lang: Lang) -> Section | None:
-    res = getattr(results, "grids", None)
+def _grids_section(results: PlanResults, lang: Lang) -> Section | None:
+    res = results.grids
     if res is None:
         return None
     from gis_planner.grids import report_tables
 
-    tabs = report_tables(res, audit=getattr(results, "grid_audit", None),
-                         crosswalk=getattr(results, "grid_crosswalk", None))
+    tabs = report_tables(res, audit=results.grid_audit, crosswalk=results.grid_crosswalk)
     st = res.settings
     head = dict(_GRID_HEAD_ZH)
     if "special_groups" in tabs:
@@ -668,14 +617,14 @@ def _rounded(frame: pd.DataFrame, digits: int = 1) -> pd.DataFrame:
     return out
 
 
-def _subdistrict_names(results: Any) -> dict[str, str]:
+def _subdistrict_names(results: PlanResults) -> dict[str, str]:
     subs = results.inputs.subdistricts
     if subs is None or "name" not in subs.columns:
         return {}
     return {str(k): str(v) for k, v in subs["name"].items()}
 
 
-def _floor_area_gaps(results: Any) -> pd.Series:
+def _floor_area_gaps(results: PlanResults) -> pd.Series:
     """m² of service floor area each community lacks to reach the profile's per-100-household
     figure (from the compliance rows of that indicator: (target - value) / 100 x households)."""
     comp = results.compliance
@@ -716,13 +665,13 @@ class _ActionContext:
         return "、" if self.zh else ", "
 
 
-def _action_context(results: Any, lang: Lang) -> _ActionContext:
+def _action_context(results: PlanResults, lang: Lang) -> _ActionContext:
     comp = results.compliance.table
     coms = results.inputs.communities
     com_sub = (coms["subdistrict_code"].astype(str) if coms is not None and "subdistrict_code" in coms
                else pd.Series(dtype=str))
     failing = comp[(comp["tier"] == "plan") & (comp["status"] == "fail") & (comp["unit_type"] != "city")]
-    el = getattr(results, "elderly", None)
+    el = results.elderly
     return _ActionContext(
         lang=lang, com_sub=com_sub,
         com_name=coms["name"].astype(str) if coms is not None and "name" in coms else pd.Series(dtype=str),
@@ -745,23 +694,23 @@ def _indicator_rows(ctx: _ActionContext, sub: str) -> list[tuple[str, str, str, 
     return rows
 
 
-def _outside_rows(ctx: _ActionContext, reach: Any, mine: pd.DataFrame) -> list[tuple[str, str, str, str]]:
+def _outside_rows(ctx: _ActionContext, reach: ReachResult, mine: pd.DataFrame) -> list[tuple[str, str, str, str]]:
     """Households outside each circle, the worst-covered service first (five), and the
     categories without data."""
     zh, hcol = ctx.zh, reach.households_col
     w = float(mine[hcol].sum())
     outside = []
     for c in reach.categories:
-        if c in ctx.no_data or f"{c}_covered" not in mine.columns:
+        if c in ctx.no_data or covered_col(c) not in mine.columns:
             continue
-        out_hh = float(mine.loc[~mine[f"{c}_covered"].astype(bool), hcol].sum())
+        out_hh = float(mine.loc[~mine[covered_col(c)].astype(bool), hcol].sum())
         outside.append((out_hh / max(w, 1.0), c, out_hh))
     outside.sort(key=lambda x: (-x[0], x[1]))
     rows = []
     for i, (share, c, out_hh) in enumerate(outside[:5]):
         kind = ("覆盖最差的服务" if zh else "worst-covered service") if i == 0 else (
             "步行圈外住户" if zh else "households outside the circle")
-        coms_out = mine.loc[~mine[f"{c}_covered"].astype(bool)]
+        coms_out = mine.loc[~mine[covered_col(c)].astype(bool)]
         where = (ctx.sep.join(dict.fromkeys(ctx.com_name.get(x, str(x))
                                             for x in coms_out["community_code"].astype(str)))
                  if "community_code" in coms_out.columns else "")
@@ -772,7 +721,7 @@ def _outside_rows(ctx: _ActionContext, reach: Any, mine: pd.DataFrame) -> list[t
     return rows
 
 
-def _site_rows(ctx: _ActionContext, results: Any, area: Any) -> list[tuple[str, str, str, str]]:
+def _site_rows(ctx: _ActionContext, results: PlanResults, area: Geometry) -> list[tuple[str, str, str, str]]:
     """The proposed sites inside the 街道 (``area``), with their site type; the elderly-care
     places with their capacity and the older residents they serve."""
     zh = ctx.zh
@@ -790,7 +739,7 @@ def _site_rows(ctx: _ActionContext, results: Any, area: Any) -> list[tuple[str, 
                              for i, n, k in zip(new.index, names, kinds, strict=True))
         rows.append(("建议选址" if zh else "proposed sites", label(o.job.category, ctx.lang),
                      f"新增 {len(new)} 处" if zh else f"new sites: {len(new)}", where))
-    el = getattr(results, "elderly", None)
+    el = results.elderly
     if el is not None and el.sites is not None:
         for i, r in el.sites[el.sites.geometry.within(area)].iterrows():
             level = str(r.get("level", ""))
@@ -801,10 +750,10 @@ def _site_rows(ctx: _ActionContext, results: Any, area: Any) -> list[tuple[str, 
     return rows
 
 
-def _change_rows(ctx: _ActionContext, results: Any, sub: str) -> list[tuple[str, str, str, str]]:
+def _change_rows(ctx: _ActionContext, results: PlanResults, sub: str) -> list[tuple[str, str, str, str]]:
     """The community changes proposed for the 街道's communities."""
-    changes = getattr(results.community_check, "changes", None) if results.community_check is not None else None
-    if not isinstance(changes, pd.DataFrame) or changes.empty:
+    changes = results.community_check.changes if results.community_check is not None else None
+    if changes is None or changes.empty:
         return []
     zh = ctx.zh
     ch = changes.reset_index() if "community_code" not in changes.columns else changes
@@ -819,7 +768,7 @@ def _change_rows(ctx: _ActionContext, results: Any, sub: str) -> list[tuple[str,
     return rows
 
 
-def _actions_section(results: Any, lang: Lang) -> Section | None:
+def _actions_section(results: PlanResults, lang: Lang) -> Section | None:
     """One table per 街道: failing plan indicators with gap sizes, households outside each circle
     (the worst-covered service first), proposed sites with their site type, and community
     changes. Each table's ``sheet`` is the 街道's name."""
@@ -850,15 +799,15 @@ def _actions_section(results: Any, lang: Lang) -> Section | None:
     return Section("actions", t("actions", lang), (t("actions_intro", lang), walk, sited), tuple(tables))
 
 
-def _data_section(results: Any, lang: Lang) -> Section:
+def _data_section(results: PlanResults, lang: Lang) -> Section:
     """数据问题: what limits the answer, with counts and what to fix (always present)."""
     zh = lang == "zh"
     reach = results.reach
     hh = reach.households
     hcol = reach.households_col
     rows: list[tuple[str, str, str]] = []
-    if "snapped" in hh.columns:
-        off = hh[~hh["snapped"].astype(bool)]
+    if SNAPPED in hh.columns:
+        off = hh[~hh[SNAPPED].astype(bool)]
         rows.append(("不在路网上的小区（超出吸附距离）" if zh else "Compounds not on the network (beyond snapping)",
                      f"{len(off)} / {_num(off[hcol].sum())} {'户' if zh else 'households'}",
                      "补充通往这些小区的道路或出入口" if zh else "add the roads or gates reaching them"))
@@ -866,14 +815,14 @@ def _data_section(results: Any, lang: Lang) -> Section:
     rows.append(("没有输入设施的类别（记为无数据，不是 0%）" if zh else "Categories with no input facility "
                  "(no data, never 0 %)", f"{len(nod)}" + (f": {'、'.join(label(c, lang) for c in nod)}" if nod else ""),
                  "补充这些类别的设施点" if zh else "supply facilities of these categories"))
-    dropped = getattr(results.inputs.network, "dropped_components", None)
-    n_comp = len(dropped) if isinstance(dropped, pd.DataFrame) else 0
+    dropped = results.inputs.network.dropped_components
+    n_comp = len(dropped)
     near = 0
-    if isinstance(dropped, pd.DataFrame) and n_comp and {"x", "y"} <= set(dropped.columns):
+    if n_comp:
         import shapely
 
         pts = shapely.points(dropped["x"].to_numpy(float), dropped["y"].to_numpy(float))
-        tol = float(getattr(reach, "snap_tolerance_m", 0.0) or 0.0)
+        tol = float(reach.snap_tolerance_m)
         near = int(sum(bool(shapely.dwithin(g, pts, tol).any()) for g in hh.geometry))
     rows.append(("路网中被剔除的孤立小片及其吸附距离内的小区" if zh else
                  "Small network components left out, and compounds within snapping distance of them",

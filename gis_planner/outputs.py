@@ -1,4 +1,10 @@
-"""The output folder of ``gis-planner report``: six files, written all-or-nothing."""
+"""The output folder of ``gis-planner report``: six files, written all-or-nothing.
+
+The one place where the report (:mod:`gis_planner.report`) and the map (:mod:`gis_planner.maps`)
+meet: both read the typed plan results and never import each other. The report package gives
+these names too (``gis_planner.report.write_plan_outputs``, ``OUTPUT_FILES`` …); the report and
+map modules are imported inside the functions, so that importing either package first works.
+"""
 
 from __future__ import annotations
 
@@ -8,42 +14,45 @@ import logging
 import os
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 
 from gis_planner._fs import atomic_dir
+from gis_planner.coverage.columns import covered_col
+from gis_planner.plan.results import new_sites
+
+if TYPE_CHECKING:
+    from pyproj import CRS
+
+    from gis_planner.plan import PlanResults
+    from gis_planner.report.model import Chart, Report
 
 logger = logging.getLogger(__name__)
 
 #: Files every run writes into the output folder.
 OUTPUT_FILES = ("report.html", "report.md", "report.xlsx", "report.docx", "map.html",
-                "results.gpkg")
+                "results.gpkg", "facility_audit.csv")
 
 
-def result_layers(results: Any) -> dict[str, gpd.GeoDataFrame]:
+def result_layers(results: PlanResults) -> dict[str, gpd.GeoDataFrame]:
     """Every geographic layer of a plan run, by GeoPackage layer name (metric CRS)."""
-    from gis_planner.report.model import new_sites, sites_layer_name
+    from gis_planner.report.model import sites_layer_name
 
-    inputs = getattr(results, "inputs", results)
-    layers: dict[str, gpd.GeoDataFrame] = {}
-    reach = getattr(results, "reach", None)
-    layers["households"] = reach.households if reach is not None else inputs.compounds
+    inputs = results.inputs
     # households: the compounds with their reach columns (name of ReachResult.households)
-    layers["facilities"] = reach.facilities if reach is not None else inputs.facilities
-    layers["roads"] = inputs.network.edges
-    for name in ("gates", "candidates", "communities", "subdistricts"):
-        gdf = getattr(inputs, name, None)
+    layers: dict[str, gpd.GeoDataFrame] = {"households": results.reach.households,
+                                           "facilities": results.reach.facilities,
+                                           "roads": inputs.network.edges}
+    optional = {"gates": inputs.gates, "candidates": inputs.candidates,
+                "communities": inputs.communities, "subdistricts": inputs.subdistricts}
+    chk = results.community_check
+    if chk is not None:
+        optional.update(community_check=chk.communities, communities_proposed=chk.proposed)
+    for name, gdf in optional.items():
         if isinstance(gdf, gpd.GeoDataFrame) and len(gdf):
             layers[name] = gdf
-    chk = getattr(results, "community_check", None)
-    for attr, name in (("communities", "community_check"), ("proposed", "communities_proposed")):
-        gdf = getattr(chk, attr, None)
-        if isinstance(gdf, gpd.GeoDataFrame) and len(gdf):
-            layers[name] = gdf
-    if isinstance(chk, gpd.GeoDataFrame) and len(chk):
-        layers["community_check"] = chk
-    sa = getattr(results, "service_areas", None)
+    sa = results.service_areas
     if sa is not None and len(sa):
         layers["service_areas"] = sa
     for outcome in results.siting:
@@ -59,7 +68,7 @@ def result_layers(results: Any) -> dict[str, gpd.GeoDataFrame]:
     return layers
 
 
-def _analysis_layers(results: Any) -> dict[str, gpd.GeoDataFrame]:
+def _analysis_layers(results: PlanResults) -> dict[str, gpd.GeoDataFrame]:
     """The layers of the optional analyses (elderly care, neighbourhood centres, governance
     grids) that the plan ran."""
     out: dict[str, gpd.GeoDataFrame] = {}
@@ -76,8 +85,7 @@ def _analysis_layers(results: Any) -> dict[str, gpd.GeoDataFrame]:
         out["micro_grids"] = results.grids.micro_grids
     audit = results.grid_audit
     if audit is not None:
-        for name in ("gaps", "overlaps"):
-            gdf = getattr(audit, name)
+        for name, gdf in (("gaps", audit.gaps), ("overlaps", audit.overlaps)):
             if len(gdf):
                 out[f"grid_audit_{name}"] = gdf
     return {k: v for k, v in out.items() if isinstance(v, gpd.GeoDataFrame) and len(v)}
@@ -92,34 +100,32 @@ def report_date() -> datetime.datetime:
     return fixed if fixed is not None else datetime.datetime.now().astimezone()
 
 
-def figure_categories(results: Any) -> list[str]:
+def figure_categories(results: PlanResults) -> list[str]:
     """Categories drawn as static map figures: those of the plan's siting jobs (in plan order),
     else the least-covered required category."""
-    reach = getattr(results, "reach", None)
-    if reach is None:
-        return []
-    cats = [o.job.category for o in getattr(results, "siting", ()) if o.result is not None]
-    cats = [c for c in dict.fromkeys(cats) if f"{c}_covered" in reach.households.columns]
+    reach = results.reach
+    cats = [o.job.category for o in results.siting if o.result is not None]
+    cats = [c for c in dict.fromkeys(cats) if covered_col(c) in reach.households.columns]
     if cats:
         return cats
-    cov = getattr(results, "coverage", None)
-    if cov is not None and len(cov):
+    cov = results.coverage
+    if len(cov):
         req = [c for c in cov.sort_values("covered_share")["category"]
                if c in reach.required_categories] or list(cov["category"])
         return [str(req[0])]
     return []
 
 
-def map_figures(results: Any, *, lang: str = "zh") -> list[Any]:
+def map_figures(results: PlanResults, *, lang: str = "zh") -> list[Chart]:
     """Static coverage maps (:class:`~gis_planner.report.model.Chart`, PNG) of the
     :func:`figure_categories`, with the proposed sites of each."""
     import pandas as pd
 
     from gis_planner._units import distance_to_minutes
     from gis_planner.categories import label
+    from gis_planner.plan.i18n import check_lang, t
     from gis_planner.report.charts import reach_map_figure
-    from gis_planner.report.i18n import check_lang, t
-    from gis_planner.report.model import Chart, new_sites
+    from gis_planner.report.model import Chart
 
     lg = check_lang(lang)
     reach = results.reach
@@ -130,8 +136,8 @@ def map_figures(results: Any, *, lang: str = "zh") -> list[Any]:
         sites = [new_sites(o.result).to_crs(crs) for o in results.siting
                  if o.result is not None and o.job.category == cat and len(new_sites(o.result))]
         png = reach_map_figure(reach, cat, lang=lg, sites=pd.concat(sites) if sites else None,
-                               communities=_in_crs(getattr(inputs, "communities", None), crs),
-                               subdistricts=_in_crs(getattr(inputs, "subdistricts", None), crs),
+                               communities=_in_crs(inputs.communities, crs),
+                               subdistricts=_in_crs(inputs.subdistricts, crs),
                                roads=_in_crs(inputs.network.edges, crs))
         limit_m = float(reach.category_limits_m[cat])
         limit_min = float(distance_to_minutes(limit_m, reach.speed_kmh))
@@ -141,20 +147,20 @@ def map_figures(results: Any, *, lang: str = "zh") -> list[Any]:
     return charts
 
 
-def _in_crs(gdf: Any, crs: Any) -> Any:
+def _in_crs(gdf: gpd.GeoDataFrame | None, crs: CRS) -> gpd.GeoDataFrame | None:
     return gdf.to_crs(crs) if isinstance(gdf, gpd.GeoDataFrame) and len(gdf) else None
 
 
-def cover_lines(results: Any, *, lang: str = "zh",
+def cover_lines(results: PlanResults, *, lang: str = "zh",
                 date: datetime.datetime | None = None) -> tuple[tuple[str, str], ...]:
     """Cover-page lines ``(label, value)``: the date, the study area and the policy profile."""
-    from gis_planner.report.i18n import check_lang, t
+    from gis_planner.plan.i18n import check_lang, t
 
     lg = check_lang(lang)
     d = date or report_date()
     day = f"{d.year}年{d.month}月{d.day}日" if lg == "zh" else d.strftime("%Y-%m-%d")
     inputs = results.inputs
-    subs, comms = getattr(inputs, "subdistricts", None), getattr(inputs, "communities", None)
+    subs, comms = inputs.subdistricts, inputs.communities
     lines = [(t("cover_date", lg), day)]
     if isinstance(subs, gpd.GeoDataFrame) and len(subs):
         names = [str(v) for v in (subs["name"] if "name" in subs.columns else subs.index)]
@@ -173,8 +179,8 @@ def cover_lines(results: Any, *, lang: str = "zh",
     return tuple(lines)
 
 
-def prepare_report(results: Any, *, lang: str = "zh",
-                   date: datetime.datetime | None = None) -> Any:
+def prepare_report(results: PlanResults, *, lang: str = "zh",
+                   date: datetime.datetime | None = None) -> Report:
     """The report as the output files show it: :func:`~gis_planner.report.model.build_report`
     plus the static map figures (in the siting section, else the coverage section) and the
     cover lines.
@@ -182,7 +188,7 @@ def prepare_report(results: Any, *, lang: str = "zh",
     Parameters
     ----------
     results
-        A :class:`gis_planner.pipeline.PlanResults`.
+        A :class:`gis_planner.plan.PlanResults`.
     lang
         ``zh`` (default) or ``en``.
     date
@@ -191,7 +197,7 @@ def prepare_report(results: Any, *, lang: str = "zh",
     from gis_planner.report.model import build_report
 
     report = build_report(results, lang=lang)
-    figures = tuple(map_figures(results, lang=lang)) if getattr(results, "reach", None) else ()
+    figures = tuple(map_figures(results, lang=lang))
     keys = [s.key for s in report.sections]
     target = "siting" if "siting" in keys else "coverage" if "coverage" in keys else None
     sections = tuple(dataclasses.replace(s, charts=s.charts + figures) if s.key == target else s
@@ -200,14 +206,14 @@ def prepare_report(results: Any, *, lang: str = "zh",
                                cover=cover_lines(results, lang=lang, date=date))
 
 
-def write_plan_outputs(results: Any, out: str | os.PathLike[str], *, lang: str = "zh",
+def write_plan_outputs(results: PlanResults, out: str | os.PathLike[str], *, lang: str = "zh",
                        overwrite: bool = False, offline_map: bool = True,
                        tiles: str | None = None,
                        include: dict[str, Path] | None = None,
                        basemap: str | os.PathLike[str] | None = None,
-                       basemap_coords: str = "wgs84") -> list[Path]:
-    """Write ``report.html``, ``report.md``, ``report.xlsx``, ``report.docx``, ``map.html`` and
-    ``results.gpkg`` into ``out``.
+                       basemap_coords: str = "wgs84", out_crs: object = None) -> list[Path]:
+    """Write ``report.html``, ``report.md``, ``report.xlsx``, ``report.docx``, ``map.html``,
+    ``results.gpkg`` and ``facility_audit.csv`` (what became of every facility row) into ``out``.
 
     Everything is built in a temporary folder beside ``out`` and moved in only when all six
     files are complete: a failed or interrupted run leaves ``out`` as it was.
@@ -215,7 +221,7 @@ def write_plan_outputs(results: Any, out: str | os.PathLike[str], *, lang: str =
     Parameters
     ----------
     results
-        A :class:`gis_planner.pipeline.PlanResults`.
+        A :class:`gis_planner.plan.PlanResults`.
     out
         Output folder (created when missing).
     lang
@@ -228,6 +234,9 @@ def write_plan_outputs(results: Any, out: str | os.PathLike[str], *, lang: str =
     include
         Folders to copy into ``out`` with the reports, in the same all-or-nothing step, by
         the name they get there (the demo's ``inputs``).
+    out_crs
+        Coordinate system of the ``results.gpkg`` layers (see
+        :func:`gis_planner.io.write.to_output_crs`); None keeps the working metric CRS.
 
     Returns
     -------
@@ -239,9 +248,10 @@ def write_plan_outputs(results: Any, out: str | os.PathLike[str], *, lang: str =
     InputDataError
         When ``out`` holds an earlier run and ``overwrite`` is false.
     """
-    from gis_planner.io.write import write_layers
+    from gis_planner.io.write import kept_audit, write_facility_audit, write_layers
     from gis_planner.maps import plan_map, save_map
     from gis_planner.report import render
+
     out = Path(out)
     include = dict(include or {})
     clashes = [f for f in OUTPUT_FILES if (out / f).exists()]
@@ -260,7 +270,10 @@ def write_plan_outputs(results: Any, out: str | os.PathLike[str], *, lang: str =
         render.write_docx(report, tmp / "report.docx", date=date)
         save_map(plan_map(results, lang=lang, offline=offline_map, tiles=tiles,
                           basemap=basemap, basemap_coords=basemap_coords), tmp / "map.html")
-        write_layers(tmp / "results.gpkg", result_layers(results))
+        write_layers(tmp / "results.gpkg", result_layers(results), out_crs=out_crs)
+        audit = results.inputs.facility_audit
+        write_facility_audit(tmp / "facility_audit.csv",
+                             audit if audit is not None else kept_audit(results.inputs.facilities))
         for name, folder in include.items():
             shutil.copytree(folder, tmp / name)
     logger.info("wrote %s into %s", ", ".join(OUTPUT_FILES), out)
