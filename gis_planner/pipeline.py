@@ -25,9 +25,13 @@ from gis_planner.plan.config import read_option_table
 logger = logging.getLogger(__name__)
 
 INPUT_KEYS = ("network", "compounds", "gates", "facilities", "communities", "subdistricts",
-              "candidates", "attributes")
+              "candidates", "attributes", "categories")
+#: Keys of ``[inputs]`` that are reading options, not files: ``noded`` (true: the centre-lines
+#: already meet at their ends, so crossings stay crossings) and ``compounds_id_col`` (the
+#: compounds' own id column).
+INPUT_OPTIONS = ("noded", "compounds_id_col")
 CONFIG_KEYS = {"title", "profile", "rural_profile", "lang", "inputs", "siting", "reach", "partition", "elderly",
-               "centres", "grids"}
+               "centres", "grids", "out_crs"}
 #: The profile that judges rural communities (村委会) unless the plan names another (or "" for none).
 DEFAULT_RURAL_PROFILE = "rural-tdt1062"
 SITING_KEYS = {"mclp_category", "mclp_sites", "elderly_per_subdistrict", "time_limit_s", "jobs"}
@@ -60,7 +64,7 @@ def read_plan_config(path: str | os.PathLike[str]) -> PlanConfig:
     if unknown:
         raise InputDataError(f"{p}: unknown key(s) {', '.join(sorted(unknown))}; expected "
                              f"{', '.join(sorted(CONFIG_KEYS))}.")
-    inputs, coords = _read_inputs_table(p, doc.get("inputs", {}))
+    inputs, coords, files = _read_inputs_table(p, doc.get("inputs", {}))
     for key in ("network", "compounds", "facilities"):
         if key not in inputs:
             raise InputDataError(f"{p}: inputs.{key} is required.")
@@ -75,21 +79,39 @@ def read_plan_config(path: str | os.PathLike[str]) -> PlanConfig:
         raise InputDataError(f"{p}: lang must be 'zh' or 'en'; got {lang!r}.")
     force = bool(reach.pop("force", False)) if isinstance(reach, dict) else False
     extra = _read_analysis_tables(p, doc, inputs)
+    out_crs = doc.get("out_crs")
+    if out_crs is not None:
+        from gis_planner.io.write import check_out_crs
+
+        if not isinstance(out_crs, (str, int)) or isinstance(out_crs, bool):
+            raise InputDataError(f"{p}: out_crs = {out_crs!r}; expected \"input\", \"cgcs2000\", "
+                                 "\"wgs84\" or an EPSG code such as \"EPSG:4490\".")
+        out_crs = check_out_crs(str(out_crs), what=f"{p}: out_crs")
+    raw_inputs = doc.get("inputs", {})
     return PlanConfig(title=str(doc.get("title", p.stem)), profile=str(doc.get("profile", "taizhou-2023")),
                       rural_profile=str(doc.get("rural_profile", DEFAULT_RURAL_PROFILE)),
                       lang=lang, inputs=inputs, coords=coords, siting=dict(siting), source=str(p),
                       partition=partition, reach=reach, jobs=jobs_from_table(str(p), siting), force=force,
-                      **extra)
+                      noded=bool(raw_inputs.get("noded", False)), id_col=raw_inputs.get("compounds_id_col"),
+                      facility_files=files[0], facility_coords=files[1],
+                      out_crs=None if out_crs is None else str(out_crs), **extra)
 
 
-def _read_inputs_table(p: Path, raw: Any) -> tuple[dict[str, Path], dict[str, str]]:
-    """The ``[inputs]`` table of config ``p``: input key -> absolute path (each must exist), and
-    input key -> coordinate system (the ``<key>_coords`` entries)."""
+def _read_inputs_table(p: Path, raw: Any) -> tuple[dict[str, Path], dict[str, str],
+                                                   tuple[tuple[Path, ...], tuple[str | None, ...]]]:
+    """The ``[inputs]`` table of config ``p``: input key -> absolute path (each must exist),
+    input key -> coordinate system (the ``<key>_coords`` entries), and every facility file with
+    its coordinate system (``facilities`` and ``facilities_coords`` may be lists)."""
     if not isinstance(raw, dict):
         raise InputDataError(f"{p}: [inputs] must be a table.")
     inputs: dict[str, Path] = {}
     coords: dict[str, str] = {}
+    raw = dict(raw)
+    _check_input_options(p, raw)
+    files = _facility_entries(p, raw)
     for key, value in raw.items():
+        if key in INPUT_OPTIONS:
+            continue
         if not isinstance(value, str) or not value.strip():
             raise InputDataError(f"{p}: inputs.{key} = {value!r}; expected a quoted file name or "
                                  "coordinate system, e.g. \"roads.geojson\" or \"gcj02\".")
@@ -98,16 +120,59 @@ def _read_inputs_table(p: Path, raw: Any) -> tuple[dict[str, Path], dict[str, st
             continue
         if key not in INPUT_KEYS:
             raise InputDataError(f"{p}: unknown input key inputs.{key}; expected "
-                                 f"{', '.join(INPUT_KEYS)} (and <name>_coords).")
-        try:
-            f = (p.parent / value).resolve()
-            found = f.exists()
-        except (OSError, ValueError) as exc:  # a NUL byte, a name too long for the file system
-            raise InputDataError(f"{p}: inputs.{key} = {value!r} is not a usable path ({exc}).") from exc
-        if not found:
-            raise InputDataError(f"{p}: inputs.{key} = {value!r}: file not found ({f.name}).")
-        inputs[key] = f
-    return inputs, coords
+                                 f"{', '.join(INPUT_KEYS)}, {', '.join(INPUT_OPTIONS)} (and <name>_coords).")
+        inputs[key] = _input_file(p, f"inputs.{key}", value)
+    return inputs, coords, files
+
+
+def _input_file(p: Path, where: str, value: str) -> Path:
+    """The existing file ``value`` names, relative to config ``p``."""
+    try:
+        f = (p.parent / value).resolve()
+        found = f.exists()
+    except (OSError, ValueError) as exc:  # a NUL byte, a name too long for the file system
+        raise InputDataError(f"{p}: {where} = {value!r} is not a usable path ({exc}).") from exc
+    if not found:
+        raise InputDataError(f"{p}: {where} = {value!r}: file not found ({f.name}).")
+    return f
+
+
+def _check_input_options(p: Path, raw: dict[str, Any]) -> None:
+    """``noded`` is true or false; ``compounds_id_col`` a column name."""
+    if "noded" in raw and not isinstance(raw["noded"], bool):
+        raise InputDataError(f"{p}: inputs.noded = {raw['noded']!r}; expected true (the centre-lines "
+                             "already meet at their ends) or false.")
+    col = raw.get("compounds_id_col")
+    if col is not None and (not isinstance(col, str) or not col.strip() or control_characters(col)):
+        raise InputDataError(f"{p}: inputs.compounds_id_col = {col!r}; expected the quoted name of the "
+                             "compounds' id column, e.g. \"小区编号\".")
+
+
+def _facility_entries(p: Path, raw: dict[str, Any]) -> tuple[tuple[Path, ...], tuple[str | None, ...]]:
+    """``inputs.facilities`` (a file or a list of files) and ``inputs.facilities_coords`` (one
+    system for all, or one per file); ``raw`` keeps the first file and its system, as a
+    one-file plan writes them."""
+    value = raw.get("facilities")
+    if not isinstance(value, list):
+        return (), ()
+    if not value or not all(isinstance(v, str) and v.strip() for v in value):
+        raise InputDataError(f"{p}: inputs.facilities = {value!r}; expected a quoted file name or a "
+                             "list of them, e.g. [\"amap_poi.csv\", \"osm_facilities.geojson\"].")
+    files = tuple(_input_file(p, f"inputs.facilities[{i}]", v) for i, v in enumerate(value))
+    dup = sorted({f.name for f in files if files.count(f) > 1})
+    if dup:
+        raise InputDataError(f"{p}: inputs.facilities lists {dup[0]} twice.")
+    given = raw.get("facilities_coords")
+    if isinstance(given, list):
+        if len(given) != len(files) or not all(isinstance(v, str) and v.strip() for v in given):
+            raise InputDataError(f"{p}: inputs.facilities_coords = {given!r}; expected one coordinate "
+                                 f"system for all facility files or a list of {len(files)}, one per file.")
+        systems: tuple[str | None, ...] = tuple(given)
+        raw["facilities_coords"] = given[0]
+    else:
+        systems = (given if isinstance(given, str) else None,) * len(files)
+    raw["facilities"] = value[0]
+    return files, systems
 
 
 def _check_texts(p: Path, doc: dict[str, Any]) -> None:
@@ -210,8 +275,148 @@ def plan_reach_parameters(config: PlanConfig, profile: Any = None, **command_lin
     ``search_cap_m``); see :func:`gis_planner.coverage.resolve_reach_parameters`."""
     from gis_planner.coverage.parameters import resolve_reach_parameters
 
-    return resolve_reach_parameters(profile if profile is not None else config.profile, config=config.reach,
-                                    force=config.force, **command_line)
+    if "categories" in config.inputs:
+        from gis_planner.io import declare_categories
+
+        declare_categories(config.inputs["categories"])
+    params = resolve_reach_parameters(profile if profile is not None else config.profile, config=config.reach,
+                                      force=config.force, **command_line)
+    return with_declared_categories(params)
+
+
+def with_declared_categories(params: ReachParameters) -> ReachParameters:
+    """``params`` plus the walking limits of the planner's declared categories
+    (:func:`gis_planner.categories.declare_categories` with ``radius_m`` or ``walk_minutes``)
+    that the profile does not set; the profile's own limits are kept."""
+    import dataclasses
+    from types import MappingProxyType
+
+    from gis_planner.categories import declared_minutes
+
+    extra = {k: v for k, v in declared_minutes(speed_kmh=params.speed_kmh).items()
+             if k not in params.category_minutes}
+    if not extra:
+        return params
+    sources = {**params.sources, **{f"category_minutes.{k}": "declared categories" for k in extra}}
+    return dataclasses.replace(params, category_minutes=MappingProxyType({**params.category_minutes, **extra}),
+                               sources=MappingProxyType(sources))
+
+
+def read_facility_files(paths: str | os.PathLike[str] | list[Path] | tuple[Path, ...], *,
+                        source_coords: str | list[str | None] | tuple[str | None, ...] | None = None,
+                        metric_crs: object = None, id_col: str | None = None, study_area: object = None,
+                        margin_m: float | None = None) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """Read one or more facility files, each categorised on its own, into one layer and one
+    audit table.
+
+    Parameters
+    ----------
+    paths
+        A facility file, or several (an Amap export, an OSM extract, a department's list …).
+    source_coords
+        The coordinate system of lon/lat CSVs: one for every file, or one per file.
+    metric_crs
+        Projected CRS of the result (default: the first file's, chosen as
+        :func:`gis_planner.io.read_facilities` does).
+    id_col, study_area, margin_m
+        As :func:`gis_planner.io.read_facilities_with_audit`, for every file.
+
+    Returns
+    -------
+    (facilities, audit)
+        As :func:`gis_planner.io.read_facilities_with_audit`, the files one after the other.
+        With several files both gain ``source_file`` (the file's name); ids are kept when they
+        are unique across the files, else every id becomes ``<file stem>:<id>`` (``merged_into``
+        too). Copies of one place in two files are not merged.
+
+    Raises
+    ------
+    InputDataError
+        A file given twice, a number of coordinate systems that is neither one nor one per
+        file, ids clashing between files whose names (stems) are the same, plus every error of
+        :func:`gis_planner.io.read_facilities_with_audit`.
+    """
+    from gis_planner import io
+
+    files = [Path(paths)] if isinstance(paths, (str, os.PathLike)) else [Path(f) for f in paths]
+    if not files:
+        raise InputDataError("no facility file given; expected at least one.")
+    systems = (list(source_coords) if isinstance(source_coords, (list, tuple))
+               else [source_coords] * len(files))
+    if len(systems) == 1 and len(files) > 1:
+        systems = systems * len(files)
+    if len(systems) != len(files):
+        raise InputDataError(f"{len(systems)} facility coordinate systems for {len(files)} facility files; "
+                             "give one for all files or one per file, in the same order.")
+    resolved = [f.resolve() for f in files]
+    twice = sorted({str(f) for f, r in zip(files, resolved, strict=True) if resolved.count(r) > 1})
+    if twice:
+        raise InputDataError(f"{twice[0]}: facility file given twice.")
+    parts: list[tuple[gpd.GeoDataFrame, pd.DataFrame]] = []
+    for f, system in zip(files, systems, strict=True):
+        fac, audit = io.read_facilities_with_audit(f, source_coords=system, metric_crs=metric_crs, id_col=id_col,
+                                                   study_area=study_area, margin_m=margin_m)
+        metric_crs = fac.crs
+        parts.append((fac, audit))
+    if len(parts) == 1:
+        return parts[0]
+    return _concat_facilities(files, parts)
+
+
+def _concat_facilities(files: list[Path], parts: list[tuple[gpd.GeoDataFrame, pd.DataFrame]]
+                       ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """The facilities and audits of several files as one (see :func:`read_facility_files`)."""
+    from collections import Counter
+
+    ids = Counter(i for _, audit in parts for i in audit.index.unique())
+    clash = sorted(i for i, n in ids.items() if n > 1)
+    if clash:
+        stems = [f.stem for f in files]
+        same = sorted({s for s in stems if stems.count(s) > 1})
+        if same:
+            raise InputDataError(f"facility files: ids {', '.join(map(repr, clash[:3]))} occur in more than one "
+                                 f"file and the files share the name {same[0]!r}; rename one file or give "
+                                 "the rows unique ids.")
+        logger.info("facility files: %d ids occur in more than one file (e.g. %s); every id is prefixed "
+                    "with its file's name", len(clash), clash[0])
+    facs, audits = [], []
+    for f, (fac, audit) in zip(files, parts, strict=True):
+        fac, audit = fac.copy(), audit.copy()
+        if clash:
+            fac.index = (f.stem + ":" + fac.index.astype(str)).rename(fac.index.name)
+            audit.index = (f.stem + ":" + audit.index.astype(str)).rename(audit.index.name)
+            if "merged_into" in audit:
+                audit["merged_into"] = [f"{f.stem}:{v}" if v else v for v in audit["merged_into"]]
+        fac["source_file"] = f.name
+        audit["source_file"] = f.name
+        facs.append(fac)
+        audits.append(audit)
+    out = gpd.GeoDataFrame(pd.concat(facs), geometry=facs[0].geometry.name, crs=facs[0].crs)
+    out = out[[c for c in out.columns if c != out.geometry.name] + [out.geometry.name]]
+    out.attrs = _merged_attrs([fac.attrs for fac in facs])
+    out.attrs["sources"] = [f.name for f in files]
+    return out, pd.concat(audits)
+
+
+def _merged_attrs(all_attrs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The reader's ``attrs`` of several facility files as one: counts summed, examples joined,
+    the input system kept where every file shares it."""
+    from collections import Counter
+
+    out: dict[str, Any] = {}
+    for key in ("source_coords", "input_crs"):
+        values = {str(a.get(key)) for a in all_attrs}
+        if len(values) == 1 and all_attrs[0].get(key) is not None:
+            out[key] = all_attrs[0][key]
+    for key in ("unmapped", "excluded"):
+        out[key] = sum(int(a.get(key, 0)) for a in all_attrs)
+    for key in ("excluded_by", "dropped"):
+        total: Counter[str] = Counter()
+        for a in all_attrs:
+            total.update(a.get(key, {}))
+        out[key] = dict(total.most_common())
+    out["unmapped_examples"] = [e for a in all_attrs for e in a.get("unmapped_examples", [])][:5]
+    return out
 
 
 def _read_partition(p: Path, part: Any) -> dict[str, Any]:
@@ -272,11 +477,13 @@ def load_plan_inputs(config: PlanConfig, parameters: ReachParameters | None = No
     params = parameters if parameters is not None else plan_reach_parameters(config)
     f = config.inputs
     c = config.coords
-    net = io.read_network(f["network"])
-    homes = io.read_compounds(f["compounds"], source_coords=c.get("compounds"), metric_crs=net.crs)
-    fac, audit = io.read_facilities_with_audit(f["facilities"], source_coords=c.get("facilities"),
-                                               metric_crs=net.crs, study_area=net, margin_m=search_cap_m(params))
-    io.check_alignment(fac, net, what=f["facilities"].name)
+    net = io.read_network(f["network"], noded=config.noded or None)
+    homes = io.read_compounds(f["compounds"], source_coords=c.get("compounds"), metric_crs=net.crs,
+                              id_col=config.id_col)
+    files = config.facility_files or (f["facilities"],)
+    fac, audit = read_facility_files(files, source_coords=list(config.facility_coords) or c.get("facilities"),
+                                     metric_crs=net.crs, study_area=net, margin_m=search_cap_m(params))
+    io.check_alignment(fac, net, what=", ".join(p.name for p in files))
     gates = io.read_gates(f["gates"], compounds=homes, source_coords=c.get("gates")) if "gates" in f else None
     com = io.read_communities(f["communities"], metric_crs=net.crs) if "communities" in f else None
     subs = io.read_subdistricts(f["subdistricts"], metric_crs=net.crs) if "subdistricts" in f else None
@@ -285,8 +492,9 @@ def load_plan_inputs(config: PlanConfig, parameters: ReachParameters | None = No
             if "candidates" in f else None)
     attrs = read_community_attributes(f["attributes"]) if "attributes" in f else None
     sources = {k: v.name for k, v in f.items()}
+    sources["facilities"] = ", ".join(p.name for p in files)
     extra = _read_analysis_inputs(config, net.crs, homes, compounds_path=f["compounds"],
-                                  compounds_coords=c.get("compounds"), sources=sources)
+                                  compounds_coords=c.get("compounds"), sources=sources, id_col=config.id_col)
     if "special_groups" in extra:
         homes = homes.join(extra.pop("special_groups"))
     return PlanInputs(network=net, compounds=homes, facilities=fac, gates=gates, communities=com,
@@ -295,7 +503,8 @@ def load_plan_inputs(config: PlanConfig, parameters: ReachParameters | None = No
 
 
 def _read_analysis_inputs(config: PlanConfig, crs: Any, homes: gpd.GeoDataFrame, *, compounds_path: Path,
-                          compounds_coords: str | None, sources: dict[str, str]) -> dict[str, Any]:
+                          compounds_coords: str | None, sources: dict[str, str],
+                          id_col: str | None = None) -> dict[str, Any]:
     """The extra layers of ``[centres]`` (the idle-space inventory) and ``[grids]`` (buildings,
     an existing grid layer, department grids, and the compounds' special-group columns), read
     through :mod:`gis_planner.io` and :mod:`gis_planner.grids.inputs`; ``sources`` gains their
@@ -318,7 +527,7 @@ def _read_analysis_inputs(config: PlanConfig, crs: Any, homes: gpd.GeoDataFrame,
 
         with warnings.catch_warnings():  # the same file, read once more: its warnings were given
             warnings.simplefilter("ignore", GisPlannerWarning)
-            raw = read_layer(compounds_path, source_coords=compounds_coords, metric_crs=crs,
+            raw = read_layer(compounds_path, source_coords=compounds_coords, metric_crs=crs, id_col=id_col,
                              id_aliases=COMPOUND_ID_ALIASES, id_prefix="C", index_name="compound_id",
                              allowed_types=("Point", "Polygon", "MultiPolygon"))
         found = [c for c in group_columns(raw, what=compounds_path.name).values() if c not in homes.columns]

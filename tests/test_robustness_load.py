@@ -127,6 +127,6 @@ sys.exit(main({args!r}))
     # error is one line, the last, and no traceback
     err = lines[-1]
     assert err.startswith("error: out of memory") and not any("Traceback" in x for x in lines)
-    assert all(x.startswith("WARNING ") for x in lines[:-1]), lines
+    assert all(x.startswith(("警告: ", "warning: ")) for x in lines[:-1]), lines
     assert "--partition-by" in err and "gis_planner.partition" in err
     assert not out.parent.exists()

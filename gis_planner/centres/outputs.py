@@ -40,13 +40,15 @@ def centre_tables(plan: CentrePlan, *, lang: str = "zh") -> dict[str, pd.DataFra
     return tables
 
 
-def write_centres(plan: CentrePlan, folder: str | os.PathLike[str], *, lang: str = "zh") -> list[str]:
+def write_centres(plan: CentrePlan, folder: str | os.PathLike[str], *, lang: str = "zh",
+                  out_crs: object = None) -> list[str]:
     """Write ``centres.gpkg`` (layer ``spaces``), one CSV per table and ``centres.xlsx`` into
-    ``folder`` (a temporary folder the caller swaps into place); return the file names."""
+    ``folder`` (a temporary folder the caller swaps into place); return the file names.
+    ``out_crs``: the layer's coordinate system (see :func:`gis_planner.io.write.to_output_crs`)."""
     from gis_planner.io.write import write_layers, write_table
 
     folder = Path(folder)
-    write_layers(folder / "centres.gpkg", {"spaces": plan.spaces}, overwrite=True)
+    write_layers(folder / "centres.gpkg", {"spaces": plan.spaces}, overwrite=True, out_crs=out_crs)
     names = ["centres.gpkg"]
     tables = centre_tables(plan, lang=lang)
     for key, frame in tables.items():

@@ -47,20 +47,29 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
+    ctx: typer.Context,
     verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="More log output (-v INFO, -vv DEBUG)."),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
                                  help="Print the version and exit."),
 ) -> None:
-    """15-minute living circles, community sizing and facility siting for Chinese cities."""
+    """15-minute living circles, community sizing and facility siting for Chinese cities.
+
+    Warnings are shown as one line each (`warning: …`, or `警告: …` in a Chinese run), every
+    distinct message once per run.
+    """
+    from gis_planner.cli._common import ConsoleFormatter, OnceFilter, start_console
+
     _state["debug"] = debug
     level = logging.WARNING - 10 * min(verbose, 2)
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(ConsoleFormatter())
+    handler.addFilter(OnceFilter())
     pkg_logger = logging.getLogger("gis_planner")
     pkg_logger.handlers = [h for h in pkg_logger.handlers if isinstance(h, logging.NullHandler)]
     pkg_logger.addHandler(handler)
     pkg_logger.setLevel(level)
+    ctx.call_on_close(start_console())
 
 
 for _name in COMMAND_MODULES:

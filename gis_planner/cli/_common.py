@@ -1,13 +1,21 @@
-"""Helpers shared by the command modules: option parsing, the policy profile lookup and
-terminal columns."""
+"""Helpers shared by the command modules: option parsing, the policy profile lookup, terminal
+columns, the options every input-reading command shares, and the console display of warnings."""
 
 from __future__ import annotations
 
+import logging
+import sys
 import unicodedata
-from collections.abc import Iterable, Sequence
+import warnings
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
 import typer
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
 
 COORDS_HELP = ("Coordinate system of lon/lat CSV inputs: wgs84, gcj02 (Amap, Tencent), "
                "bd09 (Baidu), cgcs2000 or EPSG:<code>.")
@@ -16,8 +24,34 @@ COORDS_HELP = ("Coordinate system of lon/lat CSV inputs: wgs84, gcj02 (Amap, Ten
 def pad(text: str, width: int) -> str:
     """``text`` padded with spaces to ``width`` terminal columns; Chinese characters (East Asian
     wide or full-width) take two columns, so tables of Chinese names line up."""
-    used = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-    return text + " " * max(0, width - used)
+    return text + " " * max(0, width - text_width(text))
+
+
+def text_width(text: str) -> int:
+    """Terminal columns ``text`` takes (Chinese characters two)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def table_text(headers: Sequence[str], rows: Sequence[Sequence[str]], *, left: int = 1) -> str:
+    """A plain-text table whose columns line up with Chinese text: the first ``left`` columns
+    left-aligned, the others (numbers) right-aligned."""
+    widths = [max([text_width(h), *(text_width(r[i]) for r in rows)]) for i, h in enumerate(headers)]
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(pad(c, w) if i < left else " " * (w - text_width(c)) + c
+                         for i, (c, w) in enumerate(zip(cells, widths, strict=True))).rstrip()
+
+    return "\n".join([line(headers), *(line(r) for r in rows)])
+
+
+def households_text(value: float) -> str:
+    """A household count for people: a whole number with thousands separators (51,070)."""
+    return f"{round(float(value)):,}" if value == value else ""
+
+
+def share_text(value: float) -> str:
+    """A share (0-1) for people, as a percentage with one decimal (88.5%)."""
+    return f"{float(value):.1%}" if value == value else ""
 
 
 #: The bounds themselves are in ``policy/data/_limits.toml`` (and in the refusal message).
@@ -97,3 +131,172 @@ def check_outputs(outputs: Sequence[Path], *, inputs: Iterable[Path | None] = ()
         check_output(p, folder=folder)
         if not folder and p.exists() and not overwrite:
             raise InputDataError(f"{p} exists; pass --overwrite to replace it.")
+
+
+# ------------------------------------------------------------------------ options shared by commands
+NODED_HELP = ("The centre-lines already meet at their ends at every junction: do not split them "
+              "where they cross, so overpasses stay overpasses (OSM, GraphML and GMNS carry their "
+              "junctions and ignore it).")
+FACILITIES_HELP = ("Facility points with a category or Amap/OSM type; repeat the option to read "
+                   "several files (each categorised on its own, then joined).")
+FACILITY_COORDS_HELP = ("Like --coords, for the facilities (default: --coords); once for all "
+                        "--facilities files or once per file, in the same order.")
+ID_COL_HELP = "The compounds' own id column, any name (e.g. hh_id, 小区编号); default: found by name."
+OUT_CRS_HELP = ("Coordinate system of the written layers: input (the compounds file's own), "
+                "cgcs2000 (EPSG:4490), wgs84, gcj02, bd09 or an EPSG code; default the working "
+                "metric CRS.")
+CATEGORIES_HELP = ("Your own facility categories (CSV or TOML: id, name_zh, name_en, group, "
+                   "optional radius_m or walk_minutes), accepted like the packaged ones.")
+LANG_HELP = "Language of the printed summary and warnings: zh (default) or en."
+
+
+def check_lang(lang: str) -> str:
+    """``lang`` when it is ``zh`` or ``en`` (the run's language is then set for warnings)."""
+    if lang not in ("zh", "en"):
+        raise typer.BadParameter(f"expected zh or en; got {lang!r}", param_hint="--lang")
+    set_lang(lang)
+    return lang
+
+
+def out_crs_option(value: str | None) -> str | None:
+    """The checked ``--out-crs`` (``input``, a name or an EPSG code), before any input is read;
+    else a one-line :class:`~gis_planner._errors.CRSError` naming the option."""
+    from gis_planner.io.write import check_out_crs
+
+    checked = check_out_crs(value, what="--out-crs")
+    return None if checked is None else str(checked)
+
+
+def resolve_out_crs(out_crs: str | None, compounds: object) -> object:
+    """``--out-crs`` for every layer of one output: ``input`` becomes the compounds file's own
+    coordinate system (one output, one CRS), anything else is kept."""
+    from gis_planner.io.write import input_system
+
+    if out_crs is None or out_crs != "input":
+        return out_crs
+    return input_system(compounds)
+
+
+def declare(categories: Path | None) -> None:
+    """Declare the planner's own categories of ``--categories`` for this run."""
+    if categories is not None:
+        from gis_planner.io import declare_categories
+
+        declare_categories(categories)
+
+
+def read_facilities(files: Sequence[Path], coords: Sequence[str] | None, default_coords: str | None, *,
+                    metric_crs: object, study_area: object = None, margin_m: float | None = None,
+                    ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """Every ``--facilities`` file with its ``--facility-coords`` (one for all or one per file;
+    default ``--coords``), as one layer and one audit table
+    (:func:`gis_planner.pipeline.read_facility_files`)."""
+    from gis_planner.pipeline import read_facility_files
+
+    given = list(coords or [])
+    if len(given) not in (0, 1, len(files)):
+        raise typer.BadParameter(f"{len(given)} values for {len(files)} --facilities files; give one "
+                                 "for all or one per file, in the same order.", param_hint="--facility-coords")
+    systems: list[str | None] = list(given) if given else [default_coords]
+    return read_facility_files(list(files), source_coords=systems, metric_crs=metric_crs,
+                               study_area=study_area, margin_m=margin_m)
+
+
+def audit_path(out: Path) -> Path:
+    """Where a file output's facility audit goes: ``OUT_facility_audit.csv`` beside ``OUT``."""
+    return out.with_name(out.stem + "_facility_audit.csv")
+
+
+# ------------------------------------------------------------------------------ console output
+#: What the console shows of one run: its language and the warnings already shown.
+_console: dict[str, object] = {"lang": "en", "seen": set()}
+
+
+def set_lang(lang: str) -> None:
+    """Show this run's warnings in ``lang`` (``zh``: ``警告: …``, else ``warning: …``)."""
+    _console["lang"] = lang
+
+
+def warning_line(message: str) -> str | None:
+    """``message`` as the one line the console shows (``warning: …`` / ``警告: …``), or None
+    when this run showed it already."""
+    text = " ".join(str(message).split())
+    seen: set[str] = _console["seen"]  # type: ignore[assignment]
+    if text in seen:
+        return None
+    seen.add(text)
+    return ("警告: " if _console["lang"] == "zh" else "warning: ") + text
+
+
+class ConsoleFormatter(logging.Formatter):
+    """Log records for people: warnings and errors as ``warning: message`` (in the run's
+    language), other levels (``-v``) as ``INFO module: message``."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The record's line."""
+        if record.levelno >= logging.WARNING:
+            return ("警告: " if _console["lang"] == "zh" else "warning: ") + " ".join(record.getMessage().split())
+        return f"{record.levelname} {record.name}: {record.getMessage()}"
+
+
+class OnceFilter(logging.Filter):
+    """Let each distinct warning through once per run (shared with Python warnings)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """False for a warning shown already."""
+        return record.levelno < logging.WARNING or warning_line(record.getMessage()) is not None
+
+
+def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                  file: TextIO | None = None, line: str | None = None) -> None:
+    """``warnings.showwarning`` of a run: one line, no source line, each message once. A
+    recorder someone installed (``warnings.catch_warnings(record=True)``) still receives it."""
+    text = warning_line(str(message))
+    if text is not None:
+        print(text, file=sys.stderr, flush=True)  # noqa: T201  # the console is this module's job
+    impl = getattr(warnings, "_showwarnmsg_impl", None)
+    if impl is not None and getattr(impl, "__module__", None) != "warnings":
+        impl(warnings.WarningMessage(message, category, filename, lineno, file, line))
+
+
+def start_console() -> Callable[[], None]:
+    """Show this run's warnings for people (see :func:`_show_warning`); returns the function
+    that restores the previous display, and the categories declared before the run (a run's
+    ``--categories`` last as long as the run, also when commands run in one process)."""
+    _console["seen"] = set()
+    _console["lang"] = "en"
+    previous = warnings.showwarning
+    warnings.showwarning = _show_warning
+    declared = _declared_rows()
+
+    def restore() -> None:
+        warnings.showwarning = previous
+        _restore_declared(declared)
+
+    return restore
+
+
+def _declared_rows() -> pd.DataFrame | None:
+    """The declared categories now (None when none can have been declared: the module is not
+    imported, which keeps ``--help`` fast)."""
+    mod = sys.modules.get("gis_planner.categories")
+    if mod is None:
+        return None
+    table = mod.category_table()
+    return table[table["declared"]].copy()
+
+
+def _restore_declared(before: pd.DataFrame | None) -> None:
+    """Declare again exactly the categories of ``before`` (see :func:`_declared_rows`)."""
+    now = _declared_rows()
+    if now is None or (before is not None and now.equals(before)):
+        return
+    import pandas as pd
+
+    from gis_planner.categories import clear_declared_categories, declare_categories
+
+    clear_declared_categories()
+    if before is not None and len(before):
+        declare_categories(pd.DataFrame({"id": before.index, "name_zh": before["zh"], "name_en": before["en"],
+                                         "group": before["group"], "radius_m": before["radius_m"],
+                                         "walk_minutes": before["walk_minutes"]}))

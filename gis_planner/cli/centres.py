@@ -6,13 +6,22 @@ from pathlib import Path
 
 import typer
 
-from gis_planner.cli._common import COORDS_HELP
+from gis_planner.cli._common import (
+    CATEGORIES_HELP,
+    COORDS_HELP,
+    FACILITY_COORDS_HELP,
+    ID_COL_HELP,
+    NODED_HELP,
+    OUT_CRS_HELP,
+)
 
 
 def centres_command(
     network: Path = typer.Option(..., "--network", help="Road network (OSM, GraphML, centre-lines, GMNS)."),
     households: Path = typer.Option(..., "--households", help="Compounds with households and community_code."),
-    facilities: Path = typer.Option(..., "--facilities", help="Existing facilities with a category."),
+    facilities: list[Path] = typer.Option(..., "--facilities", metavar="<path>",
+                                          help="Existing facilities with a category; repeat the option "
+                                               "for several files."),
     spaces: Path = typer.Option(..., "--spaces",
                                 help="Inventory of idle spaces: area_m2, floor, lift, ownership, cost, merge_with."),
     out: Path = typer.Option(..., "--out", help="Output folder (centres.gpkg, CSV tables, centres.xlsx)."),
@@ -23,8 +32,12 @@ def centres_command(
     standard: Path | None = typer.Option(None, "--standard",
                                          help="Your TOML overriding the shipped functions and norms."),
     coords: str | None = typer.Option(None, "--coords", help=COORDS_HELP),
-    facility_coords: str | None = typer.Option(None, "--facility-coords",
-                                               help="Like --coords, for the facilities (default: --coords)."),
+    facility_coords: list[str] | None = typer.Option(
+        None, "--facility-coords", metavar="<str>", help=FACILITY_COORDS_HELP),
+    noded: bool = typer.Option(False, "--noded", help=NODED_HELP),
+    id_col: str | None = typer.Option(None, "--id-col", help=ID_COL_HELP),
+    out_crs: str | None = typer.Option(None, "--out-crs", help=OUT_CRS_HELP),
+    categories: Path | None = typer.Option(None, "--categories", help=CATEGORIES_HELP),
     space_coords: str | None = typer.Option(None, "--space-coords",
                                             help="Like --coords, for the spaces (default: --coords)."),
     snap_tolerance_m: float = typer.Option(250.0, "--snap-tolerance-m", help="Largest snap distance (m)."),
@@ -38,7 +51,8 @@ def centres_command(
     rule (ground floor or lift); some may not share a space. The choice brings the most
     households (elderly for elderly functions) newly within reach, puts required functions in
     communities that lack them, and closes each community's floor-area gap (30 m² per 100
-    households) as far as --sites or --budget allow (HiGHS, exact). Every space gets a reason.
+    households) as far as --sites or --budget allow (HiGHS, exact). Every space gets a reason;
+    OUT/facility_audit.csv says what became of every facility row.
 
     \b
     $ gis-planner centres --network data/demo/roads.geojson \\
@@ -50,25 +64,31 @@ def centres_command(
     from gis_planner._fs import atomic_dir
     from gis_planner.centres import plan_centres
     from gis_planner.centres.outputs import centre_tables, write_centres
+    from gis_planner.cli._common import declare, out_crs_option, read_facilities, resolve_out_crs
+    from gis_planner.io.write import write_facility_audit
     from gis_planner.policy.centres import load_centre_standard
 
     if sites is None and budget is None:
         raise typer.BadParameter("give --sites or --budget (or both)", param_hint="--sites")
-    inputs = [p for p in (network, households, facilities, spaces, gates, communities, standard) if p]
+    out_crs = out_crs_option(out_crs)
+    declare(categories)
+    inputs = [p for p in (network, households, *facilities, spaces, gates, communities, standard, categories) if p]
     if any(out.resolve() == p.resolve() for p in inputs):
         raise typer.BadParameter(f"{out} is one of the inputs; choose another --out.", param_hint="--out")
     std = load_centre_standard(standard)
-    net = io.read_network(network)
-    homes = io.read_compounds(households, source_coords=coords, metric_crs=net.crs)
+    net = io.read_network(network, noded=noded or None)
+    homes = io.read_compounds(households, source_coords=coords, metric_crs=net.crs, id_col=id_col)
     gate_layer = io.read_gates(gates, compounds=homes, source_coords=coords) if gates else None
-    fac = io.read_facilities(facilities, source_coords=facility_coords or coords, metric_crs=net.crs)
+    fac, audit = read_facilities(facilities, facility_coords, coords, metric_crs=net.crs)
     inv = io.read_spaces(spaces, source_coords=space_coords or coords, metric_crs=net.crs)
     com = io.read_communities(communities, metric_crs=net.crs) if communities else None
     with atomic_dir(out, overwrite=overwrite) as tmp:
         plan = plan_centres(net, homes, inv, fac, standard=std, communities=com, gates=gate_layer,
                             max_sites=sites, budget=budget, snap_tolerance_m=snap_tolerance_m,
                             time_limit_s=time_limit_s)
-        written = write_centres(plan, tmp)
+        written = write_centres(plan, tmp, out_crs=resolve_out_crs(out_crs, homes))
+        write_facility_audit(tmp / "facility_audit.csv", audit, overwrite=True)
+        written = [*written, "facility_audit.csv"]
     t = centre_tables(plan, lang="zh")
     chosen = t["spaces"].loc[t["spaces"]["排序"] > 0]
     shown = ["排序", "空间编号", "名称", "可用面积(m²)", "功能组合", "新增可达(户/人)"]

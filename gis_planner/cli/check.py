@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from gis_planner.cli._common import CATEGORIES_HELP, FACILITY_COORDS_HELP
+
 if TYPE_CHECKING:
     import geopandas as gpd
     import pandas as pd
@@ -69,7 +71,7 @@ def read_layer(
             raise InputDataError(f"--coords: {exc}") from exc
         gdf = gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
     else:
-        from gis_planner.io._open import read_vector, vector_layers
+        from gis_planner.io import read_vector, vector_layers
 
         # the io opener: format from the extension, content checked, no network access
         layers = vector_layers(path) if path.suffix.lower() == ".gpkg" else []
@@ -128,11 +130,20 @@ def register(app: typer.Typer) -> None:
             ),
         ] = None,
         facilities: Annotated[
-            Path | None,
+            list[Path] | None,
             typer.Option(
-                "--facilities",
-                help="Facility points with a category column (layer or lon/lat CSV).",
+                "--facilities", metavar="<path>",
+                help="Facility points with a category or Amap/OSM type (layer or lon/lat CSV); "
+                "repeat the option for several files.",
             ),
+        ] = None,
+        facility_coords: Annotated[
+            list[str] | None,
+            typer.Option(
+        "--facility-coords", metavar="<str>", help=FACILITY_COORDS_HELP),
+        ] = None,
+        categories: Annotated[
+            Path | None, typer.Option("--categories", help=CATEGORIES_HELP)
         ] = None,
         coords: Annotated[
             str | None,
@@ -163,7 +174,8 @@ def register(app: typer.Typer) -> None:
 
         Each row holds the value, the target and pass / fail / not assessable; rows that cannot
         be assessed name the data to add. Get the attribute table to fill with
-        `gis-planner template`.
+        `gis-planner template`. With --facilities, OUT_facility_audit.csv beside OUT says what
+        became of every facility row.
 
         \b
         $ gis-planner check --profile taizhou-2023 \\
@@ -173,6 +185,8 @@ def register(app: typer.Typer) -> None:
             --subdistricts data/demo/subdistricts.geojson --out check.csv
         """
         from gis_planner._errors import InputDataError
+        from gis_planner.cli._common import audit_path, declare, read_facilities
+        from gis_planner.io.write import write_facility_audit
         from gis_planner.policy import load_profile
         from gis_planner.policy.compliance import (
             check_compliance,
@@ -186,8 +200,10 @@ def register(app: typer.Typer) -> None:
             raise InputDataError(f"{out} exists; pass --overwrite to replace it.")
         from gis_planner.cli._common import check_outputs
 
-        check_outputs([out], inputs=(communities, attributes, facilities, subdistricts, reach,
-                                     community_check), overwrite=overwrite)
+        outputs = [out, *([audit_path(out)] if facilities else [])]
+        check_outputs(outputs, inputs=(communities, attributes, *(facilities or []), subdistricts, reach,
+                                       community_check, categories), overwrite=overwrite)
+        declare(categories)
         prof = load_profile(profile)
         crs = None
         comm = subs = fac = None
@@ -202,8 +218,9 @@ def register(app: typer.Typer) -> None:
         if subdistricts is not None:
             subs = read_layer(subdistricts, "subdistricts", target_crs=crs)
             crs = subs.crs
-        if facilities is not None:
-            fac = read_layer(facilities, "facilities", coords=coords, target_crs=crs)
+        audit = None
+        if facilities:
+            fac, audit = read_facilities(facilities, facility_coords, coords, metric_crs=crs)
         attrs = (
             read_community_attributes(attributes, profile=prof) if attributes is not None else None
         )
@@ -228,6 +245,8 @@ def register(app: typer.Typer) -> None:
             subdistricts=subs,
         )
         write_compliance(result, out, overwrite=overwrite)
+        if audit is not None:
+            write_facility_audit(outputs[1], audit, overwrite=overwrite)
         counts = result.table["status"].value_counts()
         typer.echo(
             f"{out}: {len(result.table)} rows against {prof.id}: "

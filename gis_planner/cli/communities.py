@@ -7,7 +7,15 @@ from typing import Any
 
 import typer
 
-from gis_planner.cli._common import COORDS_HELP
+from gis_planner.cli._common import (
+    CATEGORIES_HELP,
+    COORDS_HELP,
+    FACILITY_COORDS_HELP,
+    ID_COL_HELP,
+    LANG_HELP,
+    NODED_HELP,
+    OUT_CRS_HELP,
+)
 
 ASSIGN_CHOICES = ("centroid", "gate", "area")
 
@@ -24,8 +32,10 @@ def communities_command(
     gates: Path | None = typer.Option(None, "--gates", help="Compound gates (needed for --assign gate)."),
     network: Path | None = typer.Option(None, "--network",
                                         help="Walk network: walking distances instead of straight lines."),
-    facilities: Path | None = typer.Option(
-        None, "--facilities", help="Facilities (a community_service_centre is its community's centre)."),
+    facilities: list[Path] | None = typer.Option(
+        None, "--facilities", metavar="<path>",
+        help="Facilities (a community_service_centre is its community's centre); repeat the option for "
+             "several files."),
     attributes: Path | None = typer.Option(
         None, "--attributes",
         help="Community attribute table (service_area_m2, community_workers, urban_resident_population)."),
@@ -34,8 +44,13 @@ def communities_command(
     assign: str = typer.Option("centroid", "--assign",
                                help="Rule for compounds on a boundary: centroid, gate or area."),
     coords: str | None = typer.Option(None, "--coords", help=COORDS_HELP),
-    facility_coords: str | None = typer.Option(None, "--facility-coords",
-                                               help="Like --coords, for the facilities (default: --coords)."),
+    facility_coords: list[str] | None = typer.Option(
+        None, "--facility-coords", metavar="<str>", help=FACILITY_COORDS_HELP),
+    noded: bool = typer.Option(False, "--noded", help=NODED_HELP),
+    id_col: str | None = typer.Option(None, "--id-col", help=ID_COL_HELP),
+    out_crs: str | None = typer.Option(None, "--out-crs", help=OUT_CRS_HELP),
+    categories: Path | None = typer.Option(None, "--categories", help=CATEGORIES_HELP),
+    lang: str = typer.Option("zh", "--lang", help=LANG_HELP),
     max_gap_m: float | None = typer.Option(None, "--max-gap-m",
                                            help="Largest gap (m) between neighbouring compounds; default none."),
     time_limit_s: float = typer.Option(30.0, "--time-limit-s", help="Solver time limit per cluster (s)."),
@@ -55,7 +70,9 @@ def communities_command(
     and proposes splits, merges and boundary transfers that keep every community contiguous,
     inside one sub-district and of one type; where none exists it says why. Writes OUT
     (layers communities_current, communities_proposed, compounds), OUT_table.csv (one row
-    per community) and OUT_changes.csv (one row per change or unfixable community).
+    per community) and OUT_changes.csv (one row per change or unfixable community); with
+    --facilities also OUT_facility_audit.csv (every facility row: its category, or why it was
+    left out).
 
     With --partition-by the proposals run on Dask, one task per group of communities (those of
     one partition polygon, joined across polygons when they share a sub-district); the outputs
@@ -71,14 +88,32 @@ def communities_command(
     $ gis-planner communities --communities data/demo/communities.geojson \\
         --compounds data/demo/compounds.geojson --coords wgs84 \\
         --partition-by data/demo/subdistricts.geojson --workers 2 --out communities.gpkg
+
+    \b
+    $ gis-planner communities --communities data/demo/communities.geojson \\
+        --compounds data/demo/compounds.geojson --id-col compound_id --coords wgs84 \\
+        --facilities data/demo/facilities.csv --facility-coords gcj02 \\
+        --out-crs cgcs2000 --lang en --out communities_cgcs.gpkg
     """
     from gis_planner import io
     from gis_planner._errors import InputDataError
     from gis_planner._fs import atomic_files
-    from gis_planner.cli._common import check_outputs
+    from gis_planner.cli._common import (
+        audit_path,
+        check_lang,
+        check_outputs,
+        declare,
+        out_crs_option,
+        read_facilities,
+        resolve_out_crs,
+    )
     from gis_planner.community import check_communities, ratio_targets
-    from gis_planner.io.write import write_layers, write_table
+    from gis_planner.io.write import write_facility_audit, write_layers, write_table
     from gis_planner.policy import load_profile, read_community_attributes
+
+    check_lang(lang)
+    out_crs = out_crs_option(out_crs)
+    declare(categories)
 
     if assign not in ASSIGN_CHOICES:
         raise typer.BadParameter(f"expected one of {', '.join(ASSIGN_CHOICES)}; got {assign!r}",
@@ -88,26 +123,27 @@ def communities_command(
     if partition_by is None and scheduler is not None:
         raise typer.BadParameter("--scheduler needs --partition-by", param_hint="--scheduler")
     table_path, changes_path = _outputs(out)
-    inputs = [p for p in (communities, compounds, gates, network, facilities, attributes,
-                          partition_by) if p]
-    for p in (out, table_path, changes_path):
+    inputs = [p for p in (communities, compounds, gates, network, *(facilities or []), attributes,
+                          partition_by, categories) if p]
+    outputs = [out, table_path, changes_path, *([audit_path(out)] if facilities else [])]
+    for p in outputs:
         if any(p.resolve() == i.resolve() for i in inputs):
             raise typer.BadParameter(f"{p} is one of the inputs; choose another --out.",
                                      param_hint="--out")
         if p.exists() and not overwrite:
             raise typer.BadParameter(f"{p} exists; pass --overwrite to replace it.",
                                      param_hint="--out")
-    check_outputs([out, table_path, changes_path], inputs=inputs, overwrite=overwrite)
+    check_outputs(outputs, inputs=inputs, overwrite=overwrite)
     prof = load_profile(profile)
     if prof.community_bands is None:
         raise InputDataError(f"profile {prof.id} has no community household bands "
                              "([community_bands]); use one that has them (e.g. taizhou-2023).")
-    net = io.read_network(network) if network else None
+    net = io.read_network(network, noded=noded or None) if network else None
     com = io.read_communities(communities, metric_crs=net.crs if net is not None else None)
-    homes = io.read_compounds(compounds, source_coords=coords, metric_crs=com.crs)
+    homes = io.read_compounds(compounds, source_coords=coords, metric_crs=com.crs, id_col=id_col)
     gate_layer = io.read_gates(gates, compounds=homes, source_coords=coords) if gates else None
-    fac = (io.read_facilities(facilities, source_coords=facility_coords or coords,
-                              metric_crs=com.crs) if facilities else None)
+    fac, audit = (read_facilities(facilities, facility_coords, coords, metric_crs=com.crs)
+                  if facilities else (None, None))
     attrs = read_community_attributes(attributes, profile=prof) if attributes else None
     options: dict[str, Any] = {"bands": prof.community_bands, "assign": assign, "gates": gate_layer,
                "attributes": attrs, "network": net, "facilities": fac, "time_limit_s": time_limit_s,
@@ -125,24 +161,29 @@ def communities_command(
     compounds_layer = homes[[homes.geometry.name]].join(
         adj.assignment[["community_code", "proposed_code", "moved", "households", "rule",
                         "straddles"]])
-    with atomic_files([out, table_path, changes_path]) as (tmp_gpkg, tmp_table, tmp_changes):
-        write_layers(tmp_gpkg, {"communities_current": result.communities,
-                                "communities_proposed": adj.proposed,
-                                "compounds": compounds_layer}, overwrite=True)
-        write_table(tmp_table, result.table, overwrite=True)
-        write_table(tmp_changes, adj.changes, overwrite=True)
-    _echo(result, assign, out, table_path, changes_path)
+    with atomic_files(outputs) as tmps:
+        write_layers(tmps[0], {"communities_current": result.communities,
+                               "communities_proposed": adj.proposed,
+                               "compounds": compounds_layer}, overwrite=True,
+                     out_crs=resolve_out_crs(out_crs, homes))
+        write_table(tmps[1], result.table, overwrite=True)
+        write_table(tmps[2], adj.changes, overwrite=True)
+        if audit is not None:
+            write_facility_audit(tmps[3], audit, overwrite=True)
+    _echo(result, assign, *outputs)
 
 
 def _echo(result: object, assign: str, *paths: Path) -> None:
+    from gis_planner.cli._common import households_text, table_text
+
     t = result.table  # type: ignore[attr-defined]
     cols = [c for c in ("community_code", "name", "urban_rural", "high_rise", "households",
                         "band_min", "band_max", "status") if c in t.columns]
     shown = t[cols].copy()
-    for c in ("band_min", "band_max"):
+    for c in ("households", "band_min", "band_max"):
         if c in shown:
-            shown[c] = shown[c].map(lambda v: "" if v != v else f"{int(v)}")
-    typer.echo(shown.to_string(index=False))
+            shown[c] = shown[c].map(households_text)
+    typer.echo(table_text(list(shown.columns), shown.astype(str).to_numpy().tolist(), left=4))
     changes = result.changes  # type: ignore[attr-defined]
     if changes is not None and len(changes):
         typer.echo("\nproposals:")

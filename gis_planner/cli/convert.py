@@ -70,7 +70,7 @@ def convert_command(
     import pyarrow.parquet as pq
 
     from gis_planner._errors import InputDataError
-    from gis_planner.partition.store import _files, convert_to_geoparquet, layer_crs
+    from gis_planner.partition.store import convert_to_geoparquet, layer_crs, layer_files
 
     if kind not in KINDS:
         raise typer.BadParameter(f"expected one of {', '.join(KINDS)}; got {kind!r}", param_hint="--kind")
@@ -105,7 +105,7 @@ def convert_command(
         kwargs["source_coords"] = coords
     source: Any = sources[0] if len(sources) == 1 else sources
     dest = convert_to_geoparquet(source, out, kind=kind, metric_crs=crs, **kwargs)
-    rows = sum(pq.read_metadata(f).num_rows for f in _files(dest))
+    rows = sum(pq.read_metadata(f).num_rows for f in layer_files(dest))
     what = "edges" if kind == "network" else kind
     typer.echo(f"wrote {dest}: {rows:,} {what} in {layer_crs(dest).name} ({layer_crs(dest).to_string()})")
 

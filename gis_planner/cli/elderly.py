@@ -6,7 +6,14 @@ from pathlib import Path
 
 import typer
 
-from gis_planner.cli._common import COORDS_HELP
+from gis_planner.cli._common import (
+    CATEGORIES_HELP,
+    COORDS_HELP,
+    FACILITY_COORDS_HELP,
+    ID_COL_HELP,
+    NODED_HELP,
+    OUT_CRS_HELP,
+)
 
 OBJECTIVES = ("min_cost", "max_cover")
 HEALTH_RULES = ("constraint", "check", "off")
@@ -17,8 +24,9 @@ def elderly_command(
     network: Path = typer.Option(..., "--network", help="Road network (OSM, GraphML, centre-lines, GMNS)."),
     households: Path = typer.Option(..., "--households",
                                     help="Compounds with households; optional elderly_60/elderly_80 columns."),
-    facilities: Path = typer.Option(..., "--facilities",
-                                    help="Facilities with a category; optional capacity and area_m2 columns."),
+    facilities: list[Path] = typer.Option(..., "--facilities", metavar="<path>",
+                                          help="Facilities with a category; optional capacity and area_m2 "
+                                               "columns; repeat the option for several files."),
     out: Path = typer.Option(..., "--out", help="Output folder (elderly.gpkg, CSV tables, elderly.xlsx)."),
     gates: Path | None = typer.Option(None, "--gates", help="Compound gates (compound_id column)."),
     communities: Path | None = typer.Option(None, "--communities", help="Community polygons (社区/村)."),
@@ -34,8 +42,12 @@ def elderly_command(
                                     help="医养结合: constraint, check or off."),
     decay: str = typer.Option("step", "--decay", help="2SFCA distance decay: step or gaussian (enhanced)."),
     coords: str | None = typer.Option(None, "--coords", help=COORDS_HELP),
-    facility_coords: str | None = typer.Option(None, "--facility-coords",
-                                               help="Like --coords, for the facilities (default: --coords)."),
+    facility_coords: list[str] | None = typer.Option(
+        None, "--facility-coords", metavar="<str>", help=FACILITY_COORDS_HELP),
+    noded: bool = typer.Option(False, "--noded", help=NODED_HELP),
+    id_col: str | None = typer.Option(None, "--id-col", help=ID_COL_HELP),
+    out_crs: str | None = typer.Option(None, "--out-crs", help=OUT_CRS_HELP),
+    categories: Path | None = typer.Option(None, "--categories", help=CATEGORIES_HELP),
     candidate_coords: str | None = typer.Option(None, "--candidate-coords",
                                                 help="Like --coords, for the candidates (default: --coords)."),
     snap_tolerance_m: float = typer.Option(250.0, "--snap-tolerance-m", help="Largest snap distance (m)."),
@@ -50,7 +62,7 @@ def elderly_command(
     (2SFCA; --decay gaussian for the enhanced variant), checks a centre per urban sub-district and
     day care per urban community, the floor area per community, the 医养结合 rule, and with
     --candidates chooses new sites and their sizes (HiGHS). Every number's source and status are
-    in OUT/elderly_standard.csv.
+    in OUT/elderly_standard.csv; OUT/facility_audit.csv says what became of every facility row.
 
     \b
     $ gis-planner elderly --network data/demo/roads.geojson \\
@@ -61,8 +73,10 @@ def elderly_command(
     """
     from gis_planner import io
     from gis_planner._fs import atomic_dir
+    from gis_planner.cli._common import declare, out_crs_option, read_facilities, resolve_out_crs
     from gis_planner.elderly import assess_elderly_care
     from gis_planner.elderly.outputs import elderly_tables, write_elderly
+    from gis_planner.io.write import write_facility_audit
     from gis_planner.policy.elderly import load_elderly_standard
 
     for value, choices, hint in ((objective, OBJECTIVES, "--objective"), (health_rule, HEALTH_RULES, "--health-rule"),
@@ -71,15 +85,17 @@ def elderly_command(
             raise typer.BadParameter(f"expected one of {', '.join(choices)}; got {value!r}", param_hint=hint)
     if objective == "max_cover" and budget is None and sites is None:
         raise typer.BadParameter("max_cover needs --budget or --sites", param_hint="--objective")
-    inputs = [p for p in (network, households, facilities, gates, communities, subdistricts, candidates,
-                          standard) if p is not None]
+    out_crs = out_crs_option(out_crs)
+    declare(categories)
+    inputs = [p for p in (network, households, *facilities, gates, communities, subdistricts, candidates,
+                          standard, categories) if p is not None]
     if any(out.resolve() == p.resolve() for p in inputs):
         raise typer.BadParameter(f"{out} is one of the inputs; choose another --out.", param_hint="--out")
     std = load_elderly_standard(standard)
-    net = io.read_network(network)
-    homes = io.read_compounds(households, source_coords=coords, metric_crs=net.crs)
+    net = io.read_network(network, noded=noded or None)
+    homes = io.read_compounds(households, source_coords=coords, metric_crs=net.crs, id_col=id_col)
     gate_layer = io.read_gates(gates, compounds=homes, source_coords=coords) if gates else None
-    fac = io.read_facilities(facilities, source_coords=facility_coords or coords, metric_crs=net.crs)
+    fac, audit = read_facilities(facilities, facility_coords, coords, metric_crs=net.crs)
     com = io.read_communities(communities, metric_crs=net.crs) if communities else None
     subs = io.read_subdistricts(subdistricts, metric_crs=net.crs) if subdistricts else None
     cand = (io.read_points(candidates, source_coords=candidate_coords or coords, metric_crs=net.crs,
@@ -92,7 +108,9 @@ def elderly_command(
                                      max_sites=sites, health_rule=health_rule,  # type: ignore[arg-type]
                                      decay=decay, snap_tolerance_m=snap_tolerance_m,  # type: ignore[arg-type]
                                      time_limit_s=time_limit_s)
-        written = write_elderly(result, tmp)
+        written = write_elderly(result, tmp, out_crs=resolve_out_crs(out_crs, homes))
+        write_facility_audit(tmp / "facility_audit.csv", audit, overwrite=True)
+        written = [*written, "facility_audit.csv"]
     tables = elderly_tables(result, lang="zh")
     typer.echo(tables["levels"].to_string(index=False))
     if result.siting is not None:

@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from gis_planner.cli._common import COORDS_HELP
+from gis_planner.cli._common import COORDS_HELP, ID_COL_HELP, NODED_HELP, OUT_CRS_HELP
 
 #: Files written into the output folder.
 OUTPUT_FILES = ("grids.gpkg", "grids.geojson", "micro_grids.geojson", "grids.csv",
@@ -53,6 +53,10 @@ def grids_command(
     time_limit_s: float | None = typer.Option(None, "--time-limit-s", min=0.01,
                                               help="Solver time limit per community (s)."),
     coords: str | None = typer.Option(None, "--coords", help=COORDS_HELP),
+    noded: bool = typer.Option(False, "--noded", help=NODED_HELP),
+    id_col: str | None = typer.Option(None, "--id-col", help=ID_COL_HELP),
+    out_crs: str | None = typer.Option(None, "--out-crs", help=OUT_CRS_HELP + " (grids.gpkg; the "
+                                                                               "GeoJSON files are WGS-84)"),
     dask: bool = typer.Option(False, "--dask", help="One Dask task per community."),
     scheduler: str | None = typer.Option(
         None, "--scheduler", help="Dask scheduler address (tcp://host:8786); default a local cluster."),
@@ -80,10 +84,13 @@ def grids_command(
     """
     from gis_planner import io
     from gis_planner._fs import atomic_dir
+    from gis_planner.cli._common import out_crs_option, resolve_out_crs
     from gis_planner.grids import audit_grids, crosswalk_grids, load_grid_defaults, partition_grids
     from gis_planner.grids.inputs import read_barriers, read_buildings, read_grid_layer
     from gis_planner.grids.tables import report_tables
     from gis_planner.io.write import write_layers, write_table
+
+    out_crs = out_crs_option(out_crs)
 
     if scheduler is not None and not dask:
         raise typer.BadParameter("--scheduler needs --dask", param_hint="--scheduler")
@@ -102,9 +109,9 @@ def grids_command(
     settings = load_grid_defaults(grid_defaults).with_overrides(
         grid_min=grid_min, grid_max=grid_max, micro_min=micro_min, micro_max=micro_max,
         workers_per_grid=workers_per_grid, time_limit_s=time_limit_s)
-    net = io.read_network(network) if network else None
+    net = io.read_network(network, noded=noded or None) if network else None
     com = io.read_communities(communities, metric_crs=net.crs if net is not None else None)
-    homes = _read_compounds(compounds, coords=coords, crs=com.crs)
+    homes = _read_compounds(compounds, coords=coords, crs=com.crs, id_col=id_col)
     bld = read_buildings(buildings, metric_crs=com.crs, source_coords=coords) if buildings else None
     lines = read_barriers(barriers, metric_crs=com.crs, source_coords=coords) if barriers else None
     options: dict[str, Any] = {"network": net, "barriers": lines, "settings": settings,
@@ -137,7 +144,8 @@ def grids_command(
     tables = report_tables(result, audit=checked, crosswalk=walk)
     with atomic_dir(out, overwrite=overwrite) as tmp:
         write_layers(tmp / "grids.gpkg", {"grids": result.grids, "micro_grids": result.micro_grids,
-                                          "units": result.units}, overwrite=True)
+                                          "units": result.units}, overwrite=True,
+                     out_crs=resolve_out_crs(out_crs, homes))
         for name, layer in (("grids", result.grids), ("micro_grids", result.micro_grids)):
             _write_geojson(tmp / f"{name}.geojson", layer)
         for name in ("grids", "micro_grids", "grid_summary"):
@@ -151,20 +159,22 @@ def grids_command(
     _echo(result, tables, out)
 
 
-def _read_compounds(path: Path, *, coords: str | None, crs: object) -> object:
+def _read_compounds(path: Path, *, coords: str | None, crs: object, id_col: str | None = None) -> Any:
     """Compounds through the shared reader, plus their special-group columns."""
     from gis_planner import io
     from gis_planner.grids.groups import group_columns
     from gis_planner.io.households import COMPOUND_ID_ALIASES
     from gis_planner.io.points import read_layer
 
-    homes = io.read_compounds(path, source_coords=coords, metric_crs=crs)
-    raw = read_layer(path, source_coords=coords, metric_crs=crs, id_aliases=COMPOUND_ID_ALIASES,
+    homes = io.read_compounds(path, source_coords=coords, metric_crs=crs, id_col=id_col)
+    raw = read_layer(path, source_coords=coords, metric_crs=crs, id_col=id_col, id_aliases=COMPOUND_ID_ALIASES,
                      id_prefix="C", index_name="compound_id",
                      allowed_types=("Point", "Polygon", "MultiPolygon"))
     found = group_columns(raw, what=path.name)
+    attrs = dict(homes.attrs)  # the input's coordinate system, for --out-crs input
     if found:
         homes = homes.join(raw[list(found.values())])
+    homes.attrs.update(attrs)
     homes.attrs["source"] = path.name
     return homes
 

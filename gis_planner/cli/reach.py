@@ -10,14 +10,28 @@ import typer
 if TYPE_CHECKING:
     import geopandas as gpd
 
-from gis_planner.cli._common import COORDS_HELP, FORCE_HELP, parse_minutes
+    from gis_planner.categories import Lang
+
+from gis_planner.cli._common import (
+    CATEGORIES_HELP,
+    COORDS_HELP,
+    FACILITIES_HELP,
+    FACILITY_COORDS_HELP,
+    FORCE_HELP,
+    ID_COL_HELP,
+    LANG_HELP,
+    NODED_HELP,
+    OUT_CRS_HELP,
+    parse_minutes,
+)
 
 
 def reach_command(
     network: Path = typer.Option(..., "--network", help="Road network (OSM, GraphML, centre-lines, GMNS)."),
     households: Path = typer.Option(..., "--households", help="Compounds with a households column."),
-    facilities: Path = typer.Option(..., "--facilities", help="Facility points with a category or Amap type."),
-    out: Path = typer.Option(..., "--out", help="Output GeoPackage; a summary CSV is written beside it."),
+    facilities: list[Path] = typer.Option(..., "--facilities", metavar="<path>", help=FACILITIES_HELP),
+    out: Path = typer.Option(..., "--out", help="Output GeoPackage; the summary and facility audit CSVs "
+                                                "are written beside it."),
     gates: Path | None = typer.Option(None, "--gates", help="Compound gates (compound_id column)."),
     minutes: str | None = typer.Option(None, "--minutes", help="Thresholds in minutes, e.g. 5,10,15."),
     speed_kmh: float | None = typer.Option(None, "--speed-kmh",
@@ -26,8 +40,13 @@ def reach_command(
                                        help="Policy profile id or file (speed, thresholds, radii); "
                                             "default gb50180-2018."),
     coords: str | None = typer.Option(None, "--coords", help=COORDS_HELP),
-    facility_coords: str | None = typer.Option(None, "--facility-coords",
-                                               help="Like --coords, for the facilities (default: --coords)."),
+    facility_coords: list[str] | None = typer.Option(
+        None, "--facility-coords", metavar="<str>", help=FACILITY_COORDS_HELP),
+    noded: bool = typer.Option(False, "--noded", help=NODED_HELP),
+    id_col: str | None = typer.Option(None, "--id-col", help=ID_COL_HELP),
+    out_crs: str | None = typer.Option(None, "--out-crs", help=OUT_CRS_HELP),
+    categories: Path | None = typer.Option(None, "--categories", help=CATEGORIES_HELP),
+    lang: str = typer.Option("zh", "--lang", help=LANG_HELP),
     snap_tolerance_m: float | None = typer.Option(None, "--snap-tolerance-m",
                                                   help="Largest snap distance (m); default 250."),
     service_areas: bool = typer.Option(True, "--service-areas/--no-service-areas",
@@ -44,10 +63,11 @@ def reach_command(
 ) -> None:
     """Walking distance from every compound to the nearest facility of each category.
 
-    Reads the network, compounds (households), optional gates and facilities through
-    gis_planner.io, computes reachability over the street network and writes OUT (GeoPackage
-    layers households, facilities, service_areas) and OUT_summary.csv (UTF-8 with BOM, one row
-    per category). Speed, thresholds and facility radii come from --profile (default
+    Reads the network, compounds (households), optional gates and facilities (one or more
+    files) through gis_planner.io, computes reachability over the street network and writes OUT
+    (GeoPackage layers households, facilities, service_areas), OUT_summary.csv (UTF-8 with
+    BOM, one row per category) and OUT_facility_audit.csv (every facility row: its category,
+    or why it was left out). Speed, thresholds and facility radii come from --profile (default
     gb50180-2018: 4.0 km/h, 15 minutes ≈ 1000 m, 5/10/15 minutes); explicit options override it,
     and the summary states where each number came from.
 
@@ -61,6 +81,11 @@ def reach_command(
         --households data/demo/compounds.geojson --gates data/demo/gates.csv \\
         --facilities data/demo/facilities.csv --coords wgs84 --facility-coords gcj02 \\
         --profile taizhou-2023 --out reach.gpkg
+    $ gis-planner reach --network data/demo/roads.geojson --noded \\
+        --households data/demo/compounds.geojson --id-col compound_id --coords wgs84 \\
+        --facilities data/demo/facilities.csv --facility-coords gcj02 \\
+        --facilities docs/examples/canteens.csv --facility-coords wgs84 \\
+        --categories docs/examples/my_categories.csv --out-crs cgcs2000 --lang en --out reach_en.gpkg
     $ gis-planner reach --network store/network_edges.parquet \\
         --households store/households.parquet --facilities store/facilities.parquet \\
         --profile taizhou-2023 --partition-by data/demo/subdistricts.geojson --out reach_parts
@@ -68,41 +93,56 @@ def reach_command(
     from gis_planner import coverage, io
     from gis_planner._fs import atomic_files
     from gis_planner.categories import label
-    from gis_planner.cli._common import check_outputs
+    from gis_planner.cli._common import (
+        audit_path,
+        check_lang,
+        check_outputs,
+        declare,
+        out_crs_option,
+        read_facilities,
+        resolve_out_crs,
+    )
     from gis_planner.coverage.parameters import resolve_reach_parameters
-    from gis_planner.io.write import write_layers, write_table
-    from gis_planner.pipeline import reach_stage, service_areas_stage
+    from gis_planner.io.write import write_facility_audit, write_layers, write_table
+    from gis_planner.pipeline import reach_stage, service_areas_stage, with_declared_categories
 
-    resolved = resolve_reach_parameters(
+    lg = check_lang(lang)
+    out_crs = out_crs_option(out_crs)
+    declare(categories)
+    resolved = with_declared_categories(resolve_reach_parameters(
         profile, speed_kmh=speed_kmh, walk_minutes=parse_minutes(minutes, force=force) if minutes else None,
-        snap_tolerance_m=snap_tolerance_m, force=force)
+        snap_tolerance_m=snap_tolerance_m, force=force))
     params = {k: v for k, v in resolved.reach_kwargs().items()
               if k not in ("snap_tolerance_m", "search_cap_m")}
     snap_tolerance_m = resolved.snap_tolerance_m
     summary_path = out.with_name(out.stem + "_summary.csv")
-    inputs = [p for p in (network, households, gates, facilities, partition_by) if p is not None]
-    for p in (out, summary_path):
+    audit_out = audit_path(out)
+    inputs = [p for p in (network, households, gates, *facilities, partition_by, categories) if p is not None]
+    for p in (out, summary_path, audit_out):
         if any(p.resolve() == i.resolve() for i in inputs):
             raise typer.BadParameter(f"{p} is one of the inputs; choose another --out.",
                                      param_hint="--out")
         if p.exists() and not overwrite and partition_by is None and tile_m is None:
             raise typer.BadParameter(f"{p} exists; pass --overwrite to replace it.", param_hint="--out")
     partitioned = partition_by is not None or tile_m is not None
-    check_outputs([out] if partitioned else [out, summary_path], inputs=inputs, overwrite=overwrite,
+    check_outputs([out] if partitioned else [out, summary_path, audit_out], inputs=inputs, overwrite=overwrite,
                   folder=partitioned)
     if partition_by is not None or tile_m is not None:
+        if out_crs is not None:
+            raise typer.BadParameter("a partitioned run writes GeoParquet parts in the working CRS; "
+                                     "drop --out-crs", param_hint="--out-crs")
         _partitioned(network, households, facilities, gates, out, params, coords=coords,
                      facility_coords=facility_coords, partition_by=partition_by, tile_m=tile_m,
                      scheduler=scheduler, workers=workers, snap_tolerance_m=snap_tolerance_m,
-                     overwrite=overwrite)
+                     overwrite=overwrite, noded=noded, id_col=id_col, lang=lg)
         return
     if scheduler is not None:
         raise typer.BadParameter("--scheduler needs --partition-by or --tile-m", param_hint="--scheduler")
-    net = io.read_network(network)
-    homes = io.read_compounds(households, source_coords=coords, metric_crs=net.crs)
+    net = io.read_network(network, noded=noded or None)
+    homes = io.read_compounds(households, source_coords=coords, metric_crs=net.crs, id_col=id_col)
     gate_layer = io.read_gates(gates, compounds=homes, source_coords=coords) if gates else None
-    fac = io.read_facilities(facilities, source_coords=facility_coords or coords, metric_crs=net.crs)
-    io.check_alignment(fac, net, what=facilities.name)
+    fac, audit = read_facilities(facilities, facility_coords, coords, metric_crs=net.crs)
+    io.check_alignment(fac, net, what=", ".join(f.name for f in facilities))
     result = reach_stage(net, homes, fac, resolved, gates=gate_layer)
     layers = {"households": result.households, "facilities": result.facilities}
     if service_areas:
@@ -112,11 +152,12 @@ def reach_command(
                    [label(c, "zh") for c in summary["category"]])
     summary["speed_kmh"] = result.speed_kmh
     summary["profile"] = result.profile_id or ""
-    with atomic_files([out, summary_path], overwrite=overwrite) as (tmp_out, tmp_summary):
+    crs = resolve_out_crs(out_crs, homes)
+    with atomic_files([out, summary_path, audit_out], overwrite=overwrite) as (tmp_out, tmp_summary, tmp_audit):
         write_table(tmp_summary, summary, overwrite=True)
-        write_layers(tmp_out, layers, overwrite=True)
-    typer.echo(summary[["category", "limit_m", "households", "covered_households", "covered_share"]]
-               .to_string(index=False, float_format=lambda v: f"{v:,.3f}"))
+        write_facility_audit(tmp_audit, audit, overwrite=True)
+        write_layers(tmp_out, layers, overwrite=True, out_crs=crs)
+    typer.echo(summary_text(summary, lg))
     n_off = result.notes["unsnapped_compounds"]
     if n_off:
         typer.echo(f"{n_off} compounds ({result.notes['unsnapped_households']:,.0f} households) lie "
@@ -124,7 +165,25 @@ def reach_command(
     typer.echo(f"speed {result.speed_kmh:g} km/h ({resolved.sources['speed_kmh']}); thresholds "
                f"{', '.join(f'{m:g}' for m in result.walk_minutes)} min; headline "
                f"{result.headline_minutes:g} min; profile {result.profile_id or 'none'}")
-    typer.echo(f"wrote {out} and {summary_path}")
+    typer.echo(f"wrote {out}, {summary_path} and {audit_out}")
+
+
+#: Headers of the printed reachability summary, by language.
+SUMMARY_HEADERS = {"zh": ("类别", "步行上限(m)", "户数", "覆盖户数", "覆盖率"),
+                   "en": ("category", "limit (m)", "households", "covered", "covered share")}
+
+
+def summary_text(summary: Any, lang: str) -> str:
+    """The reachability summary for people: category names in ``lang``, limits in whole
+    metres, households as whole numbers with thousands separators, shares as percentages."""
+    from gis_planner.categories import label
+    from gis_planner.cli._common import households_text, share_text, table_text
+
+    lg: Lang = "zh" if lang == "zh" else "en"
+    rows = [[label(str(r["category"]), lg), f"{float(r['limit_m']):,.0f}", households_text(r["households"]),
+             households_text(r["covered_households"]), share_text(r["covered_share"])]
+            for _, r in summary.iterrows()]
+    return table_text(SUMMARY_HEADERS[lg], rows)
 
 
 def is_store(path: Path) -> bool:
@@ -135,10 +194,11 @@ def is_store(path: Path) -> bool:
     return path.suffix.lower() == ".parquet"
 
 
-def _partitioned(network: Path, households: Path, facilities: Path, gates: Path | None, out: Path,
-                 params: dict[str, Any], *, coords: str | None, facility_coords: str | None,
+def _partitioned(network: Path, households: Path, facilities: list[Path], gates: Path | None, out: Path,
+                 params: dict[str, Any], *, coords: str | None, facility_coords: list[str] | None,
                  partition_by: Path | None, tile_m: float | None, scheduler: str | None, workers: int,
-                 snap_tolerance_m: float, overwrite: bool) -> None:
+                 snap_tolerance_m: float, overwrite: bool, noded: bool, id_col: str | None,
+                 lang: str = "zh") -> None:
     """The partitioned path of ``reach``: one GeoParquet per partition in the ``--out`` folder.
 
     Store layers (``.parquet`` files, folders of parts) are passed on as paths, so the lead
@@ -146,19 +206,29 @@ def _partitioned(network: Path, households: Path, facilities: Path, gates: Path 
     read here through ``gis_planner.io``, as in a single run.
     """
     from gis_planner import io
+    from gis_planner.cli._common import read_facilities
+    from gis_planner.io.write import write_facility_audit
     from gis_planner.partition import partitioned_reach_cli
     from gis_planner.partition.store import layer_crs
 
     if out.exists() and not out.is_dir():
         raise typer.BadParameter(f"{out} is a file; a partitioned run writes a folder.", param_hint="--out")
-    net = str(network) if is_store(network) else io.read_network(network)
+    stores = [f for f in facilities if is_store(f)]
+    if stores and len(facilities) > 1:
+        raise typer.BadParameter(f"{stores[0]} is a GeoParquet store layer; a partitioned run reads one "
+                                 "store layer of facilities (join the files with gis-planner convert).",
+                                 param_hint="--facilities")
+    net = str(network) if is_store(network) else io.read_network(network, noded=noded or None)
     crs = layer_crs(network) if isinstance(net, str) else net.crs
     homes = (str(households) if is_store(households) else
-             io.read_compounds(households, source_coords=coords, metric_crs=crs))
-    fac = (str(facilities) if is_store(facilities) else
-           io.read_facilities(facilities, source_coords=facility_coords or coords, metric_crs=crs))
+             io.read_compounds(households, source_coords=coords, metric_crs=crs, id_col=id_col))
+    audit = None
+    if stores:
+        fac: Any = str(stores[0])
+    else:
+        fac, audit = read_facilities(facilities, facility_coords, coords, metric_crs=crs)
     if not isinstance(net, str) and not isinstance(fac, str):
-        io.check_alignment(fac, net, what=facilities.name)
+        io.check_alignment(fac, net, what=", ".join(f.name for f in facilities))
     gate_layer = None
     if gates is not None:
         if is_store(gates):
@@ -169,9 +239,13 @@ def _partitioned(network: Path, households: Path, facilities: Path, gates: Path 
                                           partition_by=partition_by, tile_m=tile_m, scheduler=scheduler,
                                           workers=workers, snap_tolerance_m=snap_tolerance_m,
                                           overwrite=overwrite)
-    typer.echo(summary.to_string(index=False, float_format=lambda v: f"{v:,.3f}"))
+    typer.echo(summary_text(summary, lang))
+    wrote = f"{out}/part-*.parquet and {out}/_metadata.json"
+    if audit is not None:
+        write_facility_audit(out / "facility_audit.csv", audit, overwrite=True)
+        wrote = f"{out}/part-*.parquet, {out}/_metadata.json and {out}/facility_audit.csv"
     typer.echo(f"{len(info['partitions'])} partitions, {info['households']:,} compounds, "
-               f"{info['seconds']:.1f} s; wrote {out}/part-*.parquet and {out}/_metadata.json")
+               f"{info['seconds']:.1f} s; wrote {wrote}")
 
 
 def _compound_ids(homes: gpd.GeoDataFrame | str, crs: Any) -> gpd.GeoDataFrame:

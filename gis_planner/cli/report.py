@@ -9,7 +9,15 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from gis_planner._errors import InputDataError
-from gis_planner.cli._common import pad
+from gis_planner.cli._common import (
+    CATEGORIES_HELP,
+    ID_COL_HELP,
+    NODED_HELP,
+    OUT_CRS_HELP,
+    out_crs_option,
+    pad,
+    set_lang,
+)
 
 if TYPE_CHECKING:
     from gis_planner.report.i18n import Lang
@@ -18,23 +26,25 @@ if TYPE_CHECKING:
 def run_report(config: Path, out: Path, *, lang: str | None, overwrite: bool,
                start: float | None = None, include: dict[str, Path] | None = None,
                partition: dict[str, Any] | None = None,
-               map_options: dict[str, Any] | None = None) -> None:
+               map_options: dict[str, Any] | None = None,
+               reading: dict[str, Any] | None = None) -> None:
     """Read the plan, run every analysis, write the outputs (with the folders of ``include``,
     see :func:`~gis_planner.report.write_plan_outputs`) and print the key numbers.
 
     ``partition`` (``by`` or ``tile_m``, ``scheduler``, ``workers``) overrides the config's
     ``[partition]`` table: the reachability step then runs on Dask, and its partition results
-    are written into ``OUT/partitions`` with the reports.
+    are written into ``OUT/partitions`` with the reports. ``reading`` (``noded``, ``id_col``,
+    ``out_crs``, ``categories``) overrides the config's options of the same names.
     """
     from gis_planner.cli._common import check_outputs
+    from gis_planner.outputs import OUTPUT_FILES
     from gis_planner.pipeline import load_plan_inputs, read_plan_config
-    from gis_planner.report.outputs import OUTPUT_FILES
 
     start = time.perf_counter() if start is None else start
     if out.exists() and not out.is_dir():
         raise InputDataError(f"--out {out} is a file; expected an output folder.")
     check_outputs([out], inputs=[config], overwrite=overwrite, folder=True)
-    cfg = read_plan_config(config)
+    cfg = with_command_line(read_plan_config(config), reading or {})
     replaced = {(out / f).resolve() for f in (*OUTPUT_FILES, *(include or {}), PARTITIONS)}
     for given in _config_paths(cfg):
         r = given.resolve()
@@ -75,6 +85,18 @@ def run_report(config: Path, out: Path, *, lang: str | None, overwrite: bool,
                        map_options=map_options)
 
 
+def with_command_line(cfg: Any, reading: dict[str, Any]) -> Any:
+    """The plan ``cfg`` with the command line's reading options (None: the plan's)."""
+    import dataclasses
+
+    changes: dict[str, Any] = {k: v for k, v in reading.items() if k in ("id_col", "out_crs") and v is not None}
+    if reading.get("noded"):
+        changes["noded"] = True
+    if reading.get("categories") is not None:
+        changes["inputs"] = {**cfg.inputs, "categories": Path(reading["categories"]).resolve()}
+    return dataclasses.replace(cfg, **changes) if changes else cfg
+
+
 #: Folder of the output that receives the partition results of a partitioned report (replaced
 #: whole by the next run, so no stale part survives).
 PARTITIONS = "partitions"
@@ -82,7 +104,7 @@ PARTITIONS = "partitions"
 
 def _config_paths(cfg: Any) -> list[Path]:
     """The input files a plan config names (``[inputs]`` and ``partition.by``)."""
-    found = [*cfg.inputs.values(), cfg.partition.get("by")]
+    found = [*cfg.inputs.values(), *cfg.facility_files, cfg.partition.get("by")]
     return [Path(v) for v in found if isinstance(v, (str, Path))]
 
 
@@ -90,16 +112,19 @@ def _run_and_write(cfg: Any, out: Path, *, lang: str | None, overwrite: bool, st
                    include: dict[str, Path] | None, inputs: Any = None, reach: Any = None,
                    map_options: dict[str, Any] | None = None) -> None:
     from gis_planner.categories import label
+    from gis_planner.cli._common import resolve_out_crs, set_lang
     from gis_planner.pipeline import load_plan_inputs, run_plan
     from gis_planner.report import write_plan_outputs
 
     lang = lang or cfg.lang
     if lang not in ("zh", "en"):
         raise InputDataError(f"--lang must be zh or en; got {lang!r}.")
+    set_lang(lang)
     lg: Lang = "zh" if lang == "zh" else "en"
     results = run_plan(cfg, inputs if inputs is not None else load_plan_inputs(cfg), progress=True,
                        reach=reach)
     written = write_plan_outputs(results, out, lang=lang, overwrite=overwrite, include=include,
+                                 out_crs=resolve_out_crs(cfg.out_crs, results.inputs.compounds),
                                  **(map_options or {}))
     cov = results.coverage.sort_values("covered_share")
     typer.echo(f"\n{cfg.title}  ({results.profile.id}, {results.reach.speed_kmh:g} km/h)")
@@ -142,6 +167,11 @@ def report_command(
         "tiles (embedded, no network)."),
     basemap_coords: str = typer.Option("wgs84", "--basemap-coords",
                                        help="Coordinate system of the --basemap tiles: wgs84 or gcj02."),
+    noded: bool = typer.Option(False, "--noded", help=NODED_HELP + " Overrides inputs.noded."),
+    id_col: str | None = typer.Option(None, "--id-col", help=ID_COL_HELP + " Overrides inputs.compounds_id_col."),
+    out_crs: str | None = typer.Option(None, "--out-crs", help=OUT_CRS_HELP + " Overrides out_crs."),
+    categories: Path | None = typer.Option(None, "--categories",
+                                           help=CATEGORIES_HELP + " Overrides inputs.categories."),
 ) -> None:
     """Run the whole job from a plan config and write the reports and results.
 
@@ -149,6 +179,11 @@ def report_command(
     step runs partition by partition on Dask; its results are kept in OUT/partitions
     (part-*.parquet, _metadata.json) and every other step runs on the merged result, so the
     reports equal those of a single-process run.
+
+    OUT receives report.html, report.md, report.xlsx, report.docx, map.html, results.gpkg and
+    facility_audit.csv (every facility row of every facility file: its category, or why it
+    was left out). --noded, --id-col, --out-crs and --categories override the plan's
+    inputs.noded, inputs.compounds_id_col, out_crs and inputs.categories.
 
     \b
     $ gis-planner report --config data/demo/plan.toml --out report_output --lang en
@@ -165,9 +200,15 @@ def report_command(
                                  param_hint="--basemap")
     if basemap_coords not in ("wgs84", "gcj02"):
         raise typer.BadParameter(f"expected wgs84 or gcj02; got {basemap_coords!r}", param_hint="--basemap-coords")
+    if lang is not None:
+        set_lang(lang)
+    if categories is not None and not categories.is_file():
+        raise typer.BadParameter(f"{categories}: file not found.", param_hint="--categories")
     run_report(config, out, lang=lang, overwrite=overwrite,
                partition={"by": partition_by, "tile_m": tile_m, "scheduler": scheduler, "workers": workers},
-               map_options={"basemap": basemap, "basemap_coords": basemap_coords})
+               map_options={"basemap": basemap, "basemap_coords": basemap_coords},
+               reading={"noded": noded, "id_col": id_col, "out_crs": out_crs_option(out_crs),
+                        "categories": categories})
 
 
 def register(app: typer.Typer) -> None:

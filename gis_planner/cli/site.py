@@ -7,11 +7,21 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from gis_planner.cli._common import COORDS_HELP, FORCE_HELP, walk_value
+from gis_planner.cli._common import (
+    CATEGORIES_HELP,
+    COORDS_HELP,
+    FACILITY_COORDS_HELP,
+    FORCE_HELP,
+    ID_COL_HELP,
+    NODED_HELP,
+    OUT_CRS_HELP,
+    walk_value,
+)
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
+    from gis_planner.categories import Lang
     from gis_planner.network.graph import WalkNetwork
 
 MODEL_CHOICES = ("mclp", "lscp", "p-median", "p-center")
@@ -58,7 +68,8 @@ def site_command(
     households: Annotated[Path, typer.Option("--households", help="Compounds with household counts.")],
     candidates: Annotated[Path, typer.Option("--candidates", help="Candidate sites (points or polygons).")],
     out: Annotated[Path, typer.Option("--out", help="Output GeoPackage (a CSV is written beside it).")],
-    facilities: Annotated[Path | None, typer.Option("--facilities", help="Existing facilities.")] = None,
+    facilities: Annotated[list[Path] | None, typer.Option(
+        "--facilities", metavar="<path>", help="Existing facilities; repeat the option for several files.")] = None,
     gates: Annotated[Path | None, typer.Option("--gates", help="Compound gates (compound_id column).")] = None,
     category: Annotated[str | None, typer.Option("--category",
                                                  help="Facility category id, e.g. wet_market.")] = None,
@@ -78,11 +89,15 @@ def site_command(
         "--elderly-share", help="Share aged 60+ (0-1); default 0.187 (2020).")] = None,
     time_limit: Annotated[float, typer.Option("--time-limit", min=0.1, help="Solver time limit in seconds.")] = 60.0,
     coords: Annotated[str | None, typer.Option("--coords", help=COORDS_HELP)] = None,
-    facility_coords: Annotated[str | None, typer.Option(
-        "--facility-coords", help="Like --coords, for the facilities (default: --coords).")] = None,
+    facility_coords: Annotated[list[str] | None, typer.Option(
+        "--facility-coords", metavar="<str>", help=FACILITY_COORDS_HELP)] = None,
     candidate_coords: Annotated[str | None, typer.Option(
         "--candidate-coords", help="Like --coords, for the candidates (default: --coords).")] = None,
-    lang: Annotated[str, typer.Option("--lang", help="Explanations: zh | en.")] = "zh",
+    lang: Annotated[str, typer.Option("--lang", help="Explanations, summary and warnings: zh | en.")] = "zh",
+    noded: Annotated[bool, typer.Option("--noded", help=NODED_HELP)] = False,
+    id_col: Annotated[str | None, typer.Option("--id-col", help=ID_COL_HELP)] = None,
+    out_crs: Annotated[str | None, typer.Option("--out-crs", help=OUT_CRS_HELP)] = None,
+    categories: Annotated[Path | None, typer.Option("--categories", help=CATEGORIES_HELP)] = None,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace OUT if it exists.")] = False,
     force: Annotated[bool, typer.Option("--force", help=FORCE_HELP)] = False,
 ) -> None:
@@ -90,7 +105,9 @@ def site_command(
 
     The walking assumptions are those of `reach` and `report` (the profile's speed and the
     category's own limit, residents leaving through their best gate), so the coverage before
-    siting equals the category's reachability coverage.
+    siting equals the category's reachability coverage. Writes OUT (layer chosen_sites), OUT
+    as .csv and, with --facilities, OUT_facility_audit.csv (every facility row: its category,
+    or why it was left out).
 
     \b
     $ gis-planner site --network data/demo/roads.geojson \\
@@ -98,16 +115,34 @@ def site_command(
         --candidates data/demo/candidates.csv --facilities data/demo/facilities.csv \\
         --facility-coords gcj02 --category wet_market --model mclp --sites 2 \\
         --profile taizhou-2023 --out new_markets.gpkg
+    $ gis-planner site --network data/demo/roads.geojson --noded \\
+        --households data/demo/compounds.geojson --id-col compound_id --coords wgs84 \\
+        --candidates data/demo/candidates.csv --categories docs/examples/my_categories.csv \\
+        --facilities docs/examples/canteens.csv --category community_canteen --model mclp \\
+        --sites 2 --out-crs input --lang en --out new_canteens.gpkg
     """
     from gis_planner import io
     from gis_planner._fs import atomic_files
     from gis_planner._validate import require_known_category
-    from gis_planner.cli._common import check_outputs
+    from gis_planner.categories import label
+    from gis_planner.cli._common import (
+        audit_path,
+        check_lang,
+        check_outputs,
+        declare,
+        households_text,
+        out_crs_option,
+        read_facilities,
+        resolve_out_crs,
+    )
     from gis_planner.coverage.parameters import resolve_reach_parameters
-    from gis_planner.pipeline import siting_job
+    from gis_planner.io.write import to_output_crs, write_facility_audit
+    from gis_planner.pipeline import siting_job, with_declared_categories
     from gis_planner.plan import SitingJob
     from gis_planner.siting.candidates import candidates_from_layer
 
+    out_crs = out_crs_option(out_crs)
+    declare(categories)
     time_limit = walk_value(time_limit, option="--time-limit", quantity=None, unit="s")
     if minutes is not None:
         minutes = walk_value(minutes, option="--minutes", quantity="minutes", force=force)
@@ -115,20 +150,22 @@ def site_command(
         require_known_category(category, what="--category")
     _check_choices(model=model, demand=demand, lang=lang, sites=sites, per_subdistrict_min=per_subdistrict_min,
                    subdistricts=subdistricts)
-    params = resolve_reach_parameters(profile, speed_kmh=speed_kmh, force=force)
+    check_lang(lang)
+    params = with_declared_categories(resolve_reach_parameters(profile, speed_kmh=speed_kmh, force=force))
     csv_out = out.with_suffix(".csv")
-    check_outputs([out, csv_out], inputs=(network, households, candidates, facilities, subdistricts, gates),
-                  overwrite=overwrite)
-    net = io.read_network(network)
-    homes = io.read_compounds(households, source_coords=coords, metric_crs=net.crs)
+    outputs = [out, csv_out, *([audit_path(out)] if facilities else [])]
+    check_outputs(outputs, inputs=(network, households, candidates, *(facilities or []), subdistricts, gates,
+                                   categories), overwrite=overwrite)
+    net = io.read_network(network, noded=noded or None)
+    homes = io.read_compounds(households, source_coords=coords, metric_crs=net.crs, id_col=id_col)
     gate_layer = io.read_gates(gates, compounds=homes, source_coords=coords) if gates else None
     cands = candidates_from_layer(
         io.read_points(candidates, source_coords=candidate_coords or coords, metric_crs=net.crs,
                        id_aliases=("candidate_id", "id", "编号"), index_name="candidate_id"),
         what=str(candidates))
     _require_on_network(net, cands, what=str(candidates), tolerance_m=params.snap_tolerance_m)
-    fac = (io.read_facilities(facilities, source_coords=facility_coords or coords, metric_crs=net.crs)
-           if facilities is not None else None)
+    fac, audit = (read_facilities(facilities, facility_coords, coords, metric_crs=net.crs)
+                  if facilities else (None, None))
     subs = io.read_subdistricts(subdistricts, metric_crs=net.crs) if subdistricts is not None else None
     job = SitingJob(model="per-subdistrict" if per_subdistrict_min is not None else model,
                     category=category or ("subdistrict_elderly_centre" if per_subdistrict_min is not None else ""),
@@ -145,13 +182,22 @@ def site_command(
     chosen["gap"] = res.solve_result.gap
     # the candidates' id column may also be the index (a CSV's candidate_id): keep one
     chosen = chosen.drop(columns=[c for c in chosen.columns if c == "existing" or c == chosen.index.name])
-    with atomic_files([out, csv_out], overwrite=overwrite) as (tmp, tmp_csv):
-        chosen.reset_index().to_file(tmp, driver="GPKG", layer="chosen_sites")
-        chosen.drop(columns=chosen.geometry.name).to_csv(tmp_csv, encoding="utf-8-sig")
+    layer = to_output_crs(chosen, resolve_out_crs(out_crs, homes))
+    with atomic_files(outputs, overwrite=overwrite) as tmps:
+        layer.reset_index().to_file(tmps[0], driver="GPKG", layer="chosen_sites")
+        chosen.drop(columns=chosen.geometry.name).to_csv(tmps[1], encoding="utf-8-sig")
+        if audit is not None:
+            write_facility_audit(tmps[2], audit, overwrite=True)
     s = res.summary
-    typer.echo(f"{len(chosen)} sites chosen ({res.model}, {res.status}, gap {res.solve_result.gap:.2%}); "
-               f"coverage {s['covered_share_before']:.1%} -> {s['covered_share_after']:.1%} "
-               f"(walking {params.speed_kmh:g} km/h, {params.sources['speed_kmh']}); wrote {out} and {csv_out}")
+    lg: Lang = "zh" if lang == "zh" else "en"
+    what = label(job.category, lg) if job.category else res.model
+    unit = "户" if lg == "zh" and demand == "households" else demand
+    covered = (f"{households_text(s['covered_weight_before'])} -> {households_text(s['covered_weight_after'])}"
+               f" / {households_text(s['total_weight'])} {unit}")
+    typer.echo(f"{len(chosen)} sites chosen for {what} ({res.model}, {res.status}, gap {res.solve_result.gap:.2%}); "
+               f"coverage {s['covered_share_before']:.1%} -> {s['covered_share_after']:.1%} ({covered}; "
+               f"walking {params.speed_kmh:g} km/h, {params.sources['speed_kmh']})")
+    typer.echo("wrote " + ", ".join(map(str, outputs)))
 
 
 def register(app: typer.Typer) -> None:

@@ -72,9 +72,11 @@ def elderly_tables(result: ElderlyResult, *, lang: str = "zh") -> dict[str, pd.D
     return tables
 
 
-def write_elderly(result: ElderlyResult, folder: str | os.PathLike[str], *, lang: str = "zh") -> list[str]:
+def write_elderly(result: ElderlyResult, folder: str | os.PathLike[str], *, lang: str = "zh",
+                  out_crs: object = None) -> list[str]:
     """Write ``elderly.gpkg`` (compounds, facilities, sites), one CSV per table and ``elderly.xlsx``
-    into ``folder`` (an existing, empty temporary folder; the caller swaps it into place).
+    into ``folder`` (an existing, empty temporary folder; the caller swaps it into place);
+    ``out_crs``: the layers' coordinate system (see :func:`gis_planner.io.write.to_output_crs`).
 
     Returns
     -------
@@ -87,7 +89,7 @@ def write_elderly(result: ElderlyResult, folder: str | os.PathLike[str], *, lang
     layers = {"compounds": result.compounds, "facilities": result.facilities}
     if result.sites is not None and len(result.sites):
         layers["sites"] = result.sites
-    write_layers(folder / "elderly.gpkg", layers, overwrite=True)
+    write_layers(folder / "elderly.gpkg", layers, overwrite=True, out_crs=out_crs)
     names = ["elderly.gpkg"]
     tables = elderly_tables(result, lang=lang)
     for key, frame in tables.items():

@@ -48,6 +48,7 @@ def read_network(
     keep_largest_component: bool = True,
     walk_only: bool = True,
     node_intersections: bool | None = None,
+    noded: bool | None = None,
     layer: str | None = None,
 ) -> WalkNetwork:
     """Read a walk network from a file, by its type.
@@ -70,6 +71,11 @@ def read_network(
         Centre-lines only: split lines where they cross or touch (default True). Pass False when
         the lines already meet at their end points at every junction; bridges and tunnels then
         cross other roads without a junction.
+    noded
+        Centre-lines only: True says the lines already meet at their ends at every junction, so
+        they are not split where they cross and an overpass stays an overpass (the same as
+        ``node_intersections=False``; command line ``--noded``, plan file ``noded = true``).
+        Other formats carry their junctions already and ignore it.
     layer
         Layer of a multi-layer file (GeoPackage).
 
@@ -83,11 +89,17 @@ def read_network(
     Raises
     ------
     InputDataError
-        Missing file, unsupported type, no roads or no walkable roads, malformed tables.
+        Missing file, unsupported type, no roads or no walkable roads, malformed tables;
+        ``noded`` and ``node_intersections`` that contradict each other.
     CRSError
         A centre-line file without a CRS, coordinates that are not valid lon/lat, or a
         ``metric_crs`` that is not projected.
     """
+    if noded is not None and node_intersections is not None and bool(noded) == bool(node_intersections):
+        raise InputDataError(f"{path}: noded={noded} and node_intersections={node_intersections} "
+                             "contradict each other; pass one of them.")
+    if noded is not None:
+        node_intersections = not noded
     p = check_input_path(path)  # URLs, /vsi…/ paths and connection strings are refused
     name = p.name.lower()
     if not p.exists():

@@ -59,17 +59,8 @@ def to_output_crs(gdf: gpd.GeoDataFrame, out_crs: object, *,
     source = like if like is not None else gdf
     name = str(out_crs).strip().lower() if isinstance(out_crs, str) else None
     if name == "input":
-        system = str(source.attrs.get("source_coords", ""))
-        if system in ("gcj02", "bd09", "wgs84", "cgcs2000"):
-            name = system
-        elif source.attrs.get("input_crs"):
-            name, out_crs = None, source.attrs["input_crs"]
-        elif system.upper().startswith("EPSG:"):
-            name, out_crs = None, system
-        else:
-            raise CRSError("out_crs='input': the input's coordinate system is not recorded on "
-                           "this layer; pass like=<the layer as read> or name the CRS "
-                           "(e.g. out_crs='cgcs2000').")
+        out_crs = input_system(source)
+        name = out_crs if isinstance(out_crs, str) and out_crs in OUT_CRS_NAMES else None
     if name in OUT_CRS_NAMES:
         out = gdf.to_crs(OUT_CRS_NAMES[name])
         if name in ("gcj02", "bd09"):
@@ -88,6 +79,77 @@ def to_output_crs(gdf: gpd.GeoDataFrame, out_crs: object, *,
     out.attrs.update(gdf.attrs)
     out.attrs["out_crs"] = name
     return out
+
+
+def input_system(layer: gpd.GeoDataFrame) -> object:
+    """The coordinate system of the file ``layer`` was read from, as ``out_crs`` takes it.
+
+    Parameters
+    ----------
+    layer
+        A layer as a :mod:`gis_planner.io` reader returned it (its ``attrs`` record the input's
+        system).
+
+    Returns
+    -------
+    str or object
+        ``"gcj02"``, ``"bd09"``, ``"wgs84"`` or ``"cgcs2000"`` for lon/lat inputs declared so,
+        else the input file's CRS (as recorded: a pyproj CRS, WKT or ``EPSG:<code>``).
+
+    Raises
+    ------
+    CRSError
+        When the layer does not record its input's coordinate system.
+    """
+    system = str(layer.attrs.get("source_coords", ""))
+    if system in ("gcj02", "bd09", "wgs84", "cgcs2000"):
+        return system
+    if layer.attrs.get("input_crs"):
+        return layer.attrs["input_crs"]
+    if system.upper().startswith("EPSG:"):
+        return system
+    raise CRSError("out_crs='input': the input's coordinate system is not recorded on "
+                   "this layer; pass like=<the layer as read> or name the CRS "
+                   "(e.g. out_crs='cgcs2000').")
+
+
+def check_out_crs(out_crs: object, *, what: str = "out_crs") -> object:
+    """``out_crs`` when it names a coordinate system :func:`to_output_crs` can write, checked
+    before any work: None, ``"input"``, a name of :data:`OUT_CRS_NAMES`, or a CRS pyproj knows
+    (an EPSG code such as ``4490`` or ``"EPSG:4549"``).
+
+    Raises
+    ------
+    CRSError
+        Naming ``what`` (the option or plan key), the value and what is expected.
+    """
+    if out_crs is None:
+        return None
+    if isinstance(out_crs, str):
+        text = out_crs.strip()
+        if text.lower() == "input" or text.lower() in OUT_CRS_NAMES:
+            return text.lower()
+        out_crs = f"EPSG:{text}" if text.isdigit() else text
+    try:
+        pyproj.CRS.from_user_input(out_crs)
+    except pyproj.exceptions.CRSError as exc:
+        raise CRSError(f"{what} {out_crs!r} is not a coordinate system; expected input, "
+                       f"{', '.join(OUT_CRS_NAMES)} or an EPSG code such as 4490.") from exc
+    return out_crs
+
+
+def kept_audit(facilities: gpd.GeoDataFrame) -> pd.DataFrame:
+    """An audit table (the columns of :func:`gis_planner.io.read_facilities_with_audit`'s) for
+    facilities given as a frame, not read from a file: every row ``kept``."""
+    from gis_planner.categories import label
+
+    cats = facilities["category"].astype(str) if "category" in facilities else pd.Series("", index=facilities.index)
+    names = facilities["name"] if "name" in facilities else pd.Series("", index=facilities.index)
+    audit = pd.DataFrame({"name": names.to_numpy(), "status": "kept", "category": cats.to_numpy(),
+                          "category_zh": [label(c, "zh") for c in cats], "reason": ""},
+                         index=facilities.index)
+    audit.index.name = facilities.index.name or "facility_id"
+    return audit
 
 
 def _gpkg_ready(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
