@@ -54,17 +54,19 @@ def test_reach_writes_exactly_these_columns_and_count_within_can_be_skipped():
 def test_facility_counts_run_no_search_when_off(monkeypatch):
     """count_within=False runs no origin x facility search at all."""
     calls = []
-    real = travel.od_costs
 
-    def spy(*args, **kwargs):
-        calls.append(1)
-        return real(*args, **kwargs)
+    def spy(real):
+        def run(*args, **kwargs):
+            calls.append(1)
+            return real(*args, **kwargs)
+        return run
 
     import importlib
 
     reach_module = importlib.import_module("gis_planner.coverage.reach")
 
-    monkeypatch.setattr(reach_module, "od_costs", spy)
+    monkeypatch.setattr(reach_module, "od_costs", spy(travel.od_costs))
+    monkeypatch.setattr(reach_module, "counts_within", spy(travel.counts_within))
     net = grid_network(5, 100.0, crs=CRS)
     homes = _pts([(10, 30)], prefix="H", households=[1])
     fac = _pts([(250, 0)], prefix="F", category=["pharmacy"])

@@ -151,33 +151,88 @@ def test_bad_arguments_and_facilities_off_the_network():
 
 @pytest.mark.parametrize("split", [False, True])
 def test_polygons_equal_one_buffer_of_the_lines_on_shanghai(shared_data, split):
-    """The polygons (parts buffered one by one, then merged) are the polygon of buffering each
-    facility's MultiLineString in one call: same area, symmetric difference at floating-point
-    noise (below 1e-7 of the area), on real central-Shanghai streets."""
+    """The polygons (shared block and edge buffers plus the cut pieces' buffers, merged) are the
+    polygon of the former method, buffering each facility's MultiLineString in one call: same
+    area, relative symmetric difference below 1e-6 (floating-point noise of the GEOS noding
+    orders), on real central-Shanghai streets; again with the network's buffer cache warm."""
+    from gis_planner.coverage import service_area as sa
     from gis_planner.io import read_facilities, read_network
 
     net = read_network(shared_data / "shanghai-central" / "roads_shanghai_center_overpass_2025-08.osm")
     fac = read_facilities(shared_data / "shanghai-huangpu" / "poi_amap_primary_school.csv",
                           source_coords="wgs84", metric_crs=net.crs)
     x0, y0, x1, y1 = net.edges.total_bounds
-    fac = fac[fac.geometry.x.between(x0, x1) & fac.geometry.y.between(y0, y1)].iloc[:12]
+    fac = fac[fac.geometry.x.between(x0, x1) & fac.geometry.y.between(y0, y1)].iloc[:40]
     lines, polys = service_areas(net, fac, walk_minutes=15, speed_kmh=4.0, buffer_m=50.0,
                                  split=split)
-    assert len(polys) == 12
-    want = shapely.buffer(lines.geometry.to_numpy(), 50.0)
+    assert len(polys) >= 35  # the few farther than the snap tolerance are left out
+    blocks = net._cache["buffer_blocks_50.0"]
+    assert sum(len(p) for p in blocks.polygon[1:]) > 0  # merged blocks were used
+    want = shapely.buffer(lines.geometry.to_numpy(), 50.0)  # the former method
     got = polys.geometry.to_numpy()
     area = shapely.area(want)
     assert (area > 0).all()
-    assert shapely.area(shapely.symmetric_difference(got, want)) == pytest.approx(0, abs=1e-7 * area.max())
-    np.testing.assert_allclose(polys["area_m2"].to_numpy(), area, rtol=1e-9)
+    assert (shapely.area(shapely.symmetric_difference(got, want)) / area).max() < 1e-6
+    np.testing.assert_allclose(polys["area_m2"].to_numpy(), area, rtol=1e-6)
     assert (shapely.get_type_id(got) != 7).all()  # (Multi)Polygons, never collections
+    assert shapely.is_valid(got).all()
+    _lines2, polys2 = service_areas(net, fac, walk_minutes=15, speed_kmh=4.0, buffer_m=50.0,
+                                    split=split)
+    assert shapely.equals_exact(polys2.geometry.to_numpy(), got, tolerance=0).all()
+    sa._THREADS, threads = 1, sa._THREADS  # one thread gives the same polygons
+    try:
+        net._cache.pop("buffer_blocks_50.0")
+        _lines3, polys3 = service_areas(net, fac, walk_minutes=15, speed_kmh=4.0,
+                                        buffer_m=50.0, split=split)
+    finally:
+        sa._THREADS = threads
+    assert shapely.equals_exact(polys3.geometry.to_numpy(), got, tolerance=0).all()
 
 
-def test_empty_lines_give_an_empty_polygon_and_others_their_buffer():
+def test_cut_pieces_are_shapely_substrings_on_shanghai(shared_data):
+    """The vectorised cut of edges is ``shapely.ops.substring``, vertex for vertex."""
+    from shapely.ops import substring
+
+    from gis_planner.coverage.service_area import _substrings
+    from gis_planner.io import read_network
+
+    net = read_network(shared_data / "shanghai-central" / "roads_shanghai_center_overpass_2025-08.osm")
+    geoms = net.edges.geometry.to_numpy()
+    rng = np.random.default_rng(3)
+    idx = rng.integers(0, len(geoms), 3000)
+    length = shapely.length(geoms[idx])
+    a = rng.uniform(0, 0.6, len(idx)) * length
+    b = a + rng.uniform(0.01, 1.0, len(idx)) * (length - a)
+    a[:300] = 0.0
+    b[300:600] = length[300:600]
+    got = _substrings(geoms[idx], a, b)
+    want = [substring(geoms[i], x, y) for i, x, y in zip(idx, a, b, strict=True)]
+    assert shapely.equals_exact(got, np.array(want, dtype=object), tolerance=0).all()
+    assert len(_substrings(geoms[:0], a[:0], b[:0])) == 0
+
+
+def test_facility_without_pieces_gets_an_empty_polygon_and_others_their_buffer():
     from gis_planner.coverage.service_area import _polygons
 
-    two = shapely.MultiLineString([[(0, 0), (100, 0)], [(100, 0), (100, 80)]])
-    out = _polygons(np.array([shapely.MultiLineString(), two, shapely.MultiLineString()]), 10.0)
+    geoms = GRID.edges.geometry.to_numpy()
+    two = np.array([geoms[0], geoms[1]], dtype=object)
+    out = _polygons(GRID, np.array([1, 1]), np.array([0, 1]), np.array([True, True]), two, k=3,
+                    buffer_m=10.0)
+    want = shapely.buffer(shapely.multilinestrings(two), 10.0)
     assert out[0].is_empty and out[0].geom_type == "Polygon" and out[2].is_empty
-    assert shapely.symmetric_difference(out[1], shapely.buffer(two, 10.0)).area < 1e-6
-    assert out[1].area == pytest.approx(shapely.buffer(two, 10.0).area)
+    assert shapely.symmetric_difference(out[1], want).area < 1e-6
+    assert out[1].area == pytest.approx(want.area)
+
+
+def test_shared_buffers_are_kept_for_the_last_buffer_width_only():
+    fac = _pts([(0, 0), (400, 400)], "F")
+    _l, p10 = service_areas(GRID, fac, walk_minutes=10, speed_kmh=4.0, buffer_m=10.0)
+    assert "buffer_blocks_10.0" in GRID._cache
+    _l, p20 = service_areas(GRID, fac, walk_minutes=10, speed_kmh=4.0, buffer_m=20.0)
+    assert [k for k in GRID._cache if k.startswith("buffer_blocks_")] == ["buffer_blocks_20.0"]
+    lines, again = service_areas(GRID, fac, walk_minutes=10, speed_kmh=4.0, buffer_m=10.0)
+    assert shapely.equals_exact(again.geometry.to_numpy(), p10.geometry.to_numpy(), tolerance=0).all()
+    want = shapely.buffer(lines.geometry.to_numpy(), 10.0)
+    assert (shapely.area(shapely.symmetric_difference(again.geometry.to_numpy(), want))
+            < 1e-6 * shapely.area(want)).all()
+    assert (p20["area_m2"] > p10["area_m2"]).all()

@@ -114,3 +114,40 @@ def test_grids_are_contiguous_and_respect_the_ceiling(w, hgt, data, exact_max):
         assert int(h[members].sum()) <= 300
     if sol.status != "relaxed":
         assert all(100 <= int(h[m].sum()) <= 300 for m in groups.values())
+
+
+def test_a_pocket_that_cannot_meet_the_band_goes_straight_to_the_soft_floor(monkeypatch):
+    """Units 0-1 (400 households each) meet the band 300-500 alone and no neighbour can join
+    them (400 + 135 > 500); the pocket 2-5 (4 x 135 = 540) needs two grids by the ceiling but
+    can fill only one to the floor. Arithmetic proves the band cannot be met, so the soft-floor
+    model is the only solve: two pairs of 270 (60 households short in all; 405 + 135 would be
+    165 short), status relaxed."""
+    from gis_planner.grids import solve as solve_module
+
+    calls = []
+    real = solve_module._exact
+
+    def counted(*args, **kwargs):
+        calls.append(kwargs.get("soft_floor", False))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(solve_module, "_exact", counted)
+    cost, edges = _line(6)
+    sol = solve_districts(np.array([400, 400, 135, 135, 135, 135]), cost, edges, min_households=300,
+                          max_households=500, exact_max_units=60, time_limit_s=10)
+    assert calls == [True]
+    assert sol.status == "relaxed" and sol.method == "exact"
+    assert sorted(map(sorted, _groups(sol.centre).values())) == [[0], [1], [2, 3], [4, 5]]
+
+
+def test_units_that_must_all_stand_alone_need_no_solver(monkeypatch):
+    """Buildings of 40 households in a band of 20-50: no two fit together, so each is its own
+    grid, proven without HiGHS."""
+    from gis_planner.grids import solve as solve_module
+
+    monkeypatch.setattr(solve_module, "_exact", lambda *a, **k: pytest.fail("HiGHS was called"))
+    cost, edges = _line(4)
+    sol = solve_districts(np.full(4, 40), cost, edges, min_households=20, max_households=50,
+                          exact_max_units=60, time_limit_s=10)
+    assert sol.centre.tolist() == [0, 1, 2, 3]
+    assert sol.status == "optimal" and sol.gap == 0 and sol.objective == 0

@@ -248,3 +248,59 @@ def test_separated_groups_keep_members_apart():
             gap = np.hypot(*(pts[:, None, :] - pts[None, :, :]).transpose(2, 0, 1))
             assert gap[~np.eye(len(pts), dtype=bool)].min() > 500.0
     assert group.max() + 1 < 60  # far fewer searches than destinations
+
+
+def _od_row_counts(net, o, d, cutoff_m, extra):
+    od = od_costs(net, o, d, cutoff_m=cutoff_m).tocoo()
+    keep = od.data + extra[od.row] <= cutoff_m
+    return np.bincount(od.row[keep], minlength=len(o))
+
+
+def test_counts_within_equal_the_row_counts_of_od_costs_on_shanghai(shared_data):
+    """The counts made in place equal the stored pairs of ``od_costs`` per origin (with and
+    without metres added per origin), on real central-Shanghai streets, including origins and
+    destinations on one edge and destinations at one point."""
+    from gis_planner.io import read_network
+
+    net = read_network(shared_data / "shanghai-central" / "roads_shanghai_center_overpass_2025-08.osm")
+    x0, y0, x1, y1 = net.edges.total_bounds
+    rng = np.random.default_rng(11)
+    d_xy = np.c_[rng.uniform(x0, x1, 120), rng.uniform(y0, y1, 120)]
+    d_xy[100:110] = d_xy[:10]  # two destinations at one point
+    o_xy = np.r_[np.c_[rng.uniform(x0, x1, 4000), rng.uniform(y0, y1, 4000)],
+                 d_xy[:40] + rng.normal(0, 5, (40, 2))]  # origins on the destinations' edges
+    o = snap_points(net, _pts(o_xy, "O"))
+    d = snap_points(net, _pts(d_xy, "D"))
+    for extra in (np.zeros(len(o)), rng.uniform(0, 300, len(o))):
+        got = travel.counts_within(net, o, d, cutoff_m=800.0, origin_extra_m=extra)
+        want = _od_row_counts(net, o, d, 800.0, extra)
+        assert want.sum() > 1_000
+        np.testing.assert_array_equal(got, want)
+    same_o, _same_d = travel._same_edge_pairs(o["edge"].to_numpy(), d["edge"].to_numpy())
+    assert len(same_o) >= 40
+
+
+def test_counts_within_hand_checked_and_without_a_straight_line_bound(grid):
+    """On the grid: an origin at (0, 50) has destinations on its own edge (30 m) and beyond its
+    end (150 m, 250 m); one at (200, 400) reaches (400, 300) at exactly 300 m (inclusive); an
+    origin off the network counts 0. A network whose lengths fall short of the straight line
+    (no straight-line bound) counts the pairs of ``od_costs`` and agrees with them."""
+    o = snap_points(grid, _pts([(0, 50), (200, 400), (9000, 0)], "O"))
+    d = snap_points(grid, _pts([(0, 80), (100, 0), (200, 0), (400, 300)], "D"))
+    assert travel.counts_within(grid, o, d, cutoff_m=260.0).tolist() == [3, 0, 0]
+    assert travel.counts_within(grid, o, d, cutoff_m=300.0).tolist() == [3, 1, 0]
+    assert travel.counts_within(grid, o, d, cutoff_m=300.0,
+                                origin_extra_m=np.array([0.0, 0.5, 0.0])).tolist() == [3, 0, 0]
+    assert travel.counts_within(grid, o, d.iloc[:0], cutoff_m=300.0).tolist() == [0, 0, 0]
+    net = _jittered(4)
+    edges = net.edges.copy()
+    edges.loc[edges.index[:5], "length_m"] *= 0.5
+    short = WalkNetwork(nodes=net.nodes, edges=edges, source="short")
+    rng = np.random.default_rng(2)
+    o = snap_points(short, _pts(rng.uniform(0, 810, (80, 2)), "O"), tolerance_m=40)
+    d = snap_points(short, _pts(rng.uniform(0, 810, (20, 2)), "D"), tolerance_m=40)
+    extra = rng.uniform(0, 50, len(o))
+    got = travel.counts_within(short, o, d, cutoff_m=350.0, origin_extra_m=extra)
+    want = _od_row_counts(short, o, d, 350.0, extra)
+    assert want.sum() > 50
+    np.testing.assert_array_equal(got, want)

@@ -21,21 +21,42 @@ Contiguity is imposed lazily with vertex-separator cuts (the cut formulation of 
 Oehrlein and Haunert 2017, "A cutting-plane method for contiguity-constrained spatial
 aggregation", Journal of Spatial Information Science 15; Validi, Buchanan and Lykhovyd 2022,
 "Imposing contiguity constraints in political districting models", Operations Research
-70(2)): solve without contiguity, find every region that falls apart, and for two of its
-pieces S and T add, for every region r, ``x[i,r] + x[j,r] - sum(x[k,r] for k in N(S)) <= 1``
-(i in S, j in T, N(S) the units adjacent to S that separate it from j): if i and j share a
-region, so does some unit between them. Then solve again, until the regions are contiguous.
-Each model has no flow variables, so it stays small; a cut, once added, holds for all later
-solves.
+70(2)): solve without (all of) contiguity, find every region that falls apart, cut that answer
+off and solve again, until the regions are contiguous. Each model has no flow variables, so it
+stays small; a cut, once added, holds for all later solves. Three kinds of cut (``_Cut``):
+
+* two units: ``x[i,r] + x[j,r] - sum(x[k,r] for k in N(S)) <= 1`` for a piece S holding i
+  and a unit j of another piece, N(S) reduced to the units through which S reaches j;
+* too small: ``x[i,r] <= sum(x[k,r] for k in N(S))`` for a set S around i holding fewer
+  households than the floor: a region holding i is larger than S. Written up front for the
+  breadth-first layers around every unit (new slots) and for every small stray piece;
+* anchored: the same with S holding no unit of the current label r (below).
+
+Three more families make the relaxation closer to the true problem, each exact:
+
+* anchored labels: the grouping is numbered as :func:`_relabel` numbers it (each region takes
+  the current label keeping most of its units, which never moves more units), so a used
+  label keeps one of its own units (``sum(x[own, r]) >= u[r]``). Then a unit t + 1 links from
+  label r's units joins region r only if region r also holds a unit exactly t links away
+  (the path inside the region crosses every level in between): moving a unit d links
+  into a region costs d moves, not one, in the relaxation too;
+* new slots in the order of their lowest unit (they are interchangeable);
+* per label, a label above the ceiling loses at least the fewest of its units covering the
+  excess; a used label below the floor gains at least the fewest outside units covering the
+  deficit (else it is dissolved: ``u[r] = 0``). The same counting gives a bound known before
+  any solve (:func:`_counting_bound`).
 
 A good start comes first: local search from the current grouping (move a boundary unit to a
-neighbouring region, dissolve a small region into a neighbour, seed a new region in a large
-one, always keeping regions contiguous) until every region is in the band. HiGHS receives the
-best contiguous grouping known (``setSolution``) in every solve, and a solve's disconnected
-answer is repaired by the same local search into a new candidate. Because the model without
-(all) contiguity is a relaxation, its bound is a valid bound of the true problem: the
-grouping is proven optimal as soon as the best contiguous grouping is within the absolute gap
-(below 1, which certifies both integer terms) of that bound.
+neighbouring region, best move first by band violation and then by moved units; dissolve a
+small region into a neighbour; seed a new region in a large one; regions always contiguous)
+until every region is in the band. Then the same model restricted to units within
+``NEAR_LINKS`` links of their new region's own units is solved for a while (a restriction:
+its groupings are valid, its bound is not used). HiGHS receives the best contiguous grouping
+known (``setSolution``) in every solve, and a solve's disconnected answer is repaired (stray
+pieces back to their current label, then the local search) into a new candidate. Because
+the model without (all) contiguity is a relaxation, its bound is a valid bound of the true
+problem: the grouping is proven optimal as soon as the best contiguous grouping is within
+the absolute gap (below 1, which certifies both integer terms) of that bound.
 
 A time-out is never reported as infeasible: the status is ``feasible`` (with the gap to the
 bound) when a valid grouping is known, ``no_solution`` otherwise; ``infeasible`` means proven.
@@ -43,6 +64,7 @@ bound) when a valid grouping is known, ``no_solution`` otherwise; ``infeasible``
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from collections.abc import Iterable
@@ -55,6 +77,8 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
 from gis_planner.siting.milp import ModelBuilder
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -87,8 +111,12 @@ class RegionProblem:
         return len(self.households)
 
     def region_range(self) -> tuple[int, int]:
-        """Smallest and largest possible number of regions: ceil(H / max), floor(H / min)."""
-        return _k_range(int(np.sum(self.households)), self.band)
+        """Smallest and largest possible number of regions: ceil(H / max), floor(H / min)
+        (without a floor, one region per unit at most)."""
+        k_min, k_max = _k_range(int(np.sum(self.households)), self.band)
+        if self.band[0] <= 0 < self.band[1]:
+            k_max = max(k_max, self.n)
+        return k_min, k_max
 
 
 @dataclass(frozen=True)
@@ -126,6 +154,20 @@ class RegionSolution:
 
 
 ABS_GAP = 0.99
+#: Shares of the time limit (solver settings, not planning numbers): the compactness phase
+#: keeps at most COMPACT_SHARE of it; of the rest (phase 1) the local search may use
+#: START_SHARE and the search near the start NEAR_SHARE, the exact search the remainder.
+COMPACT_SHARE = 0.2
+START_SHARE = 0.1
+NEAR_SHARE = 0.35
+#: The search near the start keeps units within this many links of their region's own units.
+NEAR_LINKS = 2
+#: Depth (links) of the breadth-first layers of the too-small cuts written up front.
+LAYER_DEPTH = 3
+#: Labels below the floor up to which the counting bound tries every dissolve/gain split.
+MAX_SPLIT_SEARCH = 12
+#: A compactness round needs at least this many seconds left.
+MIN_ROUND_S = 0.05
 
 
 def _k_range(total: int, band: tuple[int, int]) -> tuple[int, int]:
@@ -229,7 +271,8 @@ def _local_search(problem: RegionProblem, adj: list[list[int]], start: np.ndarra
     """A contiguous grouping within the band found by local search from ``start`` (any
     grouping, contiguous or not), or None."""
     h = np.asarray(problem.households, dtype=np.int64)
-    split = _split_pieces(np.asarray(start, dtype=np.int64).copy(), h, adj, r_n)
+    split = _split_pieces(_revert_strays(np.asarray(start, dtype=np.int64).copy(), problem, adj),
+                          h, adj, r_n, floor=problem.band[0])
     if split is None:
         return None
     region = split
@@ -247,10 +290,37 @@ def _local_search(problem: RegionProblem, adj: list[list[int]], start: np.ndarra
     return st.region
 
 
+def _revert_strays(region: np.ndarray, problem: RegionProblem,
+                   adj: list[list[int]]) -> np.ndarray:
+    """Send the units of every stray piece of a region (all pieces but the main one: for a
+    current label the piece keeping most of its own households, else the largest) back to
+    their current label, a few times over; what stays disconnected is left to the search."""
+    h = np.asarray(problem.households, dtype=np.int64)
+    cur = np.asarray(problem.current, dtype=np.int64)
+    for _ in range(3):
+        changed = False
+        for r in np.unique(region).tolist():
+            inside = region == r
+            pieces = _pieces(np.flatnonzero(inside).tolist(), inside, adj)
+            if len(pieces) < 2:
+                continue
+            own = cur == r
+            pieces.sort(key=lambda p: (-int(h[p][own[p]].sum()), -int(h[p].sum())))
+            for piece in pieces[1:]:
+                back = [i for i in piece if cur[i] != r]
+                if back:
+                    region[back] = cur[back]
+                    changed = True
+        if not changed:
+            break
+    return region
+
+
 def _split_pieces(region: np.ndarray, h: np.ndarray, adj: list[list[int]],
-                  r_n: int) -> np.ndarray | None:
-    """Give every disconnected piece of a region (but its largest) a free region slot, or
-    join it to a neighbouring region when no slot is free."""
+                  r_n: int, floor: float = 0.0) -> np.ndarray | None:
+    """Give every disconnected piece of a region (but its largest) to the neighbouring region
+    with fewest households when it is below ``floor``, else a free region slot (else a
+    neighbouring region)."""
     for r in range(r_n):
         nodes = np.flatnonzero(region == r)
         if len(nodes) < 2:
@@ -260,12 +330,16 @@ def _split_pieces(region: np.ndarray, h: np.ndarray, adj: list[list[int]],
             continue
         pieces.sort(key=lambda p: -h[p].sum())
         for piece in pieces[1:]:
+            nbr = sorted({int(region[b]) for a in piece for b in adj[a] if region[b] != r})
+            if h[piece].sum() < floor and nbr:
+                size = {q: int(h[region == q].sum()) for q in nbr}
+                region[piece] = min(nbr, key=lambda q: (size[q], q))
+                continue
             used = set(np.unique(region).tolist())
             free = [s for s in range(r_n) if s not in used]
             if free:
                 region[piece] = free[0]
                 continue
-            nbr = [region[b] for a in piece for b in adj[a] if region[b] != r]
             if not nbr:
                 return None
             region[piece] = nbr[0]
@@ -273,21 +347,24 @@ def _split_pieces(region: np.ndarray, h: np.ndarray, adj: list[list[int]],
 
 
 def _improve(st: _Search, cur: np.ndarray) -> bool:
-    """Apply the first move that lowers (band violation, moved units); True if one did."""
+    """Apply the best move by (band violation, moved units) that lowers either without
+    raising the violation; True if one did."""
     h = st.problem.households
     lo, hi = st.problem.band
+    cands: list[tuple[float, int, int, int]] = []
     for i in range(st.problem.n):
         a = int(st.region[i])
         targets = {int(st.region[b]) for b in st.adj[i]} - {a}
-        if not targets:
-            continue
         for b in sorted(targets):
             dv = (st.violation(a, st.size[a] - h[i]) + st.violation(b, st.size[b] + h[i])
                   - st.violation(a) - st.violation(b))
             dm = int(b != cur[i]) - int(a != cur[i])
-            if (dv < 0 or (dv == 0 and dm < 0)) and _stays_connected(st.region, i, st.adj):
-                st.move(i, b)
-                return True
+            if dv < 0 or (dv == 0 and dm < 0):
+                cands.append((float(dv), dm, i, b))
+    for _dv, _dm, i, b in sorted(cands):
+        if _stays_connected(st.region, i, st.adj):
+            st.move(i, b)
+            return True
     # dissolve a region below the floor into one neighbour
     for a in range(st.r_n):
         if 0 < st.size[a] < lo:
@@ -350,7 +427,8 @@ def _relabel(region: np.ndarray, problem: RegionProblem, r_n: int) -> np.ndarray
     spare = iter(list(range(problem.n_labels, r_n))
                  + [c for c in range(problem.n_labels) if c not in position.values()])
     out = np.empty_like(region)
-    for g in groups.tolist():
+    first_unit = {int(g): int(np.flatnonzero(region == g)[0]) for g in groups}
+    for g in sorted(groups.tolist(), key=first_unit.__getitem__):  # new slots by lowest unit
         out[region == g] = position[g] if g in position else next(spare)
     return out
 
@@ -365,13 +443,14 @@ class _Model:
     r_n: int
 
 
-def _build(problem: RegionProblem, space: _Space, cuts: list[tuple[int, int, np.ndarray]], *,
+def _build(problem: RegionProblem, space: _Space, cuts: list[_Cut], *,
            phase: int, moves_max: int = 0, regions: int = 0,
-           anchor_cost: np.ndarray | None = None) -> _Model:
+           anchor_cost: np.ndarray | None = None, anchored: bool = False) -> _Model:
     """The model; phase 1 minimises moves, then regions (weights); phase 2
     fixes moves <= ``moves_max`` and ``regions`` and minimises ``anchor_cost`` (n x R: the
-    household-weighted distance of unit i to region r's anchor). ``cuts``: (i, j, separator)
-    for every region."""
+    household-weighted distance of unit i to region r's anchor). ``cuts``: contiguity cuts
+    (:class:`_Cut`). ``anchored`` (phase 1) adds the rows that hold for groupings numbered by
+    :func:`_relabel`: used labels keep a unit of their own, distance levels, slot order."""
     h = np.asarray(problem.households, dtype=np.float64)
     n = problem.n
     lo, hi = problem.band
@@ -418,6 +497,17 @@ def _build(problem: RegionProblem, space: _Space, cuts: list[tuple[int, int, np.
             k = _fewest_to_cover(h[others], lo - total)
             mb.add_row(0, np.inf, np.r_[x[others, r], u[r]],
                        np.r_[np.ones(len(others)), -float(k)])
+    # (5a) a used new slot holds at least the fewest units reaching the floor (all moved)
+    _slot_size_rows(mb, x, u, problem, space)
+    # (5b') a guest unit that overfills a label's region pushes out that many of its units
+    _guest_rows(mb, x, problem, space)
+    # (5c) anchored labels: a used label keeps at least one of its units (true of the
+    # grouping relabelled by _relabel, which moves no more units; the regions keeping no
+    # label fit in the new slots, see _space); distance levels; slot order
+    if anchored:
+        _anchor_rows(mb, x, u, problem)
+        _level_rows(mb, x, problem, space)
+        _slot_order_rows(mb, x, problem, space)
     # (6) a unit too small to be a region alone has a neighbour in its region (contiguity
     # for regions of more than one unit; the pieces left are cut lazily by (7))
     adj = _adjacency(problem)
@@ -431,12 +521,155 @@ def _build(problem: RegionProblem, space: _Space, cuts: list[tuple[int, int, np.
         mb.add_rows(-np.inf, 0, np.full(r_n, k + 1),
                     np.c_[x[i, :], x[nb, :].T].ravel(),
                     np.tile(np.r_[1.0, -np.ones(k)], r_n))
-    # (7) contiguity cuts found so far, for every region
-    for i, j, sep in cuts:
-        for r in range(r_n):
-            mb.add_row(-np.inf, 1, np.r_[x[i, r], x[j, r], x[sep, r]],
-                       np.r_[1.0, 1.0, -np.ones(len(sep))])
+    # (7) contiguity cuts (see _Cut): the layers around each unit and those found so far
+    _add_cuts(mb, x, space, cuts)
     return _Model(mb, x, u, r_n)
+
+
+def _slot_size_rows(mb: ModelBuilder, x: np.ndarray, u: np.ndarray, problem: RegionProblem,
+                    space: _Space) -> None:
+    """A used new slot holds at least the fewest units whose households reach the floor."""
+    lo = problem.band[0]
+    n = problem.n
+    fewest = _fewest_to_cover(np.asarray(problem.households, dtype=np.float64),
+                              float(lo)) if lo > 0 else 1
+    for s in range(problem.n_labels, space.r_n):
+        mb.add_row(0, np.inf, np.r_[x[:, s], u[s]], np.r_[np.ones(n), -float(fewest)])
+
+
+def _anchor_rows(mb: ModelBuilder, x: np.ndarray, u: np.ndarray,
+                 problem: RegionProblem) -> None:
+    """A used current label keeps at least one of its own units: ``sum(x[own, r]) >= u[r]``."""
+    cur = np.asarray(problem.current, dtype=np.int64)
+    for r in range(problem.n_labels):
+        own = np.flatnonzero(cur == r)
+        mb.add_row(0, np.inf, np.r_[x[own, r], u[r]], np.r_[np.ones(len(own)), -1.0])
+
+
+def _guest_rows(mb: ModelBuilder, x: np.ndarray, problem: RegionProblem,
+                space: _Space) -> None:
+    """A guest i (a unit of another label) in label r's region leaves room for at most
+    ``max - h[i]`` of r's own households, so at least ``k_i`` of r's units (the fewest whose
+    households cover ``H_r + h[i] - max``) leave: ``sum(x[own, r]) + k_i x[i,r] <= |own|``."""
+    h = np.asarray(problem.households, dtype=np.float64)
+    cur = np.asarray(problem.current, dtype=np.int64)
+    hi = problem.band[1]
+    for r in range(problem.n_labels):
+        own = np.flatnonzero(cur == r)
+        if len(own) == 0:
+            continue
+        total = float(h[own].sum())
+        order = np.cumsum(np.sort(h[own])[::-1])
+        guests = np.flatnonzero(space.allowed[:, r] & (cur != r) & (h + total > hi))
+        if len(guests) == 0:
+            continue
+        need = np.minimum(np.searchsorted(order, h[guests] + total - hi - 1e-9) + 1, len(own))
+        k = len(own) + 1
+        mb.add_rows(-np.inf, float(len(own)), np.full(len(guests), k),
+                    np.c_[np.tile(x[own, r], (len(guests), 1)), x[guests, r]].ravel(),
+                    np.c_[np.ones((len(guests), len(own))), need.astype(np.float64)].ravel())
+
+
+def _slot_order_rows(mb: ModelBuilder, x: np.ndarray, problem: RegionProblem,
+                     space: _Space) -> None:
+    """New slots in the order of their lowest unit: a unit i joins slot s + 1 only if slot s
+    holds a unit before i. New slots are interchangeable in phase 1 (all their units are
+    moved), and :func:`_relabel` numbers them so. Written with running sums
+    ``c[i] = c[i-1] + x[i,s]`` and ``x[i,s+1] <= c[i-1]``."""
+    n, first = problem.n, problem.n_labels
+    for s in range(first, space.r_n - 1):
+        c = mb.add_cols(np.zeros(n), 0, np.inf, integer=False)
+        mb.add_row(0, 0, np.array([c[0], x[0, s]]), np.array([1.0, -1.0]))
+        mb.add_rows(0, 0, np.full(n - 1, 3),
+                    np.c_[c[1:], c[:-1], x[1:, s]].ravel(), np.tile([1.0, -1.0, -1.0], n - 1))
+        mb.fix_to_zero(x[:1, s + 1])
+        mb.add_rows(-np.inf, 0, np.full(n - 1, 2), np.c_[x[1:, s + 1], c[:-1]].ravel(),
+                    np.tile([1.0, -1.0], n - 1))
+
+
+def _level_rows(mb: ModelBuilder, x: np.ndarray, problem: RegionProblem,
+                space: _Space) -> None:
+    """Distance levels around each anchored label r: a unit t + 1 or more links from r's own
+    units joins region r only if region r also holds a unit exactly t links away (t >= 1).
+
+    Why: the region is contiguous and keeps one of r's units, so the path inside it from the
+    unit to r's units crosses every level in between. Written with one column ``g[t]`` per
+    level (the largest x[i,r] beyond level t): ``x[i,r] <= g[d(i) - 1]``, ``g[t + 1] <=
+    g[t]`` and ``g[t] <= sum(x[k,r] for k at level t)``.
+    """
+    cur = np.asarray(problem.current, dtype=np.int64)
+    edges = np.asarray(problem.edges, dtype=np.int64).reshape(-1, 2)
+    n = problem.n
+    graph = sp.csr_matrix((np.ones(2 * len(edges)), (np.r_[edges[:, 0], edges[:, 1]],
+                                                     np.r_[edges[:, 1], edges[:, 0]])),
+                          shape=(n, n))
+    for r in range(problem.n_labels):
+        members = np.flatnonzero(cur == r)
+        if len(members) == 0:
+            continue
+        level = dijkstra(graph, indices=members, unweighted=True, min_only=True)
+        ok = space.allowed[:, r] & np.isfinite(level) & (level >= 2)
+        if not ok.any():
+            continue
+        d_max = int(level[ok].max())
+        g = mb.add_cols(np.zeros(d_max), 0, 1, integer=False)  # g[t-1] for t = 1..d_max-1
+        # x[i,r] <= g[d(i) - 1]
+        units = np.flatnonzero(ok)
+        k = len(units)
+        mb.add_rows(-np.inf, 0, np.full(k, 2),
+                    np.c_[x[units, r], g[level[units].astype(np.int64) - 2]].ravel(),
+                    np.tile([1.0, -1.0], k))
+        for t in range(1, d_max):
+            at = np.flatnonzero((level == t) & space.allowed[:, r])
+            mb.add_row(-np.inf, 0, np.r_[g[t - 1], x[at, r]], np.r_[1.0, -np.ones(len(at))])
+            if t + 1 < d_max:
+                mb.add_row(-np.inf, 0, np.r_[g[t], g[t - 1]], np.array([1.0, -1.0]))
+
+
+def _add_cuts(mb: ModelBuilder, x: np.ndarray, space: _Space, cuts: list[_Cut]) -> None:
+    """Add the rows of ``cuts`` for every region they hold for; a cut whose x[i,r] (or
+    x[j,r]) is fixed at 0 holds anyway and is left out."""
+    r_n = space.r_n
+    lengths: list[int] = []
+    index: list[np.ndarray] = []
+    value: list[np.ndarray] = []
+    upper: list[float] = []
+    for cut in cuts:
+        for r in (range(r_n) if cut.region < 0 else (cut.region,)):
+            if r >= r_n or not space.allowed[cut.i, r] or (cut.j >= 0 and not space.allowed[cut.j, r]):
+                continue
+            head = [cut.i] if cut.j < 0 else [cut.i, cut.j]
+            index.append(np.r_[x[head, r], x[cut.sep, r]])
+            value.append(np.r_[np.ones(len(head)), -np.ones(len(cut.sep))])
+            lengths.append(len(head) + len(cut.sep))
+            upper.append(float(len(head) - 1))
+    if lengths:
+        mb.add_rows(-np.inf, np.asarray(upper), np.asarray(lengths), np.concatenate(index),
+                    np.concatenate(value))
+
+
+def _layer_cuts(problem: RegionProblem, adj: list[list[int]], *, depth: int,
+                regions: Iterable[int]) -> list[_Cut]:
+    """Too-small cuts on the breadth-first layers around every unit i, for ``regions``: with
+    S the units fewer than t + 1 links from i (t = 1 .. ``depth`` - 1; t = 0 is row (6)) and
+    N(S) those exactly t + 1 links away, when S holds fewer households than the floor."""
+    h = np.asarray(problem.households, dtype=np.float64)
+    lo = problem.band[0]
+    targets = list(regions)
+    cuts: list[_Cut] = []
+    for i in range(problem.n):
+        ball, layer, seen = [i], [i], {i}
+        for _t in range(depth):
+            nxt = sorted({b for a in layer for b in adj[a] if b not in seen})
+            if not nxt or h[ball].sum() >= lo:
+                break
+            if len(ball) > 1:
+                sep = np.asarray(nxt, dtype=np.int64)
+                cuts.extend(_Cut(i, -1, sep, r) for r in targets)
+            seen.update(nxt)
+            ball = ball + nxt
+            layer = nxt
+    return cuts
 
 
 def _fewest_to_cover(h: np.ndarray, amount: float) -> int:
@@ -452,9 +685,11 @@ class _Space:
 
     r_n: int
     allowed: np.ndarray
+    moves_max: int | None = None
 
 
-def _space(problem: RegionProblem, moves_max: int | None) -> _Space:
+def _space(problem: RegionProblem, moves_max: int | None, *,
+           radius: int | None = None) -> _Space:
     """Where units may go when an optimal grouping moves at most ``moves_max`` units.
 
     Label every region of a grouping to move the fewest units (see :func:`_relabel`): a
@@ -469,7 +704,7 @@ def _space(problem: RegionProblem, moves_max: int | None) -> _Space:
     _k_min, k_max = problem.region_range()
     cur = np.asarray(problem.current, dtype=np.int64)
     if moves_max is None:
-        r_n = n_lab + max(0, min(k_max, n) - n_lab)
+        r_n = n_lab + min(k_max, n)
         return _Space(r_n, np.ones((n, r_n), dtype=bool))
     h = np.sort(np.asarray(problem.households, dtype=np.int64))[::-1]
     fewest = int(np.searchsorted(np.cumsum(h), problem.band[0], side="left")) + 1
@@ -485,10 +720,34 @@ def _space(problem: RegionProblem, moves_max: int | None) -> _Space:
         if len(members) == 0:
             allowed[:, r] = False
             continue
+        reach = moves_max if radius is None else min(radius, moves_max)
         links = dijkstra(graph, indices=members, unweighted=True, min_only=True,
-                         limit=moves_max + 0.5)
-        allowed[:, r] = links <= moves_max
-    return _Space(r_n, allowed)
+                         limit=reach + 0.5)
+        allowed[:, r] = links <= reach
+    return _Space(r_n, allowed, moves_max)
+
+
+def _near_space(problem: RegionProblem, best: np.ndarray) -> _Space:
+    """The places of :func:`_space` for ``best`` restricted to units within ``NEAR_LINKS``
+    links of their label's own units or of ``best``'s region (a neighbourhood of ``best``)."""
+    space = _space(problem, int((best != np.asarray(problem.current)).sum()))
+    if best.max() >= space.r_n:
+        space = _space(problem, None)
+    n = problem.n
+    edges = np.asarray(problem.edges, dtype=np.int64).reshape(-1, 2)
+    graph = sp.csr_matrix((np.ones(2 * len(edges)), (np.r_[edges[:, 0], edges[:, 1]],
+                                                     np.r_[edges[:, 1], edges[:, 0]])),
+                          shape=(n, n))
+    cur = np.asarray(problem.current, dtype=np.int64)
+    near = np.zeros_like(space.allowed)
+    for r in range(space.r_n):
+        seeds = np.flatnonzero((best == r) | (cur == r))
+        if len(seeds):
+            links = dijkstra(graph, indices=seeds, unweighted=True, min_only=True,
+                             limit=NEAR_LINKS + 0.5)
+            near[:, r] = links <= NEAR_LINKS
+    near[np.arange(n), best] = True
+    return _Space(space.r_n, space.allowed & near, space.moves_max)
 
 
 def _slots(problem: RegionProblem) -> int:
@@ -505,32 +764,88 @@ def _columns(model: _Model, region: np.ndarray) -> np.ndarray:
     return vals
 
 
-def _separator_cuts(region: np.ndarray, adj: list[list[int]],
-                    h: np.ndarray) -> list[tuple[int, int, np.ndarray]]:
-    """For every region that falls apart: for each piece S but the largest, the cut between a
-    unit of S and a unit of the largest piece T through the units next to S that can reach T
-    without crossing S (a minimal side of the separator N(S))."""
-    cuts: list[tuple[int, int, np.ndarray]] = []
+@dataclass(frozen=True)
+class _Cut:
+    """A contiguity cut ``x[i,r] (+ x[j,r]) - sum(x[k,r] for k in sep) <= 1 (0 without j)``.
+
+    ``j`` is -1 for a one-sided cut; ``region`` is the only region the cut holds for, or -1
+    for every region. Three kinds (see :func:`_separator_cuts` for why each is valid):
+
+    * two units (``j >= 0``, every region): if i and j share a region, so does a unit of a
+      separator between them;
+    * too small (``j = -1``, every region): i lies in a set S of units whose households are
+      below the floor; a region holding i is larger than S, so it holds a unit of N(S);
+    * anchored (``j = -1``, one current label r): i lies in a set S holding no unit of label
+      r; region r keeps a unit of its label, so a region r holding i also holds a unit of the
+      separator between S and that label.
+    """
+
+    i: int
+    j: int
+    sep: np.ndarray
+    region: int = -1
+
+
+def _separator(piece: list[int], targets: np.ndarray, adj: list[list[int]]) -> np.ndarray:
+    """The units next to ``piece`` (S) through which a path from S reaches a unit of
+    ``targets`` (bool mask, none in S): the last unit of N(S) on any such path is a target or
+    touches a unit that reaches a target without entering S or N(S)."""
+    n = len(targets)
+    in_s = np.zeros(n, dtype=bool)
+    in_s[piece] = True
+    border = sorted({b for a in piece for b in adj[a] if not in_s[b]})
+    free = ~in_s
+    free[border] = False
+    reach = np.zeros(n, dtype=bool)
+    seeds = [int(t) for t in np.flatnonzero(targets & free)]
+    reach[seeds] = True
+    stack = list(seeds)
+    while stack:
+        a = stack.pop()
+        for b in adj[a]:
+            if free[b] and not reach[b]:
+                reach[b] = True
+                stack.append(b)
+    return np.array([b for b in border if targets[b] or any(reach[c] for c in adj[b])],
+                    dtype=np.int64)
+
+
+def _separator_cuts(region: np.ndarray, adj: list[list[int]], h: np.ndarray, *,
+                    floor: float, current: np.ndarray | None, n_labels: int) -> list[_Cut]:
+    """Cuts that the disconnected regions of an integer answer violate.
+
+    For every region that falls apart, its main piece is the one with most households (for a
+    current label, among the pieces keeping units of that label when ``current`` is given:
+    anchored labels). Every other piece S gets, for each of its units i: the anchored cut (a
+    piece of label r keeping none of r's units), else the too-small cut when S holds fewer
+    households than ``floor``, else the two-unit cut between i and a unit of the main piece
+    through a minimal side of the separator N(S).
+    """
+    cuts: list[_Cut] = []
     n = len(region)
-    for r in np.unique(region):
-        nodes = np.flatnonzero(region == r)
-        pieces = _pieces(nodes.tolist(), region == r, adj)
+    for r in np.unique(region).tolist():
+        inside = region == r
+        pieces = _pieces(np.flatnonzero(inside).tolist(), inside, adj)
         if len(pieces) < 2:
             continue
-        pieces.sort(key=lambda p: -h[p].sum())
+        own = (current == r) if current is not None and r < n_labels else None
+        pieces.sort(key=lambda p: (own is not None and not own[p].any(), -h[p].sum()))
         big = pieces[0]
         for piece in pieces[1:]:
-            in_s = np.zeros(n, dtype=bool)
-            in_s[piece] = True
-            border = {b for a in piece for b in adj[a] if not in_s[b]}
-            # units outside S reachable from T without entering S or the border
-            free = ~in_s
-            free[list(border)] = False
-            reach_t = np.zeros(n, dtype=bool)
-            reach_t[_bfs_order(big[0], free, adj)] = True
-            sep = np.array(sorted(b for b in border if any(reach_t[c] for c in adj[b])),
-                           dtype=np.int64)
-            cuts.extend((int(i), int(big[0]), sep) for i in piece)
+            if own is not None and own[big].any() and not own[piece].any():
+                sep = _separator(piece, own, adj)
+                cuts.extend(_Cut(int(i), -1, sep, int(r)) for i in piece)
+            elif h[piece].sum() < floor:
+                in_s = np.zeros(n, dtype=bool)
+                in_s[piece] = True
+                sep = np.array(sorted({b for a in piece for b in adj[a] if not in_s[b]}),
+                               dtype=np.int64)
+                cuts.extend(_Cut(int(i), -1, sep) for i in piece)
+            else:
+                target = np.zeros(n, dtype=bool)
+                target[big[0]] = True
+                sep = _separator(piece, target, adj)
+                cuts.extend(_Cut(int(i), int(big[0]), sep) for i in piece)
     return cuts
 
 
@@ -556,22 +871,29 @@ class _Outcome:
 
 def _cut_loop(problem: RegionProblem, adj: list[list[int]], space_of: Any, make: Any, *,
               incumbent: np.ndarray | None, score: Any, deadline: float,
-              abs_gap: float | None, rel_gap: float, repair: bool) -> _Outcome:
+              abs_gap: float | None, rel_gap: float, repair: bool,
+              anchored: bool = False, bound: float = -math.inf,
+              first_share: float = 1 / 3) -> _Outcome:
     """Solve, cut off disconnected regions, solve again, until contiguous, proven or out of
     time. ``space_of(best)`` gives the places units may take given the best grouping so far
     (None: none known), ``make(space, cuts)`` builds the model, ``score(region)`` is the
-    objective of a grouping. The first solve gets a third of the time, so that its answer
-    (repaired if disconnected) can tighten the places before the rest is spent."""
+    objective of a grouping, ``bound`` a proven lower bound known beforehand. The first solve
+    gets ``first_share`` of the time (a third: its answer, repaired if disconnected, can tighten
+    the places before the rest is spent)."""
     h = np.asarray(problem.households, dtype=np.int64)
-    cuts: list[tuple[int, int, np.ndarray]] = []
+    cur = np.asarray(problem.current, dtype=np.int64)
+    cuts: list[_Cut] = []
     t0 = time.perf_counter()
     best, best_obj = incumbent, (score(incumbent) if incumbent is not None else math.inf)
-    bound, rounds = -math.inf, 0
-    while (left := deadline - time.perf_counter()) > 0.01:
+    rounds = 0
+    while deadline - time.perf_counter() > MIN_ROUND_S:
         space = space_of(best)
         model = make(space, cuts)
         start = _columns(model, best) if best is not None else None
-        out = model.mb.solve(time_limit_s=left / 3 if rounds == 0 and left > 3 else left,
+        if (left := deadline - time.perf_counter()) < MIN_ROUND_S:
+            break
+        out = model.mb.solve(time_limit_s=left * first_share if rounds == 0 and left > 3
+                             else left,
                              mip_gap=rel_gap, mip_abs_gap=abs_gap, start=start,
                              start_cols=None if start is None else np.arange(len(start)))
         rounds += 1
@@ -582,7 +904,9 @@ def _cut_loop(problem: RegionProblem, adj: list[list[int]], space_of: Any, make:
         if out.x is None:
             continue
         region = np.argmax(out.x[model.x.ravel()].reshape(problem.n, model.r_n), axis=1)
-        new_cuts = _separator_cuts(region, adj, h)
+        new_cuts = _separator_cuts(region, adj, h, floor=problem.band[0],
+                                   current=cur if anchored else None,
+                                   n_labels=problem.n_labels)
         if new_cuts:
             cuts.extend(new_cuts)
             region = (_local_search(problem, adj, region, model.r_n,
@@ -592,8 +916,13 @@ def _cut_loop(problem: RegionProblem, adj: list[list[int]], space_of: Any, make:
                 region = _relabel(region, problem, model.r_n)
                 if not space.allowed[np.arange(problem.n), region].all():
                     region = None
+        elif anchored:  # numbered to move the fewest units (never more than the answer)
+            region = _relabel(region, problem, model.r_n)
         if region is not None and score(region) < best_obj:
             best, best_obj = region, score(region)
+        logger.debug("regions round %d: %s in %.2f s, bound %.2f, incumbent %.2f, %d cuts "
+                     "(%d new), %d x columns free", rounds, out.status, out.runtime_s, bound,
+                     best_obj, len(cuts), len(new_cuts), int(space.allowed.sum()))
         if best is not None and _proven(best_obj, bound, abs_gap, rel_gap):
             return _Outcome("optimal", best, 0.0, time.perf_counter() - t0, rounds)
         if not new_cuts and out.status == "optimal":  # contiguous and proven
@@ -603,6 +932,34 @@ def _cut_loop(problem: RegionProblem, adj: list[list[int]], space_of: Any, make:
         return _Outcome("no_solution", None, math.inf, runtime, rounds)
     gap = (best_obj - bound) / abs(best_obj) if np.isfinite(bound) and best_obj else math.inf
     return _Outcome("feasible", best, max(gap, 0.0), runtime, rounds)
+
+
+def _counting_bound(problem: RegionProblem) -> float:
+    """A lower bound of the phase-1 objective from counting alone.
+
+    A moved unit leaves one label and enters one region. Leaving: a label above the ceiling
+    loses at least the fewest of its units covering the excess; a label below the floor either
+    loses all its units (dissolved, set D) or gains at least the fewest outside units covering
+    the deficit (set G), which enter it. So moves >= leaving (over labels + D) and >= entering
+    (G), for the best split of the labels below the floor; regions >= the fewest possible.
+    """
+    h = np.asarray(problem.households, dtype=np.float64)
+    cur = np.asarray(problem.current, dtype=np.int64)
+    lo, hi = problem.band
+    leave, under = 0, []
+    for r in range(problem.n_labels):
+        own = np.flatnonzero(cur == r)
+        total = float(h[own].sum())
+        if total > hi:
+            leave += _fewest_to_cover(h[own], total - hi)
+        elif 0 < total < lo:
+            under.append((len(own), _fewest_to_cover(h[cur != r], lo - total)))
+    moves = leave  # valid whatever the split; the split is searched when there are few
+    if len(under) <= MAX_SPLIT_SEARCH:
+        moves = min(max(leave + sum(n for k, (n, _g) in enumerate(under) if mask >> k & 1),
+                        sum(g for k, (_n, g) in enumerate(under) if not mask >> k & 1))
+                    for mask in range(2 ** len(under)))
+    return moves * _move_weight(problem) + problem.region_range()[0]
 
 
 def _proven(obj: float, bound: float, abs_gap: float | None, rel_gap: float) -> bool:
@@ -634,13 +991,15 @@ def solve_regions(problem: RegionProblem, *, xy: np.ndarray | None = None,
     xy
         Unit coordinates (n x 2, metres) for phase 2; None skips phase 2.
     time_limit_s
-        Wall-clock limit of phase 1 in seconds. On reaching it the best valid grouping found
-        is returned with status ``feasible`` and its gap to the proven bound, or, when none was
-        found, ``no_solution`` (never ``infeasible``, which means proven).
+        Wall-clock limit of the whole solve in seconds. Phase 2 keeps at most
+        ``COMPACT_SHARE`` of it (and gets what phase 1 leaves). When phase 1 reaches its part,
+        the best valid grouping found is returned with status ``feasible`` and its gap to the
+        proven bound, or, when none was found, ``no_solution`` (never ``infeasible``, which
+        means proven).
     compact_rounds
         Rounds of phase 2 (0 skips it).
     compact_time_s
-        Wall-clock limit of each phase-2 round in seconds.
+        Wall-clock limit of each phase-2 round in seconds (within ``time_limit_s``).
 
     Returns
     -------
@@ -657,11 +1016,17 @@ def solve_regions(problem: RegionProblem, *, xy: np.ndarray | None = None,
     cur = np.asarray(problem.current, dtype=np.int64)
     adj = _adjacency(problem)
     r_full = _slots(problem)
-    deadline = t0 + float(time_limit_s)
+    budget = float(time_limit_s)
+    deadline = t0 + budget
+    compacting = xy is not None and compact_rounds > 0
+    phase1_end = deadline - (min(compact_rounds * compact_time_s, COMPACT_SHARE * budget)
+                             if compacting else 0.0)
+    phase1 = phase1_end - t0
     start = _local_search(problem, adj, cur, r_full,
-                          deadline=min(deadline, t0 + 0.25 * float(time_limit_s)))
+                          deadline=min(phase1_end, t0 + START_SHARE * phase1))
     if start is not None:
         start = _relabel(start, problem, r_full)
+
     def space_of(best: np.ndarray | None) -> _Space:
         space = _space(problem, int((best != cur).sum()) if best is not None else None)
         if best is not None and (best.max() >= space.r_n
@@ -672,21 +1037,43 @@ def solve_regions(problem: RegionProblem, *, xy: np.ndarray | None = None,
     def score1(region: np.ndarray) -> float:
         return _objective(region, problem)
 
-    first = _cut_loop(problem, adj, space_of,
-                      lambda space, cuts: _build(problem, space, cuts, phase=1),
-                      incumbent=start, score=score1, deadline=deadline, abs_gap=ABS_GAP, rel_gap=0.0,
-                      repair=True)
+    layers = _layer_cuts(problem, adj, depth=LAYER_DEPTH,
+                         regions=range(problem.n_labels, _space(problem, None).r_n))
+
+    def make1(space: _Space, cuts: list[_Cut]) -> _Model:
+        return _build(problem, space, layers + cuts, phase=1, anchored=True)
+
+    near_end = min(phase1_end, time.perf_counter() + NEAR_SHARE * phase1)
+    while start is not None and int((start != cur).sum()) > NEAR_LINKS:
+        # a better start: the same model with every unit kept within NEAR_LINKS links of its
+        # own label's units or of the start's region (a restriction: its groupings are
+        # valid, its bound is not); again around each better grouping found
+        left = near_end - time.perf_counter()
+        if left < MIN_ROUND_S:
+            break
+        near = _near_space(problem, start)
+        heur = _cut_loop(problem, adj, lambda _best, near=near: near, make1, incumbent=start,
+                         score=score1, deadline=near_end, abs_gap=ABS_GAP, rel_gap=0.0,
+                         repair=True, anchored=True, first_share=1.0)
+        if heur.region is None or score1(heur.region) >= score1(start):
+            break
+        start = heur.region
+    first = _cut_loop(problem, adj, space_of, make1,
+                      incumbent=start, score=score1, deadline=phase1_end, abs_gap=ABS_GAP,
+                      rel_gap=0.0, repair=True, anchored=True, bound=_counting_bound(problem))
     if first.region is None:
         return RegionSolution(first.status, None, 0, 0, 0, math.inf,
                               time.perf_counter() - t0)
     region = first.region
     moved = int((region != cur).sum())
     k = len(np.unique(region))
+    logger.debug("regions phase 1: %s, %d moved, %d regions, gap %.3f, %.2f s of %.2f s",
+                 first.status, moved, k, first.gap, time.perf_counter() - t0, budget)
     h = np.asarray(problem.households, dtype=np.float64)
-    if xy is not None and k > 0:
+    if compacting and k > 0:
         region = _compact(problem, adj, space_of(region), region,
-                          h=h, xy=np.asarray(xy, dtype=np.float64),
-                          moved=moved, k=k, rounds=compact_rounds, time_s=compact_time_s)
+                          h=h, xy=np.asarray(xy, dtype=np.float64), moved=moved, k=k,
+                          rounds=compact_rounds, time_s=compact_time_s, deadline=deadline)
     return RegionSolution(first.status, region, int((region != cur).sum()),
                           len(np.unique(region)), _cut(region, edges), first.gap,
                           time.perf_counter() - t0)
@@ -694,13 +1081,15 @@ def solve_regions(problem: RegionProblem, *, xy: np.ndarray | None = None,
 
 def _compact(problem: RegionProblem, adj: list[list[int]], space: _Space, region: np.ndarray, *,
              h: np.ndarray, xy: np.ndarray, moved: int, k: int, rounds: int,
-             time_s: float) -> np.ndarray:
+             time_s: float, deadline: float) -> np.ndarray:
     """Phase 2: re-solve towards anchor points with the moves and regions of phase 1 fixed;
     keep the grouping with the smallest spread."""
     r_n = space.r_n
     cur = np.asarray(problem.current, dtype=np.int64)
     best, best_cost = region, _spread(region, h, xy)
     for _ in range(rounds):
+        if deadline - time.perf_counter() < MIN_ROUND_S:
+            break
         anchors = np.zeros((r_n, 2))
         for r in np.unique(best):
             sel = best == r
@@ -717,7 +1106,8 @@ def _compact(problem: RegionProblem, adj: list[list[int]], space: _Space, region
             return float(cost[np.arange(len(g)), g].sum())
 
         out = _cut_loop(problem, adj, lambda _best: space, make, incumbent=best, score=score2,
-                        deadline=time.perf_counter() + time_s, abs_gap=None, rel_gap=1e-6,
+                        deadline=min(deadline, time.perf_counter() + time_s), abs_gap=None,
+                        rel_gap=1e-6,
                         repair=False)
         cand = out.region
         if cand is None or int((cand != cur).sum()) > moved:

@@ -197,9 +197,13 @@ def propose_adjustments(
     sample_step_m
         Spacing (m) of the points that represent polygon outlines in the cells.
     time_limit_s
-        Wall-clock limit per cluster (s) of the solver's first phase.
+        Wall-clock limit per cluster (s) of the whole solve: the fewest moves first, then the
+        compactness rounds, which keep at most a fifth of it (less when the first phase ends
+        early). A cluster that reaches it keeps the best valid grouping found (status
+        ``feasible``, with its gap) or, without one, says no solution was found within it.
     compact_rounds, compact_time_s
-        Rounds and limit per round (s) of the compactness phase (0 rounds skips it).
+        Rounds and limit per round (s) of the compactness phase (0 rounds skips it), inside
+        ``time_limit_s``.
     walk_cutoff_m
         Longest walk (m) searched for the distances.
     snap_tolerance_m
@@ -367,7 +371,8 @@ def _stage_one(job: _Clusters, order: list[str],
     for grp in groups:
         sol = _solve_cluster(grp, job, stage=1)
         if sol is None or sol.region is None:
-            reasons.update({c: _why(sol, grp, job.com, job.h, job.state) for c in grp})
+            reasons.update({c: _why(sol, grp, job.com, job.h, job.state,
+                                    time_limit_s=job.opts.time_limit_s) for c in grp})
     return reasons
 
 
@@ -407,7 +412,7 @@ def _stage_two(job: _Clusters, order: list[str], comp_of: dict[str, list[str]],
         cluster = grp + neigh
         sol = _solve_cluster(cluster, job, stage=2)
         if sol is None or sol.region is None:
-            en, zh = _why(sol, cluster, com, job.h, state)
+            en, zh = _why(sol, cluster, com, job.h, state, time_limit_s=job.opts.time_limit_s)
             s_en, s_zh = stage1_reason.get(c, ("", ""))
             if s_en and com.at[c, "status"] == "too_large":
                 en, zh = f"{s_en}; with its neighbours: {en}", f"{s_zh}；与相邻社区一并调整：{zh}"
@@ -418,8 +423,9 @@ def _stage_two(job: _Clusters, order: list[str], comp_of: dict[str, list[str]],
 
 
 def _why(sol: RegionSolution | None, cluster: Sequence[str], com: gpd.GeoDataFrame,
-         h: pd.Series, state: _State) -> tuple[str, str]:
-    """English and Chinese reason for a cluster without a valid grouping."""
+         h: pd.Series, state: _State, *, time_limit_s: float | None = None) -> tuple[str, str]:
+    """English and Chinese reason for a cluster without a valid grouping (``time_limit_s``:
+    the solver's limit, named when it ran out)."""
     lo, hi = float(com.at[cluster[0], "band_min"]), float(com.at[cluster[0], "band_max"])
     band_en, band_zh = f"{_fmt(lo)}–{_fmt(hi)}", f"{_zh(lo)}—{_zh(hi)}"
     names = "+".join(cluster)
@@ -442,10 +448,12 @@ def _why(sol: RegionSolution | None, cluster: Sequence[str], com: gpd.GeoDataFra
                 f"community within {band_en} households (proven by the solver)",
                 f"{names}的{len(ids)}个小区无法重新组合为每个都在{band_zh}户之间的连片社区"
                 "（经求解器证明无解）")
-    limit = f"{sol.runtime_s:.0f}"
-    return (f"no re-grouping of {names} found within {limit} s (not proven impossible; "
-            "raise time_limit_s or make the cluster smaller)",
-            f"在{limit}秒内未找到{names}的调整方案（未证明无解，可延长求解时限或缩小调整范围）")
+    limit_s = float(time_limit_s if time_limit_s is not None else round(sol.runtime_s))
+    limit = f"{limit_s:g}"
+    return (f"no solution found within {limit} s for the re-grouping of {names} (not proven "
+            f"impossible); try a longer time_limit_s, e.g. {_fmt(4 * limit_s)} s",
+            f"{limit}秒内未找到{names}的调整方案（未证明无解）；可延长求解时限 time_limit_s，"
+            f"如{_zh(4 * limit_s)}秒")
 
 
 def _solve_cluster(cluster: list[str], job: _Clusters, *, stage: int) -> RegionSolution | None:

@@ -41,6 +41,7 @@ from gis_planner.coverage import columns
 from gis_planner.network.snap import snap_points
 from gis_planner.network.travel import (
     SnappedPoints,
+    counts_within,
     distances_from_nodes,
     node_distances,
     od_costs,
@@ -367,6 +368,13 @@ class _Snapped:
         """Number of compounds."""
         return len(self.snapped_any)
 
+    @property
+    def one_origin_each(self) -> bool:
+        """Whether origin ``i`` is compound ``i`` for every compound (no compound has several
+        gates)."""
+        return len(self.c_pos) == self.n_compounds and bool(
+            np.array_equal(self.c_pos, np.arange(self.n_compounds)))
+
     def facilities_of(self, category: str) -> pd.DataFrame:
         """The snap rows of the category's facilities that reach the network."""
         return self.f_snap.loc[(self.f_codes == category) & self.f_snap["snapped"].to_numpy()]
@@ -610,7 +618,12 @@ def _count_within(network: WalkNetwork, snapped: _Snapped, fs: pd.DataFrame, *,
     for each facility). The origin x facility pairs within the limit come from
     :func:`~gis_planner.network.travel.od_costs` (searches shared by distant facilities, one
     row of node distances each: nothing per facility, no dense block); the access distance is
-    added per origin, then the pairs are OR-ed over each compound's origins."""
+    added per origin, then the pairs are OR-ed over each compound's origins. Where every
+    compound has one origin (no gates, or one gate each) the counts come straight from
+    :func:`~gis_planner.network.travel.counts_within` (the same searches, no pair list)."""
+    if snapped.one_origin_each:
+        return counts_within(network, snapped.o_arrays, fs, cutoff_m=limit_m,
+                             origin_extra_m=snapped.access_m)
     od = od_costs(network, snapped.o_arrays, fs, cutoff_m=limit_m).tocoo()
     keep = od.data + snapped.access_m[od.row] <= limit_m
     hit = sp.csr_matrix((np.ones(int(keep.sum())), (od.row[keep], od.col[keep])), shape=od.shape)

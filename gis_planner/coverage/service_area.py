@@ -11,21 +11,24 @@ How an edge (u, v) of length L is cut: a facility reaches a point at ``x`` metre
 offset ``o``). Each term is a "cone" of slope 1 around a site (the end ``u`` at 0, the end ``v``
 at L, the facility at ``o``), so the reachable part is a union of at most three intervals, and
 the nearest-facility partition of the edge splits between neighbouring sites where their cones
-cross. All of this is vectorised over (facility, edge) pairs; the only Python loop runs over the
-partial pieces that need ``substring``.
+cross. All of this is vectorised over (facility, edge) pairs, and so is the cut of the partial
+pieces (:func:`_substrings`). The polygons are merged from buffers shared between facilities
+(see :func:`_polygons`).
 """
 
 from __future__ import annotations
 
 import itertools
-from typing import TYPE_CHECKING
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
 import scipy.sparse as sp
 import shapely
 from scipy.sparse.csgraph import dijkstra
-from shapely.ops import substring
 
 from gis_planner import _units
 from gis_planner._errors import InputDataError
@@ -40,6 +43,13 @@ if TYPE_CHECKING:
 EPS_M = 1e-9
 #: Upper bound on the number of (rows x nodes) distances held per Dijkstra call.
 _CHUNK_CELLS = 8_000_000
+#: Side in metres of the finest square block of edges whose merged buffer is shared between
+#: facilities (a tuning constant of the polygon merge, not a planning number), and the number of
+#: quadtree levels above it (blocks of 125, 250, 500 and 1,000 m).
+_BLOCK_M = 125.0
+_BLOCK_LEVELS = 4
+#: Threads merging polygons (GEOS releases the GIL); two, for the usual 2-4 core planning laptop.
+_THREADS = min(2, os.cpu_count() or 1)
 
 
 def service_areas(
@@ -113,14 +123,14 @@ def service_areas(
         owner, edge, a, b = _split_intervals(network, f_edge, f_off, budget)
     else:
         owner, edge, a, b = _own_intervals(network, f_edge, f_off, budget)
-    lines = _assemble(network, owner, edge, a, b, k=k)
+    lines, pieces, full = _assemble(network, owner, edge, a, b, k=k)
     index = snap.index
     extra = {c: facilities.loc[index, c].to_numpy() for c in ("category", "name")
              if c in facilities.columns}
     common = {**extra, "walk_minutes": float(walk_minutes), "budget_m": budget}
     line_gdf = gpd.GeoDataFrame({**common, "length_m": shapely.length(lines)}, index=index,
                                 geometry=lines, crs=network.crs)
-    polys = _polygons(lines, buffer_m)
+    polys = _polygons(network, owner, edge, full, pieces, k=k, buffer_m=buffer_m)
     poly_gdf = gpd.GeoDataFrame({**common, "area_m2": shapely.area(polys)}, index=index,
                                 geometry=polys, crs=network.crs)
     attrs = {"walk_minutes": float(walk_minutes), "speed_kmh": float(speed_kmh),
@@ -130,25 +140,174 @@ def service_areas(
     return line_gdf, poly_gdf
 
 
-def _polygons(lines: np.ndarray, buffer_m: float) -> np.ndarray:
-    """Each MultiLineString buffered by ``buffer_m``: every part buffered on its own, then the
-    part buffers of one facility merged (``union_all``).
+def _polygons(network: WalkNetwork, owner: np.ndarray, edge: np.ndarray, full: np.ndarray,
+              pieces: np.ndarray, *, k: int, buffer_m: float) -> np.ndarray:
+    """One polygon per facility (0..k-1): its street pieces buffered by ``buffer_m``, merged.
 
-    The same polygon as buffering the MultiLineString in one call (symmetric difference below
-    1e-7 of the area: floating-point noise of the two GEOS noding orders), and several times
-    faster on large areas, where buffering one geometry of thousands of parts is dominated by
-    noding every offset curve against every other; unioning small buffers is a cascaded
-    (tree) merge.
+    The polygon is the union of the buffers of the facility's pieces (the same polygon as
+    buffering its MultiLineString in one call, up to floating-point noise of the GEOS noding
+    orders: symmetric difference below 1e-7 of the area on real streets), assembled from parts
+    that are shared between facilities and computed once per network (:class:`_BufferBlocks`):
+
+    - whole edges in a block of the network's quadtree whose every edge the facility reaches
+      whole come as that block's merged buffer;
+    - other whole edges come as their own buffer, computed once per edge;
+    - pieces of edges (cut at the budget or at a split boundary) are buffered here.
+
+    Merging a few pre-merged blocks and the frontier costs far less than merging every edge's
+    buffer for every facility, since GEOS's overlay work grows with the vertices fed to it.
+    Facilities are merged in a small thread pool: shapely releases the GIL inside GEOS calls,
+    so the threads use several cores.
     """
-    out = np.array([shapely.Polygon()] * len(lines), dtype=object)
-    parts, owner = shapely.get_parts(lines, return_index=True)
-    if len(parts) == 0:
+    out = np.array([shapely.Polygon()] * k, dtype=object)
+    if len(owner) == 0:
         return out
-    buffered = shapely.buffer(parts, buffer_m)
-    bounds = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1], True])
-    for lo, hi in itertools.pairwise(bounds):
-        out[owner[lo]] = shapely.union_all(buffered[lo:hi])
+    blocks = _BufferBlocks.of(network, buffer_m)
+    items, item_owner = blocks.items(owner[full], edge[full])
+    part_buf = shapely.buffer(pieces[~full], buffer_m)
+    items = np.concatenate([items, part_buf])
+    item_owner = np.concatenate([item_owner, owner[~full]])
+    order = np.argsort(item_owner, kind="stable")
+    items, item_owner = items[order], item_owner[order]
+    bounds = np.flatnonzero(np.r_[True, item_owner[1:] != item_owner[:-1], True])
+    groups = [(int(item_owner[lo]), items[lo:hi]) for lo, hi in itertools.pairwise(bounds)]
+
+    def merge(group: tuple[int, np.ndarray]) -> None:
+        out[group[0]] = shapely.union_all(group[1])
+
+    _in_threads(merge, groups)
     return out
+
+
+def _in_threads(func: Callable[[Any], object], jobs: Sequence[Any]) -> None:
+    """``func(job)`` for every job in up to :data:`_THREADS` threads (GEOS work only: shapely
+    releases the GIL inside it, so the threads run on several cores)."""
+    if _THREADS <= 1 or len(jobs) < 2:
+        for job in jobs:
+            func(job)
+        return
+    with ThreadPoolExecutor(max_workers=_THREADS) as pool:
+        for _ in pool.map(func, jobs):
+            pass
+
+
+class _BufferBlocks:
+    """Buffers of a network's edges and merged buffers of its quadtree blocks, for one buffer
+    width, computed on first use and kept on the network (``network._cache``).
+
+    Edges are placed in square cells of :data:`_BLOCK_M` metres by their midpoint; a block of
+    level ``l`` is a square of ``2**l`` x ``2**l`` cells (levels 0 .. :data:`_BLOCK_LEVELS` - 1),
+    and its polygon is the union of its four sub-blocks' polygons (level 0: of its edges'
+    buffers).
+    """
+
+    def __init__(self, network: WalkNetwork, buffer_m: float) -> None:
+        self.buffer_m = buffer_m
+        self.geoms = network.edges.geometry.to_numpy()
+        m = len(self.geoms)
+        self.edge_buffer = np.empty(m, dtype=object)
+        self.has_buffer = np.zeros(m, dtype=bool)
+        mid = shapely.get_coordinates(shapely.line_interpolate_point(self.geoms, 0.5,
+                                                                     normalized=True))
+        origin = mid.min(axis=0) if len(mid) else np.zeros(2)
+        cell = np.floor((mid - origin) / _BLOCK_M).astype(np.int64)
+        rows = int(cell[:, 1].max(initial=0)) + 1
+        #: per level: block of every edge (dense ids), number of edges per block, the edges
+        #: of each block (CSR: order, start) and the polygons computed so far
+        self.block: list[np.ndarray] = []
+        self.size: list[np.ndarray] = []
+        self.members: list[tuple[np.ndarray, np.ndarray]] = []
+        self.polygon: list[dict[int, shapely.Geometry]] = []
+        for level in range(_BLOCK_LEVELS):
+            _keys, dense = np.unique((cell[:, 0] >> level) * rows + (cell[:, 1] >> level),
+                                     return_inverse=True)
+            size = np.bincount(dense)
+            self.block.append(dense)
+            self.size.append(size)
+            self.members.append((np.argsort(dense, kind="stable"),
+                                 np.r_[0, np.cumsum(size)]))
+            self.polygon.append({})
+
+    @classmethod
+    def of(cls, network: WalkNetwork, buffer_m: float) -> _BufferBlocks:
+        """The blocks of ``network`` for ``buffer_m``, cached on the network (for the last
+        buffer width used only, so the cache stays bounded)."""
+        key = f"buffer_blocks_{float(buffer_m)!r}"
+        if key not in network._cache:
+            for old in [k for k in network._cache if k.startswith("buffer_blocks_")]:
+                del network._cache[old]
+            network._cache[key] = cls(network, float(buffer_m))
+        return network._cache[key]
+
+    def buffers(self, edges: np.ndarray) -> np.ndarray:
+        """The buffer of each of ``edges`` (computed once per edge)."""
+        missing = np.unique(edges[~self.has_buffer[edges]])
+        if len(missing):
+            self.edge_buffer[missing] = shapely.buffer(self.geoms[missing], self.buffer_m)
+            self.has_buffer[missing] = True
+        return self.edge_buffer[edges]
+
+    def items(self, owner: np.ndarray, edge: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Polygons whose union per owner is the union of the buffers of its whole edges
+        (``owner``, ``edge`` pairs, each pair once): the polygons of complete blocks (every edge
+        of the block is among the owner's, largest block first) and the remaining edges'
+        buffers. Returns (polygons, owner of each)."""
+        free = np.ones(len(edge), dtype=bool)
+        chosen: list[tuple[int, np.ndarray, np.ndarray]] = []
+        for level in range(_BLOCK_LEVELS - 1, -1, -1):
+            idx = np.flatnonzero(free)
+            if len(idx) == 0:
+                break
+            blk = self.block[level][edge[idx]]
+            n_blocks = len(self.size[level])
+            key, inv, count = np.unique(owner[idx] * n_blocks + blk, return_inverse=True,
+                                        return_counts=True)
+            complete = count == self.size[level][key % n_blocks]
+            if not complete.any():
+                continue
+            free[idx[complete[inv.ravel()]]] = False
+            chosen.append((level, key[complete] // n_blocks, key[complete] % n_blocks))
+        # polygons of the chosen blocks, finest level first (a block merges its sub-blocks)
+        needed = [np.unique(b) for _lvl, _o, b in chosen]
+        self._compute_blocks(dict(zip([lvl for lvl, _o, _b in chosen], needed, strict=True)))
+        polys = [np.array([self.polygon[lvl][int(b)] for b in blk], dtype=object)
+                 for lvl, _o, blk in chosen]
+        rest = np.flatnonzero(free)
+        return (np.concatenate([*polys, self.buffers(edge[rest])]),
+                np.concatenate([*(o for _l, o, _b in chosen), owner[rest]]).astype(np.int64))
+
+    def _compute_blocks(self, wanted: dict[int, np.ndarray]) -> None:
+        """Compute the polygons of the wanted blocks per level and of their sub-blocks."""
+        need: list[np.ndarray] = [np.zeros(0, np.int64)] * _BLOCK_LEVELS
+        for level, blocks in wanted.items():
+            need[level] = blocks
+        # sub-blocks of every wanted block, down to level 0
+        for level in range(_BLOCK_LEVELS - 1, 0, -1):
+            new = np.array([b for b in need[level] if b not in self.polygon[level]], np.int64)
+            if len(new):
+                order, start = self.members[level]
+                edges = np.concatenate([order[start[b]:start[b + 1]] for b in new])
+                need[level - 1] = np.union1d(need[level - 1], self.block[level - 1][edges])
+        for level in range(_BLOCK_LEVELS):
+            todo = [int(b) for b in need[level] if int(b) not in self.polygon[level]]
+            if not todo:
+                continue
+            order, start = self.members[level]
+            if level == 0:
+                self.buffers(np.concatenate([order[start[b]:start[b + 1]] for b in todo]))
+
+            def merge(b: int, level: int = level, order: np.ndarray = order,
+                      start: np.ndarray = start) -> None:
+                edges = order[start[b]:start[b + 1]]
+                if level == 0:
+                    parts = self.edge_buffer[edges]
+                else:
+                    subs = np.unique(self.block[level - 1][edges])
+                    parts = np.array([self.polygon[level - 1][int(s)] for s in subs],
+                                     dtype=object)
+                self.polygon[level][b] = shapely.union_all(parts)
+
+            _in_threads(merge, todo)
 
 
 def _incidence(network: WalkNetwork) -> sp.csr_matrix:
@@ -267,20 +426,53 @@ def _merge(fi: np.ndarray, e: np.ndarray, a: np.ndarray,
 
 
 def _assemble(network: WalkNetwork, owner: np.ndarray, edge: np.ndarray, a: np.ndarray,
-              b: np.ndarray, *, k: int) -> np.ndarray:
-    """One MultiLineString per facility (0..k-1) from its intervals."""
+              b: np.ndarray, *, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One MultiLineString per facility (0..k-1) from its intervals; also the piece of each
+    interval (a LineString) and whether it is the whole edge."""
     _u, _v, length = edge_arrays(network)
     geoms = network.edges.geometry.to_numpy()
     pieces = geoms[edge].copy()
-    partial = np.flatnonzero((a > EPS_M) | (b < length[edge] - EPS_M))
-    for i in partial:  # shapely has no vectorised substring; only cut edges pass through here
-        pieces[i] = substring(geoms[edge[i]], float(a[i]), float(b[i]))
+    full = (a <= EPS_M) & (b >= length[edge] - EPS_M)
+    cut = np.flatnonzero(~full)
+    pieces[cut] = _substrings(geoms[edge[cut]], a[cut], b[cut])
     out = np.array([shapely.MultiLineString()] * k, dtype=object)
     if len(pieces):
         present, dense = np.unique(owner, return_inverse=True)
         order = np.argsort(dense, kind="stable")
         out[present] = shapely.multilinestrings(pieces[order], indices=dense[order])
-    return out
+    return out, pieces, full
+
+
+def _substrings(lines: np.ndarray, start_m: np.ndarray, end_m: np.ndarray) -> np.ndarray:
+    """The part of each line between ``start_m`` and ``end_m`` metres along it (start < end).
+
+    ``shapely.ops.substring`` vectorised (shapely has no array version): the end points are
+    ``line_interpolate_point`` at the two distances and the vertices kept are those strictly
+    between them by a running sum of segment lengths (the same pieces, up to the rounding of
+    that sum for a vertex within about 1e-12 m of a cut).
+    """
+    if len(lines) == 0:
+        return np.zeros(0, dtype=object)
+    start = shapely.line_interpolate_point(lines, start_m)
+    end = shapely.line_interpolate_point(lines, end_m)
+    xy, line = shapely.get_coordinates(lines, return_index=True)
+    first = np.r_[True, line[1:] != line[:-1]]
+    step = np.zeros(len(xy))
+    step[1:] = np.sqrt(((xy[1:] - xy[:-1]) ** 2).sum(axis=1))
+    step[first] = 0.0
+    # distance of each vertex from its line's start (a running sum restarted at every line)
+    total = np.cumsum(step)
+    along = total - np.repeat(total[first], np.bincount(line, minlength=len(lines)))
+    last = np.r_[first[1:], True]  # never kept: the end point stands for it
+    keep = (along > start_m[line]) & (along < end_m[line]) & ~last
+    # per line: start point, kept vertices, end point
+    out_line = np.concatenate([np.arange(len(lines)), line[keep], np.arange(len(lines))])
+    out_xy = np.concatenate([shapely.get_coordinates(start), xy[keep],
+                             shapely.get_coordinates(end)])
+    rank = np.concatenate([np.zeros(len(lines)), np.ones(int(keep.sum())),
+                           np.full(len(lines), 2.0)])
+    order = np.lexsort((rank, out_line))
+    return shapely.linestrings(out_xy[order], indices=out_line[order])
 
 
 __all__ = ["service_areas"]

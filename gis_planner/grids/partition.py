@@ -171,37 +171,46 @@ def _level(units: gpd.GeoDataFrame, extent: Any, costs: _Costs, *, band: tuple[i
     codes = _serial_codes(prefix, [p if not shapely.is_empty(p) else
                                    shapely.centroid(shapely.multipoints(pts[sol.centre == c]))
                                    for p, c in zip(polys, centres, strict=True)])
+    # plain arrays, indexed by unit position: one frame lookup per column, not per grid
+    hh_all = units["households"].to_numpy()
+    pop_all = units["population"].to_numpy(dtype=float)
+    building = (units["kind"] == "building").to_numpy()
+    compound = pd.factorize(units["compound_id"])[0]
+    community = units["community_code"].to_numpy()
+    group_counts = {gid: units[gid].to_numpy() for gid in groups if gid in units.columns}
     rows = []
-    code_of = pd.Series("", index=units.index, dtype=object)
+    code_of = np.full(len(units), "", dtype=object)
     for c, poly, code in zip(centres, polys, codes, strict=True):
         sel = sol.centre == c
-        u = units.iloc[np.flatnonzero(sel)]
-        code_of.loc[u.index] = code
-        hh = int(u["households"].sum())
-        pop = u["population"].to_numpy(dtype=float)
+        at = np.flatnonzero(sel)
+        code_of[at] = code
+        hh_u = hh_all[at]
+        hh = int(hh_u.sum())
+        pop = pop_all[at]
         estimated = bool(np.isnan(pop).any())
-        residents = float(np.nansum(pop)) + persons * float(u["households"][np.isnan(pop)].sum())
+        residents = float(np.nansum(pop)) + persons * float(hh_u[np.isnan(pop)].sum())
         w = walk[sel, c]
         finite = w[np.isfinite(w)]
         status = ("in_band" if band[0] <= hh <= band[1] else
                   "over_band" if hh > band[1] else "under_band")
-        row = {"code": code, "community_code": str(u["community_code"].iloc[0]), "level": level,
-               "units": len(u), "buildings": int((u["kind"] == "building").sum()),
-               "compounds": int(u["compound_id"].nunique()), "households": hh,
+        ids = compound[at]
+        row = {"code": code, "community_code": str(community[at[0]]), "level": level,
+               "units": len(at), "buildings": int(building[at].sum()),
+               "compounds": len(np.unique(ids[ids >= 0])), "households": hh,
                "residents": round(residents), "residents_estimated": estimated,
                "band_min": band[0], "band_max": band[1], "band_status": status,
                "workers_needed": workers, "centre_unit": str(units.index[c]),
                "max_walk_m": float(finite.max()) if len(finite) else math.nan,
-               "mean_walk_m": (float(np.average(finite, weights=u["households"].to_numpy()[
-                   np.isfinite(w)] + 1e-9)) if len(finite) else math.nan),
+               "mean_walk_m": (float(np.average(finite, weights=hh_u[np.isfinite(w)] + 1e-9))
+                               if len(finite) else math.nan),
                "area_m2": float(shapely.area(poly)), "geometry": poly}
         for gid in groups:
-            row[gid] = int(u[gid].sum()) if gid in u.columns else 0
+            row[gid] = int(group_counts[gid][at].sum()) if gid in group_counts else 0
         rows.append(row)
     solver = {"level": level, "units": len(units), "grids": len(centres), "method": sol.method,
               "status": sol.status, "objective_hh_m": sol.objective, "bound_hh_m": sol.bound,
               "gap": sol.gap, "runtime_s": sol.runtime_s}
-    return rows, code_of, solver
+    return rows, pd.Series(code_of, index=units.index, dtype=object), solver
 
 
 def _frame(rows: list[dict[str, Any]], *, index: str, crs: Any,
@@ -248,7 +257,7 @@ def partition_community(
                           "grid_code": grid_of, "micro_code": ""}, index=grid_units.index)
     micro_rows: list[dict[str, Any]] = []
     if micro:
-        table = table.iloc[0:0]
+        parts = [table.iloc[0:0]]
         for row in grid_rows:
             inside = grid_units.loc[grid_of == row["code"]]
             b = mine_b[mine_b["compound_id"].isin(inside["compound_id"])] if mine_b is not None \
@@ -262,10 +271,11 @@ def partition_community(
                 r["grid_code"] = row["code"]
             micro_rows.extend(rows)
             solver_rows.append({"community_code": code, "grid_code": row["code"], **s})
-            table = pd.concat([table, pd.DataFrame(
+            parts.append(pd.DataFrame(
                 {"kind": mu["kind"], "compound_id": mu["compound_id"], "community_code": code,
                  "households": mu["households"], "grid_code": row["code"],
-                 "micro_code": micro_of}, index=mu.index)])
+                 "micro_code": micro_of}, index=mu.index))
+        table = pd.concat(parts) if len(parts) > 1 else parts[0]
     table["geometry"] = every.geometry.reindex(table.index).to_numpy()
     return grid_rows, micro_rows, table, solver_rows
 

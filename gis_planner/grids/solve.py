@@ -322,6 +322,85 @@ def _best_heuristic(hc: np.ndarray, cc: np.ndarray, nb: list[list[int]], *, k_mi
     return best[1], _lower_bound(_weights(hc), cc, best[2])
 
 
+def _alone(h: np.ndarray, nb: list[list[int]], hi: int) -> np.ndarray:
+    """Units that no grid can share with a neighbour: every neighbour together with the unit
+    passes the ceiling of any grid holding both (a grid of two or more units is contiguous, so
+    each of its units has a neighbour in it). Every grouping leaves such a unit alone."""
+    return np.array([bool(nb[i]) and all(h[i] + h[q] > max(hi, h[i], h[q]) for q in nb[i])
+                     for i in range(len(h))], dtype=bool)
+
+
+def _exact_pieces(h: np.ndarray, nb: list[list[int]], hi: int) -> list[np.ndarray]:
+    """The connected pieces (unit positions) left when the units that must stand alone
+    (:func:`_alone`) are taken out of a connected group; each such unit is a piece of its own.
+
+    Grids never span two pieces, so the group meets the band only if every piece does, and
+    the group needs at least as many grids as its pieces need together.
+    """
+    n = len(h)
+    alone = _alone(h, nb, hi)
+    if not alone.any():
+        return [np.arange(n)]
+    rest = np.flatnonzero(~alone)
+    keep = ~alone
+    rows = [i for i in rest for q in nb[i] if keep[q]]
+    cols = [q for i in rest for q in nb[i] if keep[q]]
+    graph = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n))
+    _n, label = connected_components(graph, directed=False)
+    pieces = [np.array([i]) for i in np.flatnonzero(alone)]
+    pieces += [rest[label[rest] == c] for c in dict.fromkeys(label[rest].tolist())]
+    return pieces
+
+
+def _exact_group(h: np.ndarray, cost: np.ndarray, nb: list[list[int]], *, lo: int, hi: int,
+                 time_limit_s: float) -> tuple[np.ndarray | None, str, float, float]:
+    """Exact grouping of one connected group: (centre per unit or None when the time ran
+    out, status, bound, runtime).
+
+    The fewest grids ``k`` the band allows, trying ``k`` upwards, then, when no ``k`` meets
+    the band, the floor made soft (the same model at every ``k``). The pieces of the group
+    (:func:`_exact_pieces`) skip what arithmetic proves: a piece that plainly cannot meet the
+    band (a unit that must stand alone below the floor; fewer grids reaching the floor than
+    the ceiling needs) means that no ``k`` can, so the soft-floor model is solved at once;
+    otherwise ``k`` starts at the sum of the pieces' fewest grids. The first ``k`` that meets
+    the band and the model solved at it are the same as when every ``k`` is tried.
+    """
+    k_min, k_max = _k_range(h, lo, hi)
+    pieces = _exact_pieces(h, nb, hi)
+    if len(pieces) == len(h):  # every unit must stand alone: the only grouping
+        return np.arange(len(h)), "optimal", 0.0, 0.0
+    budget = float(time_limit_s)
+    runtime = 0.0
+    if not any(_band_impossible(h[p], lo, hi) for p in pieces):
+        k_from = max(k_min, sum(_k_range(h[p], lo, hi)[0] for p in pieces))
+        for k in range(k_from, min(k_max, len(h)) + 1):
+            if budget <= 0:
+                return None, "time_limit", 0.0, runtime
+            got, st, _obj, bnd, rt = _exact(h, cost, nb, k, lo=lo, hi=hi, time_limit_s=budget)
+            runtime += rt
+            budget -= rt
+            if got is not None:
+                return got, st, bnd, runtime
+    if budget <= 0:
+        return None, "time_limit", 0.0, runtime
+    # the floor made soft: fewest households short of it, then fewest grids, then the walk
+    got, st, _obj, bnd, rt = _exact(h, cost, nb, k_min, lo=lo, hi=hi, time_limit_s=budget,
+                                    soft_floor=True)
+    runtime += rt
+    if got is None:
+        return None, "time_limit", 0.0, runtime
+    return got, st, bnd, runtime
+
+
+def _band_impossible(h: np.ndarray, lo: int, hi: int) -> bool:
+    """Whether a piece plainly cannot be grouped within the band: a single unit below the
+    floor, or fewer grids reaching the floor than the ceiling needs."""
+    if len(h) == 1:
+        return bool(h[0] < lo)
+    k_min, k_max = _k_range(h, lo, hi)
+    return k_max < k_min
+
+
 def _k_range(h: np.ndarray, lo: int, hi: int) -> tuple[int, int]:
     over = h > hi
     rest = int(h[~over].sum())
@@ -396,20 +475,12 @@ def solve_districts(
             status, b = "optimal", _objective(hc, cc, found)
             exact = True
         else:
-            tries = [(k, lo) for k in range(k_min, min(k_max, len(units)) + 1)]
-            tries += [(k_min, -1)]  # the floor made soft: fewest households short of it
             status, b = "feasible", 0.0
-            budget = float(time_limit_s)
-            for k, lo_k in tries:
-                if not exact or budget <= 0:
-                    break
-                got, st, _obj, bnd, rt = _exact(hc, cc, nb, k, lo=max(lo_k, lo), hi=hi, time_limit_s=budget,
-                                                soft_floor=lo_k < 0)
+            if exact:
+                got, st, bnd, rt = _exact_group(hc, cc, nb, lo=lo, hi=hi, time_limit_s=time_limit_s)
                 runtime += rt
-                budget -= rt
                 if got is not None:
                     found, status, b = got, st, bnd
-                    break
             if found is None:  # too large, or the time ran out: the heuristic
                 exact = False
                 found, b = _best_heuristic(hc, cc, nb, k_min=k_min, k_max=k_max, lo=lo, hi=hi)

@@ -76,7 +76,7 @@ def resolve_metric_crs(
     CRSError
         When the CRS is geographic or unknown.
     """
-    if metric_crs is None or metric_crs in ("utm", "cgcs2000_3deg"):
+    if metric_crs is None or (not isinstance(metric_crs, CRS) and metric_crs in ("utm", "cgcs2000_3deg")):
         return choose_metric_crs(lonlat_bounds, system=metric_crs or "utm")
     try:
         crs = CRS.from_user_input(metric_crs)

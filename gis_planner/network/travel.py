@@ -310,7 +310,25 @@ def _separated_pairs(network: WalkNetwork, o: SnappedPoints, d_edge: np.ndarray,
                      d_xy: np.ndarray, radius_m: float,
                      cutoff_m: float) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """(origin, destination, metres) pairs within the cut-off through the edge ends, from one
-    limited multi-source Dijkstra per group of mutually distant destinations.
+    limited multi-source Dijkstra per group of mutually distant destinations
+    (:func:`_group_searches`)."""
+    n = network.n_nodes
+    for _members, dist, source in _group_searches(network, d_edge, d_off, d_xy=d_xy,
+                                                  radius_m=radius_m, cutoff_m=cutoff_m):
+        reached = np.isfinite(dist[:n])
+        cand = np.flatnonzero(reached[o.u] | reached[o.v])
+        for end, extra in ((o.u[cand], o.off[cand]), (o.v[cand], o.rest[cand])):
+            val = dist[end] + extra
+            keep = val <= cutoff_m
+            yield cand[keep], source[end[keep]] - n, val[keep]
+
+
+def _group_searches(network: WalkNetwork, d_edge: np.ndarray, d_off: np.ndarray, *,
+                    d_xy: np.ndarray, radius_m: float,
+                    cutoff_m: float) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """(destinations, node metres, source) of one limited multi-source Dijkstra per group of
+    mutually distant destinations; ``source`` is ``n_nodes + destination`` (-9999 where
+    unreached).
 
     Every node within ``cutoff_m`` of a destination lies within ``radius_m`` (straight line)
     of it. Destinations more than ``2 * radius_m`` apart therefore never reach the same node
@@ -330,12 +348,96 @@ def _separated_pairs(network: WalkNetwork, o: SnappedPoints, d_edge: np.ndarray,
         members = order[lo:hi]
         dist, _pred, source = dijkstra(graph, directed=True, indices=members + n, limit=cutoff_m,
                                        min_only=True, return_predecessors=True)
+        yield members, dist, source
+
+
+def _same_edge_pairs(o_edge: np.ndarray, d_edge: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every (origin, destination) pair of positions on the same edge (an inner join on the
+    edge, by sorting)."""
+    o_order = np.argsort(o_edge, kind="stable")
+    d_order = np.argsort(d_edge, kind="stable")
+    o_sorted, d_sorted = o_edge[o_order], d_edge[d_order]
+    lo = np.searchsorted(o_sorted, d_sorted, side="left")
+    count = np.searchsorted(o_sorted, d_sorted, side="right") - lo
+    total = int(count.sum())
+    first = np.repeat(np.cumsum(count) - count, count)
+    oi = o_order[np.repeat(lo, count) + (np.arange(total) - first)]
+    return oi, np.repeat(d_order, count)
+
+
+def counts_within(
+    network: WalkNetwork,
+    origins_snapped: pd.DataFrame | SnappedPoints,
+    destinations_snapped: pd.DataFrame,
+    *,
+    cutoff_m: float,
+    origin_extra_m: np.ndarray | None = None,
+) -> np.ndarray:
+    """Number of destinations within ``cutoff_m`` of each origin: the row counts of
+    :func:`od_costs` (entries with ``cost + origin_extra_m <= cutoff_m``), without building it.
+
+    Each group search of :func:`_group_searches` labels a node with at most one destination,
+    so an origin gets at most two candidates per group (through its edge's two ends, one if
+    both ends carry the same destination) plus the destinations on its own edge: counted in
+    place, with no pair list, no sort and no matrix.
+
+    Parameters
+    ----------
+    origins_snapped, destinations_snapped
+        Outputs of :func:`gis_planner.network.snap.snap_points` (or :class:`SnappedPoints` for
+        the origins); rows with ``edge == -1`` count 0.
+    cutoff_m
+        Largest distance counted, metres (inclusive).
+    origin_extra_m
+        Metres added to every distance from each origin (e.g. a walk to the gate), one per row
+        of ``origins_snapped``; default 0.
+
+    Returns
+    -------
+    numpy.ndarray
+        int64 count per row of ``origins_snapped``.
+    """
+    d_pos, d_edge, d_off = _on_network(destinations_snapped)
+    o = snapped_arrays(network, origins_snapped)
+    counts = np.zeros(o.n, dtype=np.int64)
+    if len(d_pos) == 0 or len(o.pos) == 0:
+        return counts
+    extra = (np.zeros(len(o.pos)) if origin_extra_m is None
+             else np.asarray(origin_extra_m, float)[o.pos])
+    d_xy = _snapped_xy(network, destinations_snapped, d_pos, d_edge, d_off)
+    radius_m = _ball_radius_m(network, d_edge, d_off, d_xy, cutoff_m)
+    if not np.isfinite(radius_m):  # no straight-line bound: count the pairs of od_costs
+        od = od_costs(network, o, destinations_snapped, cutoff_m=cutoff_m).tocoo()
+        extra_all = np.zeros(o.n) if origin_extra_m is None else np.asarray(origin_extra_m, float)
+        keep = od.data + extra_all[od.row] <= cutoff_m
+        return np.bincount(od.row[keep], minlength=o.n).astype(np.int64)
+    n = network.n_nodes
+    # pairs on the same edge: the direct along-edge distance, by destination group below
+    s_oi, s_dk = _same_edge_pairs(o.edge, d_edge)
+    s_ok = np.abs(o.off[s_oi] - d_off[s_dk]) + extra[s_oi] <= cutoff_m
+    s_oi, s_dk = s_oi[s_ok], s_dk[s_ok]
+    in_group = np.zeros(len(d_edge), dtype=np.int64)
+    local = np.zeros(len(o.pos), dtype=np.int64)
+    for g, (members, dist, source) in enumerate(_group_searches(
+            network, d_edge, d_off, d_xy=d_xy, radius_m=radius_m, cutoff_m=cutoff_m)):
         reached = np.isfinite(dist[:n])
         cand = np.flatnonzero(reached[o.u] | reached[o.v])
-        for end, extra in ((o.u[cand], o.off[cand]), (o.v[cand], o.rest[cand])):
-            val = dist[end] + extra
-            keep = val <= cutoff_m
-            yield cand[keep], source[end[keep]] - n, val[keep]
+        su, sv = source[o.u[cand]], source[o.v[cand]]
+        ok_u = dist[o.u[cand]] + o.off[cand] + extra[cand] <= cutoff_m
+        ok_v = dist[o.v[cand]] + o.rest[cand] + extra[cand] <= cutoff_m
+        add = ok_u.astype(np.int64) + (ok_v & ~(ok_u & (su == sv)))
+        local += np.bincount(cand, weights=add, minlength=len(o.pos)).astype(np.int64)
+        # same-edge pairs of this group's destinations not already counted through an end
+        in_group[members] = g + 1
+        sel = np.flatnonzero(in_group[s_dk] == g + 1)
+        oi, dk = s_oi[sel], s_dk[sel]
+        via_end = (((source[o.u[oi]] == dk + n)
+                    & (dist[o.u[oi]] + o.off[oi] + extra[oi] <= cutoff_m))
+                   | ((source[o.v[oi]] == dk + n)
+                      & (dist[o.v[oi]] + o.rest[oi] + extra[oi] <= cutoff_m)))
+        local += np.bincount(oi[~via_end], minlength=len(o.pos))
+    counts[o.pos] = local
+    return counts
 
 
 def _separated_groups(xy: np.ndarray, separation_m: float) -> np.ndarray:
@@ -396,11 +498,7 @@ def od_costs(
     vals_all: list[np.ndarray] = []
     if len(d_pos) and len(o.pos):
         # origin/destination pairs on the same edge also get the direct along-edge distance
-        same = pd.DataFrame({"edge": o.edge, "oi": np.arange(len(o.edge))}).merge(
-            pd.DataFrame({"edge": d_edge, "dk": np.arange(len(d_edge))}),
-            on="edge",
-        )
-        s_oi, s_dk = same["oi"].to_numpy(), same["dk"].to_numpy()
+        s_oi, s_dk = _same_edge_pairs(o.edge, d_edge)
         s_dist = np.abs(o.off[s_oi] - d_off[s_dk])
         near = s_dist <= cutoff_m
         rows_all.append(o.pos[s_oi[near]])
@@ -438,6 +536,7 @@ def od_costs(
 
 __all__ = [
     "SnappedPoints",
+    "counts_within",
     "distances_from_nodes",
     "edge_arrays",
     "graph_with_sources",
