@@ -176,13 +176,13 @@ def workbook_layout(report: Report) -> tuple[str, str, list[SheetPlan]]:
     notes = _sheet_name(t("notes_sheet", report.lang), used, "notes")
     plans = []
     for tb in report.tables():
-        split = getattr(tb, "split_by", None)
+        split = tb.split_by
         if split and split in tb.frame.columns and len(tb.frame):
             sheets = tuple((_sheet_name(str(unit), used, f"{tb.key}_{k}"), part)
                            for k, (unit, part) in enumerate(
                                tb.frame.groupby(split, sort=False, dropna=False)))
         else:  # a table of a group (``Table.sheet``, e.g. a 街道) is named by its group
-            base = str(getattr(tb, "sheet", "") or "") or tb.title
+            base = tb.sheet or tb.title
             sheets = ((_sheet_name(base, used, tb.key), tb.frame),)
         plans.append(SheetPlan(tb, sheets))
     return kn, notes, plans

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import highspy
 import numpy as np
 
-__all__ = ["INF", "MipOutcome", "ModelBuilder", "new_highs"]
+__all__ = ["INF", "LIMIT_STATUSES", "MipOutcome", "ModelBuilder", "new_highs"]
 
 logger = logging.getLogger(__name__)
 
@@ -36,11 +36,20 @@ _STATUS = {
     "kUnbounded": "unbounded",
     "kTimeLimit": "time_limit",
     "kIterationLimit": "iteration_limit",
-    "kSolutionLimit": "solution_limit",
+    # HiGHS reports every effort limit of its MIP search (mip_max_nodes, mip_max_leaves,
+    # mip_max_improving_sols) as kSolutionLimit (HiGHS 1.4+, ERGO-Code/HiGHS pull 1085); the
+    # only one set here is the node limit.
+    "kSolutionLimit": "node_limit",
     "kInterrupt": "interrupted",
     "kObjectiveBound": "objective_bound",
     "kObjectiveTarget": "objective_target",
 }
+
+
+#: Statuses of a search stopped by a limit before it proved its answer: the best incumbent (if
+#: any) with its gap. ``node_limit`` is reproducible (the same on any machine);
+#: ``time_limit`` is not (the wall-clock safety valve bound, so the answer depends on speed).
+LIMIT_STATUSES = frozenset({"node_limit", "time_limit"})
 
 
 _banner_lock = threading.Lock()
@@ -77,7 +86,13 @@ def new_highs() -> highspy.Highs:
 @dataclass(frozen=True)
 class MipOutcome:
     """What HiGHS returned: status word, column values (None without a solution), objective,
-    best bound, relative gap and runtime in seconds."""
+    best bound, relative gap and runtime in seconds.
+
+    ``status`` is ``optimal``, ``infeasible``, ``unbounded``, ``node_limit`` (the search
+    effort ran out: best incumbent and gap, reproducible), ``time_limit`` (the wall-clock
+    safety valve bound: best incumbent and gap, dependent on the machine's speed) or another
+    HiGHS status in lower case.
+    """
 
     status: str
     x: np.ndarray | None
@@ -86,6 +101,7 @@ class MipOutcome:
     gap: float
     runtime_s: float
     col_dual: np.ndarray | None = None  # reduced costs (LP relaxation only)
+    nodes: int = 0  # branch-and-bound nodes searched (0 for an LP)
 
 
 class ModelBuilder:
@@ -207,6 +223,7 @@ class ModelBuilder:
         self,
         *,
         time_limit_s: float | None = None,
+        max_nodes: int | None = None,
         mip_gap: float | None = None,
         relax: bool = False,
         threads: int | None = None,
@@ -216,12 +233,24 @@ class ModelBuilder:
     ) -> MipOutcome:
         """Solve the model (or its LP relaxation when ``relax``) and return a :class:`MipOutcome`.
 
+        ``max_nodes``: the search effort, branch-and-bound nodes (HiGHS ``mip_max_nodes``);
+        when it binds the status is ``node_limit`` with the best incumbent and its gap. The
+        answer then depends only on the model, never on the machine's speed: HiGHS's
+        branch and bound runs on one thread whatever ``threads`` says (its other threads
+        only run symmetry detection, whose result does not depend on their number or timing),
+        and it takes no decision by the clock except ``time_limit``. ``threads`` is therefore
+        not forced to 1 (HiGHS refuses a thread count other than the one its process-wide
+        scheduler started with). ``time_limit_s``: wall-clock seconds, meant as a safety valve
+        far above the time ``max_nodes`` takes; when it binds first the status is
+        ``time_limit`` and the answer may differ between machines.
         ``start``/``start_cols``: values for some columns of a feasible solution (warm start).
         """
         t0 = time.perf_counter()
         h = new_highs()
         if time_limit_s is not None:
             h.setOptionValue("time_limit", float(max(time_limit_s, 0.01)))
+        if max_nodes is not None and not relax:
+            h.setOptionValue("mip_max_nodes", int(max(max_nodes, 1)))
         if mip_gap is not None:
             h.setOptionValue("mip_rel_gap", float(mip_gap))
         if threads is not None:
@@ -246,6 +275,7 @@ class ModelBuilder:
         x = np.asarray(h.getSolution().col_value, dtype=np.float64) if has_sol else None
         obj = float(info.objective_function_value) if has_sol else float("nan")
         is_mip = (not relax) and any(b.any() for b in self._int)
+        nodes = int(info.mip_node_count) if is_mip else 0
         if is_mip:
             bound = float(info.mip_dual_bound)
             gap = float(info.mip_gap) if has_sol else float("inf")
@@ -255,13 +285,14 @@ class ModelBuilder:
         if status == "optimal":
             gap = max(0.0, gap) if np.isfinite(gap) else 0.0
         logger.debug(
-            "HiGHS %s: %d cols, %d rows, status %s, obj %s, bound %s, %.2f s",
+            "HiGHS %s: %d cols, %d rows, status %s, obj %s, bound %s, %d nodes, %.2f s",
             "LP" if relax else "MIP",
             self._n_col,
             self._n_row,
             status,
             obj,
             bound,
+            nodes,
             runtime,
         )
         dual = None
@@ -275,4 +306,5 @@ class ModelBuilder:
             gap=gap,
             runtime_s=runtime,
             col_dual=dual,
+            nodes=nodes,
         )
