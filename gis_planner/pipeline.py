@@ -327,14 +327,15 @@ def read_facility_files(paths: str | os.PathLike[str] | list[Path] | tuple[Path,
         As :func:`gis_planner.io.read_facilities_with_audit`, the files one after the other.
         With several files both gain ``source_file`` (the file's name); ids are kept when they
         are unique across the files, else every id becomes ``<file stem>:<id>`` (``merged_into``
-        too). Copies of one place in two files are not merged.
+        too). Copies of one place in two files are not merged. A file none of whose rows is
+        a facility (e.g. an export of bus stops) only warns, when another file has facilities.
 
     Raises
     ------
     InputDataError
         A file given twice, a number of coordinate systems that is neither one nor one per
-        file, ids clashing between files whose names (stems) are the same, plus every error of
-        :func:`gis_planner.io.read_facilities_with_audit`.
+        file, ids clashing between files whose names (stems) are the same, no facility left in
+        any file, plus every error of :func:`gis_planner.io.read_facilities_with_audit`.
     """
     from gis_planner import io
 
@@ -355,11 +356,16 @@ def read_facility_files(paths: str | os.PathLike[str] | list[Path] | tuple[Path,
     parts: list[tuple[gpd.GeoDataFrame, pd.DataFrame]] = []
     for f, system in zip(files, systems, strict=True):
         fac, audit = io.read_facilities_with_audit(f, source_coords=system, metric_crs=metric_crs, id_col=id_col,
-                                                   study_area=study_area, margin_m=margin_m)
+                                                   study_area=study_area, margin_m=margin_m,
+                                                   empty_ok=len(files) > 1)
         metric_crs = fac.crs
         parts.append((fac, audit))
     if len(parts) == 1:
         return parts[0]
+    if not any(len(fac) for fac, _ in parts):
+        raise InputDataError(f"facility files {', '.join(f.name for f in files)}: no facility is left in any "
+                             "of them; check the type values and the study area (the reasons per row are "
+                             "in the facility audit).")
     return _concat_facilities(files, parts)
 
 

@@ -58,8 +58,15 @@ the model without (all) contiguity is a relaxation, its bound is a valid bound o
 problem: the grouping is proven optimal as soon as the best contiguous grouping is within
 the absolute gap (below 1, which certifies both integer terms) of that bound.
 
-A time-out is never reported as infeasible: the status is ``feasible`` (with the gap to the
-bound) when a valid grouping is known, ``no_solution`` otherwise; ``infeasible`` means proven.
+What stops the search is effort, never the clock, so a grouping is the same on any machine:
+each HiGHS solve searches at most :data:`NODE_LIMIT` branch-and-bound nodes, each cut loop
+solves at most a fixed number of rounds (:data:`CUT_ROUNDS`, :data:`NEAR_ROUNDS`,
+:data:`COMPACT_CUT_ROUNDS`), and the local search makes at most ``20 n + 100`` steps. The
+wall-clock ``time_limit_s`` stays as a safety valve far above that effort; when it binds,
+``RegionSolution.stopped_by`` is ``time_limit`` (that grouping may depend on the machine's
+speed). An exhausted effort is never reported as infeasible: the status is ``feasible`` (with
+the gap to the bound) when a valid grouping is known, ``no_solution`` otherwise;
+``infeasible`` means proven.
 """
 
 from __future__ import annotations
@@ -137,10 +144,13 @@ class Obstacle:
 class RegionSolution:
     """Outcome of :func:`solve_regions`.
 
-    ``status``: ``optimal``, ``feasible`` (time limit hit with a solution; not proven best),
-    ``infeasible`` (proven: no valid grouping), ``no_solution`` (time limit, none found) or
-    ``obstacle`` (see ``obstacle``). ``region``: region position per compound (labels first,
-    then new slots) or None.
+    ``status``: ``optimal``, ``feasible`` (the search effort, or the safety valve, ran out
+    with a solution; not proven best), ``infeasible`` (proven: no valid grouping),
+    ``no_solution`` (the effort ran out, none found) or ``obstacle`` (see ``obstacle``).
+    ``region``: region position per compound (labels first, then new slots) or None.
+    ``stopped_by``: ``""`` (nothing cut the search short), ``effort`` (node or round limits:
+    the answer is reproducible) or ``time_limit`` (the wall-clock safety valve: the answer
+    may depend on the machine's speed).
     """
 
     status: str
@@ -151,22 +161,30 @@ class RegionSolution:
     gap: float
     runtime_s: float
     obstacle: Obstacle | None = None
+    stopped_by: str = ""
 
 
 ABS_GAP = 0.99
-#: Shares of the time limit (solver settings, not planning numbers): the compactness phase
-#: keeps at most COMPACT_SHARE of it; of the rest (phase 1) the local search may use
-#: START_SHARE and the search near the start NEAR_SHARE, the exact search the remainder.
+#: Search effort (solver settings, not planning numbers; our reading of
+#: benchmarks/bench_regions.py: about the effort the former 10 s wall-clock budget bought on
+#: a 2-core machine). Branch-and-bound nodes of one HiGHS solve:
+NODE_LIMIT = 500
+#: Solve-and-cut rounds of the exact phase-1 search, of each search near the start, of each
+#: compactness round; and searches near the start (each around a better grouping).
+CUT_ROUNDS = 30
+NEAR_ROUNDS = 10
+COMPACT_CUT_ROUNDS = 5
+NEAR_PASSES = 3
+#: Share of the safety valve kept for the compactness phase (so that it still runs when
+#: phase 1 is stopped by the valve).
 COMPACT_SHARE = 0.2
-START_SHARE = 0.1
-NEAR_SHARE = 0.35
 #: The search near the start keeps units within this many links of their region's own units.
 NEAR_LINKS = 2
 #: Depth (links) of the breadth-first layers of the too-small cuts written up front.
 LAYER_DEPTH = 3
 #: Labels below the floor up to which the counting bound tries every dissolve/gain split.
 MAX_SPLIT_SEARCH = 12
-#: A compactness round needs at least this many seconds left.
+#: A round needs at least this many seconds left before the safety valve.
 MIN_ROUND_S = 0.05
 
 
@@ -267,9 +285,11 @@ class _Search:
 
 
 def _local_search(problem: RegionProblem, adj: list[list[int]], start: np.ndarray, r_n: int,
-                  *, deadline: float) -> np.ndarray | None:
+                  *, deadline: float, valve: list[bool] | None = None) -> np.ndarray | None:
     """A contiguous grouping within the band found by local search from ``start`` (any
-    grouping, contiguous or not), or None."""
+    grouping, contiguous or not), or None. At most ``20 n + 100`` steps; ``deadline``
+    (``time.perf_counter()`` seconds) is the safety valve, recorded in ``valve`` when it
+    binds."""
     h = np.asarray(problem.households, dtype=np.int64)
     split = _split_pieces(_revert_strays(np.asarray(start, dtype=np.int64).copy(), problem, adj),
                           h, adj, r_n, floor=problem.band[0])
@@ -280,6 +300,8 @@ def _local_search(problem: RegionProblem, adj: list[list[int]], start: np.ndarra
     cur = np.asarray(problem.current, dtype=np.int64)
     for _ in range(20 * problem.n + 100):
         if time.perf_counter() > deadline:
+            if valve is not None:
+                valve[0] = True
             break
         if _improve(st, cur):
             continue
@@ -867,36 +889,41 @@ class _Outcome:
     gap: float
     runtime_s: float
     rounds: int
+    stopped_by: str = ""  # "", "effort" (nodes or rounds) or "time_limit" (the safety valve)
 
 
 def _cut_loop(problem: RegionProblem, adj: list[list[int]], space_of: Any, make: Any, *,
-              incumbent: np.ndarray | None, score: Any, deadline: float,
+              incumbent: np.ndarray | None, score: Any, deadline: float, max_rounds: int,
               abs_gap: float | None, rel_gap: float, repair: bool,
-              anchored: bool = False, bound: float = -math.inf,
-              first_share: float = 1 / 3) -> _Outcome:
+              anchored: bool = False, bound: float = -math.inf) -> _Outcome:
     """Solve, cut off disconnected regions, solve again, until contiguous, proven or out of
-    time. ``space_of(best)`` gives the places units may take given the best grouping so far
-    (None: none known), ``make(space, cuts)`` builds the model, ``score(region)`` is the
-    objective of a grouping, ``bound`` a proven lower bound known beforehand. The first solve
-    gets ``first_share`` of the time (a third: its answer, repaired if disconnected, can tighten
-    the places before the rest is spent)."""
+    effort (``max_rounds`` solves of at most :data:`NODE_LIMIT` nodes each). ``space_of(best)``
+    gives the places units may take given the best grouping so far (None: none known),
+    ``make(space, cuts)`` builds the model, ``score(region)`` is the objective of a grouping,
+    ``bound`` a proven lower bound known beforehand. ``deadline`` (``time.perf_counter()``
+    seconds) is only the safety valve; the outcome's ``stopped_by`` says when it bound."""
     h = np.asarray(problem.households, dtype=np.int64)
     cur = np.asarray(problem.current, dtype=np.int64)
     cuts: list[_Cut] = []
     t0 = time.perf_counter()
     best, best_obj = incumbent, (score(incumbent) if incumbent is not None else math.inf)
     rounds = 0
-    while deadline - time.perf_counter() > MIN_ROUND_S:
+    stopped = "effort"
+    valve = [False]
+    while rounds < max_rounds:
+        if deadline - time.perf_counter() < MIN_ROUND_S:
+            stopped = "time_limit"
+            break
         space = space_of(best)
         model = make(space, cuts)
         start = _columns(model, best) if best is not None else None
-        if (left := deadline - time.perf_counter()) < MIN_ROUND_S:
-            break
-        out = model.mb.solve(time_limit_s=left * first_share if rounds == 0 and left > 3
-                             else left,
-                             mip_gap=rel_gap, mip_abs_gap=abs_gap, start=start,
+        out = model.mb.solve(time_limit_s=max(deadline - time.perf_counter(), MIN_ROUND_S),
+                             max_nodes=NODE_LIMIT, mip_gap=rel_gap, mip_abs_gap=abs_gap,
+                             start=start,
                              start_cols=None if start is None else np.arange(len(start)))
         rounds += 1
+        if out.status == "time_limit":
+            valve[0] = True
         if out.status == "infeasible":
             return _Outcome("infeasible", None, math.inf, time.perf_counter() - t0, rounds)
         if np.isfinite(out.bound):
@@ -909,8 +936,8 @@ def _cut_loop(problem: RegionProblem, adj: list[list[int]], space_of: Any, make:
                                    n_labels=problem.n_labels)
         if new_cuts:
             cuts.extend(new_cuts)
-            region = (_local_search(problem, adj, region, model.r_n,
-                                    deadline=min(deadline, time.perf_counter() + 0.5))
+            region = (_local_search(problem, adj, region, model.r_n, deadline=deadline,
+                                    valve=valve)
                       if repair else None)
             if region is not None:
                 region = _relabel(region, problem, model.r_n)
@@ -924,14 +951,18 @@ def _cut_loop(problem: RegionProblem, adj: list[list[int]], space_of: Any, make:
                      "(%d new), %d x columns free", rounds, out.status, out.runtime_s, bound,
                      best_obj, len(cuts), len(new_cuts), int(space.allowed.sum()))
         if best is not None and _proven(best_obj, bound, abs_gap, rel_gap):
-            return _Outcome("optimal", best, 0.0, time.perf_counter() - t0, rounds)
+            return _Outcome("optimal", best, 0.0, time.perf_counter() - t0, rounds,
+                            "time_limit" if valve[0] else "")
         if not new_cuts and out.status == "optimal":  # contiguous and proven
-            return _Outcome("optimal", best, 0.0, time.perf_counter() - t0, rounds)
+            return _Outcome("optimal", best, 0.0, time.perf_counter() - t0, rounds,
+                            "time_limit" if valve[0] else "")
     runtime = time.perf_counter() - t0
+    if valve[0]:
+        stopped = "time_limit"
     if best is None:
-        return _Outcome("no_solution", None, math.inf, runtime, rounds)
+        return _Outcome("no_solution", None, math.inf, runtime, rounds, stopped)
     gap = (best_obj - bound) / abs(best_obj) if np.isfinite(bound) and best_obj else math.inf
-    return _Outcome("feasible", best, max(gap, 0.0), runtime, rounds)
+    return _Outcome("feasible", best, max(gap, 0.0), runtime, rounds, stopped)
 
 
 def _counting_bound(problem: RegionProblem) -> float:
@@ -984,6 +1015,11 @@ def solve_regions(problem: RegionProblem, *, xy: np.ndarray | None = None,
     contiguity cuts), ``compact_rounds`` times, each within ``compact_time_s``; the grouping
     with the smallest household-weighted distance to its own centroids is kept.
 
+    What stops each phase is search effort (:data:`NODE_LIMIT` nodes per solve,
+    :data:`CUT_ROUNDS`, :data:`NEAR_ROUNDS` and :data:`COMPACT_CUT_ROUNDS` solves per loop,
+    ``20 n + 100`` local-search steps), so the answer is the same on any machine; the
+    wall-clock limits are safety valves.
+
     Parameters
     ----------
     problem
@@ -991,15 +1027,16 @@ def solve_regions(problem: RegionProblem, *, xy: np.ndarray | None = None,
     xy
         Unit coordinates (n x 2, metres) for phase 2; None skips phase 2.
     time_limit_s
-        Wall-clock limit of the whole solve in seconds. Phase 2 keeps at most
-        ``COMPACT_SHARE`` of it (and gets what phase 1 leaves). When phase 1 reaches its part,
-        the best valid grouping found is returned with status ``feasible`` and its gap to the
-        proven bound, or, when none was found, ``no_solution`` (never ``infeasible``, which
-        means proven).
+        Wall-clock safety valve of the whole solve in seconds, meant far above the time the
+        effort limits take (phase 2 keeps ``COMPACT_SHARE`` of it). When the effort runs out
+        (or the valve binds) before a proof, the best valid grouping found is returned with
+        status ``feasible`` and its gap to the proven bound, or, when none was found,
+        ``no_solution`` (never ``infeasible``, which means proven); ``stopped_by`` says
+        which limit bound (``time_limit``: the answer may depend on the machine's speed).
     compact_rounds
         Rounds of phase 2 (0 skips it).
     compact_time_s
-        Wall-clock limit of each phase-2 round in seconds (within ``time_limit_s``).
+        Wall-clock safety valve of each phase-2 round in seconds (within ``time_limit_s``).
 
     Returns
     -------
@@ -1021,9 +1058,8 @@ def solve_regions(problem: RegionProblem, *, xy: np.ndarray | None = None,
     compacting = xy is not None and compact_rounds > 0
     phase1_end = deadline - (min(compact_rounds * compact_time_s, COMPACT_SHARE * budget)
                              if compacting else 0.0)
-    phase1 = phase1_end - t0
-    start = _local_search(problem, adj, cur, r_full,
-                          deadline=min(phase1_end, t0 + START_SHARE * phase1))
+    valve = [False]
+    start = _local_search(problem, adj, cur, r_full, deadline=phase1_end, valve=valve)
     if start is not None:
         start = _relabel(start, problem, r_full)
 
@@ -1043,27 +1079,29 @@ def solve_regions(problem: RegionProblem, *, xy: np.ndarray | None = None,
     def make1(space: _Space, cuts: list[_Cut]) -> _Model:
         return _build(problem, space, layers + cuts, phase=1, anchored=True)
 
-    near_end = min(phase1_end, time.perf_counter() + NEAR_SHARE * phase1)
-    while start is not None and int((start != cur).sum()) > NEAR_LINKS:
+    for _ in range(NEAR_PASSES):
+        if start is None or int((start != cur).sum()) <= NEAR_LINKS:
+            break
         # a better start: the same model with every unit kept within NEAR_LINKS links of its
         # own label's units or of the start's region (a restriction: its groupings are
         # valid, its bound is not); again around each better grouping found
-        left = near_end - time.perf_counter()
-        if left < MIN_ROUND_S:
-            break
         near = _near_space(problem, start)
         heur = _cut_loop(problem, adj, lambda _best, near=near: near, make1, incumbent=start,
-                         score=score1, deadline=near_end, abs_gap=ABS_GAP, rel_gap=0.0,
-                         repair=True, anchored=True, first_share=1.0)
+                         score=score1, deadline=phase1_end, max_rounds=NEAR_ROUNDS,
+                         abs_gap=ABS_GAP, rel_gap=0.0, repair=True, anchored=True)
+        valve[0] |= heur.stopped_by == "time_limit"
         if heur.region is None or score1(heur.region) >= score1(start):
             break
         start = heur.region
     first = _cut_loop(problem, adj, space_of, make1,
-                      incumbent=start, score=score1, deadline=phase1_end, abs_gap=ABS_GAP,
-                      rel_gap=0.0, repair=True, anchored=True, bound=_counting_bound(problem))
+                      incumbent=start, score=score1, deadline=phase1_end, max_rounds=CUT_ROUNDS,
+                      abs_gap=ABS_GAP, rel_gap=0.0, repair=True, anchored=True,
+                      bound=_counting_bound(problem))
+    valve[0] |= first.stopped_by == "time_limit"
+    stopped_by = "time_limit" if valve[0] else first.stopped_by
     if first.region is None:
         return RegionSolution(first.status, None, 0, 0, 0, math.inf,
-                              time.perf_counter() - t0)
+                              time.perf_counter() - t0, stopped_by=stopped_by)
     region = first.region
     moved = int((region != cur).sum())
     k = len(np.unique(region))
@@ -1071,24 +1109,33 @@ def solve_regions(problem: RegionProblem, *, xy: np.ndarray | None = None,
                  first.status, moved, k, first.gap, time.perf_counter() - t0, budget)
     h = np.asarray(problem.households, dtype=np.float64)
     if compacting and k > 0:
-        region = _compact(problem, adj, space_of(region), region,
-                          h=h, xy=np.asarray(xy, dtype=np.float64), moved=moved, k=k,
-                          rounds=compact_rounds, time_s=compact_time_s, deadline=deadline)
+        region, compact_valve = _compact(problem, adj, space_of(region), region,
+                                         h=h, xy=np.asarray(xy, dtype=np.float64), moved=moved,
+                                         k=k, rounds=compact_rounds, time_s=compact_time_s,
+                                         deadline=deadline)
+        if compact_valve:
+            stopped_by = "time_limit"
+    if stopped_by == "time_limit":
+        logger.warning("regionalisation of %d units: the safety time limit of %g s bound; this "
+                       "grouping may differ on a faster or slower machine", problem.n, budget)
     return RegionSolution(first.status, region, int((region != cur).sum()),
                           len(np.unique(region)), _cut(region, edges), first.gap,
-                          time.perf_counter() - t0)
+                          time.perf_counter() - t0, stopped_by=stopped_by)
 
 
 def _compact(problem: RegionProblem, adj: list[list[int]], space: _Space, region: np.ndarray, *,
              h: np.ndarray, xy: np.ndarray, moved: int, k: int, rounds: int,
-             time_s: float, deadline: float) -> np.ndarray:
+             time_s: float, deadline: float) -> tuple[np.ndarray, bool]:
     """Phase 2: re-solve towards anchor points with the moves and regions of phase 1 fixed;
-    keep the grouping with the smallest spread."""
+    keep the grouping with the smallest spread. Also returns whether a safety valve
+    (``time_s`` per round, ``deadline`` overall) bound."""
     r_n = space.r_n
     cur = np.asarray(problem.current, dtype=np.int64)
     best, best_cost = region, _spread(region, h, xy)
+    valve = False
     for _ in range(rounds):
         if deadline - time.perf_counter() < MIN_ROUND_S:
+            valve = True
             break
         anchors = np.zeros((r_n, 2))
         for r in np.unique(best):
@@ -1106,9 +1153,10 @@ def _compact(problem: RegionProblem, adj: list[list[int]], space: _Space, region
             return float(cost[np.arange(len(g)), g].sum())
 
         out = _cut_loop(problem, adj, lambda _best: space, make, incumbent=best, score=score2,
-                        deadline=min(deadline, time.perf_counter() + time_s), abs_gap=None,
-                        rel_gap=1e-6,
+                        deadline=min(deadline, time.perf_counter() + time_s),
+                        max_rounds=COMPACT_CUT_ROUNDS, abs_gap=None, rel_gap=1e-6,
                         repair=False)
+        valve |= out.stopped_by == "time_limit"
         cand = out.region
         if cand is None or int((cand != cur).sum()) > moved:
             break
@@ -1116,7 +1164,7 @@ def _compact(problem: RegionProblem, adj: list[list[int]], space: _Space, region
         if spread >= best_cost - 1e-6:
             break
         best, best_cost = cand, spread
-    return best
+    return best, valve
 
 
 def _spread(region: np.ndarray, h: np.ndarray, xy: np.ndarray) -> float:

@@ -56,8 +56,10 @@ class GridResult:
         ``households``, ``grid_code``, ``micro_code``, their own geometry.
     solver
         One row per community and level: ``units``, ``grids``, ``method``
-        (exact/heuristic/mixed), ``status``, ``objective_hh_m``, ``bound_hh_m``, ``gap``,
-        ``runtime_s``.
+        (exact/heuristic/mixed), ``status`` (``optimal``, ``feasible``, ``relaxed``, or
+        ``time_limit`` when the wall-clock safety valve stopped a solve), ``objective_hh_m``,
+        ``bound_hh_m``, ``gap``, ``runtime_s`` and ``stopped_by`` (``""``, ``node_limit``:
+        reproducible; ``time_limit``: may depend on the machine's speed).
     settings
         The numbers used.
     distance_kind
@@ -163,7 +165,7 @@ def _level(units: gpd.GeoDataFrame, extent: Any, costs: _Costs, *, band: tuple[i
     h = units["households"].to_numpy(dtype=np.int64)
     sol = solve_districts(h, cost, edges, min_households=band[0], max_households=band[1],
                           exact_max_units=settings.exact_max_units,
-                          time_limit_s=settings.time_limit_s)
+                          max_nodes=settings.max_nodes, time_limit_s=settings.time_limit_s)
     centres = list(dict.fromkeys(sol.centre.tolist()))
     polys = [polygonal(shapely.union_all(cells.to_numpy()[sol.centre == c], grid_size=GRID_M))
              for c in centres]
@@ -209,7 +211,12 @@ def _level(units: gpd.GeoDataFrame, extent: Any, costs: _Costs, *, band: tuple[i
         rows.append(row)
     solver = {"level": level, "units": len(units), "grids": len(centres), "method": sol.method,
               "status": sol.status, "objective_hh_m": sol.objective, "bound_hh_m": sol.bound,
-              "gap": sol.gap, "runtime_s": sol.runtime_s}
+              "gap": sol.gap, "runtime_s": sol.runtime_s, "stopped_by": sol.stopped_by}
+    if sol.stopped_by == "time_limit":
+        logger.warning("%s: the grid solve hit its safety time limit of %g s (status time_limit); "
+                       "this answer may differ on a faster or slower machine",
+                       units["community_code"].iloc[0] if len(units) else level,
+                       settings.time_limit_s)
     return rows, pd.Series(code_of, index=units.index, dtype=object), solver
 
 

@@ -25,7 +25,8 @@ _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
     "workers": {"per_grid": (int, float), "per_micro_grid": (int, float)},
     "persons_per_household": {"value": (int, float)},
     "barriers": {"highway": list, "penalty_m": (int, float)},
-    "solver": {"exact_max_units": int, "time_limit_s": (int, float), "max_walk_m": (int, float)},
+    "solver": {"exact_max_units": int, "max_nodes": int, "time_limit_s": (int, float),
+               "max_walk_m": (int, float)},
 }
 _META = ("source", "source_zh", "status", "note")
 
@@ -50,8 +51,13 @@ class GridSettings:
         Extra metres charged to a household per barrier between it and its grid centre.
     exact_max_units
         Largest number of units solved exactly (HiGHS); above it the heuristic runs.
+    max_nodes
+        Search effort of one exact solve, branch-and-bound nodes: what decides when an exact
+        solve stops, so the grids are the same on any machine.
     time_limit_s
-        Wall-clock limit of one exact solve, seconds.
+        Wall-clock safety valve of the exact solves of one connected group of units, seconds,
+        far above the time ``max_nodes`` takes; when it binds the solver table says so
+        (``time_limit``), as that answer may depend on the machine's speed.
     max_walk_m
         Longest walk (m, inclusive) from a unit to a grid centre that may join them.
     status
@@ -70,6 +76,7 @@ class GridSettings:
     barrier_highways: tuple[str, ...]
     barrier_penalty_m: float
     exact_max_units: int
+    max_nodes: int
     time_limit_s: float
     max_walk_m: float
     status: dict[str, str]
@@ -94,7 +101,8 @@ class GridSettings:
                 ("barriers", f"{', '.join(self.barrier_highways)}; "
                              f"{self.barrier_penalty_m:g} m per crossing"),
                 ("solver", f"exact up to {self.exact_max_units} units, "
-                           f"{self.time_limit_s:g} s; walks up to {self.max_walk_m:g} m")]
+                           f"{self.max_nodes} search nodes per solve (safety valve "
+                           f"{self.time_limit_s:g} s); walks up to {self.max_walk_m:g} m")]
         return [{"setting": k, "value": v, "status": self.status.get(k, ""),
                  "source": self.sources.get(k, "")} for k, v in rows]
 
@@ -106,7 +114,8 @@ class GridSettings:
                 ("persons_per_household", "户均人口", f"{self.persons_per_household:g}"),
                 ("barriers", "分隔障碍", f"{len(self.barrier_highways)}类道路与铁路；每跨越一次计"
                                         f"{self.barrier_penalty_m:g}米"),
-                ("solver", "求解", f"{self.exact_max_units}个单元以内精确求解，限时{self.time_limit_s:g}秒；"
+                ("solver", "求解", f"{self.exact_max_units}个单元以内精确求解，每次搜索至多"
+                                   f"{self.max_nodes}个节点（安全时限{self.time_limit_s:g}秒）；"
                                    f"步行上限{self.max_walk_m:g}米")]
         return [{"setting": name, "value": v, "status": self.status.get(k, ""),
                  "source": self.sources_zh.get(k) or self.sources.get(k, "")} for k, name, v in rows]
@@ -155,6 +164,8 @@ def _check(s: GridSettings, *, label: str) -> None:
             raise PolicyError(f"{label}: {name} must be > 0; found {getattr(s, name)}.")
     if s.exact_max_units < 1:
         raise PolicyError(f"{label}: exact_max_units must be >= 1; found {s.exact_max_units}.")
+    if s.max_nodes < 1:
+        raise PolicyError(f"{label}: max_nodes must be >= 1; found {s.max_nodes}.")
 
 
 def load_grid_defaults(path: str | os.PathLike[str] | None = None) -> GridSettings:
@@ -200,7 +211,8 @@ def load_grid_defaults(path: str | os.PathLike[str] | None = None) -> GridSettin
         workers_per_grid=float(w["per_grid"]), workers_per_micro_grid=float(w["per_micro_grid"]),
         persons_per_household=float(data["persons_per_household"]["value"]),
         barrier_highways=tuple(b["highway"]), barrier_penalty_m=float(b["penalty_m"]),
-        exact_max_units=so["exact_max_units"], time_limit_s=float(so["time_limit_s"]),
+        exact_max_units=so["exact_max_units"], max_nodes=so["max_nodes"],
+        time_limit_s=float(so["time_limit_s"]),
         max_walk_m=float(so["max_walk_m"]),
         status={k: str(v.get("status", "")) for k, v in data.items()},
         sources={k: str(v.get("source", "")) for k, v in data.items()},

@@ -18,8 +18,11 @@ centre so that
 that many grids exists, the next ``k`` is tried. The contiguity rule is a restriction of plain
 contiguity ("star-contiguous" grids); proven optimality and gaps refer to that model.
 
-Exact: HiGHS on this model when a group has at most ``exact_max_units`` units, stopped at a
-time limit with its gap. Larger groups: region growing from farthest-first seeds, then a local
+Exact: HiGHS on this model when a group has at most ``exact_max_units`` units, each solve
+stopped at a search effort (``max_nodes`` branch-and-bound nodes) with its gap, so the answer
+is the same on any machine; a wall-clock limit stays as a safety valve far above that effort,
+and when it binds the status says so (``time_limit``: that answer may depend on the machine's
+speed). Larger groups: region growing from farthest-first seeds, then a local
 search moving boundary units; its gap is stated against a lower bound valid for any grouping
 into ``k`` grids (each non-centre unit at least at its cheapest other unit; at most ``k``
 units are centres).
@@ -60,9 +63,10 @@ class Districting:
     method
         ``exact`` (every group solved by HiGHS), ``heuristic`` or ``mixed``.
     status
-        ``optimal`` (every exact group proven), ``feasible`` (a time limit or the heuristic),
-        or ``relaxed`` (some group has no grouping in the band; its grids keep only the
-        ceiling and the band check reports them).
+        ``optimal`` (every exact group proven), ``feasible`` (the node limit or the
+        heuristic), ``time_limit`` (the wall-clock safety valve stopped a solve: the answer
+        may depend on the machine's speed) or ``relaxed`` (some group has no grouping in the
+        band; its grids keep only the ceiling and the band check reports them).
     objective
         Household-weighted cost (household-metres).
     bound
@@ -71,6 +75,9 @@ class Districting:
         ``(objective - bound) / objective`` (0 when proven optimal).
     runtime_s
         Solver time, seconds.
+    stopped_by
+        ``""`` (no limit bound), ``node_limit`` (a solve ran out of search effort: the
+        answer is reproducible) or ``time_limit`` (the safety valve bound: it may not be).
     """
 
     centre: np.ndarray
@@ -80,6 +87,7 @@ class Districting:
     bound: float
     gap: float
     runtime_s: float
+    stopped_by: str = ""
 
 
 def _neighbours(n: int, edges: np.ndarray) -> list[list[int]]:
@@ -132,9 +140,10 @@ def _caps(h: np.ndarray, hi: int) -> np.ndarray:
 
 
 def _exact(h: np.ndarray, cost: np.ndarray, nb: list[list[int]], k: int, *, lo: int, hi: int,
-           time_limit_s: float, soft_floor: bool = False,
+           max_nodes: int, time_limit_s: float, soft_floor: bool = False,
            ) -> tuple[np.ndarray | None, str, float, float, float]:
-    """(centre per unit or None, status, objective, bound, runtime).
+    """(centre per unit or None, status, objective, bound, runtime); the status is HiGHS's
+    (``optimal``, ``node_limit``, ``time_limit``, ``infeasible`` …).
 
     ``soft_floor``: the floor may be missed, at a cost of :data:`SHORT_WEIGHT` per missing
     household, and ``k`` is a lower limit: fewest missing households first, then fewest
@@ -193,7 +202,7 @@ def _exact(h: np.ndarray, cost: np.ndarray, nb: list[list[int]], k: int, *, lo: 
         mb.add_row(k, np.inf, diag, np.ones(n))
     else:
         mb.add_row(k, k, diag, np.ones(n))
-    out = mb.solve(time_limit_s=time_limit_s, mip_gap=1e-6)
+    out = mb.solve(time_limit_s=time_limit_s, max_nodes=max_nodes, mip_gap=1e-6)
     if out.x is None:
         return None, out.status, math.inf, math.inf, out.runtime_s
     if soft_floor:
@@ -201,13 +210,11 @@ def _exact(h: np.ndarray, cost: np.ndarray, nb: list[list[int]], k: int, *, lo: 
         centre = np.full(n, -1, dtype=np.int64)
         centre[ii[sol]] = jj[sol]
         fixed = out.objective - float(out.x[cols] @ (w[ii] * np.where(ii == jj, 0.0, cost[ii, jj])))
-        status = "optimal" if out.status == "optimal" else "feasible"
-        return centre, status, out.objective - fixed, max(out.bound - fixed, 0.0), out.runtime_s
+        return centre, out.status, out.objective - fixed, max(out.bound - fixed, 0.0), out.runtime_s
     sol = out.x[cols] > 0.5
     centre = np.full(n, -1, dtype=np.int64)
     centre[ii[sol]] = jj[sol]
-    status = "optimal" if out.status == "optimal" else "feasible"
-    return centre, status, float(out.objective), float(out.bound), out.runtime_s
+    return centre, out.status, float(out.objective), float(out.bound), out.runtime_s
 
 
 def _connected(members: set[int], nb: list[list[int]]) -> bool:
@@ -353,9 +360,14 @@ def _exact_pieces(h: np.ndarray, nb: list[list[int]], hi: int) -> list[np.ndarra
 
 
 def _exact_group(h: np.ndarray, cost: np.ndarray, nb: list[list[int]], *, lo: int, hi: int,
-                 time_limit_s: float) -> tuple[np.ndarray | None, str, float, float]:
-    """Exact grouping of one connected group: (centre per unit or None when the time ran
-    out, status, bound, runtime).
+                 max_nodes: int, time_limit_s: float,
+                 ) -> tuple[np.ndarray | None, str, float, float, str]:
+    """Exact grouping of one connected group: (centre per unit or None when the search found
+    none within its limits, status, bound, runtime, limit that bound: ``""``, ``node_limit``
+    or ``time_limit``).
+
+    Every solve searches at most ``max_nodes`` nodes; ``time_limit_s`` (seconds, shared by
+    the solves of the group) is only a safety valve.
 
     The fewest grids ``k`` the band allows, trying ``k`` upwards, then, when no ``k`` meets
     the band, the floor made soft (the same model at every ``k``). The pieces of the group
@@ -368,28 +380,43 @@ def _exact_group(h: np.ndarray, cost: np.ndarray, nb: list[list[int]], *, lo: in
     k_min, k_max = _k_range(h, lo, hi)
     pieces = _exact_pieces(h, nb, hi)
     if len(pieces) == len(h):  # every unit must stand alone: the only grouping
-        return np.arange(len(h)), "optimal", 0.0, 0.0
+        return np.arange(len(h)), "optimal", 0.0, 0.0, ""
     budget = float(time_limit_s)
     runtime = 0.0
+    stopped = ""
+
+    def limit_of(st: str) -> str:
+        return "time_limit" if "time_limit" in (st, stopped) else (
+            "node_limit" if "node_limit" in (st, stopped) else "")
+
     if not any(_band_impossible(h[p], lo, hi) for p in pieces):
         k_from = max(k_min, sum(_k_range(h[p], lo, hi)[0] for p in pieces))
         for k in range(k_from, min(k_max, len(h)) + 1):
             if budget <= 0:
-                return None, "time_limit", 0.0, runtime
-            got, st, _obj, bnd, rt = _exact(h, cost, nb, k, lo=lo, hi=hi, time_limit_s=budget)
+                return None, "time_limit", 0.0, runtime, "time_limit"
+            got, st, _obj, bnd, rt = _exact(h, cost, nb, k, lo=lo, hi=hi, max_nodes=max_nodes,
+                                            time_limit_s=budget)
             runtime += rt
             budget -= rt
+            stopped = limit_of(st)
             if got is not None:
-                return got, st, bnd, runtime
+                return got, _group_status(st), bnd, runtime, stopped
     if budget <= 0:
-        return None, "time_limit", 0.0, runtime
+        return None, "time_limit", 0.0, runtime, "time_limit"
     # the floor made soft: fewest households short of it, then fewest grids, then the walk
-    got, st, _obj, bnd, rt = _exact(h, cost, nb, k_min, lo=lo, hi=hi, time_limit_s=budget,
-                                    soft_floor=True)
+    got, st, _obj, bnd, rt = _exact(h, cost, nb, k_min, lo=lo, hi=hi, max_nodes=max_nodes,
+                                    time_limit_s=budget, soft_floor=True)
     runtime += rt
+    stopped = limit_of(st)
     if got is None:
-        return None, "time_limit", 0.0, runtime
-    return got, st, bnd, runtime
+        return None, st, 0.0, runtime, stopped
+    return got, _group_status(st), bnd, runtime, stopped
+
+
+def _group_status(highs_status: str) -> str:
+    """``optimal`` when HiGHS proved the grouping, ``time_limit`` when the safety valve
+    stopped it, else ``feasible`` (the node limit: the best incumbent, reproducible)."""
+    return highs_status if highs_status in ("optimal", "time_limit") else "feasible"
 
 
 def _band_impossible(h: np.ndarray, lo: int, hi: int) -> bool:
@@ -423,6 +450,7 @@ def solve_districts(
     min_households: int,
     max_households: int,
     exact_max_units: int,
+    max_nodes: int,
     time_limit_s: float,
 ) -> Districting:
     """Group units into contiguous grids in a household band (see the module docstring).
@@ -440,8 +468,15 @@ def solve_districts(
         The band, households per grid, both inclusive.
     exact_max_units
         Largest connected group of units solved exactly.
+    max_nodes
+        Search effort of each exact solve, branch-and-bound nodes (HiGHS ``mip_max_nodes``);
+        when it binds, the best grouping found is kept (status ``feasible``, with its gap) or,
+        when none was found, the heuristic runs. The result depends on it, never on the
+        machine's speed.
     time_limit_s
-        Wall-clock limit of each exact solve, seconds.
+        Wall-clock safety valve of each connected group's exact solves, seconds, meant far
+        above the time ``max_nodes`` takes. When it binds, the status is ``time_limit`` and
+        ``stopped_by`` says so: that answer may differ between machines.
 
     Returns
     -------
@@ -457,7 +492,7 @@ def solve_districts(
     graph = coo_matrix((np.ones(len(edges)), (edges[:, 0], edges[:, 1])), shape=(n, n))
     n_comp, label = connected_components(graph, directed=False)
     lo, hi = int(min_households), int(max_households)
-    methods, statuses = set(), set()
+    methods, statuses, limits = set(), set(), set()
     bound, runtime = 0.0, 0.0
     for comp in range(n_comp):
         units = np.flatnonzero(label == comp)
@@ -477,14 +512,16 @@ def solve_districts(
         else:
             status, b = "feasible", 0.0
             if exact:
-                got, st, bnd, rt = _exact_group(hc, cc, nb, lo=lo, hi=hi, time_limit_s=time_limit_s)
+                got, st, bnd, rt, stop = _exact_group(hc, cc, nb, lo=lo, hi=hi,
+                                                      max_nodes=max_nodes, time_limit_s=time_limit_s)
                 runtime += rt
+                limits.add(stop)
                 if got is not None:
                     found, status, b = got, st, bnd
-            if found is None:  # too large, or the time ran out: the heuristic
+            if found is None:  # too large, or no grouping within the limits: the heuristic
                 exact = False
                 found, b = _best_heuristic(hc, cc, nb, k_min=k_min, k_max=k_max, lo=lo, hi=hi)
-                status = "feasible"
+                status = "time_limit" if "time_limit" in limits else "feasible"
         assert found is not None  # k = n with no floor always fits
         if not _in_band(hc, found, lo, hi):
             status = "relaxed"
@@ -495,12 +532,15 @@ def solve_districts(
     objective = _objective(h, cost, centre)
     bound = min(bound, objective)
     status = ("relaxed" if "relaxed" in statuses else
+              "time_limit" if "time_limit" in limits else
               "optimal" if statuses == {"optimal"} else "feasible")
+    stopped_by = ("time_limit" if "time_limit" in limits else
+                  "node_limit" if "node_limit" in limits else "")
     gap = 0.0 if objective <= 0 else max(0.0, (objective - bound) / objective)
     if status == "optimal":
         gap = min(gap, 1e-6)
     method = methods.pop() if len(methods) == 1 else "mixed"
-    return Districting(centre, method, status, objective, bound, gap, runtime)
+    return Districting(centre, method, status, objective, bound, gap, runtime, stopped_by)
 
 
 def _violation(h: np.ndarray, centre: np.ndarray, lo: int, hi: int) -> int:

@@ -353,8 +353,8 @@ def _facility_frame(gdf: gpd.GeoDataFrame, cats: pd.Series, names: pd.Series, so
 def _finish(gdf: gpd.GeoDataFrame, cats: pd.Series, rules: pd.Series, names: pd.Series,
             source_type: pd.Series, *, what: str, reasons: dict[str, str] | None = None,
             notes: dict[str, str] | None = None, typecodes: pd.Series | None = None, study_area: object = None,
-            margin_m: float | None = None,
-            merge_within_m: float | None = MERGE_WITHIN_M) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+            margin_m: float | None = None, merge_within_m: float | None = MERGE_WITHIN_M,
+            empty_ok: bool = False) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """Keep categorised rows inside the study area, merge copies, and build the audit table."""
     index = gdf.index
     no_rule = cats.isna().to_numpy()
@@ -425,6 +425,9 @@ def _finish(gdf: gpd.GeoDataFrame, cats: pd.Series, rules: pd.Series, names: pd.
         )
     if len(out) == 0:
         found = ", ".join(f"{v} {k}" for k, v in out.attrs["dropped"].items())
+        if empty_ok:
+            logger.warning("%s: no facility is left (%s); every row is in the facility audit", what, found)
+            return out, audit
         raise InputDataError(f"{what}: no facility is left ({found}); check the type values and "
                              "the study area, pass a mapping table, or category='…'.")
     logger.info("%s: %d facilities (%s)", what, len(out),
@@ -526,8 +529,12 @@ def read_facilities_with_audit(
     study_area: object = None,
     margin_m: float | None = None,
     merge_within_m: float | None = MERGE_WITHIN_M,
+    empty_ok: bool = False,
 ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """:func:`read_facilities`, plus the audit table of every input row.
+
+    ``empty_ok``: a file whose every row is dropped (e.g. an export of bus stops among several
+    files) gives an empty layer and a warning instead of an error.
 
     Returns
     -------
@@ -592,7 +599,7 @@ def read_facilities_with_audit(
                 f"(one of {', '.join(known_categories())}).")
     return _finish(gdf, cats, rules, names, types, what=what, reasons=reasons, notes=notes,
                    typecodes=codes, study_area=study_area, margin_m=margin_m,
-                   merge_within_m=merge_within_m)
+                   merge_within_m=merge_within_m, empty_ok=empty_ok)
 
 
 def _osm_tag_text(frame: pd.DataFrame, keys: list[str]) -> pd.Series:
