@@ -44,7 +44,7 @@ def test_hand_checked_line_of_six():
     4 units x 100 households x 100 m = 40,000 household-metres."""
     cost, edges = _line(6)
     sol = solve_districts(np.full(6, 100), cost, edges, min_households=150, max_households=350,
-                          exact_max_units=60, time_limit_s=10)
+                          exact_max_units=60, max_nodes=200, time_limit_s=10)
     assert sol.centre.tolist() == [1, 1, 1, 4, 4, 4]
     assert sol.objective == pytest.approx(40_000.0)
     assert sol.method == "exact" and sol.status == "optimal" and sol.gap < 1e-6
@@ -56,19 +56,19 @@ def test_barrier_penalty_turns_the_boundary_onto_the_barrier():
     cost, edges = _lattice(2, 2)
     crossing = np.array([[0, 0, 1, 1], [0, 0, 1, 1], [1, 1, 0, 0], [1, 1, 0, 0]], dtype=float)
     sol = solve_districts(np.full(4, 100), cost + 400.0 * crossing, edges, min_households=200,
-                          max_households=200, exact_max_units=60, time_limit_s=10)
+                          max_households=200, exact_max_units=60, max_nodes=200, time_limit_s=10)
     assert sorted(map(sorted, _groups(sol.centre).values())) == [[0, 1], [2, 3]]
     # without the barrier a vertical split is as good: the penalty decided it
     rotated = solve_districts(np.full(4, 100), cost + 400.0 * crossing.T[[0, 2, 1, 3]][:, [0, 2, 1, 3]],
                               edges, min_households=200, max_households=200,
-                              exact_max_units=60, time_limit_s=10)
+                              exact_max_units=60, max_nodes=200, time_limit_s=10)
     assert sorted(map(sorted, _groups(rotated.centre).values())) == [[0, 2], [1, 3]]
 
 
 def test_a_unit_above_the_ceiling_stands_alone():
     cost, edges = _line(4)
     sol = solve_districts(np.array([100, 900, 100, 100]), cost, edges, min_households=150,
-                          max_households=300, exact_max_units=60, time_limit_s=10)
+                          max_households=300, exact_max_units=60, max_nodes=200, time_limit_s=10)
     groups = _groups(sol.centre)
     assert [1] in groups.values()
 
@@ -79,7 +79,7 @@ def test_infeasible_band_is_relaxed_and_said():
     fewest grids), the ceiling is kept: two grids of 200, status relaxed."""
     cost, edges = _line(4)
     sol = solve_districts(np.full(4, 100), cost, edges, min_households=250, max_households=300,
-                          exact_max_units=60, time_limit_s=10)
+                          exact_max_units=60, max_nodes=200, time_limit_s=10)
     assert sol.status == "relaxed"
     assert sorted(map(sorted, _groups(sol.centre).values())) == [[0, 1], [2, 3]]
 
@@ -88,7 +88,7 @@ def test_heuristic_has_a_stated_gap_against_a_lower_bound():
     cost, edges = _lattice(6, 5)
     h = np.full(30, 50)
     sol = solve_districts(h, cost, edges, min_households=300, max_households=500,
-                          exact_max_units=10, time_limit_s=10)
+                          exact_max_units=10, max_nodes=200, time_limit_s=10)
     assert sol.method == "heuristic"
     assert 0 <= sol.bound <= sol.objective
     assert 0 <= sol.gap <= 1
@@ -105,7 +105,7 @@ def test_grids_are_contiguous_and_respect_the_ceiling(w, hgt, data, exact_max):
     n = w * hgt
     h = np.array(data.draw(st.lists(st.integers(0, 150), min_size=n, max_size=n)))
     sol = solve_districts(h, cost, edges, min_households=100, max_households=300,
-                          exact_max_units=exact_max, time_limit_s=10)
+                          exact_max_units=exact_max, max_nodes=200, time_limit_s=10)
     groups = _groups(sol.centre)
     assert sorted(i for m in groups.values() for i in m) == list(range(n))
     for c, members in groups.items():
@@ -134,7 +134,7 @@ def test_a_pocket_that_cannot_meet_the_band_goes_straight_to_the_soft_floor(monk
     monkeypatch.setattr(solve_module, "_exact", counted)
     cost, edges = _line(6)
     sol = solve_districts(np.array([400, 400, 135, 135, 135, 135]), cost, edges, min_households=300,
-                          max_households=500, exact_max_units=60, time_limit_s=10)
+                          max_households=500, exact_max_units=60, max_nodes=200, time_limit_s=10)
     assert calls == [True]
     assert sol.status == "relaxed" and sol.method == "exact"
     assert sorted(map(sorted, _groups(sol.centre).values())) == [[0], [1], [2, 3], [4, 5]]
@@ -148,6 +148,6 @@ def test_units_that_must_all_stand_alone_need_no_solver(monkeypatch):
     monkeypatch.setattr(solve_module, "_exact", lambda *a, **k: pytest.fail("HiGHS was called"))
     cost, edges = _line(4)
     sol = solve_districts(np.full(4, 40), cost, edges, min_households=20, max_households=50,
-                          exact_max_units=60, time_limit_s=10)
+                          exact_max_units=60, max_nodes=200, time_limit_s=10)
     assert sol.centre.tolist() == [0, 1, 2, 3]
     assert sol.status == "optimal" and sol.gap == 0 and sol.objective == 0

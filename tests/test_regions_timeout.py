@@ -29,3 +29,14 @@ def test_proven_infeasible_reason_differs_from_time_out():
     en, _zh = _why(sol, ["L1"], com, h, state, time_limit_s=10.0)
     assert "proven by the solver" in en and "no solution found within" not in en
     assert np.isfinite(sol.runtime_s)
+
+
+def test_effort_exhausted_reason_does_not_ask_for_more_time():
+    com = pd.DataFrame({"band_min": [2000, 2000], "band_max": [3000, 3000]}, index=["A1", "A2"])
+    h = pd.Series([1200, 900, 1500], index=["c1", "c2", "c3"])
+    state = _State(members={"A1": ["c1", "c2"], "A2": ["c3"]})
+    sol = RegionSolution("no_solution", None, 0, 0, 0, float("inf"), 10.2, stopped_by="effort")
+    en, zh = _why(sol, ["A1", "A2"], com, h, state, time_limit_s=10.0)
+    assert en.startswith("no valid re-grouping of A1+A2 found within the solver's search effort")
+    assert "time_limit_s" not in en and "same answer on any machine" in en
+    assert zh.startswith("在求解器的搜索量内未找到A1+A2的调整方案（未证明无解）")

@@ -30,7 +30,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from gis_planner._errors import InputDataError
-from gis_planner.siting.milp import ModelBuilder
+from gis_planner.siting.milp import DEFAULT_MAX_NODES, ModelBuilder
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,8 @@ def _check(p: CentreProblem) -> tuple[int, int, int, int]:
 
 def solve_centres(p: CentreProblem, *, max_sites: int | None = None, budget: float | None = None,
                   weight_m2: float = 0.0, weight_required: float | None = None,
-                  time_limit_s: float = 30.0, mip_gap: float = 1e-6) -> CentreSolution:
+                  time_limit_s: float = 30.0, mip_gap: float = 1e-6,
+                  max_nodes: int | None = DEFAULT_MAX_NODES) -> CentreSolution:
     """Solve the assignment of functions to spaces (see the module docstring).
 
     Parameters
@@ -110,7 +111,11 @@ def solve_centres(p: CentreProblem, *, max_sites: int | None = None, budget: flo
         Weight of one required (community, function) met; default the total demand plus one,
         so that meeting a requirement comes before any coverage.
     time_limit_s, mip_gap
-        HiGHS limits (s; relative gap).
+        HiGHS limits (s; relative gap). ``time_limit_s`` is a safety valve: when it binds the
+        status is ``time_limit`` and the answer may depend on the machine's speed.
+    max_nodes
+        Search effort, branch-and-bound nodes (None: no limit); when it binds the status is
+        ``node_limit`` with the best incumbent and its gap, the same on any machine.
 
     Raises
     ------
@@ -166,7 +171,7 @@ def solve_centres(p: CentreProblem, *, max_sites: int | None = None, budget: flo
         ks = np.flatnonzero(p.community == req_com)
         mb.add_row(-np.inf, 0.0, np.concatenate([[got_col], put[ks, req_fn]]),
                    np.concatenate([[1.0], -np.ones(len(ks))]))
-    out = mb.solve(time_limit_s=time_limit_s, mip_gap=mip_gap)
+    out = mb.solve(time_limit_s=time_limit_s, max_nodes=max_nodes, mip_gap=mip_gap)
     x = out.x if out.x is not None else np.zeros(mb.n_cols)
     new = np.zeros((n_i, n_f))
     for new_col, row, fn in new_cols:

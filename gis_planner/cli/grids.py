@@ -51,7 +51,9 @@ def grids_command(
                                                   help="Full-time grid workers per 网格."),
     no_micro: bool = typer.Option(False, "--no-micro", help="Draw 网格 only."),
     time_limit_s: float | None = typer.Option(None, "--time-limit-s", min=0.01,
-                                              help="Solver time limit per community (s)."),
+                                              help="Safety time limit of the exact solves per group of units "
+                                                   "(s); the search stops at solver.max_nodes, "
+                                                   "so results do not depend on speed."),
     coords: str | None = typer.Option(None, "--coords", help=COORDS_HELP),
     noded: bool = typer.Option(False, "--noded", help=NODED_HELP),
     id_col: str | None = typer.Option(None, "--id-col", help=ID_COL_HELP),

@@ -165,16 +165,17 @@ class RegionSolution:
 
 
 ABS_GAP = 0.99
-#: Search effort (solver settings, not planning numbers; our reading of
-#: benchmarks/bench_regions.py: about the effort the former 10 s wall-clock budget bought on
-#: a 2-core machine). Branch-and-bound nodes of one HiGHS solve:
-NODE_LIMIT = 500
-#: Solve-and-cut rounds of the exact phase-1 search, of each search near the start, of each
-#: compactness round; and searches near the start (each around a better grouping).
-CUT_ROUNDS = 30
-NEAR_ROUNDS = 10
+#: Search effort (solver settings, not planning numbers; our reading of the measurements in
+#: docs/communities.md: a 60-compound cluster is proven optimal in about 8 s, as it was with
+#: the former wall-clock shares of a long limit). Branch-and-bound nodes of one HiGHS solve:
+NODE_LIMIT = 200
+#: Solve-and-cut rounds of the exact phase-1 search, of each search near the start (cheap:
+#: its model is small), of each compactness round; and searches near the start (each around a
+#: better grouping).
+CUT_ROUNDS = 20
+NEAR_ROUNDS = 30
 COMPACT_CUT_ROUNDS = 5
-NEAR_PASSES = 3
+NEAR_PASSES = 5
 #: Share of the safety valve kept for the compactness phase (so that it still runs when
 #: phase 1 is stopped by the valve).
 COMPACT_SHARE = 0.2
@@ -922,8 +923,7 @@ def _cut_loop(problem: RegionProblem, adj: list[list[int]], space_of: Any, make:
                              start=start,
                              start_cols=None if start is None else np.arange(len(start)))
         rounds += 1
-        if out.status == "time_limit":
-            valve[0] = True
+        valve[0] |= out.status == "time_limit"
         if out.status == "infeasible":
             return _Outcome("infeasible", None, math.inf, time.perf_counter() - t0, rounds)
         if np.isfinite(out.bound):
@@ -950,15 +950,12 @@ def _cut_loop(problem: RegionProblem, adj: list[list[int]], space_of: Any, make:
         logger.debug("regions round %d: %s in %.2f s, bound %.2f, incumbent %.2f, %d cuts "
                      "(%d new), %d x columns free", rounds, out.status, out.runtime_s, bound,
                      best_obj, len(cuts), len(new_cuts), int(space.allowed.sum()))
-        if best is not None and _proven(best_obj, bound, abs_gap, rel_gap):
-            return _Outcome("optimal", best, 0.0, time.perf_counter() - t0, rounds,
-                            "time_limit" if valve[0] else "")
-        if not new_cuts and out.status == "optimal":  # contiguous and proven
+        if ((best is not None and _proven(best_obj, bound, abs_gap, rel_gap))
+                or (not new_cuts and out.status == "optimal")):  # proven, or contiguous and proven
             return _Outcome("optimal", best, 0.0, time.perf_counter() - t0, rounds,
                             "time_limit" if valve[0] else "")
     runtime = time.perf_counter() - t0
-    if valve[0]:
-        stopped = "time_limit"
+    stopped = "time_limit" if valve[0] else stopped
     if best is None:
         return _Outcome("no_solution", None, math.inf, runtime, rounds, stopped)
     gap = (best_obj - bound) / abs(best_obj) if np.isfinite(bound) and best_obj else math.inf
@@ -1003,7 +1000,7 @@ def _proven(obj: float, bound: float, abs_gap: float | None, rel_gap: float) -> 
 
 def solve_regions(problem: RegionProblem, *, xy: np.ndarray | None = None,
                   time_limit_s: float = 30.0, compact_rounds: int = 2,
-                  compact_time_s: float = 5.0) -> RegionSolution:
+                  compact_time_s: float = 15.0) -> RegionSolution:
     """Group units into contiguous regions within a household band (see the module docstring).
 
     Public entry point of the regionalisation (community proposals, governance grids).

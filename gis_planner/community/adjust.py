@@ -168,7 +168,7 @@ def propose_adjustments(
     sample_step_m: float = 20.0,
     time_limit_s: float = 30.0,
     compact_rounds: int = 2,
-    compact_time_s: float = 5.0,
+    compact_time_s: float = 15.0,
     walk_cutoff_m: float = 20_000.0,
     snap_tolerance_m: float = 250.0,
     service_radius_m: float | Literal["bands"] | None = "bands",
@@ -197,13 +197,16 @@ def propose_adjustments(
     sample_step_m
         Spacing (m) of the points that represent polygon outlines in the cells.
     time_limit_s
-        Wall-clock limit per cluster (s) of the whole solve: the fewest moves first, then the
-        compactness rounds, which keep at most a fifth of it (less when the first phase ends
-        early). A cluster that reaches it keeps the best valid grouping found (status
-        ``feasible``, with its gap) or, without one, says no solution was found within it.
+        Wall-clock safety valve per cluster (s) of the whole solve. What stops the search is
+        its effort (HiGHS nodes per solve, solve-and-cut rounds, local-search steps; see
+        :mod:`gis_planner.community._regions`), so proposals are the same on any machine; the
+        valve is meant to bind only on clusters far larger than a planning meeting's, and
+        then the log warns that the answer may depend on the machine's speed. A cluster whose
+        effort runs out keeps the best valid grouping found (status ``feasible``, with its
+        gap) or, without one, says no solution was found.
     compact_rounds, compact_time_s
-        Rounds and limit per round (s) of the compactness phase (0 rounds skips it), inside
-        ``time_limit_s``.
+        Rounds of the compactness phase (0 skips it) and the safety valve of each round (s),
+        inside ``time_limit_s``.
     walk_cutoff_m
         Longest walk (m) searched for the distances.
     snap_tolerance_m
@@ -448,6 +451,12 @@ def _why(sol: RegionSolution | None, cluster: Sequence[str], com: gpd.GeoDataFra
                 f"community within {band_en} households (proven by the solver)",
                 f"{names}的{len(ids)}个小区无法重新组合为每个都在{band_zh}户之间的连片社区"
                 "（经求解器证明无解）")
+    if sol.stopped_by == "effort":
+        return (f"no valid re-grouping of {names} found within the solver's search effort (not "
+                "proven impossible); the same inputs give the same answer on any machine, so "
+                "adjust these communities by hand or try another band",
+                f"在求解器的搜索量内未找到{names}的调整方案（未证明无解）；相同输入在任何计算机上结果相同，"
+                "请人工调整这些社区或尝试其他户数区间")
     limit_s = float(time_limit_s if time_limit_s is not None else round(sol.runtime_s))
     limit = f"{limit_s:g}"
     return (f"no solution found within {limit} s for the re-grouping of {names} (not proven "

@@ -25,7 +25,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from gis_planner._errors import InputDataError
-from gis_planner.siting.milp import MipOutcome, ModelBuilder
+from gis_planner.siting.milp import DEFAULT_MAX_NODES, MipOutcome, ModelBuilder
 
 Objective = Literal["min_cost", "max_cover"]
 
@@ -37,7 +37,7 @@ class CapacitatedSitingResult:
     ``chosen``: one row per opened candidate (index = candidate label): ``size``, ``capacity``,
     ``floor_area_m2``, ``cost``, ``served`` (places used). ``served``: places served per demand
     row, by existing facilities and new sites together; ``served_existing``: by existing
-    facilities in the same solution. ``status`` is HiGHS's (``optimal``, ``time_limit``,
+    facilities in the same solution. ``status`` is HiGHS's (``optimal``, ``node_limit``, ``time_limit``,
     ``infeasible`` …) with ``gap`` (relative) and ``bound``; ``unreachable`` lists demand rows
     with no facility or candidate within the limit (left out of the model).
     """
@@ -100,6 +100,7 @@ def capacitated_siting(
     allowed: np.ndarray | None = None,
     time_limit_s: float = 30.0,
     mip_gap: float = 1e-6,
+    max_nodes: int | None = DEFAULT_MAX_NODES,
 ) -> CapacitatedSitingResult:
     """Open candidate sites at chosen sizes so that places of need are served within ``limit_m``.
 
@@ -128,7 +129,12 @@ def capacitated_siting(
     allowed
         Boolean per candidate: False keeps the site closed (e.g. fails the 医养结合 rule).
     time_limit_s, mip_gap
-        HiGHS limits (s; relative gap).
+        HiGHS limits (s; relative gap). ``time_limit_s`` is a safety valve: when it binds the
+        status is ``time_limit`` and the answer may depend on the machine's speed.
+    max_nodes
+        Search effort of each HiGHS solve, branch-and-bound nodes (None: no limit); when it
+        binds the status is ``node_limit`` with the best incumbent and its gap, the same on
+        any machine.
 
     Returns
     -------
@@ -176,18 +182,18 @@ def capacitated_siting(
 
     if objective == "max_cover":
         mb, y, x = build(True, None)
-        out = mb.solve(time_limit_s=time_limit_s, mip_gap=mip_gap)
+        out = mb.solve(time_limit_s=time_limit_s, max_nodes=max_nodes, mip_gap=mip_gap)
     else:
         # lexicographic: first the most places any choice can serve, then the least cost doing so
         mb, y, x = build(True, None)
-        first = mb.solve(time_limit_s=time_limit_s, mip_gap=mip_gap)
+        first = mb.solve(time_limit_s=time_limit_s, max_nodes=max_nodes, mip_gap=mip_gap)
         if first.x is None:
             out = first
         else:
             best = float(first.bound if first.status == "optimal" else first.objective)
             best = min(best, float(first.objective)) if np.isfinite(first.objective) else best
             mb, y, x = build(False, best - 1e-7 * max(1.0, best))
-            out = mb.solve(time_limit_s=time_limit_s, mip_gap=mip_gap)
+            out = mb.solve(time_limit_s=time_limit_s, max_nodes=max_nodes, mip_gap=mip_gap)
             if first.status != "optimal":
                 notes.append(f"the most places servable was found with status {first.status}")
     return _result(out, objective, need, labels, sizes, y=y, x=x, pi=pi, pk=pk, n_c=n_c,

@@ -17,6 +17,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from gis_planner._errors import InfeasibleError, InputDataError
+from gis_planner.siting.milp import DEFAULT_MAX_NODES
 
 GroupBound = int | Mapping[Hashable, int] | None
 
@@ -151,6 +152,7 @@ class ConstraintOptions(TypedDict, total=False):
     capacities: Any
     demand: Any
     time_limit_s: float | None
+    max_nodes: int | None
     mip_gap: float | None
 
 
@@ -185,7 +187,13 @@ class SiteConstraints:
         Amount each demand row needs from a site (defaults to the weights); only with
         ``capacities``.
     time_limit_s
-        HiGHS time limit in seconds (None: none; p-center: bounds the whole bisection).
+        Wall-clock safety valve in seconds (None: none; p-center: bounds the whole
+        bisection). When it binds the status is ``time_limit`` and the answer may depend on
+        the machine's speed.
+    max_nodes
+        Search effort of each HiGHS solve, branch-and-bound nodes (None: no limit). When it
+        binds, the status is ``node_limit`` with the best incumbent and its gap: the same on
+        any machine.
     mip_gap
         Relative MIP gap at which HiGHS stops (None: proven optimality where the objective is
         integral, else 1e-6; capacitated models use 1e-6).
@@ -202,6 +210,7 @@ class SiteConstraints:
     capacities: Any = None
     demand: Any = None
     time_limit_s: float | None = None
+    max_nodes: int | None = DEFAULT_MAX_NODES
     mip_gap: float | None = None
 
     def updated(self, options: Mapping[str, Any], *, what: str) -> SiteConstraints:

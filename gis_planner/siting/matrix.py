@@ -38,7 +38,7 @@ from gis_planner.siting._problem import (
     unreachable_rows,
     within,
 )
-from gis_planner.siting.milp import INF, MipOutcome, ModelBuilder
+from gis_planner.siting.milp import INF, LIMIT_STATUSES, MipOutcome, ModelBuilder
 
 __all__ = [
     "EXACT_MAX_NONZEROS",
@@ -91,8 +91,9 @@ class SolveResult:
     gap
         Relative gap ``|objective - bound| / max(|objective|, 1e-9)``; 0 when proven optimal.
     status
-        ``"optimal"``, ``"time_limit"``, ``"heuristic"`` (local optimum, bound from the LP
-        relaxation) or ``"infeasible"`` (only when ``raise_infeasible=False``).
+        ``"optimal"``, ``"node_limit"`` (the search effort ran out: reproducible),
+        ``"time_limit"`` (the wall-clock safety valve bound), ``"heuristic"`` (local optimum,
+        bound from the LP relaxation) or ``"infeasible"`` (only when ``raise_infeasible=False``).
     runtime_s
         Wall-clock seconds spent in the solve (model building included).
     method
@@ -502,7 +503,7 @@ def _final_status(objective: float, bound: float, status: str) -> str:
     """Status after the heuristic ran: optimal when the bound closes the gap."""
     if _gap(objective, bound) <= 1e-9:
         return "optimal"
-    return "time_limit" if status == "time_limit" else "heuristic"
+    return status if status in LIMIT_STATUSES else "heuristic"
 
 
 def _pmedian_capacitated(
@@ -521,14 +522,15 @@ def _pmedian_capacitated(
     _count_row(b, prob, y, float(p), float(p))
     _group_rows(b, prob, y)
     out = b.solve(
-        time_limit_s=c.time_limit_s, mip_gap=_EXACT_REL_GAP if c.mip_gap is None else c.mip_gap
+        time_limit_s=c.time_limit_s, max_nodes=c.max_nodes,
+        mip_gap=_EXACT_REL_GAP if c.mip_gap is None else c.mip_gap,
     )
     if out.status == "infeasible" or out.x is None:
         if out.status == "infeasible":
             _raise_model_infeasible("p-median", prob, p)
         raise InfeasibleError(
-            f"p-median: no feasible solution found within the time limit of {c.time_limit_s} s; "
-            "raise time_limit_s."
+            f"p-median: no feasible solution found within the limits ({c.max_nodes} nodes, "
+            f"{c.time_limit_s} s); raise max_nodes or time_limit_s."
         )
     assign, cost, _ = _alloc_assignment(pairs, out.x[x], prob.n_demand)
     load = np.bincount(
@@ -559,6 +561,7 @@ class _PMedianSearch:
     need: np.ndarray
     time_limit_s: float | None
     t0: float
+    max_nodes: int | None = None
     best_mask: np.ndarray | None = None
     best_obj: float = np.inf
     bound: float = -np.inf
@@ -643,6 +646,7 @@ class _PMedianSearch:
             logger.debug("p-median: %d candidate columns fixed at 0 by reduced costs", n_fixed)
         return b.solve(
             time_limit_s=remaining,
+            max_nodes=self.max_nodes,
             start=None if self.best_mask is None else self.best_mask.astype(float),
             start_cols=y,
             mip_gap=gap_opts.get("mip_gap"),
@@ -650,9 +654,12 @@ class _PMedianSearch:
         )
 
     def with_heuristic(self) -> None:
-        """Run greedy + swap; bound from the LP relaxation when no MIP bound exists."""
-        remaining = self.remaining_s()
-        remaining = None if remaining is None else max(remaining, 1.0)
+        """Run greedy + swap; bound from the LP relaxation when no MIP bound exists.
+
+        The heuristic (at most ``max_iter`` passes, to a local optimum) and the LP get the
+        whole ``time_limit_s`` as their own safety valve, not what the exact phase left:
+        what the exact phase left depends on the machine's speed."""
+        remaining = self.time_limit_s
         h_mask = heuristic.pmedian_greedy_swap(self.prob, self.p, time_limit_s=remaining)
         self.source = "MIP"
         if not np.isfinite(self.bound):
@@ -747,7 +754,7 @@ def p_median(
         )
     if prob.capacities is not None:
         return _pmedian_capacitated(prob, p, need, c, t0)
-    search = _PMedianSearch(prob, p, need, c.time_limit_s, t0)
+    search = _PMedianSearch(prob, p, need, c.time_limit_s, t0, max_nodes=c.max_nodes)
     use_exact = method == "exact" or (
         method == "auto" and prob.costs.nnz * 2 <= EXACT_MAX_NONZEROS
     )
@@ -833,12 +840,14 @@ def _mclp_capacitated(ctx: _CoverContext, p: int, c: SiteConstraints) -> SolveRe
     _count_row(b, prob, y, float(p), float(p))
     _group_rows(b, prob, y)
     out = b.solve(
-        time_limit_s=c.time_limit_s, mip_gap=_EXACT_REL_GAP if c.mip_gap is None else c.mip_gap
+        time_limit_s=c.time_limit_s, max_nodes=c.max_nodes,
+        mip_gap=_EXACT_REL_GAP if c.mip_gap is None else c.mip_gap,
     )
     if out.x is None:
         if out.status == "infeasible":
             _raise_model_infeasible("MCLP", prob, p)
-        raise InfeasibleError(f"MCLP: no solution within the time limit of {c.time_limit_s} s.")
+        raise InfeasibleError(f"MCLP: no solution within the limits ({c.max_nodes} nodes, "
+                              f"{c.time_limit_s} s).")
     assign, cost, share = _alloc_assignment(pairs, out.x[x], prob.n_demand)
     return ctx.finish(
         out.x[y] > 0.5,
@@ -892,6 +901,7 @@ def _mclp_uncapacitated(
         gap_opts = _gap_options(prob, c.mip_gap, costs=False)
         out = b.solve(
             time_limit_s=c.time_limit_s,
+            max_nodes=c.max_nodes,
             mip_gap=gap_opts.get("mip_gap"),
             mip_abs_gap=gap_opts.get("mip_abs_gap"),
         )
@@ -905,14 +915,16 @@ def _mclp_uncapacitated(
         if out.status == "optimal" or method == "exact":
             if best_mask is None:
                 raise InfeasibleError(
-                    f"MCLP: no solution within the time limit of {c.time_limit_s} s."
+                    f"MCLP: no solution within the limits ({c.max_nodes} nodes, "
+                    f"{c.time_limit_s} s)."
                 )
             return ctx.finish(
                 best_mask, best_obj, bound, status=status, used="exact", extra={**extra, "bound_source": "MIP"}
             )
-    remaining = (
-        None if c.time_limit_s is None else max(c.time_limit_s - (time.perf_counter() - ctx.t0), 1.0)
-    )
+    # the heuristic (at most max_iter swaps, to a local optimum) and the LP get the whole
+    # time_limit_s as their own safety valve, not what the exact phase left (which depends on
+    # the machine's speed)
+    remaining = c.time_limit_s
     h_mask = heuristic.mclp_greedy_swap(prob, cover, p, time_limit_s=remaining)
     h_obj = ctx.weight_of(h_mask)
     src = "MIP"
@@ -992,6 +1004,7 @@ def _cover_solve(
     minimise: bool,
     time_limit_s: float | None,
     mip_gap: float | None,
+    max_nodes: int | None = None,
 ) -> tuple[MipOutcome, np.ndarray | None, tuple[np.ndarray, np.ndarray] | None]:
     """Cover every demand row with weight > 0 (capacitated: serve it fully).
 
@@ -1012,7 +1025,7 @@ def _cover_solve(
         if p_max is not None:
             _count_row(b, prob, y, 0.0, float(p_max))
         _group_rows(b, prob, y)
-        out = b.solve(time_limit_s=time_limit_s, mip_gap=mip_gap)
+        out = b.solve(time_limit_s=time_limit_s, max_nodes=max_nodes, mip_gap=mip_gap)
         if out.x is None:
             return out, None, None
         assign, cost, _ = _alloc_assignment(pairs, out.x[x], prob.n_demand)
@@ -1030,7 +1043,7 @@ def _cover_solve(
     if p_max is not None:
         _count_row(b, prob, y, 0.0, float(p_max))
     _group_rows(b, prob, y)
-    out = b.solve(time_limit_s=time_limit_s, mip_gap=mip_gap)
+    out = b.solve(time_limit_s=time_limit_s, max_nodes=max_nodes, mip_gap=mip_gap)
     return out, _outcome_mask(out, y), None
 
 
@@ -1120,7 +1133,8 @@ def _lscp_solve(
         )
     check_capacity(prob, np.flatnonzero(need))
     out, mask, assignment = _cover_solve(
-        prob, cover, p_max=None, minimise=True, time_limit_s=c.time_limit_s, mip_gap=c.mip_gap
+        prob, cover, p_max=None, minimise=True, time_limit_s=c.time_limit_s, mip_gap=c.mip_gap,
+        max_nodes=c.max_nodes,
     )
     if out.status == "infeasible":
         _raise_model_infeasible("LSCP", prob, None)
@@ -1191,7 +1205,7 @@ def p_center(
         prob,
         mask,
         objective=radius,
-        bound=float(radii[lo]) if status == "time_limit" else radius,
+        bound=float(radii[lo]) if status in LIMIT_STATUSES else radius,
         status=status,
         t0=t0,
         method="exact",
@@ -1214,13 +1228,16 @@ class _RadiusSearch:
     constraints: SiteConstraints
     t0: float
     steps: int = 0
+    limit: str = "time_limit"  # the limit that stopped the last undecided step
 
     def feasible(self, radius_m: float) -> tuple[bool | None, _Cover | None]:
-        """Whether ``p`` new sites can cover all demand within ``radius_m`` (None: time out)."""
+        """Whether ``p`` new sites can cover all demand within ``radius_m`` (None: a limit,
+        named in ``self.limit``, stopped the solve undecided)."""
         self.steps += 1
         limit = self.constraints.time_limit_s
         remaining = None if limit is None else limit - (time.perf_counter() - self.t0)
         if remaining is not None and remaining <= 0:
+            self.limit = "time_limit"
             return None, None
         out, mask, assignment = _cover_solve(
             self.prob,
@@ -1229,10 +1246,12 @@ class _RadiusSearch:
             minimise=False,
             time_limit_s=remaining,
             mip_gap=self.constraints.mip_gap,
+            max_nodes=self.constraints.max_nodes,
         )
         if out.status == "infeasible":
             return False, None
         if mask is None:
+            self.limit = "node_limit" if out.status == "node_limit" else "time_limit"
             return None, None
         return True, (mask, assignment)
 
@@ -1244,14 +1263,14 @@ class _RadiusSearch:
             _raise_model_infeasible("p-center", self.prob, self.p)
         if ok is None or best is None:
             raise InfeasibleError(
-                "p-center: no solution within the time limit of "
-                f"{self.constraints.time_limit_s} s."
+                "p-center: no solution within the limits "
+                f"({self.constraints.max_nodes} nodes, {self.constraints.time_limit_s} s)."
             )
         while lo < hi:
             mid = (lo + hi) // 2
             ok, cover = self.feasible(float(radii[mid]))
             if ok is None:
-                return lo, "time_limit", best
+                return lo, self.limit, best
             if ok and cover is not None:
                 hi, best = mid, cover
             else:

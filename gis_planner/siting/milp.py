@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import highspy
 import numpy as np
 
-__all__ = ["INF", "LIMIT_STATUSES", "MipOutcome", "ModelBuilder", "new_highs"]
+__all__ = ["DEFAULT_MAX_NODES", "INF", "LIMIT_STATUSES", "MipOutcome", "ModelBuilder", "new_highs"]
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +45,13 @@ _STATUS = {
     "kObjectiveTarget": "objective_target",
 }
 
+
+#: Search effort of one exact solve of the siting, elderly-care and centre models when the
+#: caller gives none: branch-and-bound nodes (a solver setting, not a planning number; our
+#: reading: every such solve of the demo town and of the central-Shanghai benchmark is proven
+#: at the root node, so this only decides, reproducibly, where a far larger model stops before
+#: the wall-clock safety valve would).
+DEFAULT_MAX_NODES = 10_000
 
 #: Statuses of a search stopped by a limit before it proved its answer: the best incumbent (if
 #: any) with its gap. ``node_limit`` is reproducible (the same on any machine);

@@ -80,7 +80,7 @@ class SitingResult:
 
     @property
     def status(self) -> str:
-        """Solver status (``optimal``, ``time_limit``, ``heuristic``)."""
+        """Solver status (``optimal``, ``node_limit``, ``time_limit``, ``heuristic``)."""
         return self.solve_result.status
 
     def explain(self, lang: Lang = "zh") -> pd.DataFrame:
