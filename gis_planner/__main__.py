@@ -2,6 +2,6 @@
 
 import sys
 
-from gis_planner.cli import main
+from gis_planner.cli import run
 
-sys.exit(main())
+sys.exit(run())

@@ -283,3 +283,20 @@ def test_a_sweeper_never_takes_a_lock_being_created(tmp_path):
             assert sweep_stale(target) == []
             assert lock.exists()
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("sig, code", [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_an_interrupt_escaping_main_still_ends_with_the_signals_code(monkeypatch, sig, code):
+    """The script's guard: a KeyboardInterrupt raised after main handled the signal gives
+    130/143, never the interpreter's own death by SIGINT (exit status -2)."""
+    from gis_planner import cli
+
+    def late_interrupt(argv=None):
+        cli._state["signal"] = sig
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "main", late_interrupt)
+    try:
+        assert cli.run() == code
+    finally:
+        cli._state["signal"] = None

@@ -199,6 +199,20 @@ def main(argv: list[str] | None = None) -> int:
     return code
 
 
+def run() -> int:
+    """The ``gis-planner`` script and ``python -m gis_planner``: :func:`main`, guarded once more.
+
+    A ``KeyboardInterrupt`` that escapes :func:`main` after it has handled a signal (raised
+    while the run was already winding down) still ends the process with the signal's exit code
+    (130 SIGINT, 143 SIGTERM) instead of letting the interpreter kill itself with SIGINT; the
+    outputs were already cleaned up on the way out of :func:`main`.
+    """
+    try:
+        return main()
+    except KeyboardInterrupt:
+        return TERMINATED if _state["signal"] == signal.SIGTERM else INTERRUPTED
+
+
 #: What to do when the inputs do not fit in memory (one line, like every other error).
 MEMORY_ADVICE = (
     "error: out of memory: the inputs are too large for this machine (no output was written). "
