@@ -9,7 +9,7 @@ import unicodedata
 import warnings
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 
@@ -148,6 +148,15 @@ OUT_CRS_HELP = ("Coordinate system of the written layers: input (the compounds f
 CATEGORIES_HELP = ("Your own facility categories (CSV or TOML: id, name_zh, name_en, group, "
                    "optional radius_m or walk_minutes), accepted like the packaged ones.")
 LANG_HELP = "Language of the printed summary and warnings: zh (default) or en."
+
+# The options every command that reads compounds, facilities and a network shares, declared once
+# (``facility_coords: FacilityCoordsOption = None`` in a command's signature).
+FacilityCoordsOption = Annotated[list[str] | None, typer.Option(
+    "--facility-coords", metavar="<str>", help=FACILITY_COORDS_HELP)]
+NodedOption = Annotated[bool, typer.Option("--noded", help=NODED_HELP)]
+IdColOption = Annotated[str | None, typer.Option("--id-col", help=ID_COL_HELP)]
+OutCrsOption = Annotated[str | None, typer.Option("--out-crs", help=OUT_CRS_HELP)]
+CategoriesOption = Annotated[Path | None, typer.Option("--categories", help=CATEGORIES_HELP)]
 
 
 def check_lang(lang: str) -> str:

@@ -8,13 +8,13 @@ from typing import Any
 import typer
 
 from gis_planner.cli._common import (
-    CATEGORIES_HELP,
     COORDS_HELP,
-    FACILITY_COORDS_HELP,
-    ID_COL_HELP,
     LANG_HELP,
-    NODED_HELP,
-    OUT_CRS_HELP,
+    CategoriesOption,
+    FacilityCoordsOption,
+    IdColOption,
+    NodedOption,
+    OutCrsOption,
 )
 
 ASSIGN_CHOICES = ("centroid", "gate", "area")
@@ -44,12 +44,11 @@ def communities_command(
     assign: str = typer.Option("centroid", "--assign",
                                help="Rule for compounds on a boundary: centroid, gate or area."),
     coords: str | None = typer.Option(None, "--coords", help=COORDS_HELP),
-    facility_coords: list[str] | None = typer.Option(
-        None, "--facility-coords", metavar="<str>", help=FACILITY_COORDS_HELP),
-    noded: bool = typer.Option(False, "--noded", help=NODED_HELP),
-    id_col: str | None = typer.Option(None, "--id-col", help=ID_COL_HELP),
-    out_crs: str | None = typer.Option(None, "--out-crs", help=OUT_CRS_HELP),
-    categories: Path | None = typer.Option(None, "--categories", help=CATEGORIES_HELP),
+    facility_coords: FacilityCoordsOption = None,
+    noded: NodedOption = False,
+    id_col: IdColOption = None,
+    out_crs: OutCrsOption = None,
+    categories: CategoriesOption = None,
     lang: str = typer.Option("zh", "--lang", help=LANG_HELP),
     max_gap_m: float | None = typer.Option(None, "--max-gap-m",
                                            help="Largest gap (m) between neighbouring compounds; default none."),

@@ -7,12 +7,12 @@ from pathlib import Path
 import typer
 
 from gis_planner.cli._common import (
-    CATEGORIES_HELP,
     COORDS_HELP,
-    FACILITY_COORDS_HELP,
-    ID_COL_HELP,
-    NODED_HELP,
-    OUT_CRS_HELP,
+    CategoriesOption,
+    FacilityCoordsOption,
+    IdColOption,
+    NodedOption,
+    OutCrsOption,
 )
 
 OBJECTIVES = ("min_cost", "max_cover")
@@ -42,12 +42,11 @@ def elderly_command(
                                     help="医养结合: constraint, check or off."),
     decay: str = typer.Option("step", "--decay", help="2SFCA distance decay: step or gaussian (enhanced)."),
     coords: str | None = typer.Option(None, "--coords", help=COORDS_HELP),
-    facility_coords: list[str] | None = typer.Option(
-        None, "--facility-coords", metavar="<str>", help=FACILITY_COORDS_HELP),
-    noded: bool = typer.Option(False, "--noded", help=NODED_HELP),
-    id_col: str | None = typer.Option(None, "--id-col", help=ID_COL_HELP),
-    out_crs: str | None = typer.Option(None, "--out-crs", help=OUT_CRS_HELP),
-    categories: Path | None = typer.Option(None, "--categories", help=CATEGORIES_HELP),
+    facility_coords: FacilityCoordsOption = None,
+    noded: NodedOption = False,
+    id_col: IdColOption = None,
+    out_crs: OutCrsOption = None,
+    categories: CategoriesOption = None,
     candidate_coords: str | None = typer.Option(None, "--candidate-coords",
                                                 help="Like --coords, for the candidates (default: --coords)."),
     snap_tolerance_m: float = typer.Option(250.0, "--snap-tolerance-m", help="Largest snap distance (m)."),

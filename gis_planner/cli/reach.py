@@ -13,15 +13,15 @@ if TYPE_CHECKING:
     from gis_planner.categories import Lang
 
 from gis_planner.cli._common import (
-    CATEGORIES_HELP,
     COORDS_HELP,
     FACILITIES_HELP,
-    FACILITY_COORDS_HELP,
     FORCE_HELP,
-    ID_COL_HELP,
     LANG_HELP,
-    NODED_HELP,
-    OUT_CRS_HELP,
+    CategoriesOption,
+    FacilityCoordsOption,
+    IdColOption,
+    NodedOption,
+    OutCrsOption,
     parse_minutes,
 )
 
@@ -40,12 +40,11 @@ def reach_command(
                                        help="Policy profile id or file (speed, thresholds, radii); "
                                             "default gb50180-2018."),
     coords: str | None = typer.Option(None, "--coords", help=COORDS_HELP),
-    facility_coords: list[str] | None = typer.Option(
-        None, "--facility-coords", metavar="<str>", help=FACILITY_COORDS_HELP),
-    noded: bool = typer.Option(False, "--noded", help=NODED_HELP),
-    id_col: str | None = typer.Option(None, "--id-col", help=ID_COL_HELP),
-    out_crs: str | None = typer.Option(None, "--out-crs", help=OUT_CRS_HELP),
-    categories: Path | None = typer.Option(None, "--categories", help=CATEGORIES_HELP),
+    facility_coords: FacilityCoordsOption = None,
+    noded: NodedOption = False,
+    id_col: IdColOption = None,
+    out_crs: OutCrsOption = None,
+    categories: CategoriesOption = None,
     lang: str = typer.Option("zh", "--lang", help=LANG_HELP),
     snap_tolerance_m: float | None = typer.Option(None, "--snap-tolerance-m",
                                                   help="Largest snap distance (m); default 250."),

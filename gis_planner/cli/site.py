@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from gis_planner.cli._common import (
-    CATEGORIES_HELP,
     COORDS_HELP,
-    FACILITY_COORDS_HELP,
     FORCE_HELP,
-    ID_COL_HELP,
-    NODED_HELP,
-    OUT_CRS_HELP,
+    CategoriesOption,
+    FacilityCoordsOption,
+    IdColOption,
+    NodedOption,
+    OutCrsOption,
     walk_value,
 )
 
@@ -89,15 +89,14 @@ def site_command(
         "--elderly-share", help="Share aged 60+ (0-1); default 0.187 (2020).")] = None,
     time_limit: Annotated[float, typer.Option("--time-limit", min=0.1, help="Solver time limit in seconds.")] = 60.0,
     coords: Annotated[str | None, typer.Option("--coords", help=COORDS_HELP)] = None,
-    facility_coords: Annotated[list[str] | None, typer.Option(
-        "--facility-coords", metavar="<str>", help=FACILITY_COORDS_HELP)] = None,
+    facility_coords: FacilityCoordsOption = None,
     candidate_coords: Annotated[str | None, typer.Option(
         "--candidate-coords", help="Like --coords, for the candidates (default: --coords).")] = None,
     lang: Annotated[str, typer.Option("--lang", help="Explanations, summary and warnings: zh | en.")] = "zh",
-    noded: Annotated[bool, typer.Option("--noded", help=NODED_HELP)] = False,
-    id_col: Annotated[str | None, typer.Option("--id-col", help=ID_COL_HELP)] = None,
-    out_crs: Annotated[str | None, typer.Option("--out-crs", help=OUT_CRS_HELP)] = None,
-    categories: Annotated[Path | None, typer.Option("--categories", help=CATEGORIES_HELP)] = None,
+    noded: NodedOption = False,
+    id_col: IdColOption = None,
+    out_crs: OutCrsOption = None,
+    categories: CategoriesOption = None,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace OUT if it exists.")] = False,
     force: Annotated[bool, typer.Option("--force", help=FORCE_HELP)] = False,
 ) -> None:
