@@ -4,7 +4,7 @@ Run from the repository root::
 
     python benchmarks/bench_plan.py                 # 3 runs of each plan, prints a Markdown section
     python benchmarks/bench_plan.py --runs 5 --write    # ... and replaces "Whole-plan runs" in RESULTS.md
-    python benchmarks/bench_plan.py --keep /tmp/sh  # keep the central-Shanghai plan folder to profile it
+    python benchmarks/bench_plan.py --keep shanghai_plan  # keep the central-Shanghai plan folder to profile it
 
 Every run is a fresh ``python -m gis_planner report --config PLAN --out OUT`` process, so the figures
 include the imports, reading every input and writing every output. Each process is waited for with
