@@ -192,6 +192,7 @@ class JsonLayers(MacroElement):
         figure.header.add_child(_Raw(f"<style>{_asset('plan.css')}</style>"), name="gp_style")
         figure.html.add_child(_Raw(f'<script type="application/json" id="{self.data_id}">'
                                    f"{json_for_html(payload)}</script>"), name=f"{self.data_id}_data")
+        figure.script.add_child(_Raw(_asset("dom.js")), name="gp_dom")  # helpers both renderers use
         figure.script.add_child(_Raw(_asset(self.script)), name=f"{self.data_id}_script")
 
 

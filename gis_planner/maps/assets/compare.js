@@ -7,29 +7,7 @@
 (function () {
   "use strict";
 
-  function el(tag, cls, text) {
-    var e = document.createElement(tag);
-    if (cls) { e.className = cls; }
-    if (text !== undefined && text !== null) { e.textContent = String(text); }
-    return e;
-  }
-
-  function fill(template, values) {  // "{a} and {b}" with values; the template is ours
-    return String(template).replace(/\{(\w+)\}/g, function (m, k) {
-      return Object.prototype.hasOwnProperty.call(values, k) ? String(values[k]) : m;
-    });
-  }
-
-  function table(rows) {
-    var tb = el("table", "gp-pop");
-    rows.forEach(function (r) {
-      var tr = el("tr");
-      tr.appendChild(el("th", null, r[0]));
-      tr.appendChild(el("td", null, r[1]));
-      tb.appendChild(tr);
-    });
-    return tb;
-  }
+  var el = window.gpDom.el, fill = window.gpDom.fill, table = window.gpDom.table;
 
   function start() {
     var node = document.getElementById("gp-compare");

@@ -7,12 +7,7 @@
 (function () {
   "use strict";
 
-  function el(tag, cls, text) {
-    var e = document.createElement(tag);
-    if (cls) { e.className = cls; }
-    if (text !== undefined && text !== null) { e.textContent = String(text); }
-    return e;
-  }
+  var el = window.gpDom.el, fill = window.gpDom.fill, table = window.gpDom.table;
 
   function esc(text) {  // for the few Leaflet options that are HTML strings
     var d = document.createElement("div");
@@ -23,23 +18,6 @@
   function fmt(x, digits) {
     var s = Number(x).toFixed(digits === undefined ? 1 : digits);
     return s.indexOf(".") >= 0 ? s.replace(/\.?0+$/, "") : s;
-  }
-
-  function fill(template, values) {  // "{a} and {b}" with values; the template is ours
-    return String(template).replace(/\{(\w+)\}/g, function (m, k) {
-      return Object.prototype.hasOwnProperty.call(values, k) ? String(values[k]) : m;
-    });
-  }
-
-  function table(rows) {
-    var tb = el("table", "gp-pop");
-    rows.forEach(function (r) {
-      var tr = el("tr");
-      tr.appendChild(el("th", null, r[0]));
-      tr.appendChild(el("td", null, r[1]));
-      tb.appendChild(tr);
-    });
-    return tb;
   }
 
   // a facility symbol: a square drawn by the canvas renderer
