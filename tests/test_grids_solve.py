@@ -151,3 +151,71 @@ def test_units_that_must_all_stand_alone_need_no_solver(monkeypatch):
                           exact_max_units=60, max_nodes=200, time_limit_s=10)
     assert sol.centre.tolist() == [0, 1, 2, 3]
     assert sol.status == "optimal" and sol.gap == 0 and sol.objective == 0
+
+
+def _partitions(items: list[int]):
+    """Every set partition of ``items`` (lists of blocks)."""
+    if not items:
+        yield []
+        return
+    first, rest = items[0], items[1:]
+    for part in _partitions(rest):
+        yield [[first], *part]
+        for b in range(len(part)):
+            yield [*part[:b], [first, *part[b]], *part[b + 1:]]
+
+
+def _brute_force(h: np.ndarray, cost: np.ndarray, edges: np.ndarray, lo: int, hi: int):
+    """(fewest grids, least cost) over every star-contiguous grouping in the band, by
+    enumeration; None when no grouping meets the band."""
+    n = len(h)
+    g = nx.Graph()
+    g.add_nodes_from(range(n))
+    g.add_edges_from(map(tuple, edges))
+    hops = dict(nx.all_pairs_shortest_path_length(g))
+    w = np.where(h > 0, h, 1e-3)
+
+    def block_cost(block: list[int]) -> float:
+        tot = int(h[block].sum())
+        if not (lo <= tot <= hi) and not (len(block) == 1 and tot > hi):
+            return np.inf
+        best = np.inf
+        for j in block:  # every unit steps to a neighbour in the block one hop nearer j
+            if all(any(q in block and hops[q][j] < hops[i][j] for q in g[i])
+                   for i in block if i != j):
+                best = min(best, float(sum(w[i] * cost[i, j] for i in block if i != j)))
+        return best
+
+    best: dict[int, float] = {}
+    for part in _partitions(list(range(n))):
+        total = sum(block_cost(b) for b in part)
+        if np.isfinite(total):
+            best[len(part)] = min(best.get(len(part), np.inf), total)
+    if not best:
+        return None
+    k = min(best)
+    return k, best[k]
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_exact_grids_equal_brute_force_on_tight_bands(seed):
+    """Random 2 x 4 lattices whose band is barely wide enough for the fewest grids (the case
+    the implied band tightens): the exact solver finds the same fewest grids and the same
+    least cost as enumerating every grouping."""
+    rng = np.random.default_rng(seed)
+    cost, edges = _lattice(4, 2)
+    cost = cost * rng.uniform(0.8, 1.2, cost.shape)  # uneven walks: fewer ties
+    np.fill_diagonal(cost, 0.0)
+    h = rng.integers(20, 160, 8)
+    k = int(rng.integers(2, 4))
+    hi = int(np.ceil(h.sum() / k)) + int(rng.integers(0, 25))
+    lo = int(rng.integers(40, 120))
+    truth = _brute_force(h, cost, edges, lo, hi)
+    sol = solve_districts(h, cost, edges, min_households=lo, max_households=hi,
+                          exact_max_units=60, max_nodes=10_000, time_limit_s=60)
+    if truth is None:
+        assert sol.status == "relaxed"
+        return
+    assert sol.status == "optimal"
+    assert len(_groups(sol.centre)) == truth[0]
+    assert sol.objective == pytest.approx(truth[1], rel=1e-9)

@@ -139,6 +139,27 @@ def _caps(h: np.ndarray, hi: int) -> np.ndarray:
     return np.maximum(h, hi).astype(float)
 
 
+def _implied_band(h: np.ndarray, k: int, lo: int, hi: int) -> tuple[int, np.ndarray]:
+    """The floor every grid of an exactly-``k`` grouping must meet, and each unit's ceiling
+    as a centre (households).
+
+    Units above ``hi`` stand alone, so the other ``m`` grids share the rest ``R`` of the
+    households; each of them is at least ``R - (m - 1) * hi`` (the others hold at most ``hi``
+    each) and at most ``R - (m - 1) * lo``. The tighter band has exactly the same groupings,
+    but a much stronger LP relaxation where ``k`` grids barely hold the households (e.g.
+    2,403 households in 5 grids of at most 500: every grid holds at least 403), which is
+    where proving that no grouping exists used to take seconds.
+    """
+    over = h > hi
+    m = k - int(over.sum())
+    lo2, hi2 = lo, hi
+    if m >= 1:
+        rest = int(h[~over].sum())
+        lo2 = max(lo, rest - (m - 1) * hi)
+        hi2 = min(hi, rest - (m - 1) * lo)
+    return lo2, np.where(over, h, hi2).astype(float)
+
+
 def _exact(h: np.ndarray, cost: np.ndarray, nb: list[list[int]], k: int, *, lo: int, hi: int,
            max_nodes: int, time_limit_s: float, soft_floor: bool = False,
            ) -> tuple[np.ndarray | None, str, float, float, float]:
@@ -177,11 +198,14 @@ def _exact(h: np.ndarray, cost: np.ndarray, nb: list[list[int]], k: int, *, lo: 
         val.extend([1.0] + [-1.0] * len(nearer))
     mb.add_rows(-np.inf, 0, np.array(lengths, dtype=np.int64), np.array(idx, dtype=np.int64),
                 np.array(val))
-    # band of every open grid (a unit above the ceiling may stand alone)
-    cap = _caps(h, hi)
-    short = None
+    # band of every open grid (a unit above the ceiling may stand alone); with exactly k
+    # grids, the band they imply (the same groupings, a stronger relaxation)
     if soft_floor:
+        cap = _caps(h, hi)
         short = mb.add_cols(np.full(n, SHORT_WEIGHT), 0, float(lo), integer=False)
+    else:
+        lo, cap = _implied_band(h, k, lo, hi)
+        short = None
     for j in range(n):
         members = np.flatnonzero(pos[:, j] >= 0)
         idx = np.r_[pos[members, j]]
