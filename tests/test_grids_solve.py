@@ -219,3 +219,19 @@ def test_exact_grids_equal_brute_force_on_tight_bands(seed):
     assert sol.status == "optimal"
     assert len(_groups(sol.centre)) == truth[0]
     assert sol.objective == pytest.approx(truth[1], rel=1e-9)
+
+
+def test_soft_floor_keeps_fewest_grids_when_the_walk_is_large():
+    """Units 0-1-2-3 on a line: unit 0 (50 households) must stand alone below the floor of
+    1,000 (with unit 1 it passes the ceiling of 12,000), so the floor is soft. Units 2 and 3
+    (3,000 each) can be one grid or two; both miss no household, so the fewest grids wins
+    although walking 5,000 m costs 15 million household-metres, more than any fixed weight
+    of a grid below that would allow."""
+    x = np.array([0.0, 100.0, 200.0, 5200.0])
+    cost = np.abs(x[:, None] - x[None, :])
+    edges = np.array([[0, 1], [1, 2], [2, 3]])
+    sol = solve_districts(np.array([50, 11_990, 3_000, 3_000]), cost, edges,
+                          min_households=1_000, max_households=12_000,
+                          exact_max_units=60, max_nodes=200, time_limit_s=10)
+    assert sol.status == "relaxed"
+    assert sorted(map(sorted, _groups(sol.centre).values())) == [[0], [1], [2, 3]]

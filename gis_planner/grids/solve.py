@@ -43,10 +43,11 @@ from gis_planner.siting.milp import ModelBuilder
 
 #: Weight given to a unit without households, so that it still joins a near centre.
 EMPTY_WEIGHT = 1e-3
-#: Objective weight of one household missing from a grid's floor (relaxed model): above any
-#: number of grids times GRID_WEIGHT.
+#: Least objective weight of one household missing from a grid's floor (soft-floor model):
+#: above any number of grids times the grid weight (see :func:`_soft_weights`).
 SHORT_WEIGHT = 1e9
-#: Objective weight of one grid (relaxed model): above any walking cost (household-metres).
+#: Least objective weight of one grid (soft-floor model): above any walking cost
+#: (household-metres) of a community below about 10,000 households.
 GRID_WEIGHT = 1e7
 #: Passes of the local search.
 LOCAL_SEARCH_PASSES = 50
@@ -160,15 +161,26 @@ def _implied_band(h: np.ndarray, k: int, lo: int, hi: int) -> tuple[int, np.ndar
     return lo2, np.where(over, h, hi2).astype(float)
 
 
+def _soft_weights(w: np.ndarray, cost: np.ndarray, ok: np.ndarray) -> tuple[float, float]:
+    """Objective weights of one grid and of one household missing from a floor in the
+    soft-floor model, so that the order (missing households, then grids, then walk) is
+    exact: a grid weighs more than any walking cost (every unit at its farthest allowed
+    centre, household-metres) and a missing household more than every unit being a grid.
+    At least :data:`GRID_WEIGHT` and :data:`SHORT_WEIGHT`: larger only for a community
+    whose walking cost could exceed them (about 10,000 households or more)."""
+    far = np.where(ok, cost, 0.0).max(axis=1)
+    grid_weight = max(GRID_WEIGHT, float(w @ far) + 1.0)
+    return grid_weight, max(SHORT_WEIGHT, grid_weight * (len(w) + 1))
+
+
 def _exact(h: np.ndarray, cost: np.ndarray, nb: list[list[int]], k: int, *, lo: int, hi: int,
            max_nodes: int, time_limit_s: float, soft_floor: bool = False,
            ) -> tuple[np.ndarray | None, str, float, float, float]:
     """(centre per unit or None, status, objective, bound, runtime); the status is HiGHS's
     (``optimal``, ``node_limit``, ``time_limit``, ``infeasible`` …).
 
-    ``soft_floor``: the floor may be missed, at a cost of :data:`SHORT_WEIGHT` per missing
-    household, and ``k`` is a lower limit: fewest missing households first, then fewest
-    grids (:data:`GRID_WEIGHT` each), then the walking cost.
+    ``soft_floor``: the floor may be missed and ``k`` is a lower limit: fewest missing
+    households first, then fewest grids, then the walking cost (:func:`_soft_weights`).
     """
     n = len(h)
     w = _weights(h)
@@ -202,7 +214,8 @@ def _exact(h: np.ndarray, cost: np.ndarray, nb: list[list[int]], k: int, *, lo: 
     # grids, the band they imply (the same groupings, a stronger relaxation)
     if soft_floor:
         cap = _caps(h, hi)
-        short = mb.add_cols(np.full(n, SHORT_WEIGHT), 0, float(lo), integer=False)
+        grid_weight, short_weight = _soft_weights(w, cost, ok)
+        short = mb.add_cols(np.full(n, short_weight), 0, float(lo), integer=False)
     else:
         lo, cap = _implied_band(h, k, lo, hi)
         short = None
@@ -221,7 +234,7 @@ def _exact(h: np.ndarray, cost: np.ndarray, nb: list[list[int]], k: int, *, lo: 
         hi_v[self_at] -= cap[j]
         mb.add_row(-np.inf, 0, idx, hi_v)
     if soft_floor:
-        k_var = mb.add_cols(np.array([GRID_WEIGHT]), 0, n, integer=True)
+        k_var = mb.add_cols(np.array([grid_weight]), 0, n, integer=True)
         mb.add_row(0, 0, np.r_[diag, k_var], np.r_[np.ones(n), -1.0])
         mb.add_row(k, np.inf, diag, np.ones(n))
     else:
