@@ -650,12 +650,16 @@ def _docx_table(doc: Any, df: pd.DataFrame, lang: Lang, text_width_cm: float) ->
     numeric = numeric_columns(df)
     classes = status_classes(lang)
 
+    size = Pt(8.5)
+
     def fill(cell: Any, text: str, *, bold: bool = False, right: bool = False) -> None:
-        cell.text = ""
+        # a new cell holds one empty paragraph: write into it (each python-docx property
+        # set is XML work, and a table has thousands of cells)
         par = cell.paragraphs[0]
         run = par.add_run(text)
-        run.font.size = Pt(8.5)
-        run.bold = bold
+        run.font.size = size
+        if bold:
+            run.bold = True
         if right:
             par.alignment = WD_ALIGN_PARAGRAPH.RIGHT
 
