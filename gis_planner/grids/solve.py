@@ -580,24 +580,29 @@ def solve_districts(
     return Districting(centre, method, status, objective, bound, gap, runtime, stopped_by)
 
 
+def _alone_over(hg: np.ndarray, hi: int) -> bool:
+    """Whether a grid's households (per unit) are one unit's above the ceiling: such a unit
+    stands alone (units without households may share its grid, as the model allows)."""
+    return int(hg.sum()) > hi and int(np.count_nonzero(hg)) == 1
+
+
 def _violation(h: np.ndarray, centre: np.ndarray, lo: int, hi: int) -> int:
     """Households outside the band, summed over grids (a unit alone above the ceiling is
     not counted: nothing can fix it)."""
     total = 0
     for c in np.unique(centre):
-        sel = centre == c
-        tot = int(h[sel].sum())
-        if tot > hi and sel.sum() == 1:
+        hg = h[centre == c]
+        if _alone_over(hg, hi):
             continue
+        tot = int(hg.sum())
         total += max(0, lo - tot) + max(0, tot - hi)
     return total
 
 
 def _in_band(h: np.ndarray, centre: np.ndarray, lo: int, hi: int) -> bool:
     for c in np.unique(centre):
-        tot = int(h[centre == c].sum())
-        alone_over = tot > hi and (centre == c).sum() == 1  # a unit above the ceiling
-        if not (lo <= tot <= hi) and not alone_over:
+        hg = h[centre == c]
+        if not (lo <= int(hg.sum()) <= hi) and not _alone_over(hg, hi):
             return False
     return True
 
