@@ -104,13 +104,16 @@ def compound_cells(
     cell_owner[cell_i[first]] = own[gen_i[first]]
     # the Voronoi cells tile the plane edge to edge (one vertex set), so each compound's are
     # dissolved by GEOS's coverage union, which only drops the shared edges (4x faster than a
-    # general overlay); the clip to the extent then rounds to the precision grid once
+    # general overlay; should a union ever come out invalid, the snap-rounded overlay is
+    # used); the clip to the extent then rounds to the precision grid once
     order = np.argsort(cell_owner, kind="stable")
     bounds = np.searchsorted(cell_owner[order], np.arange(len(geoms) + 1))
     out = []
     for i in range(len(geoms)):
         mine = cells[order[bounds[i]:bounds[i + 1]]]
         cell = shapely.coverage_union_all(mine) if len(mine) else shapely.Polygon()
+        if not shapely.is_valid(cell):
+            cell = shapely.union_all(mine, grid_size=GRID_M)
         out.append(polygonal(shapely.intersection(cell, extent, grid_size=GRID_M)))
     return gpd.GeoSeries(out, index=index, crs=crs)
 
