@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+
+#: The date the documents carry (cover page, file properties) during the tests: 2026-01-01
+#: 00:00 UTC, through the reproducible-builds variable, which the package and every command
+#: a test starts read. Left to the clock, a suite running across midnight compares the
+#: documents of two runs with two dates on their covers and reports a difference that is not
+#: one. Tests of the run-date behaviour clear the setting themselves.
+os.environ.setdefault("SOURCE_DATE_EPOCH", "1767225600")
 
 
 @pytest.fixture(scope="session")
