@@ -1,9 +1,8 @@
 """Open the offline map and report in a real headless Chromium with networking disabled.
 
 Needs Debian's ``chromium`` (``apt-get install -y chromium fonts-noto-cjk``); skipped when it is
-absent. Chromium runs with a virtual-time budget, so a page is captured once its scripts and
-frames have run, whatever the machine's load; the map script marks the end of its rendering with
-``data-gp-rendered`` on the page, which every test checks. Screenshots go to
+absent. Chromium runs through ``tests/_chromium.py``: a virtual-time budget, no sleeps; the map
+script marks its end with ``data-gp-ready`` on the page, which every DOM test checks. Screenshots go to
 ``tests/_artifacts/browser`` (kept by CI as artefacts), or to
 ``$GIS_PLANNER_TEST_ARTIFACTS/browser`` when that variable is set.
 """
@@ -13,12 +12,11 @@ from __future__ import annotations
 import html
 import os
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import numpy as np
 import pytest
+from _chromium import console_errors, run_chromium
 
 from gis_planner.maps import plan_map, save_map
 from gis_planner.maps.plan import COVERAGE_CLASSES
@@ -27,38 +25,19 @@ from gis_planner.report import write_plan_outputs
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 REPO = Path(__file__).resolve().parents[1]
 
 
-def _chromium(tmp: Path, url: str, *extra: str) -> subprocess.CompletedProcess[str]:
-    if CHROMIUM is None:
-        pytest.skip("chromium not installed (apt-get install -y chromium fonts-noto-cjk)")
-    profile = tmp / f"profile-{len(list(tmp.glob('profile-*')))}"  # a fresh one per run
-    args = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            "--no-first-run", f"--user-data-dir={profile}",
-            "--proxy-server=127.0.0.1:9", "--proxy-bypass-list=<-loopback>",
-            "--enable-logging=stderr", "--v=0", "--virtual-time-budget=10000",
-            "--window-size=1400,1000", *extra, url]
-    return subprocess.run(args, capture_output=True, text=True, timeout=240, check=False)
-
-
-def _console_errors(stderr: str) -> list[str]:
-    return [ln for ln in stderr.splitlines() if "CONSOLE" in ln and
-            re.search(r"Uncaught|Error|Failed to load", ln)]
-
-
 def _dom(tmp: Path, url: str) -> str:
-    run = _chromium(tmp, url, "--dump-dom")
+    run = run_chromium(tmp, url, "--dump-dom")
     assert run.returncode == 0, run.stderr[-2000:]
-    assert _console_errors(run.stderr) == []
-    assert 'data-gp-rendered="1"' in run.stdout  # the map script finished
+    assert console_errors(run.stderr) == []
+    assert 'data-gp-ready="1"' in run.stdout  # the map script finished
     return re.sub(r"<(script|style)\b.*?</\1>", "", run.stdout, flags=re.S)  # what is shown
 
 
 def _shot(tmp: Path, url: str, png: Path) -> None:
-    run = _chromium(tmp, url, f"--screenshot={png}")
+    run = run_chromium(tmp, url, f"--screenshot={png}")
     assert run.returncode == 0, run.stderr[-2000:]
     assert png.stat().st_size > 20_000
 
@@ -105,8 +84,8 @@ def artifacts():
 def test_console_error_detection_works(tmp_path):
     page = tmp_path / "broken.html"
     page.write_text("<html><body><script>notDefinedAnywhere();</script></body></html>")
-    run = _chromium(tmp_path, page.as_uri(), "--dump-dom")
-    assert _console_errors(run.stderr), run.stderr[-2000:]
+    run = run_chromium(tmp_path, page.as_uri(), "--dump-dom")
+    assert console_errors(run.stderr), run.stderr[-2000:]
 
 
 def test_demo_map_renders_offline(results, outputs, artifacts, tmp_path):
@@ -171,8 +150,8 @@ def test_real_data_map_renders(shared_data, tmp_path, artifacts):
 
 def test_report_renders_offline(outputs, artifacts, tmp_path):
     url = (outputs / "report.html").as_uri()
-    run = _chromium(tmp_path, url, "--dump-dom")
+    run = run_chromium(tmp_path, url, "--dump-dom")
     assert run.returncode == 0
-    assert _console_errors(run.stderr) == []
+    assert console_errors(run.stderr) == []
     assert run.stdout.count("<table>") >= 5 and "data:image/png;base64," in run.stdout
     _shot(tmp_path, url, artifacts / "report.png")

@@ -179,27 +179,15 @@ def test_hostile_names_stay_text(runs, tmp_path):
 def test_difference_map_draws_in_a_browser(runs, tmp_path):
     """The difference map opens offline in headless Chromium: every compound drawn, coloured
     by its change for the category in the URL, no script error."""
-    import re
-    import shutil as sh
-    import subprocess
+    from _chromium import console_errors, run_chromium
 
-    chromium = sh.which("chromium") or sh.which("chromium-browser")
-    if chromium is None:
-        pytest.skip("chromium not installed (apt-get install -y chromium fonts-noto-cjk)")
     out = tmp_path / "cmp"
     assert main(["compare", str(runs[0]), str(runs[1]), "--out", str(out)]) == 0
     comp = compare_runs(read_run(runs[0]), read_run(runs[1]))
-    run = subprocess.run(
-        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-         f"--user-data-dir={tmp_path / 'profile'}", "--proxy-server=127.0.0.1:9",
-         "--enable-logging=stderr", "--v=0", "--virtual-time-budget=10000", "--dump-dom",
-         (out / "map.html").as_uri() + "#category=pharmacy"],
-        capture_output=True, text=True, timeout=240, check=False)
+    run = run_chromium(tmp_path, (out / "map.html").as_uri() + "#category=pharmacy", "--dump-dom")
     assert run.returncode == 0, run.stderr[-2000:]
-    errors = [ln for ln in run.stderr.splitlines()
-              if "CONSOLE" in ln and re.search(r"Uncaught|Error|Failed to load", ln)]
-    assert errors == []
-    assert 'data-gp-rendered="1"' in run.stdout
+    assert console_errors(run.stderr) == []
+    assert 'data-gp-ready="1"' in run.stdout
     assert f'data-gp-compounds="{len(comp.compounds)}"' in run.stdout
     assert 'data-gp-category="pharmacy"' in run.stdout
     change = comp.compounds["pharmacy_change"]

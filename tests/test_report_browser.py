@@ -9,29 +9,18 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
+from _chromium import run_chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 REPO = Path(__file__).resolve().parents[1]
 
 
-def _chromium(tmp: Path, url: str, *extra: str) -> subprocess.CompletedProcess[str]:
-    if CHROMIUM is None:
-        pytest.skip("chromium not installed (apt-get install -y chromium fonts-noto-cjk)")
-    profile = tmp / f"profile-{len(list(tmp.glob('profile-*')))}"
-    args = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            "--no-first-run", f"--user-data-dir={profile}",
-            "--proxy-server=127.0.0.1:9", "--proxy-bypass-list=<-loopback>",
-            "--enable-logging=stderr", "--v=0", "--virtual-time-budget=5000",
-            "--window-size=1200,2400", *extra, url]
-    return subprocess.run(args, capture_output=True, text=True, timeout=240, check=False)
+def _chromium(tmp: Path, url: str, *extra: str):
+    return run_chromium(tmp, url, *extra, window="1200,2400", budget_ms=5000)
 
 
 @pytest.fixture(scope="module")

@@ -147,10 +147,7 @@
     L.control.scale({metric: true, imperial: false, maxWidth: 160, position: "bottomleft"})
       .addTo(map);
     container.setAttribute("data-gp-compounds", String(shapes.length));
-    L.Util.requestAnimFrame(function () {  // the end of rendering, for tests and screenshots
-      container.setAttribute("data-gp-rendered", "1");
-      document.documentElement.setAttribute("data-gp-rendered", "1");
-    });
+    window.gpDom.done(container);  // data-gp-ready now, data-gp-rendered after the frame
     window.gpCompareMap = {map: map, setCategory: setCategory};
   }
 

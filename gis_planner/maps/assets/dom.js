@@ -30,5 +30,20 @@
     return tb;
   }
 
-  window.gpDom = {el: el, fill: fill, table: table};
+  // Markers for tests and screenshots, on the map container and on <html>:
+  // data-gp-ready when the script has drawn everything into the map (set at once, so a page
+  // captured after its load event always carries it), data-gp-rendered after the next
+  // animation frame, when the canvas has painted (a frame may come later than a capture).
+  function done(container) {
+    [container, document.documentElement].forEach(function (n) {
+      n.setAttribute("data-gp-ready", "1");
+    });
+    window.L.Util.requestAnimFrame(function () {
+      [container, document.documentElement].forEach(function (n) {
+        n.setAttribute("data-gp-rendered", "1");
+      });
+    });
+  }
+
+  window.gpDom = {el: el, fill: fill, table: table, done: done};
 })();

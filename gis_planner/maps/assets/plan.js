@@ -487,10 +487,7 @@
     declutter();
     container.setAttribute("data-gp-compounds", String(dots.length));
     container.setAttribute("data-gp-facilities", String(squares.length));
-    L.Util.requestAnimFrame(function () {
-      container.setAttribute("data-gp-rendered", "1");
-      document.documentElement.setAttribute("data-gp-rendered", "1");
-    });
+    window.gpDom.done(container);  // data-gp-ready now, data-gp-rendered after the frame
     window.gpPlanMap = {map: map, setCategory: setCategory};
   }
 
