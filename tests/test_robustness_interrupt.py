@@ -300,3 +300,48 @@ def test_an_interrupt_escaping_main_still_ends_with_the_signals_code(monkeypatch
         assert cli.run() == code
     finally:
         cli._state["signal"] = None
+
+
+#: ``python -m`` entry that runs the real ``cli.run()`` with the Typer app replaced by BODY.
+_FAKE_ENTRY = '''
+import signal, sys
+from gis_planner import cli
+
+class Finaliser:
+    def __del__(self):
+        signal.raise_signal(signal.{sig})  # the handler's KeyboardInterrupt cannot leave __del__
+
+def fake_app(**_kwargs):
+{body}
+    return 0
+
+cli.app = fake_app
+sys.exit(cli.run())
+'''
+
+
+def _run_fake_entry(tmp_path: Path, sig: signal.Signals, body: str) -> subprocess.CompletedProcess[str]:
+    (tmp_path / "fake_entry.py").write_text(_FAKE_ENTRY.format(sig=sig.name, body=body), encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")])}
+    return subprocess.run([sys.executable, "-m", "fake_entry"], cwd=tmp_path, env=env, capture_output=True,
+                          text=True, timeout=START_TIMEOUT_S)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["sigterm", "sigint"])
+def test_a_signal_inside_a_string_exec_still_ends_with_the_signals_code(tmp_path, sig):
+    """A signal landing in code a library built with ``exec(text)`` (``dataclasses`` does, while
+    modules are imported): CPython records that interrupt as unhandled even though ``main``
+    handles it, and under ``python -m`` would end the process with SIGINT (status −2)."""
+    body = f'    exec("import signal; signal.raise_signal(signal.{sig.name})", {{}})'
+    done = _run_fake_entry(tmp_path, sig, body)
+    assert (done.returncode, done.stderr) == (EXIT[sig], "Interrupted; no partial output was kept.\n")
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["sigterm", "sigint"])
+def test_a_signal_inside_a_finaliser_is_not_lost(tmp_path, sig):
+    """A signal landing in a ``__del__`` (or a weakref callback): Python cannot raise there and
+    would print "Exception ignored …" with a traceback, then end with 0 as if no signal had come.
+    The run goes on to its end and then ends with the signal's code, without a traceback."""
+    body = "    Finaliser()\n    print('the run went on', file=sys.stderr)"
+    done = _run_fake_entry(tmp_path, sig, body)
+    assert (done.returncode, done.stderr) == (EXIT[sig], "the run went on\nInterrupted; no partial output was kept.\n")

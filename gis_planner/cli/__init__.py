@@ -14,6 +14,7 @@ import signal
 import sys
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 import typer
 
@@ -33,7 +34,7 @@ app = typer.Typer(
 COMMAND_MODULES = ("demo", "reach", "communities", "site", "profiles", "check", "report", "convert",
                    "template", "elderly", "centres", "grids", "compare", "init")
 
-_state: dict[str, object] = {"debug": False, "signal": None}
+_state: dict[str, object] = {"debug": False, "signal": None, "lost": None}
 
 # Typer >= 0.29 ships its own copy of click; its usage errors derive from this class.
 _ClickException: type[Exception] = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
@@ -95,7 +96,8 @@ def _on_signal(signum: int, _frame: object) -> None:
 
     A signal landing while a finished output set is being renamed into place waits for the
     renames (:func:`gis_planner._fs.uninterruptible`). A second signal during the clean-up is
-    ignored; a third one ends the process at once.
+    ignored; a third one ends the process at once. An interrupt that Python could not raise
+    (it landed in a finaliser) is kept by :func:`_record_lost_interrupt`.
     """
     from gis_planner import _fs
 
@@ -109,18 +111,51 @@ def _on_signal(signum: int, _frame: object) -> None:
     raise exc
 
 
+def _record_lost_interrupt(unraisable: Any) -> None:
+    """``sys.unraisablehook`` while the handlers are in place.
+
+    The ``KeyboardInterrupt`` of :func:`_on_signal` can land in code that cannot raise: a
+    ``__del__`` or a weakref callback (the import system uses them). Python would print it as
+    "Exception ignored …" with a traceback and go on. The hook keeps it quietly instead: the run
+    goes on to its end (its outputs are whole, as always), then ends with the signal's exit code
+    and says that its outputs are complete. The next signal stops the run at once, as a first
+    one does. Any other unraisable exception goes to the previous hook.
+    """
+    if isinstance(unraisable.exc_value, KeyboardInterrupt) and _state["signal"] is not None:
+        _state["lost"] = _state["signal"]
+        _state["signal"] = None
+        return
+    _state["unraisablehook"](unraisable)  # type: ignore[operator]
+
+
 @contextlib.contextmanager
 def _signals_handled() -> Iterator[None]:
     """Route SIGINT and SIGTERM to :func:`_on_signal` (main thread only); restore afterwards."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    _state["unraisablehook"] = sys.unraisablehook
+    sys.unraisablehook = _record_lost_interrupt
     previous = {sig: signal.signal(sig, _on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+        sys.unraisablehook = _state.pop("unraisablehook")  # type: ignore[assignment]
+
+
+def _forget_unhandled_interrupt() -> None:
+    """Clear CPython's record of a ``KeyboardInterrupt`` that left a string ``exec``/``eval``.
+
+    Libraries build functions from source text while they are imported (``dataclasses`` among
+    them). When the interrupt of :func:`_on_signal` lands in such code, CPython records it as
+    unhandled even though :func:`main` catches it, and under ``python -m`` the interpreter then
+    ends itself with SIGINT (status −2) in place of 130/143. Each string ``exec`` starts by
+    clearing that record, so one trivial ``exec`` after the interrupt was handled clears it; it
+    cannot hide an interrupt that is still on its way out.
+    """
+    exec("pass", {})  # a constant, never input text
 
 
 def _interrupted() -> int:
@@ -157,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
 
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
-    _state["signal"] = None
+    _state["signal"] = _state["lost"] = None
     _fs.committed.clear()
     if _empty_out(args):
         typer.echo("error: --out is empty; expected a file or folder name.", err=True)
@@ -190,6 +225,14 @@ def main(argv: list[str] | None = None) -> int:
             raise
         typer.echo(f"error: {exc}", err=True)
         return 2
+    return _exit_code(code)
+
+
+def _exit_code(code: object) -> int:
+    """The exit code of a command that returned ``code`` (Typer's return value)."""
+    if _state["lost"] is not None and _state["signal"] is None:  # the run went on to its end
+        _state["signal"] = _state["lost"]
+        return _interrupted()
     # Outside standalone mode Typer returns an exit code instead of raising: 130 when it caught a
     # KeyboardInterrupt (the outputs' temporaries were already removed on the way out).
     if not isinstance(code, int) or isinstance(code, bool):  # a command's own return value
@@ -208,9 +251,12 @@ def run() -> int:
     outputs were already cleaned up on the way out of :func:`main`.
     """
     try:
-        return main()
+        code = main()
     except KeyboardInterrupt:
-        return TERMINATED if _state["signal"] == signal.SIGTERM else INTERRUPTED
+        code = TERMINATED if _state["signal"] == signal.SIGTERM else INTERRUPTED
+    if _state["signal"] is not None:
+        _forget_unhandled_interrupt()
+    return code
 
 
 #: What to do when the inputs do not fit in memory (one line, like every other error).
@@ -222,4 +268,4 @@ MEMORY_ADVICE = (
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    sys.exit(run())
