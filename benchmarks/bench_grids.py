@@ -15,6 +15,9 @@ compounds above the 500 ceiling are split and every grid gets 微网格). Measur
 process when every solve is proven. Printed as JSON lines.
 
     python benchmarks/bench_grids.py --communities 400 --households 1000000 --compounds-only
+
+Each measurement runs ``--runs`` times (default 3) and is reported as its median and range, wall
+and CPU seconds; the Dask rows also give their ratio to the single process, paired run by run.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import argparse
 import json
 import math
 import platform
+import statistics
 import time
 
 import geopandas as gpd
@@ -91,15 +95,27 @@ def street(n_communities: int, households: int, *, seed: int = 1) -> tuple:
     return com, homes, bld, net
 
 
-def _timed(fn, *args, **kwargs):
-    t0 = time.perf_counter()
-    out = fn(*args, **kwargs)
-    return out, time.perf_counter() - t0
+def _timed(runs: int, fn, *args, **kwargs):
+    """(last result, wall seconds of each run, CPU seconds of each run) of ``runs`` calls."""
+    wall, cpu = [], []
+    for _ in range(runs):
+        t0, c0 = time.perf_counter(), time.process_time()
+        out = fn(*args, **kwargs)
+        wall.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
+    return out, wall, cpu
 
 
-def _summary(name: str, result, seconds: float, **extra) -> dict:
+def _spread(values: list[float]) -> dict:
+    """Median and range (seconds) of the runs."""
+    return {"median": round(statistics.median(values), 2), "min": round(min(values), 2),
+            "max": round(max(values), 2)}
+
+
+def _summary(name: str, result, wall: list[float], cpu: list[float] | None = None, **extra) -> dict:
     s = result.solver
-    return {"run": name, "seconds": round(seconds, 2), "grids": len(result.grids),
+    times = {"wall_s": _spread(wall), **({"cpu_s": _spread(cpu)} if cpu else {}), "runs": len(wall)}
+    return {"run": name, **times, "grids": len(result.grids),
             "micro_grids": len(result.micro_grids),
             "grids_in_band": int((result.grids["band_status"] == "in_band").sum()),
             "solves": len(s), "exact": int((s["method"] == "exact").sum()),
@@ -120,39 +136,45 @@ def main() -> None:
     ap.add_argument("--dask-workers", type=int, default=2, help="0 skips the Dask run")
     ap.add_argument("--compounds-only", action="store_true",
                     help="网格 from compounds only (no buildings, no 微网格), single and on Dask")
+    ap.add_argument("--runs", type=int, default=3, help="runs of each measurement (median, range)")
     args = ap.parse_args()
     com, homes, bld, net = street(args.communities, args.households)
     _show({"machine": platform.processor() or platform.machine(),
            "python": platform.python_version(), "communities": len(com),
            "compounds": len(homes), "buildings": len(bld),
            "households": int(homes["households"].sum()), "network_edges": net.n_edges})
-    only, t = _timed(partition_grids, com, homes, network=net, micro=False)
-    _show(_summary("compounds, 网格 only, 1 process", only, t))
+    only, wall, cpu = _timed(args.runs, partition_grids, com, homes, network=net, micro=False)
+    _show(_summary("compounds, 网格 only, 1 process", only, wall, cpu))
     if args.compounds_only:
-        bld, full, label = None, only, "compounds, 网格 only"
+        bld, full, label, single = None, only, "compounds, 网格 only", wall
     else:
-        full, t = _timed(partition_grids, com, homes, bld, network=net)
+        full, single, cpu = _timed(args.runs, partition_grids, com, homes, bld, network=net)
         label = "buildings, 网格 + 微网格"
-        _show(_summary(f"{label}, 1 process", full, t))
+        _show(_summary(f"{label}, 1 process", full, single, cpu))
     if args.dask_workers:
-        from gis_planner.grids.parallel import partitioned_grids
-        from gis_planner.partition.run import connect
-
-        t0 = time.perf_counter()
-        client, cluster = connect(None, n_workers=args.dask_workers)
-        try:
-            dist = partitioned_grids(com, homes, bld, network=net, micro=not args.compounds_only,
-                                     client=client)
-        finally:
-            client.close()
-            cluster.close()
-        t = time.perf_counter() - t0
+        dist, wall, _cpu = _timed(args.runs, _on_dask, com, homes, bld, net, args.dask_workers,
+                                  micro=not args.compounds_only)
         clocked = (full.solver["status"] == "feasible").any()
         same = all(a.equals(b) for a, b in ((dist.grids, full.grids),
                                              (dist.micro_grids, full.micro_grids)))
-        _show(_summary(f"{label}, Dask {args.dask_workers} workers", dist, t,
-                       equal_to_single_process=bool(same),
-                       a_solve_stopped_by_the_clock=bool(clocked)))
+        ratios = [d / s for d, s in zip(wall, single, strict=True)]
+        _show(_summary(f"{label}, Dask {args.dask_workers} workers (cluster start included)", dist,
+                       wall, equal_to_single_process=bool(same),
+                       a_solve_stopped_by_the_clock=bool(clocked),
+                       wall_ratio_to_1_process=_spread(ratios)))
+
+
+def _on_dask(com, homes, bld, net, workers: int, *, micro: bool):
+    """``partitioned_grids`` on a new local cluster of ``workers`` processes (its start included)."""
+    from gis_planner.grids.parallel import partitioned_grids
+    from gis_planner.partition.run import connect
+
+    client, cluster = connect(None, n_workers=workers)
+    try:
+        return partitioned_grids(com, homes, bld, network=net, micro=micro, client=client)
+    finally:
+        client.close()
+        cluster.close()
 
 
 if __name__ == "__main__":
