@@ -392,8 +392,9 @@ def main() -> None:
             f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.", "",
             "How to read it: each figure is the median of the runs with its range; the methods of "
             "one table run interleaved in the same process and each ratio is the median of the "
-            "per-run ratios. The 2 cores were shared with other work during the run, so absolute "
-            "seconds are noisy; the paired ratios are what the benchmark reproduces. Every peer "
+            "per-run ratios. Absolute seconds depend on what else the machine runs (the load "
+            "average is given below the tables); the paired ratios are what the benchmark "
+            "reproduces. Every peer "
             "runs all categories (nothing extrapolated); all search to the same "
             f"{CAP_M:,.0f} m cap (15 min at {SPEED_KMH:g} km/h). The limit is node-based (no "
             "partial edges, no per-household step, no output columns); `reach()` computes exact "
