@@ -8,12 +8,13 @@ and exit with code 2; ``--debug`` shows the traceback instead.
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib
 import logging
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import typer
@@ -111,7 +112,7 @@ def _on_signal(signum: int, _frame: object) -> None:
     raise exc
 
 
-def _record_lost_interrupt(unraisable: Any) -> None:
+def _record_lost_interrupt(unraisable: Any, *, previous: Callable[[Any], object]) -> None:
     """``sys.unraisablehook`` while the handlers are in place.
 
     The ``KeyboardInterrupt`` of :func:`_on_signal` can land in code that cannot raise: a
@@ -119,13 +120,13 @@ def _record_lost_interrupt(unraisable: Any) -> None:
     "Exception ignored …" with a traceback and go on. The hook keeps it quietly instead: the run
     goes on to its end (its outputs are whole, as always), then ends with the signal's exit code
     and says that its outputs are complete. The next signal stops the run at once, as a first
-    one does. Any other unraisable exception goes to the previous hook.
+    one does. Any other unraisable exception goes to the ``previous`` hook.
     """
     if isinstance(unraisable.exc_value, KeyboardInterrupt) and _state["signal"] is not None:
         _state["lost"] = _state["signal"]
         _state["signal"] = None
         return
-    _state["unraisablehook"](unraisable)  # type: ignore[operator]
+    previous(unraisable)
 
 
 @contextlib.contextmanager
@@ -134,15 +135,15 @@ def _signals_handled() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    _state["unraisablehook"] = sys.unraisablehook
-    sys.unraisablehook = _record_lost_interrupt
+    previous_hook = sys.unraisablehook
+    sys.unraisablehook = functools.partial(_record_lost_interrupt, previous=previous_hook)
     previous = {sig: signal.signal(sig, _on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-        sys.unraisablehook = _state.pop("unraisablehook")  # type: ignore[assignment]
+        sys.unraisablehook = previous_hook
 
 
 def _forget_unhandled_interrupt() -> None:

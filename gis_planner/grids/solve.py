@@ -600,11 +600,8 @@ def _violation(h: np.ndarray, centre: np.ndarray, lo: int, hi: int) -> int:
 
 
 def _in_band(h: np.ndarray, centre: np.ndarray, lo: int, hi: int) -> bool:
-    for c in np.unique(centre):
-        hg = h[centre == c]
-        if not (lo <= int(hg.sum()) <= hi) and not _alone_over(hg, hi):
-            return False
-    return True
+    """Every grid within the band (or a unit alone above the ceiling)."""
+    return _violation(h, centre, lo, hi) == 0
 
 
 __all__ = ["Districting", "solve_districts"]
