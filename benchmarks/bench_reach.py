@@ -43,6 +43,7 @@ from scipy.sparse.csgraph import dijkstra
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _citygen import generate_city
 
+from gis_planner import _threads
 from gis_planner.coverage import reach, service_areas
 from gis_planner.coverage import service_area as sa
 from gis_planner.network import WalkNetwork
@@ -303,7 +304,7 @@ def service_area_table(net: WalkNetwork, homes, fac, *, runs: int) -> list[str]:
            f"area. Current method: whole edges come as merged buffers of 125-1,000 m blocks "
            f"whose every edge the facility reaches (or as the edge's own buffer), computed once "
            f"per network; only cut pieces are buffered per facility; facilities are merged in "
-           f"{sa._THREADS} threads.", "",
+           f"{_threads.THREADS} threads.", "",
            "| step | seconds, median (range) | former ÷ current (paired) |", "|---|---|---|",
            f"| polygons, former: `buffer(MultiLineString)` per facility | {fmt(t['old'])} | |",
            f"| polygons, current, block and edge buffers built in the run (cold) | "

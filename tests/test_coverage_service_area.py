@@ -150,12 +150,12 @@ def test_bad_arguments_and_facilities_off_the_network():
 
 
 @pytest.mark.parametrize("split", [False, True])
-def test_polygons_equal_one_buffer_of_the_lines_on_shanghai(shared_data, split):
+def test_polygons_equal_one_buffer_of_the_lines_on_shanghai(shared_data, split, monkeypatch):
     """The polygons (shared block and edge buffers plus the cut pieces' buffers, merged) are the
     polygon of the former method, buffering each facility's MultiLineString in one call: same
     area, relative symmetric difference below 1e-6 (floating-point noise of the GEOS noding
     orders), on real central-Shanghai streets; again with the network's buffer cache warm."""
-    from gis_planner.coverage import service_area as sa
+    from gis_planner import _threads
     from gis_planner.io import read_facilities, read_network
 
     net = read_network(shared_data / "shanghai-central" / "roads_shanghai_center_overpass_2025-08.osm")
@@ -179,13 +179,10 @@ def test_polygons_equal_one_buffer_of_the_lines_on_shanghai(shared_data, split):
     _lines2, polys2 = service_areas(net, fac, walk_minutes=15, speed_kmh=4.0, buffer_m=50.0,
                                     split=split)
     assert shapely.equals_exact(polys2.geometry.to_numpy(), got, tolerance=0).all()
-    sa._THREADS, threads = 1, sa._THREADS  # one thread gives the same polygons
-    try:
-        net._cache.pop("buffer_blocks_50.0")
-        _lines3, polys3 = service_areas(net, fac, walk_minutes=15, speed_kmh=4.0,
-                                        buffer_m=50.0, split=split)
-    finally:
-        sa._THREADS = threads
+    monkeypatch.setattr(_threads, "THREADS", 1)  # one thread gives the same polygons
+    net._cache.pop("buffer_blocks_50.0")
+    _lines3, polys3 = service_areas(net, fac, walk_minutes=15, speed_kmh=4.0, buffer_m=50.0,
+                                    split=split)
     assert shapely.equals_exact(polys3.geometry.to_numpy(), got, tolerance=0).all()
 
 

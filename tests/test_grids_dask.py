@@ -1,4 +1,4 @@
-"""City scale: one Dask task per community gives exactly the single-process result."""
+"""City scale: one Dask task (or one thread) per community gives exactly the single-process result."""
 
 from __future__ import annotations
 
@@ -92,3 +92,15 @@ def test_local_cluster_equals_single_process(street_town):
     finally:
         cluster.close()
     _same(got, single)
+
+
+def test_threads_equal_one_thread(street_town, monkeypatch):
+    """``partition_grids`` solves communities in threads; one thread gives the same result."""
+    from gis_planner import _threads
+
+    com, homes, buildings, net, single = street_town
+    assert _threads.THREADS >= 1
+    monkeypatch.setattr(_threads, "THREADS", 1)
+    _same(partition_grids(com, homes, buildings, network=net), single)
+    monkeypatch.setattr(_threads, "THREADS", 3)  # more threads than cores changes nothing
+    _same(partition_grids(com, homes, buildings, network=net), single)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gc
 import importlib
 import logging
 import signal
@@ -244,7 +245,7 @@ def _exit_code(code: object) -> int:
 
 
 def run() -> int:
-    """The ``gis-planner`` script and ``python -m gis_planner``: :func:`main`, guarded once more.
+    """:func:`main`, guarded once more (what :func:`script` runs) and returning the exit code.
 
     A ``KeyboardInterrupt`` that escapes :func:`main` after it has handled a signal (raised
     while the run was already winding down) still ends the process with the signal's exit code
@@ -260,6 +261,19 @@ def run() -> int:
     return code
 
 
+def script() -> None:
+    """The ``gis-planner`` script and ``python -m gis_planner``: :func:`run`, then exit.
+
+    Before exiting, every object left is moved out of the garbage collector's reach
+    (``gc.freeze``): the interpreter's last collection would otherwise walk the run's millions of
+    objects (0.35 s after the demo report) only to free memory the process is giving back
+    anyway. Every output is written and closed by then, and exit handlers still run.
+    """
+    code = run()
+    gc.freeze()
+    sys.exit(code)
+
+
 #: What to do when the inputs do not fit in memory (one line, like every other error).
 MEMORY_ADVICE = (
     "error: out of memory: the inputs are too large for this machine (no output was written). "
@@ -269,4 +283,4 @@ MEMORY_ADVICE = (
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(run())
+    script()

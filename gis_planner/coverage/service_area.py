@@ -19,10 +19,7 @@ pieces (:func:`_substrings`). The polygons are merged from buffers shared betwee
 from __future__ import annotations
 
 import itertools
-import os
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -32,6 +29,7 @@ from scipy.sparse.csgraph import dijkstra
 
 from gis_planner import _units
 from gis_planner._errors import InputDataError
+from gis_planner._threads import thread_map
 from gis_planner._validate import require_metric_crs, require_points, require_same_crs
 from gis_planner.network.snap import snap_points
 from gis_planner.network.travel import edge_arrays, graph_with_sources
@@ -48,8 +46,6 @@ _CHUNK_CELLS = 8_000_000
 #: quadtree levels above it (blocks of 125, 250, 500 and 1,000 m).
 _BLOCK_M = 125.0
 _BLOCK_LEVELS = 4
-#: Threads merging polygons (GEOS releases the GIL); two, for the usual 2-4 core planning laptop.
-_THREADS = min(2, os.cpu_count() or 1)
 
 
 def service_areas(
@@ -175,20 +171,8 @@ def _polygons(network: WalkNetwork, owner: np.ndarray, edge: np.ndarray, full: n
     def merge(group: tuple[int, np.ndarray]) -> None:
         out[group[0]] = shapely.union_all(group[1])
 
-    _in_threads(merge, groups)
+    thread_map(merge, groups)  # GEOS releases the GIL: the merges run on several cores
     return out
-
-
-def _in_threads(func: Callable[[Any], object], jobs: Sequence[Any]) -> None:
-    """``func(job)`` for every job in up to :data:`_THREADS` threads (GEOS work only: shapely
-    releases the GIL inside it, so the threads run on several cores)."""
-    if _THREADS <= 1 or len(jobs) < 2:
-        for job in jobs:
-            func(job)
-        return
-    with ThreadPoolExecutor(max_workers=_THREADS) as pool:
-        for _ in pool.map(func, jobs):
-            pass
 
 
 class _BufferBlocks:
@@ -307,7 +291,7 @@ class _BufferBlocks:
                                      dtype=object)
                 self.polygon[level][b] = shapely.union_all(parts)
 
-            _in_threads(merge, todo)
+            thread_map(merge, todo)
 
 
 def _incidence(network: WalkNetwork) -> sp.csr_matrix:

@@ -24,6 +24,7 @@ import pandas as pd
 import shapely
 
 from gis_planner._errors import InputDataError
+from gis_planner._threads import thread_map
 from gis_planner._validate import require_metric_crs, require_same_crs, require_unique_index
 from gis_planner.community.adjacency import GRID_M, compound_adjacency, compound_cells, polygonal
 from gis_planner.grids.groups import SPECIAL_GROUPS
@@ -32,6 +33,9 @@ from gis_planner.grids.solve import solve_districts
 from gis_planner.grids.units import building_units, compound_units, split_units
 
 logger = logging.getLogger(__name__)
+
+#: What :func:`partition_community` returns: grid rows, micro-grid rows, unit table, solver rows.
+CommunityResult = tuple[list[dict[str, Any]], list[dict[str, Any]], pd.DataFrame, list[dict[str, Any]]]
 
 #: Columns of the grid and micro-grid layers (then one count per special group present).
 GRID_COLUMNS = ("community_code", "level", "units", "buildings", "compounds", "households",
@@ -147,10 +151,14 @@ def _serial_codes(prefix: str, polygons: list[Any]) -> list[str]:
 
 def _level(units: gpd.GeoDataFrame, extent: Any, costs: _Costs, *, band: tuple[int, int],
            settings: GridSettings, prefix: str, workers: float, persons: float,
-           level: str, groups: tuple[str, ...]) -> tuple[list[dict[str, Any]], pd.Series,
-                                                          dict[str, Any]]:
-    """Group ``units`` inside ``extent``: (grid rows, code per unit, solver row)."""
-    cells = compound_cells(units, extent)
+           level: str, groups: tuple[str, ...], cells: gpd.GeoSeries | None = None,
+           ) -> tuple[list[dict[str, Any]], pd.Series, dict[str, Any], gpd.GeoSeries]:
+    """Group ``units`` inside ``extent``: (grid rows, code per unit, solver row, unit cells).
+
+    ``cells``: the units' cells when known (those of the level above, for the same units).
+    """
+    if cells is None:
+        cells = compound_cells(units, extent)
     edges = compound_adjacency(units, cells)
     empty = shapely.is_empty(cells.to_numpy())
     if empty.any() and not empty.all():
@@ -217,7 +225,7 @@ def _level(units: gpd.GeoDataFrame, extent: Any, costs: _Costs, *, band: tuple[i
                        "this answer may differ on a faster or slower machine",
                        units["community_code"].iloc[0] if len(units) else level,
                        settings.time_limit_s)
-    return rows, pd.Series(code_of, index=units.index, dtype=object), solver
+    return rows, pd.Series(code_of, index=units.index, dtype=object), solver, cells
 
 
 def _frame(rows: list[dict[str, Any]], *, index: str, crs: Any,
@@ -243,7 +251,7 @@ def partition_community(
     micro: bool,
     snap_tolerance_m: float,
     groups: tuple[str, ...],
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]], pd.DataFrame, list[dict[str, Any]]]:
+) -> CommunityResult:
     """One community: (grid rows, micro rows, unit table, solver rows). Used by
     :func:`partition_grids` and by the Dask runner (one task per community)."""
     mine_b = buildings[buildings["community_code"] == code] if buildings is not None else None
@@ -254,7 +262,7 @@ def partition_community(
         every = gpd.GeoDataFrame(pd.concat([grid_units, extra]), crs=units.crs)
     pts = every.geometry.representative_point()
     costs = _Costs(pts, network, barriers, settings=settings, snap_tolerance_m=snap_tolerance_m)
-    grid_rows, grid_of, solver = _level(
+    grid_rows, grid_of, solver, cells = _level(
         grid_units, polygon, costs, band=(settings.grid_min, settings.grid_max),
         settings=settings, prefix=code, workers=settings.workers_per_grid,
         persons=settings.persons_per_household, level="grid", groups=groups)
@@ -270,10 +278,13 @@ def partition_community(
             b = mine_b[mine_b["compound_id"].isin(inside["compound_id"])] if mine_b is not None \
                 else None
             mu = split_units(inside, b, max_households=settings.micro_max)
-            rows, micro_of, s = _level(
+            # the same units as in the grid: their cells in the community are their cells in
+            # the grid (the grid is the union of them: land in it is nearest to its own units)
+            rows, micro_of, s, _ = _level(
                 mu, row["geometry"], costs, band=(settings.micro_min, settings.micro_max),
                 settings=settings, prefix=row["code"], workers=settings.workers_per_micro_grid,
-                persons=settings.persons_per_household, level="micro_grid", groups=groups)
+                persons=settings.persons_per_household, level="micro_grid", groups=groups,
+                cells=cells.loc[mu.index] if mu.index.equals(inside.index) else None)
             for r in rows:
                 r["grid_code"] = row["code"]
             micro_rows.extend(rows)
@@ -326,8 +337,7 @@ def prepare_units(communities: gpd.GeoDataFrame, compounds: gpd.GeoDataFrame,
     return units, b, groups
 
 
-def assemble(results: list[tuple[list[dict[str, Any]], list[dict[str, Any]], pd.DataFrame,
-                                  list[dict[str, Any]]]], *, crs: Any, settings: GridSettings,
+def assemble(results: list[CommunityResult], *, crs: Any, settings: GridSettings,
              distance_kind: str, groups: tuple[str, ...]) -> GridResult:
     """Combine per-community results (in community order) into a :class:`GridResult`."""
     grid_rows = [r for res in results for r in res[0]]
@@ -401,14 +411,20 @@ def partition_grids(
     if network is not None:
         require_same_crs(units, network.edges, what_a="compounds", what_b="the network")
     lines = barrier_lines(network, barriers, highways=settings.barrier_highways)
-    results = []
+    jobs = []
     for code, poly in zip(communities.index.astype(str), communities.geometry, strict=True):
         mine = units[units["community_code"] == code]
-        if len(mine) == 0:
-            continue
-        results.append(partition_community(code, poly, mine, b, network=network,
-                                           barriers=lines, settings=settings, micro=micro,
-                                           snap_tolerance_m=snap_tolerance_m, groups=groups))
+        if len(mine):
+            jobs.append((code, poly, mine))
+
+    def job(item: tuple[str, Any, gpd.GeoDataFrame]) -> CommunityResult:
+        return partition_community(item[0], item[1], item[2], b, network=network, barriers=lines,
+                                   settings=settings, micro=micro,
+                                   snap_tolerance_m=snap_tolerance_m, groups=groups)
+
+    # The communities are independent and their time goes mostly to GEOS and HiGHS, which
+    # release the GIL: they run in threads, with the same results as one after the other
+    results = thread_map(job, jobs)
     out = assemble(results, crs=communities.crs, settings=settings,
                    distance_kind="network" if network is not None else "straight_line",
                    groups=groups)

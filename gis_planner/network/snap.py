@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 from collections import OrderedDict
 from typing import TYPE_CHECKING
 
@@ -32,6 +33,9 @@ if TYPE_CHECKING:
     from gis_planner.network.graph import WalkNetwork
 
 logger = logging.getLogger(__name__)
+#: Guards the snap caches of all networks (an ``OrderedDict`` is not safe to reorder from two
+#: threads at once); the snapping itself runs outside it.
+_CACHE_LOCK = threading.Lock()
 
 SNAP_COLUMNS = ("edge", "offset_m", "snap_dist_m", "snapped", "x", "y")
 #: Search radii in metres tried before the full tolerance (our choice: most points in a city lie
@@ -76,15 +80,19 @@ def snap_points(
     poly = valid & (shapely.get_type_id(geoms) != 0)
     pts[poly] = shapely.point_on_surface(geoms[poly])
     key = _cache_key(pts, valid, tolerance_m)
-    cache: OrderedDict[bytes, dict[str, np.ndarray]] = network._cache.setdefault(
-        "snaps", OrderedDict())
-    if key in cache:
-        cache.move_to_end(key)
-        return _frame(cache[key], frame.index)
+    with _CACHE_LOCK:  # threads may snap on one network at once (e.g. grids per community)
+        cache: OrderedDict[bytes, dict[str, np.ndarray]] = network._cache.setdefault(
+            "snaps", OrderedDict())
+        hit = cache.get(key)
+        if hit is not None:
+            cache.move_to_end(key)
+    if hit is not None:
+        return _frame(hit, frame.index)
     arrays = _snap_arrays(network, pts, valid, float(tolerance_m))
-    cache[key] = arrays
-    while len(cache) > SNAP_CACHE_SIZE:
-        cache.popitem(last=False)
+    with _CACHE_LOCK:
+        cache[key] = arrays
+        while len(cache) > SNAP_CACHE_SIZE:
+            cache.popitem(last=False)
     n_far = int(valid.sum() - arrays["snapped"].sum())
     if n_far:
         logger.info("%d of %d points lie farther than %.0f m from any road and are excluded",

@@ -1,0 +1,64 @@
+"""``thread_map``: results in the jobs' order, the first failing job's error, no job started
+after a failure, and one thread meaning the calling thread."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from gis_planner._threads import THREADS, thread_map
+
+
+def test_results_come_back_in_the_jobs_order():
+    release = threading.Event()
+
+    def job(i):
+        if i == 0:  # the first job ends last
+            assert release.wait(timeout=60)
+        elif i == 5:
+            release.set()
+        return i * i
+
+    assert thread_map(job, list(range(6)), threads=2) == [i * i for i in range(6)]
+
+
+def test_jobs_run_in_several_threads_at_once():
+    both = threading.Barrier(2, timeout=60)  # passes only when two jobs run at the same time
+
+    def job(_):
+        both.wait()
+        return threading.current_thread().name
+
+    names = thread_map(job, [0, 1], threads=2)
+    assert len(set(names)) == 2
+    assert threading.current_thread().name not in names
+
+
+def test_one_thread_runs_in_the_calling_thread():
+    me = threading.current_thread()
+    assert thread_map(lambda _: threading.current_thread(), [1, 2, 3], threads=1) == [me] * 3
+    assert thread_map(lambda _: threading.current_thread(), [1]) == [me]
+    assert thread_map(lambda j: j, []) == []
+    assert 1 <= THREADS <= 4
+
+
+def test_a_failing_job_raises_at_once_and_no_later_job_starts():
+    release = threading.Event()
+    started = []
+
+    def job(i):
+        started.append(i)
+        if i == 0:  # holds its thread until the test has seen the failure
+            assert release.wait(timeout=60)
+            return i
+        if i == 1:
+            raise ValueError("job 1 failed")
+        return i  # pragma: no cover - must never start
+
+    try:
+        with pytest.raises(ValueError, match="job 1 failed"):
+            thread_map(job, list(range(6)), threads=2)
+        assert sorted(started) == [0, 1]  # raised while job 0 still runs; jobs 2-5 never ran
+    finally:
+        release.set()
