@@ -585,11 +585,18 @@ def _elderly_layers(results: PlanResults, gcj: bool, lg: Lang) -> list[dict[str,
         cls = np.where(~(v > 0), 0, np.where(v < norm / 2, 1, np.where(v < norm, 2, 3)))
         polys = c[c.geometry.geom_type.isin(["Polygon", "MultiPolygon"])].index
         sel = c.loc[polys]
-        pops = [[[_ui(lg)["name"], str(sel.at[i, "name"]) if "name" in sel else str(i)],
-                 [_lt("elderly_60", lg), _n(sel.at[i, "elderly_60"]) if "elderly_60" in sel else "–"],
-                 [_lt("places_per_1000", lg), _n(sel.at[i, col])],
-                 [_lt("shortfall", lg), _n(sel.at[i, f"{level}_shortfall"]) if f"{level}_shortfall" in sel
-                  else "–"]] for i in sel.index]
+        # plain column arrays: one frame lookup per column, not per compound
+        names = sel["name"].to_numpy() if "name" in sel else sel.index.to_numpy()
+        elderly = sel["elderly_60"].to_numpy() if "elderly_60" in sel else None
+        short_col = f"{level}_shortfall"
+        short = sel[short_col].to_numpy() if short_col in sel else None
+        labels = (_ui(lg)["name"], _lt("elderly_60", lg), _lt("places_per_1000", lg),
+                  _lt("shortfall", lg))
+        pops = [[[labels[0], str(names[r])],
+                 [labels[1], _n(elderly[r]) if elderly is not None else "–"],
+                 [labels[2], _n(v)],
+                 [labels[3], _n(short[r]) if short is not None else "–"]]
+                for r, v in enumerate(sel[col].to_numpy())]
         colours = [SCORE_COLOURS[int(k)] for k, keep in zip(cls, c.index.isin(polys), strict=True) if keep]
         legend = [[SCORE_COLOURS[0], _lt("score_none", lg)], [SCORE_COLOURS[1], _lt("score_low", lg)],
                   [SCORE_COLOURS[2], _lt("score_mid", lg)], [SCORE_COLOURS[3], _lt("score_ok", lg, norm=_n(norm))]]
@@ -662,10 +669,13 @@ def _grid_layers(results: PlanResults, gcj: bool, lg: Lang) -> list[dict[str, An
         if not len(layer):
             continue
         st = layer["band_status"].astype(str)
-        pops = [[[_lt("grid_code", lg), str(i)], [_ui(lg)["households"], _n(layer.at[i, "households"])],
-                 [_lt("band", lg), f"{_n(layer.at[i, 'band_min'])}–{_n(layer.at[i, 'band_max'])}"],
-                 [_ui(lg)["status"], _lt(st.at[i], lg) if st.at[i] in LAYER_UI else st.at[i]]]
-                for i in layer.index]
+        ui, code_label, band_label = _ui(lg), _lt("grid_code", lg), _lt("band", lg)
+        pops = [[[code_label, str(i)], [ui["households"], _n(hh)],
+                 [band_label, f"{_n(lo)}–{_n(hi)}"],
+                 [ui["status"], _lt(status, lg) if status in LAYER_UI else status]]
+                for i, hh, lo, hi, status in zip(
+                    layer.index, layer["households"].to_numpy(), layer["band_min"].to_numpy(),
+                    layer["band_max"].to_numpy(), st.to_numpy(), strict=True)]
         out.append(_layer(key, _lt(key, lg), "outline", layer, gcj=gcj,
                           colours=[BAND_COLOURS.get(x, OTHER_GROUP_COLOUR) for x in st], popups=pops,
                           legend=legend))
