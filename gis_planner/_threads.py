@@ -6,13 +6,21 @@ release the GIL while they work, so independent pieces of such work (the polygon
 facilities, the grids of many communities) finish sooner on two or more cores. Results never
 depend on the number of threads: every job is independent and the results come back in the
 jobs' order.
+
+Jobs that mix much Python with a few long solves (the grids of a community) run *one at a
+time* except inside their long solves (``thread_map(..., exclusive=True)`` and
+:func:`outside_turn` around the solve): two threads running Python at once only fight over the
+GIL (on the generated 街道 of ``benchmarks/bench_grids.py`` that cost 40 % more CPU time and
+made the run slower than one thread), while a solve in one thread and Python in the other
+overlap without contention.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from typing import TypeVar
 
@@ -33,11 +41,31 @@ def _cores() -> int:
 THREADS = max(1, min(4, _cores()))
 
 
+#: The turn of the job running Python, per thread (set by an exclusive :func:`thread_map`).
+_turn = threading.local()
+
+
+@contextlib.contextmanager
+def outside_turn() -> Iterator[None]:
+    """Around a long call that releases the GIL (a HiGHS solve): the other jobs of an exclusive
+    :func:`thread_map` may run meanwhile. Does nothing in any other thread."""
+    lock: threading.Lock | None = getattr(_turn, "lock", None)
+    if lock is None:
+        yield
+        return
+    lock.release()
+    try:
+        yield
+    finally:
+        lock.acquire()
+
+
 class _NotStarted(Exception):
     """A job skipped because another job failed first."""
 
 
-def thread_map(func: Callable[[J], R], jobs: Sequence[J], *, threads: int | None = None) -> list[R]:
+def thread_map(func: Callable[[J], R], jobs: Sequence[J], *, threads: int | None = None,
+               exclusive: bool = False) -> list[R]:
     """``[func(job) for job in jobs]``, computed in up to ``threads`` threads (default
     :data:`THREADS`).
 
@@ -49,6 +77,9 @@ def thread_map(func: Callable[[J], R], jobs: Sequence[J], *, threads: int | None
         The jobs, started in this order; the results come back in this order.
     threads
         Threads to use; 1 (or a single job) runs every job in the calling thread.
+    exclusive
+        Jobs take turns: one runs at a time, except inside :func:`outside_turn` (for jobs
+        whose long calls are marked so; the default suits jobs that are GEOS calls throughout).
 
     Raises
     ------
@@ -62,12 +93,20 @@ def thread_map(func: Callable[[J], R], jobs: Sequence[J], *, threads: int | None
         return [func(job) for job in jobs]
     stop = threading.Event()
     failures: list[BaseException] = []  # filled before ``stop`` is set
+    turn = threading.Lock() if exclusive else contextlib.nullcontext()
 
     def run(job: J) -> R:
-        if stop.is_set():
-            raise _NotStarted
         try:
-            return func(job)
+            with turn:
+                if stop.is_set():  # checked once the job has its turn
+                    raise _NotStarted
+                _turn.lock = turn if exclusive else None
+                try:
+                    return func(job)
+                finally:
+                    _turn.lock = None
+        except _NotStarted:
+            raise
         except BaseException as exc:
             failures.append(exc)
             stop.set()
@@ -85,4 +124,4 @@ def thread_map(func: Callable[[J], R], jobs: Sequence[J], *, threads: int | None
         pool.shutdown(wait=False, cancel_futures=True)
 
 
-__all__ = ["THREADS", "thread_map"]
+__all__ = ["THREADS", "outside_turn", "thread_map"]

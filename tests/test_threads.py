@@ -62,3 +62,39 @@ def test_a_failing_job_raises_at_once_and_no_later_job_starts():
         assert sorted(started) == [0, 1]  # raised while job 0 still runs; jobs 2-5 never ran
     finally:
         release.set()
+
+
+def test_exclusive_jobs_take_turns_except_outside_their_turn():
+    """With ``exclusive=True`` a job runs alone until it steps outside its turn (as a HiGHS
+    solve does); then the next job runs, and the first waits for its turn to come back."""
+    from gis_planner._threads import outside_turn
+
+    other_ran = threading.Event()
+    seen = []
+    state = {"first_in_python": False}
+
+    def job(i):
+        if i == 0:
+            state["first_in_python"] = True
+            state["first_in_python"] = False
+            with outside_turn():
+                assert other_ran.wait(timeout=60)  # job 1 runs while job 0 waits out here
+            state["first_in_python"] = True
+            return "first"
+        seen.append(state["first_in_python"])  # job 0 was outside its turn, never in Python
+        other_ran.set()
+        return "second"
+
+    assert thread_map(job, [0, 1], threads=2, exclusive=True) == ["first", "second"]
+    assert seen == [False]
+
+
+def test_outside_turn_does_nothing_outside_exclusive_jobs():
+    from gis_planner._threads import outside_turn
+
+    def job(i):
+        with outside_turn():  # no turn to give back: neither releases nor waits
+            return i
+
+    assert thread_map(job, [1, 2], threads=2) == [1, 2]
+    assert job(3) == 3

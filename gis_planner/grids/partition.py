@@ -422,9 +422,9 @@ def partition_grids(
                                    settings=settings, micro=micro,
                                    snap_tolerance_m=snap_tolerance_m, groups=groups)
 
-    # The communities are independent and their time goes mostly to GEOS and HiGHS, which
-    # release the GIL: they run in threads, with the same results as one after the other
-    results = thread_map(job, jobs)
+    # The communities are independent: they run in threads taking turns, except while HiGHS
+    # solves (it releases the GIL), with the same results as one after the other
+    results = thread_map(job, jobs, exclusive=True)
     out = assemble(results, crs=communities.crs, settings=settings,
                    distance_kind="network" if network is not None else "straight_line",
                    groups=groups)

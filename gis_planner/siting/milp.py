@@ -22,6 +22,8 @@ from dataclasses import dataclass
 import highspy
 import numpy as np
 
+from gis_planner._threads import outside_turn
+
 __all__ = ["DEFAULT_MAX_NODES", "INF", "LIMIT_STATUSES", "MipOutcome", "ModelBuilder", "new_highs"]
 
 logger = logging.getLogger(__name__)
@@ -272,7 +274,8 @@ class ModelBuilder:
                 np.asarray(start_cols, dtype=np.int32),
                 np.asarray(start, dtype=np.float64),
             )
-        h.run()
+        with outside_turn():  # HiGHS releases the GIL: other grid jobs may run meanwhile
+            h.run()
         runtime = time.perf_counter() - t0
         raw = h.getModelStatus()
         name = str(raw).split(".")[-1]
