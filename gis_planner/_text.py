@@ -66,6 +66,8 @@ def control_characters(text: str, *, allow: str = "\t\n\r") -> list[str]:
     >>> control_characters("示范\\x07区\\n")
     ['U+0007']
     """
+    if text.translate(dict.fromkeys(map(ord, allow))).isprintable():
+        return []  # str.isprintable is False for every character the class holds: none here
     bad = sorted({ch for ch in _unwanted().findall(text) if ch not in allow})
     return [f"U+{ord(ch):04X}" for ch in bad]
 

@@ -261,14 +261,22 @@ def run() -> int:
     return code
 
 
+#: Garbage-collector thresholds of the command line (Python's default: 700, 10, 10).
+GC_THRESHOLDS = (10_000, 10, 10)
+
+
 def script() -> None:
     """The ``gis-planner`` script and ``python -m gis_planner``: :func:`run`, then exit.
 
-    Before exiting, every object left is moved out of the garbage collector's reach
-    (``gc.freeze``): the interpreter's last collection would otherwise walk the run's millions of
-    objects (0.35 s after the demo report) only to free memory the process is giving back
-    anyway. Every output is written and closed by then, and exit handlers still run.
+    A run is a batch job whose millions of objects (geometries, frames, report elements) mostly
+    live to its end, so the cyclic garbage collector runs less often (:data:`GC_THRESHOLDS`):
+    on the demo report 72 collections in 0.16 s instead of 930 in 0.45 s, most of them scans
+    of objects that were never garbage. Before exiting, every object left is moved out of the
+    collector's reach (``gc.freeze``): its last collection would otherwise walk them all (0.35 s
+    after the demo report) only to free memory the process is giving back anyway. Every output
+    is written and closed by then, and exit handlers still run.
     """
+    gc.set_threshold(*GC_THRESHOLDS)
     code = run()
     gc.freeze()
     sys.exit(code)
