@@ -5,6 +5,7 @@ Run from the repository root::
     python benchmarks/bench_plan.py                 # 3 runs of each plan, prints a Markdown section
     python benchmarks/bench_plan.py --runs 5 --write    # ... and replaces "Whole-plan runs" in RESULTS.md
     python benchmarks/bench_plan.py --keep shanghai_plan  # keep the central-Shanghai plan folder to profile it
+    python benchmarks/bench_plan.py --against /tmp/old  # paired with a checkout of an earlier commit
 
 Every run is a fresh ``python -m gis_planner report --config PLAN --out OUT`` process, so the figures
 include the imports, reading every input and writing every output. Each process is waited for with
@@ -101,11 +102,13 @@ class Run:
     peak_mb: float
 
 
-def _report(plan: Path, out: Path) -> Run:
-    """Run ``gis-planner report`` on ``plan`` in a fresh process and measure it."""
+def _report(plan: Path, out: Path, *, root: Path = ROOT) -> Run:
+    """Run ``gis-planner report`` on ``plan`` in a fresh process and measure it; ``root``: the
+    checkout whose package runs (another one is put first on ``PYTHONPATH``)."""
     cmd = [sys.executable, "-m", "gis_planner", "report", "--config", str(plan), "--out", str(out)]
+    env = None if root == ROOT else {**os.environ, "PYTHONPATH": str(root)}
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     assert proc.stderr is not None
     err = proc.stderr.read()
     _pid, status, usage = os.wait4(proc.pid, 0)
@@ -268,16 +271,42 @@ def _load() -> str:
     return f"{os.getloadavg()[0]:.1f}"
 
 
-def measure(plan: Path, runs: int, work: Path, label: str) -> tuple[list[Run], Path]:
-    """``runs`` report runs of ``plan`` (outputs into ``work``); the last output folder is kept."""
-    out_runs = []
+def measure(plan: Path, runs: int, work: Path, label: str,
+            against: Path | None = None) -> tuple[list[Run], Path, list[Run]]:
+    """``runs`` report runs of ``plan`` (outputs into ``work``); the last output folder is kept.
+    With ``against`` (another checkout), each run is followed by one of that checkout's package
+    on the same plan: the third list, paired run by run."""
+    out_runs: list[Run] = []
+    base: list[Run] = []
     last = work / f"{label}-0"
     for r in range(runs):
         last = work / f"{label}-{r}"
         out_runs.append(_report(plan, last))
         print(f"  {label} run {r + 1}: {out_runs[-1].wall_s:.1f} s wall, {out_runs[-1].cpu_s:.1f} s CPU, "
               f"{out_runs[-1].peak_mb:.0f} MB", file=sys.stderr)
-    return out_runs, last
+        if against is not None:
+            base.append(_report(plan, work / f"{label}-against-{r}", root=against))
+            print(f"  {label} run {r + 1} of {against}: {base[-1].wall_s:.1f} s wall", file=sys.stderr)
+    return out_runs, last, base
+
+
+def _commit(root: Path) -> str:
+    """Short commit id of the checkout at ``root``."""
+    return subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"], capture_output=True,
+                          text=True, check=True).stdout.strip()
+
+
+def paired_lines(pairs: list[tuple[str, list[Run], list[Run]]], against: Path) -> list[str]:
+    """The table of this checkout against another, run alternately: wall times and their ratio."""
+    theirs, ours = _commit(against), _commit(ROOT)
+    out = [f"Against an earlier commit, paired (`--against`: a checkout of `{theirs}`, each of its runs right "
+           f"after one of `{ours}`, the same plan and machine; ratios are medians of the per-run ratios):", "",
+           f"| plan | `{ours}` wall time | `{theirs}` wall time | `{ours}` ÷ `{theirs}` |", "|---|---|---|---|"]
+    for name, runs, base in pairs:
+        ratios = [a.wall_s / b.wall_s for a, b in zip(runs, base, strict=True)]
+        out.append(f"| {name} | {_fmt([r.wall_s for r in runs])} | {_fmt([r.wall_s for r in base])} | "
+                   f"{_fmt(ratios, 'x', 2).replace(' x', 'x')} |")
+    return [*out, ""]
 
 
 def demo_facts(out: Path) -> dict[str, object]:
@@ -293,13 +322,15 @@ def demo_facts(out: Path) -> dict[str, object]:
 
 
 def section(demo: list[Run], demo_info: dict[str, object], *, shanghai: list[Run] | None,
-            info: dict[str, object] | None, categories: str, loads: tuple[str, str], runs: int) -> list[str]:
-    """The Markdown section "Whole-plan runs"."""
+            info: dict[str, object] | None, categories: str, loads: tuple[str, str], runs: int,
+            paired: list[str] | None = None) -> list[str]:
+    """The Markdown section "Whole-plan runs" (with ``paired``: the table against another checkout)."""
     from bench_reach import machine
 
     when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     out = [SECTION, "",
-           f"Command (from the repository root): `python benchmarks/bench_plan.py --runs {runs} --write`. "
+           f"Command (from the repository root): `python benchmarks/bench_plan.py --runs {runs} "
+           f"{'--against CHECKOUT ' if paired else ''}--write`. "
            f"Run on {when}; 1-minute load average {loads[0]} before and {loads[1]} after (2 shared cores).",
            "",
            "Every run is a fresh `gis-planner report --config PLAN --out OUT` process (imports, reading, "
@@ -336,7 +367,7 @@ def section(demo: list[Run], demo_info: dict[str, object], *, shanghai: list[Run
                 f"{info['poi_rows']:,} rows of the {info['poi_files']} Amap POI files, classified by the "
                 f"package; categories found: {categories}. No idle-space inventory exists, so `[centres]` "
                 "is not run; no buildings exist, so 微网格 come from compounds."]
-    out += ["", f"Machine: {machine()}.", ""]
+    out += ["", *(paired or []), f"Machine: {machine()}.", ""]
     return out
 
 
@@ -362,14 +393,21 @@ def main() -> None:
     ap.add_argument("--compounds", type=int, default=COMPOUNDS, help="compounds in the central-Shanghai plan")
     ap.add_argument("--keep", type=Path, default=None,
                     help="build the central-Shanghai plan in this folder and keep it")
+    ap.add_argument("--against", type=Path, default=None,
+                    help="another checkout of the repository (e.g. `git worktree add /tmp/old REV`): "
+                         "each run is paired with one of its package on the same plan")
     args = ap.parse_args()
+    if args.against is not None and not (args.against / "gis_planner" / "__init__.py").is_file():
+        ap.error(f"--against {args.against}: expected a checkout of this repository")
     if args.runs < 1:
         ap.error("--runs must be at least 1")
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     loads = [_load()]
     with tempfile.TemporaryDirectory(prefix="bench_plan_") as tmp:
         work = Path(tmp)
-        demo, demo_out = measure(ROOT / "data" / "demo" / "plan.toml", args.runs, work, "demo")
+        demo, demo_out, demo_base = measure(ROOT / "data" / "demo" / "plan.toml", args.runs, work, "demo",
+                                            args.against)
+        pairs = [("demo town", demo, demo_base)]
         demo_info = demo_facts(demo_out)
         shanghai = info = None
         categories = ""
@@ -379,11 +417,13 @@ def main() -> None:
                                  "(or give --skip-shanghai).")
             folder = args.keep if args.keep is not None else work / "shanghai"
             info = build_shanghai_plan(folder, compounds=args.compounds)
-            shanghai, last = measure(folder / "plan.toml", args.runs, work, "shanghai")
+            shanghai, last, base = measure(folder / "plan.toml", args.runs, work, "shanghai", args.against)
+            pairs.append(("central Shanghai", shanghai, base))
             categories = _categories(last)
         loads.append(_load())
         lines = section(demo, demo_info, shanghai=shanghai, info=info, categories=categories,
-                        loads=(loads[0], loads[1]), runs=args.runs)
+                        loads=(loads[0], loads[1]), runs=args.runs,
+                        paired=paired_lines(pairs, args.against) if args.against is not None else None)
     print("\n".join(lines))
     if args.write:
         write_section(lines)

@@ -72,3 +72,15 @@ def test_runs_must_be_positive(monkeypatch, bad):
     with pytest.raises(SystemExit) as exc:
         bench_plan.main()
     assert exc.value.code == 2
+
+
+def test_paired_lines_give_each_plans_ratio_run_by_run():
+    ours = [bench_plan.Run(9.0, 12.0, 400.0), bench_plan.Run(10.0, 13.0, 400.0),
+            bench_plan.Run(12.0, 14.0, 400.0)]
+    theirs = [bench_plan.Run(12.0, 13.0, 350.0), bench_plan.Run(10.0, 14.0, 350.0),
+              bench_plan.Run(16.0, 15.0, 350.0)]
+    lines = bench_plan.paired_lines([("demo town", ours, theirs)], bench_plan.ROOT)
+    row = next(line for line in lines if line.startswith("| demo town"))
+    # per-run ratios 0.75, 1.00, 0.75: median 0.75, range 0.75-1.00 (not 10/12 of the medians)
+    assert row.endswith("| 0.75x (0.75-1.00) |")
+    assert "10.0 s (9.0-12.0)" in row and "12.0 s (10.0-16.0)" in row
