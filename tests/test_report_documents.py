@@ -279,3 +279,29 @@ def test_sheet_names_from_hostile_text_are_valid(tmp_path):
     got = wb.sheetnames[2:]
     assert got[:2] == ["abcdefg", "quoted"] and got[2] == "x" * 31
     assert got[3] == "X" * 29 + "_2" and got[4] == "t4" and got[5] == "history_"
+
+
+def test_docx_table_cells_hold_their_text_as_python_docx_writes_it():
+    """Data rows are copies of one template row with the texts put in: each cell's run is the
+    run python-docx writes for the same text (tabs, line breaks, outer spaces, empty text),
+    and status cells are shaded."""
+    from docx.shared import Pt
+
+    from gis_planner.report.render import _docx_table
+
+    texts = ["plain", "a\tb", " lead", "trail ", "", "x\ny", "和平<小区>&"]
+    df = pd.DataFrame({"name": texts, "households": list(range(len(texts))),
+                       "status": ["pass"] * len(texts)})
+    doc = Document()
+    _docx_table(doc, df, "en", 16.0)
+    rows = doc.tables[0].rows[1:]
+    assert [r.cells[0].text for r in rows] == texts
+    ref = Document()
+    for text, row in zip(texts, rows, strict=True):
+        want = ref.add_paragraph().add_run(text)
+        want.font.size = Pt(8.5)
+        got = row.cells[0].paragraphs[0].runs[0]
+        assert got._r.xml == want._r.xml
+    shaded = [r.cells[2]._tc.tcPr.xpath("./w:shd/@w:fill") for r in rows]
+    assert all(s == ["D9F0D3"] for s in shaded)
+    assert all(r.cells[1].paragraphs[0].alignment is not None for r in rows)  # numbers right
