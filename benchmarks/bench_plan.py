@@ -5,7 +5,7 @@ Run from the repository root::
     python benchmarks/bench_plan.py                 # 3 runs of each plan, prints a Markdown section
     python benchmarks/bench_plan.py --runs 5 --write    # ... and replaces "Whole-plan runs" in RESULTS.md
     python benchmarks/bench_plan.py --keep shanghai_plan  # keep the central-Shanghai plan folder to profile it
-    python benchmarks/bench_plan.py --against /tmp/old  # paired with a checkout of an earlier commit
+    python benchmarks/bench_plan.py --against ../old  # paired with a checkout of an earlier commit
 
 Every run is a fresh ``python -m gis_planner report --config PLAN --out OUT`` process, so the figures
 include the imports, reading every input and writing every output. Each process is waited for with
@@ -394,7 +394,7 @@ def main() -> None:
     ap.add_argument("--keep", type=Path, default=None,
                     help="build the central-Shanghai plan in this folder and keep it")
     ap.add_argument("--against", type=Path, default=None,
-                    help="another checkout of the repository (e.g. `git worktree add /tmp/old REV`): "
+                    help="another checkout of the repository (e.g. `git worktree add ../old REV`): "
                          "each run is paired with one of its package on the same plan")
     args = ap.parse_args()
     if args.against is not None and not (args.against / "gis_planner" / "__init__.py").is_file():

@@ -93,14 +93,14 @@ def thread_map(func: Callable[[J], R], jobs: Sequence[J], *, threads: int | None
         return [func(job) for job in jobs]
     stop = threading.Event()
     failures: list[BaseException] = []  # filled before ``stop`` is set
-    turn = threading.Lock() if exclusive else contextlib.nullcontext()
+    lock = threading.Lock() if exclusive else None
 
     def run(job: J) -> R:
         try:
-            with turn:
+            with lock or contextlib.nullcontext():
                 if stop.is_set():  # checked once the job has its turn
                     raise _NotStarted
-                _turn.lock = turn if exclusive else None
+                _turn.lock = lock
                 try:
                     return func(job)
                 finally:
