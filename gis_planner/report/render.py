@@ -690,30 +690,10 @@ def _docx_table(doc: Any, df: pd.DataFrame, lang: Lang, text_width_cm: float) ->
         new = copy.deepcopy(tr)
         for tc, v, c, st in zip(new.tc_lst, row, df.columns, status, strict=True):
             text = _cell_text(v, c, lang)
-            _put_text(tc.p_lst[0].r_lst[0], text)
+            tc.p_lst[0].r_lst[0].text = text  # python-docx's run writer (tabs, breaks, spaces)
             if st and text in classes:
                 _shade_tc(tc, _DOCX_FILLS[classes[text]])
         tbl.append(new)
-
-
-def _put_text(r: Any, text: str) -> None:
-    """The text of a template run (one ``w:t``), as python-docx's ``Run.text`` writes it: tabs
-    and line breaks as their own elements, ``xml:space="preserve"`` around outer spaces."""
-    from docx.oxml.ns import qn
-
-    if any(ch in text for ch in "\t\r\n"):
-        from docx.text.run import Run
-
-        r.remove(r.t_lst[0])
-        Run(r, None).text = text  # type: ignore[arg-type]  # the parent is not used for text
-        return
-    if not text:
-        r.remove(r.t_lst[0])
-        return
-    t = r.t_lst[0]
-    t.text = text
-    if len(text.strip()) < len(text):
-        t.set(qn("xml:space"), "preserve")
 
 
 #: Elements of ``w:settings`` that follow ``w:updateFields`` in the schema's sequence.
