@@ -18,9 +18,11 @@ centre so that
 that many grids exists, the next ``k`` is tried. The contiguity rule is a restriction of plain
 contiguity ("star-contiguous" grids); proven optimality and gaps refer to that model.
 
-Exact: HiGHS on this model when a group has at most ``exact_max_units`` units, each solve
-stopped at a search effort (``max_nodes`` branch-and-bound nodes) with its gap, so the answer
-is the same on any machine; a wall-clock limit stays as a safety valve far above that effort,
+Exact: HiGHS on this model when a group has at most ``exact_max_units`` units: over the grids
+it allows, enumerated (:mod:`gis_planner.grids.candidates`: a set-partitioning model with a
+much tighter relaxation) where they are few enough, else on the compact model below. Each
+solve is stopped at a search effort (``max_nodes`` branch-and-bound nodes) with its gap, so the
+answer is the same on any machine; a wall-clock limit stays as a safety valve far above that effort,
 and when it binds the status says so (``time_limit``: that answer may depend on the machine's
 speed). Larger groups: region growing from farthest-first seeds, then a local
 search moving boundary units; its gap is stated against a lower bound valid for any grouping
@@ -32,6 +34,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import time
 from collections import deque
 from dataclasses import dataclass
 
@@ -39,6 +42,7 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components, shortest_path
 
+from gis_planner.grids.candidates import Choice, choose_grids, choose_grids_soft, star_grids
 from gis_planner.siting.milp import ModelBuilder
 
 #: Weight given to a unit without households, so that it still joins a near centre.
@@ -49,6 +53,8 @@ SHORT_WEIGHT = 1e9
 #: Least objective weight of one grid (soft-floor model): above any walking cost
 #: (household-metres) of a community below about 10,000 households.
 GRID_WEIGHT = 1e7
+#: Relative gap at which an exact solve stops as optimal.
+MIP_GAP = 1e-6
 #: Passes of the local search.
 LOCAL_SEARCH_PASSES = 50
 
@@ -176,16 +182,45 @@ def _soft_weights(w: np.ndarray, cost: np.ndarray, ok: np.ndarray) -> tuple[floa
 def _exact(h: np.ndarray, cost: np.ndarray, nb: list[list[int]], k: int, *, lo: int, hi: int,
            max_nodes: int, time_limit_s: float, soft_floor: bool = False,
            ) -> tuple[np.ndarray | None, str, float, float, float]:
-    """(centre per unit or None, status, objective, bound, runtime); the status is HiGHS's
-    (``optimal``, ``node_limit``, ``time_limit``, ``infeasible`` …).
+    """(centre per unit or None, status, walking cost, its bound, runtime in seconds); the
+    status is HiGHS's (``optimal``, ``node_limit``, ``time_limit``, ``infeasible`` …).
 
     ``soft_floor``: the floor may be missed and ``k`` is a lower limit: fewest missing
-    households first, then fewest grids, then the walking cost (:func:`_soft_weights`).
+    households first, then fewest grids, then the walking cost.
+
+    The model is solved over its grids, enumerated (:mod:`gis_planner.grids.candidates`),
+    where they are at most :data:`~gis_planner.grids.candidates.MAX_CANDIDATES`: the same
+    optimum, found much faster. Otherwise the compact model (:func:`_exact_compact`).
     """
+    t0 = time.perf_counter()
+    w = _weights(h)
+    hops = _hops(len(h), nb)
+    ok = _star_pairs(cost, hops, nb)
+    floor, caps = (0, _caps(h, hi)) if soft_floor else _implied_band(h, k, lo, hi)
+    grids = star_grids(h, w, cost, nb=nb, hops=hops, ok=ok, floor=floor, caps=caps)
+    if grids is None:
+        centre, status, walk, bound = _exact_compact(
+            h, cost, nb, k, lo=lo, hi=hi, max_nodes=max_nodes, time_limit_s=time_limit_s,
+            soft_floor=soft_floor, hops=hops, ok=ok)
+        return centre, status, walk, bound, time.perf_counter() - t0
+    if soft_floor:
+        centre, status, walk, bound = choose_grids_soft(
+            grids, len(h), k=k, floor=lo, max_nodes=max_nodes, time_limit_s=time_limit_s,
+            mip_gap=MIP_GAP)
+    else:
+        centre, status, walk, bound = choose_grids(
+            grids, len(h), k=k, max_nodes=max_nodes, time_limit_s=time_limit_s, mip_gap=MIP_GAP)
+    return centre, status, walk, bound, time.perf_counter() - t0
+
+
+def _exact_compact(h: np.ndarray, cost: np.ndarray, nb: list[list[int]], k: int, *, lo: int,
+                   hi: int, max_nodes: int, time_limit_s: float, soft_floor: bool,
+                   hops: np.ndarray, ok: np.ndarray) -> Choice:
+    """:func:`_exact` on the compact model: a column per unit and allowed centre, rows for the
+    band and the chains of neighbours; with a soft floor, the three aims as one weighted sum
+    (:func:`_soft_weights`)."""
     n = len(h)
     w = _weights(h)
-    hops = _hops(n, nb)
-    ok = _star_pairs(cost, hops, nb)
     ii, jj = np.nonzero(ok)
     pos = -np.ones((n, n), dtype=np.int64)
     mb = ModelBuilder()
@@ -239,19 +274,16 @@ def _exact(h: np.ndarray, cost: np.ndarray, nb: list[list[int]], k: int, *, lo: 
         mb.add_row(k, np.inf, diag, np.ones(n))
     else:
         mb.add_row(k, k, diag, np.ones(n))
-    out = mb.solve(time_limit_s=time_limit_s, max_nodes=max_nodes, mip_gap=1e-6)
+    out = mb.solve(time_limit_s=time_limit_s, max_nodes=max_nodes, mip_gap=MIP_GAP)
     if out.x is None:
-        return None, out.status, math.inf, math.inf, out.runtime_s
-    if soft_floor:
-        sol = out.x[cols] > 0.5
-        centre = np.full(n, -1, dtype=np.int64)
-        centre[ii[sol]] = jj[sol]
-        fixed = out.objective - float(out.x[cols] @ (w[ii] * np.where(ii == jj, 0.0, cost[ii, jj])))
-        return centre, out.status, out.objective - fixed, max(out.bound - fixed, 0.0), out.runtime_s
+        return None, out.status, math.inf, math.inf
     sol = out.x[cols] > 0.5
     centre = np.full(n, -1, dtype=np.int64)
     centre[ii[sol]] = jj[sol]
-    return centre, out.status, float(out.objective), float(out.bound), out.runtime_s
+    if soft_floor:
+        fixed = out.objective - float(out.x[cols] @ (w[ii] * np.where(ii == jj, 0.0, cost[ii, jj])))
+        return centre, out.status, out.objective - fixed, max(out.bound - fixed, 0.0)
+    return centre, out.status, float(out.objective), float(out.bound)
 
 
 def _connected(members: set[int], nb: list[list[int]]) -> bool:
