@@ -158,3 +158,19 @@ def test_choose_grids_returns_each_units_centre():
     assert status == "optimal"
     assert centre.tolist() == [0, 0, 3, 3]
     assert walk == pytest.approx(30.0)
+
+
+def test_a_grid_deeper_than_the_recursion_limit_is_listed():
+    """A path of 1,500 units that must all join unit 0 (the floor is every household): one
+    grid, found by a search 1,499 units deep, beyond Python's recursion limit."""
+    n = 1_500
+    h = np.ones(n, dtype=np.int64)
+    nb = [[q for q in (i - 1, i + 1) if 0 <= q < n] for i in range(n)]
+    cost = np.abs(np.arange(n, dtype=float)[:, None] - np.arange(n, dtype=float)[None, :])
+    ok = np.eye(n, dtype=bool)
+    ok[:, 0] = True
+    hops = solve._hops(n, nb)
+    grids = star_grids(h, solve._weights(h), cost, nb=nb, hops=hops, ok=ok, floor=n,
+                       caps=np.full(n, float(n)))
+    assert grids is not None and len(grids) == 1
+    assert grids.centre.tolist() == [0] and grids.members.tolist() == list(range(n))

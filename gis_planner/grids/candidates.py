@@ -153,10 +153,18 @@ def _around(j: int, order: list[int], parents: list[list[int]], *, hh: list[int]
     taken[j] = True
     chosen = [j]
     last = len(order)
-
-    def grow(t: int, total: int, cost: float) -> None:
+    # depth first without recursion (a group may hold more units than Python's recursion
+    # limit): a task (t, total, walk) looks for the next unit from order[t] on; (-1 - i, 0, 0)
+    # gives unit i back after the branch that took it, before the branch that leaves it
+    todo: list[tuple[int, int, float]] = [(0, hh[j], 0.0)]
+    while todo:
+        t, total, cost = todo.pop()
+        if t < 0:
+            taken[-1 - t] = False
+            chosen.pop()
+            continue
         if total + rest[t] < floor:
-            return
+            continue
         while t < last:  # the next unit that may join
             i = order[t]
             if total + hh[i] <= cap and any(taken[q] for q in parents[t]):
@@ -165,16 +173,13 @@ def _around(j: int, order: list[int], parents: list[list[int]], *, hh: list[int]
         if t == last:
             if total >= floor:
                 found.add(chosen, cost, total)
-            return
+            continue
         i = order[t]
-        taken[i] = True
+        todo.append((t + 1, total, cost))  # then leave it
+        todo.append((-1 - i, 0, 0.0))
+        taken[i] = True  # take it first
         chosen.append(i)
-        grow(t + 1, total + hh[i], cost + walk[i])
-        taken[i] = False
-        chosen.pop()
-        grow(t + 1, total, cost)
-
-    grow(0, hh[j], 0.0)
+        todo.append((t + 1, total + hh[i], cost + walk[i]))
 
 
 class _TooMany(Exception):
