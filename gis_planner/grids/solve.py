@@ -20,7 +20,8 @@ contiguity ("star-contiguous" grids); proven optimality and gaps refer to that m
 
 Exact: HiGHS on this model when a group has at most ``exact_max_units`` units: over the grids
 it allows, enumerated (:mod:`gis_planner.grids.candidates`: a set-partitioning model with a
-much tighter relaxation) where they are few enough, else on the compact model below. Each
+much tighter relaxation) where they are few enough, else on the compact model (a column per
+unit and possible centre, rows for the band and the chains of neighbours). Each
 solve is stopped at a search effort (``max_nodes`` branch-and-bound nodes) with its gap, so the
 answer is the same on any machine; a wall-clock limit stays as a safety valve far above that effort,
 and when it binds the status says so (``time_limit``: that answer may depend on the machine's
