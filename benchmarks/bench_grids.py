@@ -18,6 +18,14 @@ process when every solve is proven. Printed as JSON lines.
 
 Each measurement runs ``--runs`` times (default 3) and is reported as its median and range, wall
 and CPU seconds; the Dask rows also give their ratio to the single process, paired run by run.
+
+    python benchmarks/bench_grids.py --shanghai [--threads 1]
+
+runs instead the grid stage of the central-Shanghai plan of ``bench_plan.py`` (real streets, 3,000
+street-block compounds with **assumed** households, 180 assumed communities; read as ``gis-planner
+report`` reads it), with the exact solves over the enumerated grids (``grids/candidates.py``) and
+with the compact model only (``MAX_CANDIDATES = 0``), alternately: wall and CPU time of
+``partition_grids``, the solver time it reports, and whether both give the same grid counts.
 """
 
 from __future__ import annotations
@@ -27,14 +35,18 @@ import json
 import math
 import platform
 import statistics
+import tempfile
 import time
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import shapely
 
-from gis_planner.grids import partition_grids
+from gis_planner import _threads
+from gis_planner.grids import candidates, partition_grids
 from gis_planner.network import WalkNetwork
+from gis_planner.pipeline import load_plan_inputs, plan_reach_parameters, read_plan_config, with_subdistrict
 
 CRS = "EPSG:32650"
 X0, Y0 = 500_000.0, 3_600_000.0
@@ -137,7 +149,18 @@ def main() -> None:
     ap.add_argument("--compounds-only", action="store_true",
                     help="网格 from compounds only (no buildings, no 微网格), single and on Dask")
     ap.add_argument("--runs", type=int, default=3, help="runs of each measurement (median, range)")
+    ap.add_argument("--threads", type=int, default=None,
+                    help="threads for the communities (default: gis_planner._threads.THREADS)")
+    ap.add_argument("--shanghai", action="store_true",
+                    help="the central-Shanghai grid stage: enumerated grids against the compact model "
+                         "(needs ../shared/data)")
     args = ap.parse_args()
+    if args.threads is not None:
+        _threads.THREADS = max(1, args.threads)
+    if args.shanghai:
+        with tempfile.TemporaryDirectory(prefix="bench_grids_") as tmp:
+            shanghai(Path(tmp) / "shanghai", args.runs)
+        return
     com, homes, bld, net = street(args.communities, args.households)
     _show({"machine": platform.processor() or platform.machine(),
            "python": platform.python_version(), "communities": len(com),
@@ -162,6 +185,54 @@ def main() -> None:
                        wall, equal_to_single_process=bool(same),
                        a_solve_stopped_by_the_clock=bool(clocked),
                        wall_ratio_to_1_process=_spread(ratios)))
+
+
+def shanghai(folder: Path, runs: int) -> None:
+    """The grid stage of the central-Shanghai plan: enumerated grids against the compact model,
+    alternately, ``runs`` times each (see the module docstring)."""
+    from bench_plan import build_shanghai_plan  # the script beside this one
+
+    build_shanghai_plan(folder)
+    cfg = read_plan_config(folder / "plan.toml")
+    inputs = load_plan_inputs(cfg)
+    homes = with_subdistrict(inputs.compounds, inputs.communities)
+    tolerance = plan_reach_parameters(cfg).snap_tolerance_m
+    _show({"machine": platform.processor() or platform.machine(),
+           "python": platform.python_version(), "threads": _threads.THREADS,
+           "plan": "central Shanghai (bench_plan.py)",
+           "communities": len(inputs.communities), "compounds": len(homes),
+           "households_assumed": int(homes["households"].sum()),
+           "network_edges": inputs.network.n_edges})
+    limit = candidates.MAX_CANDIDATES
+    timed: dict[str, list[tuple[float, float, object]]] = {"enumerated": [], "compact": []}
+    try:
+        for _ in range(runs):
+            for name, most in (("enumerated", limit), ("compact", 0)):
+                candidates.MAX_CANDIDATES = most
+                out, wall, cpu = _timed(1, partition_grids, inputs.communities, homes,
+                                        network=inputs.network, snap_tolerance_m=tolerance)
+                timed[name].append((wall[0], cpu[0], out))
+    finally:
+        candidates.MAX_CANDIDATES = limit
+    for name, rows in timed.items():
+        last = rows[-1][2]
+        _show(_summary(f"central Shanghai grid stage, {name}", last, [r[0] for r in rows],
+                       [r[1] for r in rows],
+                       solver_s=_spread([float(r[2].solver["runtime_s"].sum()) for r in rows]),
+                       walk_hh_m=round(float(last.solver["objective_hh_m"].sum()))))
+    new, old = timed["enumerated"][-1][2], timed["compact"][-1][2]
+    _show({"paired_wall_ratio": _spread([a[0] / b[0] for a, b in
+                                         zip(timed["enumerated"], timed["compact"], strict=True)]),
+           "same_grids_per_community": bool(_per_community(new).equals(_per_community(old))),
+           "same_micro_grids": len(new.micro_grids) == len(old.micro_grids),
+           "same_band_status": bool(new.grids["band_status"].value_counts().equals(
+               old.grids["band_status"].value_counts()))})
+
+
+def _per_community(result) -> object:
+    """Grids per community (the community-level solver rows)."""
+    s = result.solver
+    return s.loc[s["level"] == "grid"].set_index("community_code")["grids"].sort_index()
 
 
 def _on_dask(com, homes, bld, net, workers: int, *, micro: bool):

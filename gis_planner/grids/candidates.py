@@ -11,11 +11,10 @@ to a few tens of thousands. Then the districting is a set-partitioning model ove
 It is the same problem as the compact model (one column per unit and centre, rows for the band
 and the chains of neighbours): the same feasible groupings at the same costs, so the same
 optimum. But its LP relaxation is far tighter (fractions of whole grids instead of fractions
-of single assignments). On central Shanghai's 180 communities (``benchmarks/bench_plan.py``),
-the 334 exact solves of the grid stage took 29.4 s in HiGHS with the compact model: 9.0 s to
-prove 131 grid counts without a grouping, 5.6 s for one count 200 search nodes could not
-decide. Enumerated, the same solves take 3.3 s, enumeration included, and that count is proven
-to have no grouping (one after the other on one thread). A unit that no grid can hold proves at
+of single assignments). On the grid stage of central Shanghai's 180 communities
+(``python benchmarks/bench_grids.py --shanghai --threads 1``), the solver time falls from 22.4 s
+with the compact model to 3.1 s, enumeration included, and a grid count that 200 search nodes
+could not decide there is proven to have no grouping. A unit that no grid can hold proves at
 once, without HiGHS, that the count has no grouping.
 
 Where grids would hold many units (small units, a wide band), the candidates multiply; past
@@ -217,8 +216,8 @@ def choose_grids_soft(grids: CandidateGrids, n: int, *, k: int, floor: int, max_
 
     In turn, each solve has a plain objective, where one weighted sum of the three
     (:func:`gis_planner.grids.solve._soft_weights`: 10^9 and more per missing household) leaves
-    HiGHS a relaxation it bounds poorly: the demo's 凤凰社区 (36 units) took 2.3 s that way and
-    takes 0.4 s in turn, with the same shortage and grids.
+    HiGHS a relaxation it bounds poorly: the demo's 凤凰社区 (36 units) kept a 5.1 % gap on its
+    walk that way; in turn the same walk is proven (gap 0).
     """
     short = np.maximum(floor - grids.households, 0).astype(float)
     t0 = time.perf_counter()
