@@ -135,6 +135,12 @@ def _star_pairs(cost: np.ndarray, hops: np.ndarray, nb: list[list[int]]) -> np.n
     return ok
 
 
+def _star(h: np.ndarray, cost: np.ndarray, nb: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+    """Hop distances and allowed (unit, centre) pairs of a group (see :func:`_star_pairs`)."""
+    hops = _hops(len(h), nb)
+    return hops, _star_pairs(cost, hops, nb)
+
+
 def _lower_bound(w: np.ndarray, cost: np.ndarray, k: int) -> float:
     c = np.where(np.eye(len(cost), dtype=bool), np.inf, cost)
     m = c.min(axis=1) if len(c) > 1 else np.zeros(len(c))
@@ -182,12 +188,15 @@ def _soft_weights(w: np.ndarray, cost: np.ndarray, ok: np.ndarray) -> tuple[floa
 
 def _exact(h: np.ndarray, cost: np.ndarray, nb: list[list[int]], k: int, *, lo: int, hi: int,
            max_nodes: int, time_limit_s: float, soft_floor: bool = False,
+           star: tuple[np.ndarray, np.ndarray] | None = None,
            ) -> tuple[np.ndarray | None, str, float, float, float]:
     """(centre per unit or None, status, walking cost, its bound, runtime in seconds); the
     status is HiGHS's (``optimal``, ``node_limit``, ``time_limit``, ``infeasible`` …).
 
     ``soft_floor``: the floor may be missed and ``k`` is a lower limit: fewest missing
-    households first, then fewest grids, then the walking cost.
+    households first, then fewest grids, then the walking cost. ``star``: the group's hop
+    distances and allowed (unit, centre) pairs (:func:`_star_pairs`) when already known; they
+    do not depend on ``k``.
 
     The model is solved over its grids, enumerated (:mod:`gis_planner.grids.candidates`),
     where they are at most :data:`~gis_planner.grids.candidates.MAX_CANDIDATES`: the same
@@ -195,8 +204,7 @@ def _exact(h: np.ndarray, cost: np.ndarray, nb: list[list[int]], k: int, *, lo: 
     """
     t0 = time.perf_counter()
     w = _weights(h)
-    hops = _hops(len(h), nb)
-    ok = _star_pairs(cost, hops, nb)
+    hops, ok = star if star is not None else _star(h, cost, nb)
     floor, caps = (0, _caps(h, hi)) if soft_floor else _implied_band(h, k, lo, hi)
     grids = star_grids(h, w, cost, nb=nb, hops=hops, ok=ok, floor=floor, caps=caps)
     if grids is None:
@@ -451,8 +459,10 @@ def _exact_group(h: np.ndarray, cost: np.ndarray, nb: list[list[int]], *, lo: in
     pieces = _exact_pieces(h, nb, hi)
     if len(pieces) == len(h):  # every unit must stand alone: the only grouping
         return np.arange(len(h)), "optimal", 0.0, 0.0, ""
-    budget = float(time_limit_s)
-    runtime = 0.0
+    t0 = time.perf_counter()
+    star = _star(h, cost, nb)  # the same for every k
+    runtime = time.perf_counter() - t0
+    budget = float(time_limit_s) - runtime
     stopped = ""
 
     def limit_of(st: str) -> str:
@@ -465,7 +475,7 @@ def _exact_group(h: np.ndarray, cost: np.ndarray, nb: list[list[int]], *, lo: in
             if budget <= 0:
                 return None, "time_limit", 0.0, runtime, "time_limit"
             got, st, _obj, bnd, rt = _exact(h, cost, nb, k, lo=lo, hi=hi, max_nodes=max_nodes,
-                                            time_limit_s=budget)
+                                            time_limit_s=budget, star=star)
             runtime += rt
             budget -= rt
             stopped = limit_of(st)
@@ -475,7 +485,7 @@ def _exact_group(h: np.ndarray, cost: np.ndarray, nb: list[list[int]], *, lo: in
         return None, "time_limit", 0.0, runtime, "time_limit"
     # the floor made soft: fewest households short of it, then fewest grids, then the walk
     got, st, _obj, bnd, rt = _exact(h, cost, nb, k_min, lo=lo, hi=hi, max_nodes=max_nodes,
-                                    time_limit_s=budget, soft_floor=True)
+                                    time_limit_s=budget, soft_floor=True, star=star)
     runtime += rt
     stopped = limit_of(st)
     if got is None:
