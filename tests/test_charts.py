@@ -3,19 +3,57 @@
 from __future__ import annotations
 
 import warnings
-from pathlib import Path
 
 from matplotlib import font_manager
 
 from gis_planner.report.charts import cjk_font, cjk_font_path, coverage_bar_chart
 
 
-def test_font_resolves_to_noto_cjk():
+def test_font_family_is_the_mplfonts_font():
     family = cjk_font()
-    found = font_manager.findfont(font_manager.FontProperties(family=family),
-                                  fallback_to_default=False)
-    assert Path(found).name == "NotoSansCJKsc-Regular.otf"
-    assert Path(found) == cjk_font_path()
+    assert family == "Noto Sans CJK SC"
+    assert cjk_font_path().name == "NotoSansCJKsc-Regular.otf"
+
+
+def _fonts_drawn(monkeypatch, draw) -> set[str]:
+    """Font files of every non-empty text of the figures ``draw`` saves, as drawn."""
+    from matplotlib.figure import Figure
+    from matplotlib.text import Text
+
+    seen: set[str] = set()
+    save = Figure.savefig
+
+    def spy(fig, *args, **kwargs):
+        fig.draw_without_rendering()  # ticks and legend texts as they will be drawn
+        seen.update(font_manager.findfont(t.get_fontproperties())
+                    for t in fig.findobj(Text) if t.get_text() and t.get_visible())
+        return save(fig, *args, **kwargs)
+
+    monkeypatch.setattr(Figure, "savefig", spy)
+    draw()
+    return seen
+
+
+def test_every_chart_text_uses_the_mplfonts_file(monkeypatch):
+    # a system font of the same family (Debian's fonts-noto-cjk ships "Noto Sans CJK SC" in a
+    # .ttc) would win matplotlib's family lookup; the charts must not depend on it
+    import geopandas as gpd
+    import shapely
+
+    from gis_planner.report.charts import coverage_map_figure
+
+    seen = _fonts_drawn(monkeypatch, lambda: coverage_bar_chart(
+        ["菜市场", "幼儿园"], [0.5, 0.9], title="覆盖率", xlabel="覆盖率 (%)"))
+    assert seen == {str(cjk_font_path())}
+    hh = gpd.GeoDataFrame({"households": [100, 300], "kindergarten_min": [3.0, 20.0],
+                           "kindergarten_covered": [True, False]},
+                          geometry=shapely.points([0, 800], [0, 600]), crs=32651)
+    fac = gpd.GeoDataFrame({"category": ["kindergarten"]}, geometry=shapely.points([10], [10]),
+                           crs=32651)
+    seen = _fonts_drawn(monkeypatch, lambda: coverage_map_figure(
+        hh, fac, category="kindergarten", category_label="幼儿园", limit_min=5.0,
+        limit_m=300.0, lang="zh"))
+    assert seen == {str(cjk_font_path())}
 
 
 def test_chinese_chart_has_no_missing_glyphs():

@@ -48,6 +48,20 @@ def cjk_font() -> str:
     return font_manager.FontProperties(fname=str(path)).get_name()
 
 
+def _pin_cjk_font(fig: Any) -> None:
+    """Draw every text of ``fig`` with the ``mplfonts`` file itself, not with whatever font
+    of its family matplotlib finds first: a system font of the same family name (Debian's
+    fonts-noto-cjk also ships "Noto Sans CJK SC") would win the lookup, and the chart would
+    then depend on the machine. Sizes, weights and styles are kept."""
+    from matplotlib.text import Text
+
+    path = str(cjk_font_path())
+    for text in fig.findobj(Text):
+        props = text.get_fontproperties().copy()
+        props.set_file(path)
+        text.set_fontproperties(props)
+
+
 def coverage_bar_chart(labels: list[str], shares: list[float], *, title: str,
                        xlabel: str, dpi: int = 110) -> bytes:
     """Horizontal bar chart of coverage shares (0-1) per category, as PNG bytes.
@@ -83,6 +97,7 @@ def coverage_bar_chart(labels: list[str], shares: list[float], *, title: str,
         for i, v in enumerate(s):
             ax.text(v + 1, i, f"{v:.0f}%", va="center", fontsize=8)
         ax.spines[["top", "right"]].set_visible(False)
+        _pin_cjk_font(fig)
         fig.tight_layout()
         buf = io.BytesIO()
         fig.savefig(buf, format="png")
@@ -254,6 +269,7 @@ def coverage_map_figure(households: Any, facilities: Any, *, category: str, cate
                   bbox_to_anchor=(0.5, 0.0))  # below the map: never over data or the scale
         fig.suptitle(t("fig_map_title", lang, cat=category_label, minutes=f"{limit_min:g}",
                        metres=f"{limit_m:g}"), fontsize=11, y=1 - 0.12 / fig_h, va="top")
+        _pin_cjk_font(fig)
         buf = io.BytesIO()
         fig.savefig(buf, format="png", bbox_inches="tight", pad_inches=0.12)
     return buf.getvalue()
