@@ -18,7 +18,6 @@ pieces (:func:`_substrings`). The polygons are merged from buffers shared betwee
 
 from __future__ import annotations
 
-import itertools
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
@@ -152,26 +151,29 @@ def _polygons(network: WalkNetwork, owner: np.ndarray, edge: np.ndarray, full: n
 
     Merging a few pre-merged blocks and the frontier costs far less than merging every edge's
     buffer for every facility, since GEOS's overlay work grows with the vertices fed to it.
-    Facilities are merged in a small thread pool: shapely releases the GIL inside GEOS calls,
-    so the threads use several cores.
+    Facilities are buffered and merged in a small thread pool: shapely releases the GIL inside
+    GEOS calls, so the threads use several cores.
     """
     out = np.array([shapely.Polygon()] * k, dtype=object)
     if len(owner) == 0:
         return out
     blocks = _BufferBlocks.of(network, buffer_m)
     items, item_owner = blocks.items(owner[full], edge[full])
-    part_buf = shapely.buffer(pieces[~full], buffer_m)
-    items = np.concatenate([items, part_buf])
-    item_owner = np.concatenate([item_owner, owner[~full]])
+    cut, cut_owner = pieces[~full], owner[~full]
+    # each facility's shared polygons and cut pieces, as slices of arrays sorted by facility
     order = np.argsort(item_owner, kind="stable")
-    items, item_owner = items[order], item_owner[order]
-    bounds = np.flatnonzero(np.r_[True, item_owner[1:] != item_owner[:-1], True])
-    groups = [(int(item_owner[lo]), items[lo:hi]) for lo, hi in itertools.pairwise(bounds)]
+    items, item_start = items[order], np.searchsorted(item_owner[order], np.arange(k + 1))
+    order = np.argsort(cut_owner, kind="stable")
+    cut, cut_start = cut[order], np.searchsorted(cut_owner[order], np.arange(k + 1))
 
-    def merge(group: tuple[int, np.ndarray]) -> None:
-        out[group[0]] = shapely.union_all(group[1])
+    def merge(f: int) -> None:
+        # the cut pieces are buffered here, in the facility's thread
+        out[f] = shapely.union_all(np.concatenate([
+            items[item_start[f]:item_start[f + 1]],
+            shapely.buffer(cut[cut_start[f]:cut_start[f + 1]], buffer_m)]))
 
-    thread_map(merge, groups)  # GEOS releases the GIL: the merges run on several cores
+    has_any = np.flatnonzero((np.diff(item_start) > 0) | (np.diff(cut_start) > 0))
+    thread_map(merge, has_any.tolist())  # GEOS releases the GIL: the merges run on several cores
     return out
 
 
