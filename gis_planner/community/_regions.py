@@ -48,10 +48,11 @@ Three more families make the relaxation closer to the true problem, each exact:
 
 A good start comes first: local search from the current grouping (move a boundary unit to a
 neighbouring region, best move first by band violation and then by moved units; dissolve a
-small region into a neighbour; seed a new region in a large one; regions always contiguous)
-until every region is in the band. Then the same model restricted to units within
-``NEAR_LINKS`` links of their new region's own units is solved for a while (a restriction:
-its groupings are valid, its bound is not used). HiGHS receives the best contiguous grouping
+small region into a neighbour; seed a new region in a large one; where none of these helps,
+two moves through a neighbour, a relay: the neighbour gives the unit it can only spare once a
+third region has given it one; regions always contiguous) until every region is in the band.
+Then the same model restricted to units within ``NEAR_LINKS`` links of their new region's own
+units is solved for a while (a restriction: its groupings are valid, its bound is not used). HiGHS receives the best contiguous grouping
 known (``setSolution``) in every solve, and a solve's disconnected answer is repaired (stray
 pieces back to their current label, then the local search) into a new candidate. Because
 the model without (all) contiguity is a relaxation, its bound is a valid bound of the true
@@ -304,10 +305,9 @@ def _local_search(problem: RegionProblem, adj: list[list[int]], start: np.ndarra
             if valve is not None:
                 valve[0] = True
             break
-        if _improve(st, cur):
+        if _improve(st, cur) or _seed_new_region(st) or _relay(st, cur):
             continue
-        if not _seed_new_region(st):
-            break
+        break
     if any(st.violation(r) > 0 for r in range(r_n)):
         return None
     return st.region
@@ -399,6 +399,71 @@ def _improve(st: _Search, cur: np.ndarray) -> bool:
                         st.move(int(node), b)
                     return True
     return False
+
+
+def _relay(st: _Search, cur: np.ndarray) -> bool:
+    """Two moves that together lower the band violation where no single move does (a relay):
+    a region outside the band takes a unit from a neighbour (below the floor) or gives one to
+    it (above the ceiling), and that neighbour, pushed out of the band by it, takes one from
+    or passes one on to a third region. The pair lowering the violation most, then moving
+    fewest units, is applied (every region stays contiguous); True if one was."""
+    h = st.problem.households
+    lo = st.problem.band[0]
+    best: tuple[float, int, int, int, int, int] | None = None
+    for a in range(st.r_n):
+        if st.violation(a) == 0:
+            continue
+        under = st.size[a] < lo
+        # first move (unit, to): a neighbour's unit into a, or a's unit into a neighbour
+        first = sorted({(int(n), a) if under else (int(k), int(st.region[n]))
+                        for k in np.flatnonzero(st.region == a) for n in st.adj[k]
+                        if st.region[n] != a})
+        for i, b in first:
+            src = int(st.region[i])
+            mid = src if under else b  # the region the first move pushes out of the band
+            before = st.violation(a) + st.violation(mid)
+            if not _stays_connected(st.region, i, st.adj):
+                continue
+            st.move(i, b)
+            try:
+                if st.violation(mid) == 0:
+                    continue  # a single move (left to _improve, which found it blocked)
+                for j, c_from, c_to in _second_moves(st, mid, a, i, under):
+                    third = c_from if under else c_to
+                    old = before + st.violation(third)
+                    after = (st.violation(a) + st.violation(mid, st.size[mid] + (h[j] if under
+                                                                                  else -h[j]))
+                             + st.violation(third, st.size[third] + (-h[j] if under else h[j])))
+                    if after >= old:
+                        continue
+                    dm = (int(b != cur[i]) - int(src != cur[i])
+                          + int(c_to != cur[j]) - int(c_from != cur[j]))
+                    key = (after - old, dm, i, b, j, c_to)
+                    if (best is None or key < best) and _stays_connected(st.region, j, st.adj):
+                        best = key
+            finally:
+                st.move(i, src)
+    if best is None:
+        return False
+    _dv, _dm, i, b, j, c_to = best
+    st.move(i, b)
+    st.move(j, c_to)
+    return True
+
+
+def _second_moves(st: _Search, mid: int, a: int, i: int,
+                  under: bool) -> list[tuple[int, int, int]]:
+    """Moves (unit, from, to) that bring region ``mid`` back towards the band without touching
+    region ``a`` or unit ``i``: units of a third region next to ``mid`` moving in (``under``),
+    or units of ``mid`` next to a third region moving out."""
+    out: set[tuple[int, int, int]] = set()
+    for k in np.flatnonzero(st.region == mid):
+        for j in st.adj[k]:
+            c = int(st.region[j])
+            if c in (a, mid) or j == i:
+                continue
+            out.add((int(j), c, mid) if under else (int(k), mid, c))
+    return sorted(out)
 
 
 def _seed_new_region(st: _Search) -> bool:
