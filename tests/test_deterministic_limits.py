@@ -158,16 +158,16 @@ def _strips() -> RegionProblem:
 
 def test_regions_are_the_same_on_a_slow_machine(monkeypatch):
     """The regionalisation (local search, near-start search, cut loop, compactness) with a
-    clock gaining 0.5 s at every reading (a few thousand readings: the run seems to take
-    over 20 minutes, within the 1-hour safety valve): the former shares of the time limit
-    (a tenth for the start, a third for the near-start search …) would have cut the searches
-    short; now only effort counts, and the grouping is proven optimal."""
+    clock gaining 6 s at every reading (a few hundred readings: the run seems to take over
+    20 minutes, within the 1-hour safety valve): the former shares of the time limit (a tenth
+    for the start, a third for the near-start search …) would have cut the searches short;
+    now only effort counts, and the grouping is proven optimal."""
     problem = _strips()
     xy = np.c_[np.arange(60) % 10, np.arange(60) // 10] * 100.0
     normal = solve_regions(problem, xy=xy, time_limit_s=3600.0, compact_time_s=900.0)
-    clock = _slow_machine(monkeypatch, _regions, 0.5)
+    clock = _slow_machine(monkeypatch, _regions, 6.0)
     slow = solve_regions(problem, xy=xy, time_limit_s=3600.0, compact_time_s=900.0)
-    assert clock.readings > 1000
+    assert clock.readings * clock.step_s > 1200  # over 20 minutes on the slow clock
     assert normal.status == "optimal" and normal.moved == 8
     assert normal.stopped_by != "time_limit" and slow.stopped_by == normal.stopped_by
     assert slow.status == normal.status

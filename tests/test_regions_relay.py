@@ -4,6 +4,8 @@ no single move lowers the band violation, so it finds a grouping where it used t
 from __future__ import annotations
 
 import math
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -73,3 +75,36 @@ def test_local_search_answers_stay_valid_and_relays_never_raise_the_violation(se
     found = R._local_search(p, adj, cur, r_n, deadline=math.inf)
     if found is not None:
         assert _valid(found, p)
+
+
+@pytest.fixture(scope="module")
+def bench_regions():
+    """The generator of benchmarks/bench_regions.py (grid clusters of 300 compounds)."""
+    path = str(Path(__file__).resolve().parents[1] / "benchmarks")
+    sys.path.insert(0, path)
+    try:
+        import bench_regions
+    finally:
+        sys.path.remove(path)
+    return bench_regions
+
+
+@pytest.mark.parametrize("seed", [6, 8])
+def test_the_local_search_leaves_cycles_and_dead_ends_of_generated_clusters(bench_regions, seed,
+                                                                           monkeypatch):
+    """Seed 8: a community just below the floor whose neighbours are just above it (a dead end
+    without a relay). Seed 6: 17 of 18 communities outside the band, where seeding a new region
+    and dissolving it again cycled until the step limit (9.5 s) and found nothing."""
+    p, _xy = bench_regions.instance(300, seed)
+    steps = []
+    improve = R._improve
+
+    def counted(st, cur):
+        steps.append(1)
+        return improve(st, cur)
+
+    monkeypatch.setattr(R, "_improve", counted)
+    found = R._local_search(p, R._adjacency(p), np.asarray(p.current), R._slots(p),
+                            deadline=math.inf)
+    assert found is not None and _valid(found, p)
+    assert len(steps) < 1_000  # the step limit is 20 n + 100 = 6,100

@@ -52,9 +52,10 @@ small region into a neighbour; seed a new region in a large one; where none of t
 two moves through a neighbour, a relay: the neighbour gives the unit it can only spare once a
 third region has given it one; regions always contiguous) until every region is in the band.
 Then the same model restricted to units within ``NEAR_LINKS`` links of their new region's own
-units is solved for a while (a restriction: its groupings are valid, its bound is not used). HiGHS receives the best contiguous grouping
-known (``setSolution``) in every solve, and a solve's disconnected answer is repaired (stray
-pieces back to their current label, then the local search) into a new candidate. Because
+units is solved for a while (a restriction: its groupings are valid, its bound is not used).
+HiGHS receives the best contiguous grouping known (``setSolution``) in every solve, and a
+solve's disconnected answer is repaired (stray pieces back to their current label, then the
+local search) into a new candidate. Because
 the model without (all) contiguity is a relaxation, its bound is a valid bound of the true
 problem: the grouping is proven optimal as soon as the best contiguous grouping is within
 the absolute gap (below 1, which certifies both integer terms) of that bound.
@@ -289,9 +290,10 @@ class _Search:
 def _local_search(problem: RegionProblem, adj: list[list[int]], start: np.ndarray, r_n: int,
                   *, deadline: float, valve: list[bool] | None = None) -> np.ndarray | None:
     """A contiguous grouping within the band found by local search from ``start`` (any
-    grouping, contiguous or not), or None. At most ``20 n + 100`` steps; ``deadline``
-    (``time.perf_counter()`` seconds) is the safety valve, recorded in ``valve`` when it
-    binds."""
+    grouping, contiguous or not), or None. At most ``20 n + 100`` steps; back at a grouping it
+    has passed (it would cycle), it tries a relay and stops unless that leads somewhere new.
+    ``deadline`` (``time.perf_counter()`` seconds) is the safety valve, recorded in ``valve``
+    when it binds."""
     h = np.asarray(problem.households, dtype=np.int64)
     split = _split_pieces(_revert_strays(np.asarray(start, dtype=np.int64).copy(), problem, adj),
                           h, adj, r_n, floor=problem.band[0])
@@ -300,14 +302,20 @@ def _local_search(problem: RegionProblem, adj: list[list[int]], start: np.ndarra
     region = split
     st = _Search(problem, adj, region, np.bincount(region, weights=h, minlength=r_n), r_n)
     cur = np.asarray(problem.current, dtype=np.int64)
+    seen: set[int] = set()  # the groupings passed (hashes): a search back at one is cycling
     for _ in range(20 * problem.n + 100):
         if time.perf_counter() > deadline:
             if valve is not None:
                 valve[0] = True
             break
-        if _improve(st, cur) or _seed_new_region(st) or _relay(st, cur):
-            continue
-        break
+        if not (_improve(st, cur) or _seed_new_region(st) or _relay(st, cur)):
+            break
+        key = hash(st.region.tobytes())
+        if key in seen:  # cycling (e.g. seeding a new region and dissolving it again): relay
+            if not _relay(st, cur) or hash(st.region.tobytes()) in seen:
+                break
+            key = hash(st.region.tobytes())
+        seen.add(key)
     if any(st.violation(r) > 0 for r in range(r_n)):
         return None
     return st.region
