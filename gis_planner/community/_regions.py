@@ -466,11 +466,12 @@ def _second_moves(st: _Search, mid: int, a: int, i: int,
     or units of ``mid`` next to a third region moving out."""
     out: set[tuple[int, int, int]] = set()
     for k in np.flatnonzero(st.region == mid):
+        if k == i:
+            continue
         for j in st.adj[k]:
             c = int(st.region[j])
-            if c in (a, mid) or j == i:
-                continue
-            out.add((int(j), c, mid) if under else (int(k), mid, c))
+            if c not in (a, mid):
+                out.add((int(j), c, mid) if under else (int(k), mid, c))
     return sorted(out)
 
 
