@@ -311,10 +311,12 @@ def _local_search(problem: RegionProblem, adj: list[list[int]], start: np.ndarra
         if not (_improve(st, cur) or _seed_new_region(st) or _relay(st, cur)):
             break
         key = hash(st.region.tobytes())
-        if key in seen:  # cycling (e.g. seeding a new region and dissolving it again): relay
-            if not _relay(st, cur) or hash(st.region.tobytes()) in seen:
+        if key in seen:  # cycling (e.g. seeding a new region and dissolving it again)
+            if not _relay(st, cur):
                 break
             key = hash(st.region.tobytes())
+            if key in seen:
+                break
         seen.add(key)
     if any(st.violation(r) > 0 for r in range(r_n)):
         return None
