@@ -38,13 +38,14 @@ def _generators(geoms: np.ndarray, sample_step_m: float) -> tuple[np.ndarray, np
     rep = shapely.get_coordinates(shapely.point_on_surface(geoms))
     xs.append(rep)
     owner.append(np.arange(len(geoms)))
-    is_poly = np.isin(shapely.get_type_id(geoms), (3, 6))
-    for i in np.flatnonzero(is_poly):
-        inner = shapely.buffer(geoms[i], -INSET_M)
-        ring = shapely.boundary(inner if not shapely.is_empty(inner) else geoms[i])
-        coords = shapely.get_coordinates(shapely.segmentize(ring, sample_step_m))
+    poly = np.flatnonzero(np.isin(shapely.get_type_id(geoms), (3, 6)))
+    if len(poly):
+        inner = shapely.buffer(geoms[poly], -INSET_M)
+        inner = np.where(shapely.is_empty(inner), geoms[poly], inner)  # too thin to pull in
+        coords, at = shapely.get_coordinates(
+            shapely.segmentize(shapely.boundary(inner), sample_step_m), return_index=True)
         xs.append(coords)
-        owner.append(np.full(len(coords), i))
+        owner.append(poly[at])
     xy = np.vstack(xs)
     own = np.concatenate(owner)
     _, keep = np.unique(np.round(xy, 3), axis=0, return_index=True)
@@ -94,7 +95,9 @@ def compound_cells(
     if len(geoms) == 1:
         return gpd.GeoSeries([extent], index=index, crs=crs)
     xy, own = _generators(geoms, sample_step_m)
-    env = shapely.envelope(shapely.union_all([extent, *geoms])).buffer(10.0)
+    # only the envelope of ``extend_to`` counts: the bounds of everything, 10 m out
+    x0, y0, x1, y1 = shapely.total_bounds(np.r_[np.array([extent], dtype=object), geoms])
+    env = shapely.box(x0 - 10.0, y0 - 10.0, x1 + 10.0, y1 + 10.0)
     cells = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(xy), extend_to=env))
     cells = cells[shapely.get_type_id(cells) == 3]
     gen = shapely.points(xy)
@@ -108,13 +111,14 @@ def compound_cells(
     # used); the clip to the extent then rounds to the precision grid once
     order = np.argsort(cell_owner, kind="stable")
     bounds = np.searchsorted(cell_owner[order], np.arange(len(geoms) + 1))
-    out = []
+    merged = np.empty(len(geoms), dtype=object)
     for i in range(len(geoms)):
         mine = cells[order[bounds[i]:bounds[i + 1]]]
         cell = shapely.coverage_union_all(mine) if len(mine) else shapely.Polygon()
         if not shapely.is_valid(cell):
             cell = shapely.union_all(mine, grid_size=GRID_M)
-        out.append(polygonal(shapely.intersection(cell, extent, grid_size=GRID_M)))
+        merged[i] = cell
+    out = [polygonal(c) for c in shapely.intersection(merged, extent, grid_size=GRID_M)]
     return gpd.GeoSeries(out, index=index, crs=crs)
 
 

@@ -97,7 +97,12 @@ def barrier_lines(network: Any, barriers: gpd.GeoDataFrame | None, *,
 
 
 class _Costs:
-    """Walk (m) and cost (walk + barrier penalty, m) between the units of one community."""
+    """Walk (m) and cost (walk + barrier penalty, m) between the units of one community.
+
+    Barrier crossings are counted only for the pairs a level asks for (:meth:`sub`, once per
+    pair): the units of the community's grid level and of each grid, not every pair of the
+    community's units (most pairs of buildings lie in different grids).
+    """
 
     def __init__(self, points: gpd.GeoSeries, network: Any, barriers: np.ndarray, *,
                  settings: GridSettings, snap_tolerance_m: float) -> None:
@@ -122,20 +127,32 @@ class _Costs:
                             int(off.sum()), snap_tolerance_m)
         np.fill_diagonal(walk, 0.0)
         walk[walk > settings.max_walk_m] = np.inf
-        crossings = np.zeros_like(straight)
-        if len(barriers) and len(points) > 1 and settings.barrier_penalty_m > 0:
-            i, j = np.triu_indices(len(points), 1)
-            seg = shapely.linestrings(np.stack([xy[i], xy[j]], axis=1))
-            si, _bi = shapely.STRtree(barriers).query(seg, predicate="crosses")
-            count = np.bincount(si, minlength=len(seg)).astype(float)
-            crossings[i, j] = count
-            crossings[j, i] = count
         self.walk = walk
-        self.cost = walk + settings.barrier_penalty_m * crossings
+        self._xy = xy
+        self._penalty = settings.barrier_penalty_m
+        self._tree = (shapely.STRtree(barriers) if len(barriers) and settings.barrier_penalty_m > 0
+                      else None)
+        #: barrier lines crossed by the straight line between two units; NaN: not counted yet
+        self._crossings = np.full_like(straight, np.nan)
+        np.fill_diagonal(self._crossings, 0.0)
 
     def sub(self, ids: pd.Index) -> tuple[np.ndarray, np.ndarray]:
+        """(walk, cost) among ``ids``, in their order."""
         p = self.pos.loc[ids].to_numpy()
-        return self.walk[np.ix_(p, p)], self.cost[np.ix_(p, p)]
+        walk = self.walk[np.ix_(p, p)]
+        if self._tree is None:
+            return walk, walk.copy()
+        i, j = np.triu_indices(len(p), 1)
+        lo, hi = np.minimum(p[i], p[j]), np.maximum(p[i], p[j])
+        todo = np.isnan(self._crossings[lo, hi])
+        if todo.any():
+            lo, hi = lo[todo], hi[todo]
+            seg = shapely.linestrings(np.stack([self._xy[lo], self._xy[hi]], axis=1))
+            si, _bi = self._tree.query(seg, predicate="crosses")
+            count = np.bincount(si, minlength=len(seg)).astype(float)
+            self._crossings[lo, hi] = count
+            self._crossings[hi, lo] = count
+        return walk, walk + self._penalty * self._crossings[np.ix_(p, p)]
 
 
 def _serial_codes(prefix: str, polygons: list[Any]) -> list[str]:
@@ -272,28 +289,45 @@ def partition_community(
                           "grid_code": grid_of, "micro_code": ""}, index=grid_units.index)
     micro_rows: list[dict[str, Any]] = []
     if micro:
-        parts = [table.iloc[0:0]]
+        # the micro units of the whole community at once: a compound split here was a whole
+        # unit of the grid level, so it lies in one grid, and its buildings go with it
+        micro_units = split_units(grid_units, mine_b, max_households=settings.micro_max)
+        whole = grid_units["kind"] == "compound"
+        grid_of_compound = pd.Series(grid_of[whole].to_numpy(),
+                                     index=grid_units.loc[whole, "compound_id"].to_numpy())
+        micro_grid = grid_of.reindex(micro_units.index).to_numpy(copy=True)  # grid of each unit
+        added = pd.isna(micro_grid)
+        micro_grid[added] = grid_of_compound.reindex(
+            micro_units.loc[added, "compound_id"].to_numpy()).to_numpy()
+        grid_codes = grid_of.to_numpy()
+        taken: list[np.ndarray] = []  # positions in micro_units, grid by grid
+        micro_codes: list[np.ndarray] = []
         for row in grid_rows:
-            inside = grid_units.loc[grid_of == row["code"]]
-            b = mine_b[mine_b["compound_id"].isin(inside["compound_id"])] if mine_b is not None \
-                else None
-            mu = split_units(inside, b, max_households=settings.micro_max)
+            at = np.flatnonzero(micro_grid == row["code"])
+            mu = micro_units.iloc[at]
             # the same units as in the grid: their cells in the community are their cells in
             # the grid (the grid is the union of them: land in it is nearest to its own units)
+            same = mu.index.equals(grid_units.index[grid_codes == row["code"]])
             rows, micro_of, s, _ = _level(
                 mu, row["geometry"], costs, band=(settings.micro_min, settings.micro_max),
                 settings=settings, prefix=row["code"], workers=settings.workers_per_micro_grid,
                 persons=settings.persons_per_household, level="micro_grid", groups=groups,
-                cells=cells.loc[mu.index] if mu.index.equals(inside.index) else None)
+                cells=cells.loc[mu.index] if same else None)
             for r in rows:
                 r["grid_code"] = row["code"]
             micro_rows.extend(rows)
             solver_rows.append({"community_code": code, "grid_code": row["code"], **s})
-            parts.append(pd.DataFrame(
-                {"kind": mu["kind"], "compound_id": mu["compound_id"], "community_code": code,
-                 "households": mu["households"], "grid_code": row["code"],
-                 "micro_code": micro_of}, index=mu.index))
-        table = pd.concat(parts) if len(parts) > 1 else parts[0]
+            taken.append(at)
+            micro_codes.append(micro_of.to_numpy())
+        if taken:
+            at = np.concatenate(taken)
+            table = micro_units[["kind", "compound_id", "households"]].iloc[at]
+            table.insert(2, "community_code", code)
+            table["grid_code"] = pd.Series(micro_grid[at], index=table.index, dtype=object)
+            table["micro_code"] = pd.Series(np.concatenate(micro_codes), index=table.index,
+                                            dtype=object)
+        else:
+            table = table.iloc[0:0]
     table["geometry"] = every.geometry.reindex(table.index).to_numpy()
     return grid_rows, micro_rows, table, solver_rows
 
