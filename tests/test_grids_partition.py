@@ -234,3 +234,26 @@ def test_barrier_lines_become_grid_boundaries(line, pairs):
                         settings=s, micro=False)
     got = sorted(sorted(g.index) for _, g in r.units.groupby("grid_code"))
     assert got == pairs
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), share=st.floats(0.2, 0.9))
+def test_a_grid_keeps_the_adjacency_of_its_units_in_the_community(seed, share):
+    """A 微网格 level whose units are those of its grid reuses the grid level's cells and
+    their adjacent pairs, restricted to the grid (``_pairs_within``): the same pairs, in the
+    same order, as the adjacency computed again from those cells. Random compound squares
+    in a 600 m community, a random subset of them as the grid."""
+    from gis_planner.community.adjacency import compound_adjacency, compound_cells
+    from gis_planner.grids.partition import _pairs_within
+
+    rng = np.random.default_rng(seed)
+    n = 24
+    xy = rng.uniform(0, 560, (n, 2))
+    homes = gpd.GeoSeries([shapely.box(x, y, x + rng.uniform(10, 40), y + rng.uniform(10, 40))
+                           for x, y in xy], crs=CRS)
+    cells = compound_cells(homes, shapely.box(0, 0, 600, 600))
+    pairs = compound_adjacency(homes, cells)
+    assert np.array_equal(pairs, pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))])  # sorted
+    members = np.flatnonzero(rng.random(n) < share)
+    again = compound_adjacency(homes.iloc[members], cells.iloc[members])
+    assert np.array_equal(_pairs_within(pairs, members, n), again)

@@ -129,7 +129,8 @@ def compound_adjacency(
     min_shared_m: float = 1.0,
     max_gap_m: float | None = None,
 ) -> np.ndarray:
-    """Pairs of adjacent compounds (positions, ``i < j``), from their cells.
+    """Pairs of adjacent compounds (positions, ``i < j``, sorted by ``i`` then ``j``), from
+    their cells.
 
     Parameters
     ----------
@@ -161,7 +162,9 @@ def compound_adjacency(
     if max_gap_m is not None:
         geoms = np.asarray(compounds.geometry if hasattr(compounds, "geometry") else compounds)
         ok &= shapely.distance(geoms[a], geoms[b]) <= max_gap_m
-    return np.c_[a[ok], b[ok]].astype(np.int64)
+    a, b = a[ok], b[ok]
+    order = np.lexsort((b, a))  # (i, j) in order, whatever the tree's traversal
+    return np.c_[a[order], b[order]].astype(np.int64)
 
 
 __all__ = ["compound_adjacency", "compound_cells", "polygonal"]

@@ -169,14 +169,19 @@ def _serial_codes(prefix: str, polygons: list[Any]) -> list[str]:
 def _level(units: gpd.GeoDataFrame, extent: Any, costs: _Costs, *, band: tuple[int, int],
            settings: GridSettings, prefix: str, workers: float, persons: float,
            level: str, groups: tuple[str, ...], cells: gpd.GeoSeries | None = None,
-           ) -> tuple[list[dict[str, Any]], pd.Series, dict[str, Any], gpd.GeoSeries]:
-    """Group ``units`` inside ``extent``: (grid rows, code per unit, solver row, unit cells).
+           pairs: np.ndarray | None = None) -> tuple[list[dict[str, Any]], pd.Series,
+                                                     dict[str, Any], gpd.GeoSeries, np.ndarray]:
+    """Group ``units`` inside ``extent``: (grid rows, code per unit, solver row, unit cells,
+    adjacent pairs of units by their cells).
 
-    ``cells``: the units' cells when known (those of the level above, for the same units).
+    ``cells``, ``pairs``: the units' cells and :func:`compound_adjacency` pairs when known
+    (those of the level above, for the same units).
     """
     if cells is None:
         cells = compound_cells(units, extent)
-    edges = compound_adjacency(units, cells)
+    if pairs is None:
+        pairs = compound_adjacency(units, cells)
+    edges = pairs
     empty = shapely.is_empty(cells.to_numpy())
     if empty.any() and not empty.all():
         # a unit with no land in the extent (a building across the street of a straddling
@@ -194,9 +199,9 @@ def _level(units: gpd.GeoDataFrame, extent: Any, costs: _Costs, *, band: tuple[i
     centres = list(dict.fromkeys(sol.centre.tolist()))
     polys = [polygonal(shapely.union_all(cells.to_numpy()[sol.centre == c], grid_size=GRID_M))
              for c in centres]
-    pts = units.geometry.representative_point().to_numpy()
-    codes = _serial_codes(prefix, [p if not shapely.is_empty(p) else
-                                   shapely.centroid(shapely.multipoints(pts[sol.centre == c]))
+    geoms = units.geometry.to_numpy()
+    codes = _serial_codes(prefix, [p if not shapely.is_empty(p) else shapely.centroid(
+        shapely.multipoints(shapely.point_on_surface(geoms[sol.centre == c])))
                                    for p, c in zip(polys, centres, strict=True)])
     # plain arrays, indexed by unit position: one frame lookup per column, not per grid
     hh_all = units["households"].to_numpy()
@@ -242,7 +247,17 @@ def _level(units: gpd.GeoDataFrame, extent: Any, costs: _Costs, *, band: tuple[i
                        "this answer may differ on a faster or slower machine",
                        units["community_code"].iloc[0] if len(units) else level,
                        settings.time_limit_s)
-    return rows, pd.Series(code_of, index=units.index, dtype=object), solver, cells
+    return rows, pd.Series(code_of, index=units.index, dtype=object), solver, cells, pairs
+
+
+def _pairs_within(pairs: np.ndarray, members: np.ndarray, n: int) -> np.ndarray:
+    """The ``pairs`` (positions among ``n`` units) with both ends in ``members`` (increasing
+    positions), renumbered to positions in ``members``; sorted pairs stay sorted."""
+    at = np.full(n, -1, dtype=np.int64)
+    at[members] = np.arange(len(members))
+    a, b = at[pairs[:, 0]], at[pairs[:, 1]]
+    keep = (a >= 0) & (b >= 0)
+    return np.c_[a[keep], b[keep]].astype(np.int64)
 
 
 def _frame(rows: list[dict[str, Any]], *, index: str, crs: Any,
@@ -279,7 +294,7 @@ def partition_community(
         every = gpd.GeoDataFrame(pd.concat([grid_units, extra]), crs=units.crs)
     pts = every.geometry.representative_point()
     costs = _Costs(pts, network, barriers, settings=settings, snap_tolerance_m=snap_tolerance_m)
-    grid_rows, grid_of, solver, cells = _level(
+    grid_rows, grid_of, solver, cells, pairs = _level(
         grid_units, polygon, costs, band=(settings.grid_min, settings.grid_max),
         settings=settings, prefix=code, workers=settings.workers_per_grid,
         persons=settings.persons_per_household, level="grid", groups=groups)
@@ -305,14 +320,17 @@ def partition_community(
         for row in grid_rows:
             at = np.flatnonzero(micro_grid == row["code"])
             mu = micro_units.iloc[at]
+            mine = np.flatnonzero(grid_codes == row["code"])
             # the same units as in the grid: their cells in the community are their cells in
-            # the grid (the grid is the union of them: land in it is nearest to its own units)
-            same = mu.index.equals(grid_units.index[grid_codes == row["code"]])
-            rows, micro_of, s, _ = _level(
+            # the grid (the grid is the union of them: land in it is nearest to its own units),
+            # and so are their adjacent pairs
+            same = mu.index.equals(grid_units.index[mine])
+            rows, micro_of, s, _, _ = _level(
                 mu, row["geometry"], costs, band=(settings.micro_min, settings.micro_max),
                 settings=settings, prefix=row["code"], workers=settings.workers_per_micro_grid,
                 persons=settings.persons_per_household, level="micro_grid", groups=groups,
-                cells=cells.loc[mu.index] if same else None)
+                cells=cells.iloc[mine] if same else None,
+                pairs=_pairs_within(pairs, mine, len(grid_units)) if same else None)
             for r in rows:
                 r["grid_code"] = row["code"]
             micro_rows.extend(rows)
