@@ -200,9 +200,11 @@ def _level(units: gpd.GeoDataFrame, extent: Any, costs: _Costs, *, band: tuple[i
     polys = [polygonal(shapely.union_all(cells.to_numpy()[sol.centre == c], grid_size=GRID_M))
              for c in centres]
     geoms = units.geometry.to_numpy()
-    codes = _serial_codes(prefix, [p if not shapely.is_empty(p) else shapely.centroid(
-        shapely.multipoints(shapely.point_on_surface(geoms[sol.centre == c])))
-                                   for p, c in zip(polys, centres, strict=True)])
+    # a grid without land in the extent is numbered by the centre of its units
+    codes = _serial_codes(prefix, [
+        p if not shapely.is_empty(p)
+        else shapely.centroid(shapely.multipoints(shapely.point_on_surface(geoms[sol.centre == c])))
+        for p, c in zip(polys, centres, strict=True)])
     # plain arrays, indexed by unit position: one frame lookup per column, not per grid
     hh_all = units["households"].to_numpy()
     pop_all = units["population"].to_numpy(dtype=float)
