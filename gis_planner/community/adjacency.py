@@ -23,6 +23,8 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
+from gis_planner._arrays import by_owner
+
 #: How far generator points on a polygon outline are pulled inwards (m).
 INSET_M = 0.5
 #: Precision grid (m) of the cell unions (snap rounding keeps them robust).
@@ -109,11 +111,10 @@ def compound_cells(
     # dissolved by GEOS's coverage union, which only drops the shared edges (4x faster than a
     # general overlay; should a union ever come out invalid, the snap-rounded overlay is
     # used); the clip to the extent then rounds to the precision grid once
-    order = np.argsort(cell_owner, kind="stable")
-    bounds = np.searchsorted(cell_owner[order], np.arange(len(geoms) + 1))
+    cells, bounds = by_owner(cells, cell_owner, len(geoms))
     merged = np.empty(len(geoms), dtype=object)
     for i in range(len(geoms)):
-        mine = cells[order[bounds[i]:bounds[i + 1]]]
+        mine = cells[bounds[i]:bounds[i + 1]]
         cell = shapely.coverage_union_all(mine) if len(mine) else shapely.Polygon()
         if not shapely.is_valid(cell):
             cell = shapely.union_all(mine, grid_size=GRID_M)

@@ -27,6 +27,7 @@ import shapely
 from scipy.sparse.csgraph import dijkstra
 
 from gis_planner import _units
+from gis_planner._arrays import by_owner
 from gis_planner._errors import InputDataError
 from gis_planner._threads import thread_map
 from gis_planner._validate import require_metric_crs, require_points, require_same_crs
@@ -160,8 +161,8 @@ def _polygons(network: WalkNetwork, owner: np.ndarray, edge: np.ndarray, full: n
     blocks = _BufferBlocks.of(network, buffer_m)
     items, item_owner = blocks.items(owner[full], edge[full])
     # each facility's shared polygons and cut pieces, as slices of arrays sorted by facility
-    items, item_start = _by_owner(items, item_owner, k)
-    cut, cut_start = _by_owner(pieces[~full], owner[~full], k)
+    items, item_start = by_owner(items, item_owner, k)
+    cut, cut_start = by_owner(pieces[~full], owner[~full], k)
 
     def merge(f: int) -> None:
         # the cut pieces are buffered here, in the facility's thread
@@ -172,13 +173,6 @@ def _polygons(network: WalkNetwork, owner: np.ndarray, edge: np.ndarray, full: n
     has_any = np.flatnonzero((np.diff(item_start) > 0) | (np.diff(cut_start) > 0))
     thread_map(merge, has_any.tolist())  # GEOS releases the GIL: the merges run on several cores
     return out
-
-
-def _by_owner(values: np.ndarray, owner: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """``values`` sorted by owner (stable) and the start of each owner 0..k-1 in them (k + 1
-    offsets): owner f's values are ``sorted[start[f]:start[f + 1]]``."""
-    order = np.argsort(owner, kind="stable")
-    return values[order], np.searchsorted(owner[order], np.arange(k + 1))
 
 
 class _BufferBlocks:
