@@ -12,7 +12,7 @@ Rules:
     and ``report`` never import each other (they share modules below both);
 (b) privacy: a module never imports another package's private module or private name (a
     dotted part starting with ``_``), except the ground modules ``gis_planner._errors``,
-    ``_units``, ``_validate``, ``_text``, ``_fs`` and ``_threads``;
+    ``_units``, ``_validate``, ``_text``, ``_fs``, ``_threads`` and ``_arrays``;
 (c) input files: outside ``gis_planner.io`` no module calls a file reader (``read_file``,
     ``read_dataframe``, ``read_excel``, ``read_csv``, ``read_parquet``, ``rasterio.open`` …),
     nor opens a path for reading (``open``, ``.read_text()``, ``.read_bytes()``). Not counted:
@@ -41,8 +41,8 @@ PACKAGE = "gis_planner"
 
 #: Layer of each module, by the longest matching dotted prefix (lower numbers are lower).
 LAYER_OF_PREFIX: dict[str, int] = {
-    # 0 ground: errors, units, validation, text checks, atomic writes, threads, settings,
-    # categories
+    # 0 ground: errors, units, validation, text checks, atomic writes, threads, array helpers,
+    # settings, categories
     "gis_planner": 0,  # the package __init__: __version__ only
     "gis_planner._errors": 0,
     "gis_planner._units": 0,
@@ -50,6 +50,7 @@ LAYER_OF_PREFIX: dict[str, int] = {
     "gis_planner._text": 0,
     "gis_planner._fs": 0,
     "gis_planner._threads": 0,
+    "gis_planner._arrays": 0,
     "gis_planner.settings": 0,
     "gis_planner.categories": 0,
     "gis_planner.data": 0,  # package data (categories.csv)
@@ -103,7 +104,7 @@ LAYER_NAMES = {
 #: Private modules anyone may import.
 GROUND_PRIVATE = frozenset(
     {"gis_planner._errors", "gis_planner._units", "gis_planner._validate", "gis_planner._text",
-     "gis_planner._fs", "gis_planner._threads"}
+     "gis_planner._fs", "gis_planner._threads", "gis_planner._arrays"}
 )
 #: Packages that never import each other (rule a).
 APART = (("gis_planner.maps", "gis_planner.report"),)
