@@ -4,6 +4,7 @@ columns, the options every input-reading command shares, and the console display
 from __future__ import annotations
 
 import logging
+import re
 import sys
 import unicodedata
 import warnings
@@ -256,11 +257,18 @@ class OnceFilter(logging.Filter):
         return record.levelno < logging.WARNING or warning_line(record.getMessage()) is not None
 
 
+#: Warnings of the libraries that the run's own checks replace, not shown on the console:
+#: pyogrio's, in English, when a GeoJSON column mixes strings and numbers (the column reader
+#: then names the bad values and rows in the run's language, or the run does not use it).
+_SUPERSEDED = re.compile(r"Could not parse column '.*' as JSON; leaving as string")
+
+
 def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
                   file: TextIO | None = None, line: str | None = None) -> None:
-    """``warnings.showwarning`` of a run: one line, no source line, each message once. A
-    recorder someone installed (``warnings.catch_warnings(record=True)``) still receives it."""
-    text = warning_line(str(message))
+    """``warnings.showwarning`` of a run: one line, no source line, each message once, none of
+    :data:`_SUPERSEDED`. A recorder someone installed (``warnings.catch_warnings(record=True)``)
+    still receives every warning."""
+    text = None if _SUPERSEDED.fullmatch(str(message)) else warning_line(str(message))
     if text is not None:
         print(text, file=sys.stderr, flush=True)  # noqa: T201  # the console is this module's job
     impl = getattr(warnings, "_showwarnmsg_impl", None)
