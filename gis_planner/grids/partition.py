@@ -181,12 +181,12 @@ def _level(units: gpd.GeoDataFrame, extent: Any, costs: _Costs, *, band: tuple[i
         cells = compound_cells(units, extent)
     if pairs is None:
         pairs = compound_adjacency(units, cells)
-    edges = pairs
+    edges = pairs  # the solve's links; ``pairs`` stays the cells' adjacency for the level below
+    geoms = units.geometry.to_numpy()
     empty = shapely.is_empty(cells.to_numpy())
     if empty.any() and not empty.all():
         # a unit with no land in the extent (a building across the street of a straddling
         # compound) joins the nearest unit that has land
-        geoms = units.geometry.to_numpy()
         land = np.flatnonzero(~empty)
         near = [land[int(np.argmin(shapely.distance(geoms[land], geoms[i])))]
                 for i in np.flatnonzero(empty)]
@@ -199,7 +199,6 @@ def _level(units: gpd.GeoDataFrame, extent: Any, costs: _Costs, *, band: tuple[i
     centres = list(dict.fromkeys(sol.centre.tolist()))
     polys = [polygonal(shapely.union_all(cells.to_numpy()[sol.centre == c], grid_size=GRID_M))
              for c in centres]
-    geoms = units.geometry.to_numpy()
     # a grid without land in the extent is numbered by the centre of its units
     codes = _serial_codes(prefix, [
         p if not shapely.is_empty(p)
