@@ -135,3 +135,47 @@ def test_scale_bar_lengths_are_round():
 
     assert _nice_length_m(5000.0) == 1000 and _nice_length_m(1200.0) == 250
     assert _nice_length_m(60_000.0) == 10_000
+
+
+#: Names that matplotlib would parse as mathtext: the first stops the drawing with a parse
+#: error, the second would be drawn as x squared.
+MATH_NAMES = ("阳光$\\frac{$社区", "$x^2$")
+
+
+def _texts_drawn(monkeypatch, draw) -> list:
+    """Every non-empty text of the figures ``draw`` saves, as drawn."""
+    from matplotlib.figure import Figure
+    from matplotlib.text import Text
+
+    seen: list = []
+    save = Figure.savefig
+
+    def spy(fig, *args, **kwargs):
+        fig.draw_without_rendering()
+        seen.extend(t for t in fig.findobj(Text) if t.get_text() and t.get_visible())
+        return save(fig, *args, **kwargs)
+
+    monkeypatch.setattr(Figure, "savefig", spy)
+    draw()
+    return seen
+
+
+def test_names_with_dollar_signs_are_drawn_literally(monkeypatch):
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from gis_planner.report.charts import coverage_map_figure
+
+    texts = _texts_drawn(monkeypatch, lambda: coverage_bar_chart(
+        list(MATH_NAMES), [0.5, 0.9], title=MATH_NAMES[0], xlabel=MATH_NAMES[1]))
+    communities = gpd.GeoDataFrame({"name": list(MATH_NAMES)},
+                                   geometry=[box(-100, -300, 400, 300), box(400, -300, 900, 300)],
+                                   crs=32651)
+    texts += _texts_drawn(monkeypatch, lambda: coverage_map_figure(
+        _compounds(), gpd.GeoDataFrame({"category": ["wet_market"]}, geometry=gpd.points_from_xy(
+            [100], [50]), crs=32651), category="wet_market", category_label=MATH_NAMES[1],
+        limit_m=500, limit_min=7.5, lang="zh", communities=communities))
+    shown = {t.get_text() for t in texts}
+    assert set(MATH_NAMES) <= shown  # the names, tick labels and map labels, as given
+    assert any(MATH_NAMES[1] in s for s in shown - set(MATH_NAMES))  # legend, title
+    assert not [t.get_text() for t in texts if t.get_parse_math()]

@@ -104,6 +104,34 @@ def test_names_are_text_in_excel(hostile_run):
     assert any("<script>alert(1)</script>" in t for t in texts)  # Excel shows text as text
 
 
+#: Texts a spreadsheet would take for formulas (or error values) if they were not strings.
+FORMULA_TEXTS = ('=HYPERLINK("http://evil.example/x","click")', "+1+1", "-2", "@SUM(A1)", "#N/A")
+
+
+def test_every_table_workbook_holds_text_not_formulas(tmp_path):
+    # the elderly, centres and grids workbooks and an .xlsx facility audit go through
+    # write_table; a name or code from a third party must stay a string cell
+    from gis_planner.io.write import write_facility_audit, write_table
+
+    frame = pd.DataFrame({"name": list(FORMULA_TEXTS), "code": [f"C{i}" for i in range(5)],
+                          "households": [10, 20, 30, 40, 50]})
+    books = [write_table(tmp_path / "tables.xlsx", {"units": frame, "=SUM(A1)": frame}),
+             write_table(tmp_path / "indexed.xlsx", frame.set_index("name"), index=True),
+             write_facility_audit(tmp_path / "audit.xlsx", frame.set_index("code"))]
+    for path in books:
+        wb = openpyxl.load_workbook(path)
+        for ws in wb:
+            cells = [c for row in ws.iter_rows() for c in row]
+            assert not [c.coordinate for c in cells if c.data_type == "f"], path.name
+            texts = [c for c in cells if c.value in FORMULA_TEXTS]
+            assert sorted(c.value for c in texts) == sorted(FORMULA_TEXTS), path.name
+            assert all(c.data_type == "s" for c in texts), path.name
+            column = next(c.column for c in cells if c.value == "households")
+            numbers = [c for c in cells if c.column == column and c.row > 1]
+            assert [c.value for c in numbers] == [10, 20, 30, 40, 50], path.name
+            assert all(c.data_type == "n" for c in numbers), path.name
+
+
 def test_names_are_text_in_word(hostile_run):
     with zipfile.ZipFile(hostile_run / "out" / "report.docx") as z:
         body = z.read("word/document.xml").decode("utf-8")

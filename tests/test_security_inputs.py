@@ -249,6 +249,50 @@ def test_gdal_itself_has_no_network_and_no_vrt_after_import(tmp_path, server):
     assert server.requests()[before:] == []
 
 
+#: ``crs`` links in the forms GDAL still fetches: members in another order, a JSON escape in
+#: the type or in the key (``URL`` stands for the server's address).
+HIDDEN_LINKS = {
+    "properties before type": '"crs": {"properties": {"href": "URL/a.wkt"}, "type": "link"}',
+    "escaped type": '"crs": {"type": "\\u006cink", "properties": {"href": "URL/b.wkt"}}',
+    "escaped key": '"\\u0063rs": {"type": "link", "properties": {"href": "URL/c.wkt"}}',
+}
+
+
+def _with_member(member: str, doc: dict) -> str:
+    """``doc`` as JSON text with ``member`` (raw JSON text) as its first member."""
+    return "{" + member + ", " + json.dumps(doc)[1:]
+
+
+@pytest.mark.parametrize("form", HIDDEN_LINKS)
+def test_crs_links_in_any_order_or_escape_are_refused(tmp_path, server, form):
+    member = HIDDEN_LINKS[form].replace("URL", server.url)
+    path = _write(tmp_path / "hidden.geojson", _with_member(member, _point_fc()))
+    before = len(server.requests())
+    with pytest.raises(InputDataError, match=r"hidden\.geojson: the GeoJSON 'crs' member is a "
+                                             "link to a URL; .* name the CRS instead"):
+        io.read_compounds(path, metric_crs="EPSG:32650")
+    assert server.requests()[before:] == []
+
+
+def test_crs_object_not_closed_in_the_checked_head_is_refused(tmp_path, server):
+    # padding pushes the end of the crs object, and a link after it, beyond the first 64 KiB
+    member = ('"crs": {"properties": {"note": "' + " " * 70_000
+              + f'", "href": "{server.url}/x.wkt"}}, "type": "link"}}')
+    path = _write(tmp_path / "padded.geojson", _with_member(member, _point_fc()))
+    before = len(server.requests())
+    with pytest.raises(InputDataError, match=r"padded\.geojson: the GeoJSON 'crs' member does "
+                                             "not end within the first 64 KiB"):
+        io.read_compounds(path, metric_crs="EPSG:32650")
+    assert server.requests()[before:] == []
+
+
+def test_crs_given_by_name_is_still_read(tmp_path):
+    member = '"crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS84"}}'
+    path = _write(tmp_path / "named.geojson", _with_member(member, _point_fc(2)))
+    homes = io.read_compounds(path, metric_crs="EPSG:32650")
+    assert len(homes) == 2 and homes.crs.to_epsg() == 32650
+
+
 @pytest.mark.filterwarnings("ignore:Unable to parse srs_id:RuntimeWarning")
 def test_geopackage_srs_given_as_a_url_makes_no_request(tmp_path, server):
     path = tmp_path / "homes.gpkg"

@@ -9,7 +9,11 @@ Every vector read of the package goes through :func:`read_vector`, every raster 
   with pyarrow), ``.tif``/``.tiff`` GeoTIFF. Before GDAL sees a file, its first bytes must be
   those of that format; an OGR VRT, a GDALG pipeline, XML, a STAC catalogue or any other
   format under one of these names is refused, naming the file and what it holds. Rasters are
-  opened with the GeoTIFF driver only (``rasterio.open(..., driver="GTiff")``).
+  opened with the GeoTIFF driver only (``rasterio.open(..., driver="GTiff")``). A GeoJSON
+  ``crs`` member GDAL would fetch (type ``link`` or ``url``, an ``href``, a URL; keys and
+  values read with their JSON escapes decoded, in any member order) is refused when it starts
+  in the first 64 KiB, and so is a ``crs`` object that does not end there; one starting further
+  in is left to the network options below.
 - **Paths are files.** GDAL virtual paths (``/vsicurl/``, ``/vsizip/`` …), URLs (``…://``) and
   connection strings (``PG:``, ``WFS:``, ``GPKG:…:table``) are refused.
 - **No network.** Importing :mod:`gis_planner.io` sets GDAL configuration options that make
@@ -86,7 +90,15 @@ _HEAD_BYTES = 65536
 _CONNECTION = re.compile(r"^[A-Za-z][A-Za-z0-9_]+:")
 _CHUNK_BYTES = 1 << 20
 _TOPOLOGY = re.compile(rb'"type"\s*:\s*"topology"')
-_CRS_LINK = re.compile(rb'"crs"\s*:\s*\{[^{}]{0,200}?"type"\s*:\s*"(?:link|url)"')
+#: A JSON string (its closing quote optional: a string cut at the end of the head), and a
+#: string or a brace: the tokens that matter for finding a member's object.
+_JSON_STRING = re.compile(r'"((?:[^"\\]|\\.)*)"?', re.S)
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"?|[{}]', re.S)
+_JSON_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})|\\(.)", re.S)
+_MEMBER_COLON = re.compile(r"\s*:\s*")
+#: What makes a GeoJSON ``crs`` object remote (in its decoded, lower-case text): a ``link`` or
+#: ``url`` type, an ``href`` or ``url`` member, or any URL.
+_REMOTE_CRS = re.compile(r'"type"\s*:\s*"(?:link|url)"|"(?:href|url)"\s*:|://')
 
 
 # ---------------------------------------------------------------------------------- GDAL setup
@@ -198,6 +210,64 @@ def _looks_like(fmt: str, head: bytes, path: Path) -> bool:
     return False
 
 
+def _json_unescape(text: str) -> str:
+    """``text`` with its JSON escapes decoded: ``\\u0063`` is ``c``, ``\\/`` is ``/``."""
+    return _JSON_ESCAPE.sub(lambda m: chr(int(m[1], 16)) if m[1] else m[2], text)
+
+
+def _object_end(text: str, start: int) -> int | None:
+    """End of the JSON object that opens at ``text[start]`` (braces inside strings are text),
+    or None when it does not close within ``text``."""
+    depth = 0
+    for token in _JSON_TOKEN.finditer(text, start):
+        if token[0] == "{":
+            depth += 1
+        elif token[0] == "}":
+            depth -= 1
+            if depth == 0:
+                return token.end()
+    return None
+
+
+def _crs_objects(text: str) -> Iterator[str | None]:
+    """The object of every ``crs`` member of the JSON text ``text``, decoded and in lower case;
+    None for one that does not close within ``text`` (and nothing after it).
+
+    Keys are compared decoded and case-insensitively, as GDAL reads them (``"\\u0063rs"`` and
+    ``"CRS"`` are ``crs`` members too); a ``crs`` member whose value is not an object is skipped.
+    The search goes on after each object (one inside it is part of its text), so the time is
+    linear in the length of ``text``.
+    """
+    pos = 0
+    while (key := _JSON_STRING.search(text, pos)) is not None:
+        pos = key.end()
+        colon = _MEMBER_COLON.match(text, pos)
+        if colon is None or _json_unescape(key[1]).lower() != "crs":
+            continue  # not a key, or not "crs"
+        start = colon.end()
+        if start < len(text) and text[start] != "{":
+            continue
+        end = _object_end(text, start) if start < len(text) else None
+        if end is None:
+            yield None
+            return
+        yield _json_unescape(text[start:end]).lower()
+        pos = end
+
+
+def _remote_crs(head: bytes) -> str:
+    """Why a GeoJSON file whose first bytes are ``head`` is refused for its ``crs`` member, or
+    "" when it is not: a ``crs`` object of type ``link`` or ``url``, or holding an ``href`` or
+    ``url`` member or a URL (GDAL would fetch it), in any member order and whatever the JSON
+    escapes; or a ``crs`` object that does not end within ``head`` (its rest is unseen)."""
+    for obj in _crs_objects(head.decode("utf-8", "replace")):
+        if obj is None:
+            return f"does not end within the first {_HEAD_BYTES // 1024} KiB of the file"
+        if _REMOTE_CRS.search(obj):
+            return "is a link to a URL"
+    return ""
+
+
 def check_format(path: Path, fmt: str, *, what: str, name: str, purpose: str = "") -> None:
     """Refuse a file whose first bytes are not those of ``fmt`` (the format its extension names).
 
@@ -209,7 +279,8 @@ def check_format(path: Path, fmt: str, *, what: str, name: str, purpose: str = "
     Raises
     ------
     InputDataError
-        Naming the file, the expected format and what the file holds instead.
+        Naming the file, the expected format and what the file holds instead; for GeoJSON,
+        also a ``crs`` member GDAL would fetch over the network (see :func:`_remote_crs`).
     """
     try:
         head = _head(path)
@@ -218,8 +289,9 @@ def check_format(path: Path, fmt: str, *, what: str, name: str, purpose: str = "
     if not _looks_like(fmt, head, path):
         raise InputDataError(f"{what}: {purpose}the name says {name} but the file holds {_describe(head)}; "
                              f"refused (a file's extension must match its content).")
-    if fmt == "GeoJSON" and _CRS_LINK.search(head.lower()):
-        raise InputDataError(f"{what}: the GeoJSON 'crs' member is a link to a URL; inputs are "
+    remote = _remote_crs(head) if fmt == "GeoJSON" else ""
+    if remote:
+        raise InputDataError(f"{what}: the GeoJSON 'crs' member {remote}; inputs are "
                              "read without network access: name the CRS instead (e.g. "
                              '"crs": {"type": "name", "properties": {"name": "EPSG:4326"}}), '
                              "or drop it for WGS-84.")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -196,10 +197,26 @@ def write_layers(path: str | os.PathLike[str], layers: Mapping[str, gpd.GeoDataF
     return path
 
 
+def values_only(ws: Any) -> None:
+    """Make every text cell of the openpyxl worksheet ``ws`` a string value.
+
+    openpyxl stores a text starting with ``=`` as a formula and ``#N/A``-like texts as error
+    values; names and codes come from third parties (``=HYPERLINK(…)``), so every text cell
+    is set back to a string. Numbers, dates and booleans are left as they are. The table
+    workbooks (:func:`write_table`), report.xlsx and the ``check`` workbook go through this
+    before they are saved.
+    """
+    for row in ws.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str) and cell.data_type != "s":
+                cell.data_type = "s"
+
+
 def write_table(path: str | os.PathLike[str], table: pd.DataFrame | Mapping[str, pd.DataFrame], *,
                 overwrite: bool = False, index: bool = False) -> Path:
     """Write a table as CSV (UTF-8 with BOM, so Excel shows Chinese) or, for ``.xlsx``, one or
-    more sheets; atomically."""
+    more sheets; atomically. In a workbook, text is never a formula (:func:`values_only`);
+    a CSV keeps the texts exactly as given."""
     path = Path(path)
     sheets = table if isinstance(table, Mapping) else {"table": table}
     with atomic_path(path, overwrite=overwrite) as tmp:
@@ -207,6 +224,8 @@ def write_table(path: str | os.PathLike[str], table: pd.DataFrame | Mapping[str,
             with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
                 for name, df in sheets.items():
                     df.to_excel(xw, sheet_name=str(name)[:31], index=index)
+                for ws in xw.sheets.values():
+                    values_only(ws)
         else:
             (next(iter(sheets.values()))).to_csv(tmp, index=index, encoding="utf-8-sig",
                                                  lineterminator="\n")

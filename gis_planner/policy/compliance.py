@@ -1645,20 +1645,13 @@ def profiles_for_communities(
     }, index=frame.index)
 
 
-def _values_only(ws: Any) -> None:
-    """Keep text starting with "=" (e.g. a community name) as text, never a formula."""
-    for row in ws.iter_rows():
-        for cell in row:
-            if cell.data_type == "f":
-                cell.data_type = "s"
-
-
 def write_compliance(
     result: ComplianceResult, path: str | os.PathLike[str], *, overwrite: bool = False
 ) -> Path:
     """Write the compliance table as CSV (UTF-8 with BOM, opens in Excel) or .xlsx.
 
-    The workbook has the table (sheet ``compliance``) and the per-indicator counts (``summary``).
+    The workbook has the table (sheet ``compliance``) and the per-indicator counts (``summary``);
+    its text cells are never formulas (:func:`gis_planner.io.write.values_only`).
 
     Raises
     ------
@@ -1675,10 +1668,12 @@ def write_compliance(
         if suffix == ".csv":
             result.table.to_csv(tmp, index=False, encoding="utf-8-sig")
         else:
+            from gis_planner.io.write import values_only  # io pulls in geopandas: lazy
+
             with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
                 result.table.to_excel(xw, sheet_name="compliance", index=False)
                 result.summary().reset_index().to_excel(xw, sheet_name="summary", index=False)
                 for ws in xw.sheets.values():
-                    _values_only(ws)
+                    values_only(ws)
     logger.info("compliance table written to %s (%d rows)", path, len(result.table))
     return path

@@ -48,15 +48,22 @@ def cjk_font() -> str:
     return font_manager.FontProperties(fname=str(path)).get_name()
 
 
-def _pin_cjk_font(fig: Any) -> None:
-    """Draw every text of ``fig`` with the ``mplfonts`` file itself, not with whatever font
-    of its family matplotlib finds first: a system font of the same family name (Debian's
-    fonts-noto-cjk also ships "Noto Sans CJK SC") would win the lookup, and the chart would
-    then depend on the machine. Sizes, weights and styles are kept."""
+def _finish_texts(fig: Any) -> None:
+    """Draw every text of ``fig`` literally and with the ``mplfonts`` file itself.
+
+    Literally: names and labels come from the data, and a ``$`` in them must not start
+    matplotlib's mathtext (``阳光$\\frac{$社区`` would stop the drawing with a parse error,
+    ``$x^2$`` would be drawn as a formula); no chart text is meant as mathtext. The font file:
+    not whatever font of its family matplotlib finds first, since a system font of the same
+    family name (Debian's fonts-noto-cjk also ships "Noto Sans CJK SC") would win the lookup,
+    and the chart would then depend on the machine. Sizes, weights and styles are kept. Call
+    it once every text is placed, before the layout and the drawing.
+    """
     from matplotlib.text import Text
 
     path = str(cjk_font_path())
     for text in fig.findobj(Text):
+        text.set_parse_math(False)
         props = text.get_fontproperties().copy()
         props.set_file(path)
         text.set_fontproperties(props)
@@ -89,7 +96,7 @@ def coverage_bar_chart(labels: list[str], shares: list[float], *, title: str,
         s = pd.Series(shares, index=labels).astype(float).fillna(0.0) * 100.0
         colors = ["#d7301f" if v < 60 else "#fc8d59" if v < 85 else "#1a9850" for v in s]
         ax.barh(range(len(s)), s.to_numpy(), color=colors)
-        ax.set_yticks(range(len(s)), list(s.index))
+        ax.set_yticks(range(len(s)), list(s.index), parse_math=False)
         ax.invert_yaxis()
         ax.set_xlim(0, 105)
         ax.set_xlabel(xlabel)
@@ -97,7 +104,7 @@ def coverage_bar_chart(labels: list[str], shares: list[float], *, title: str,
         for i, v in enumerate(s):
             ax.text(v + 1, i, f"{v:.0f}%", va="center", fontsize=8)
         ax.spines[["top", "right"]].set_visible(False)
-        _pin_cjk_font(fig)
+        _finish_texts(fig)
         fig.tight_layout()
         buf = io.BytesIO()
         fig.savefig(buf, format="png")
@@ -234,7 +241,7 @@ def coverage_map_figure(households: Any, facilities: Any, *, category: str, cate
                 names = communities["name"] if "name" in communities.columns else communities.index
                 for p, n in zip(lp, names, strict=True):
                     ax.text(p.x, p.y, str(n), fontsize=6, color="#555", ha="center",
-                            va="center", zorder=3)
+                            va="center", zorder=3, parse_math=False)
         if subdistricts is not None and len(subdistricts):
             subdistricts.boundary.plot(ax=ax, color="#333", linewidth=1.3, zorder=3)
         cls = compound_classes(hh, category, limit_min=limit_min)
@@ -269,7 +276,7 @@ def coverage_map_figure(households: Any, facilities: Any, *, category: str, cate
                   bbox_to_anchor=(0.5, 0.0))  # below the map: never over data or the scale
         fig.suptitle(t("fig_map_title", lang, cat=category_label, minutes=f"{limit_min:g}",
                        metres=f"{limit_m:g}"), fontsize=11, y=1 - 0.12 / fig_h, va="top")
-        _pin_cjk_font(fig)
+        _finish_texts(fig)
         buf = io.BytesIO()
         fig.savefig(buf, format="png", bbox_inches="tight", pad_inches=0.12)
     return buf.getvalue()

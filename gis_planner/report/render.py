@@ -426,7 +426,7 @@ def _display_width(text: str) -> int:
 
 def _put(ws: Any, row: int, col: int, value: object, *, numeric: bool) -> Any:
     """Write one cell: a number with its format when ``numeric`` and it parses, else text
-    (never a formula: text starting with ``=`` stays text)."""
+    (made a string value, never a formula, by :func:`write_xlsx`)."""
     cell = ws.cell(row=row, column=col)
     num = parse_display_number(value) if numeric else None
     if num is not None:
@@ -438,8 +438,6 @@ def _put(ws: Any, row: int, col: int, value: object, *, numeric: bool) -> Any:
         # control characters cannot be stored in XML (openpyxl refuses them): dropped here
         text = ILLEGAL_CHARACTERS_RE.sub("", "" if value is None else str(value))
         cell.value = text if text else None
-        if text:
-            cell.data_type = "s"
     return cell
 
 
@@ -532,6 +530,8 @@ def write_xlsx(report: Report, path: str | os.PathLike[str], *, overwrite: bool 
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
+    from gis_planner.io.write import values_only
+
     lg = report.lang
     when = _doc_date(date)
     kn_name, notes_name, plans = workbook_layout(report)
@@ -552,6 +552,8 @@ def write_xlsx(report: Report, path: str | os.PathLike[str], *, overwrite: bool 
     for plan in plans:
         for name, frame in plan.sheets:
             _write_frame(wb.create_sheet(name), frame, lg)
+    for sheet in wb.worksheets:
+        values_only(sheet)
     props = wb.properties
     props.creator = props.lastModifiedBy = "gis_planner"
     props.title = report.title[:_MAX_PROPERTY_CHARS]
