@@ -656,25 +656,49 @@ def siting_job(job: SitingJob, *, network: Any, compounds: gpd.GeoDataFrame, can
 
 
 def siting_stage(inputs: PlanInputs, compounds: gpd.GeoDataFrame, params: ReachParameters,
-                 jobs: tuple[SitingJob, ...]) -> tuple[SitingOutcome, ...]:
+                 jobs: tuple[SitingJob, ...], *, planned: gpd.GeoDataFrame | None = None
+                 ) -> tuple[SitingOutcome, ...]:
     """Stage 5: every siting job of the plan (none without candidate sites). A job that cannot
-    run (no sub-districts, no feasible choice) is kept with the reason, and the others go on."""
+    run (no sub-districts, no feasible choice) is kept with the reason, and the others go on.
+
+    ``planned``: facility points the elderly-care stage proposes (``category``), in the
+    facilities' CRS. A per-sub-district job of one of their categories counts them as built, so
+    that a 街道 gets one proposed centre, not one from each stage (the outcome's ``planned``)."""
     from gis_planner._errors import InfeasibleError
 
     if inputs.candidates is None:
         return ()
     out: list[SitingOutcome] = []
     for job in jobs:
+        facilities = inputs.facilities
+        counted: tuple[str, ...] = ()
+        if planned is not None and job.model == "per-subdistrict":
+            mine = planned[planned["category"] == job.category]
+            if len(mine):
+                facilities = pd.concat([inputs.facilities, mine]) if inputs.facilities is not None else mine
+                counted = tuple(map(str, mine.index))
         try:
             res = siting_job(job, network=inputs.network, compounds=compounds, candidates=inputs.candidates,
-                             params=params, facilities=inputs.facilities, gates=inputs.gates,
+                             params=params, facilities=facilities, gates=inputs.gates,
                              subdistricts=inputs.subdistricts)
         except (InputDataError, InfeasibleError) as exc:
-            logger.warning("siting job %s skipped: %s", job.key, exc)
-            out.append(SitingOutcome(job=job, result=None, note=str(exc)))
+            if not (counted and "already has" in str(exc)):
+                logger.warning("siting job %s skipped: %s", job.key, exc)
+            out.append(SitingOutcome(job=job, result=None, note=str(exc), planned=counted))
             continue
-        out.append(SitingOutcome(job=job, result=res))
+        out.append(SitingOutcome(job=job, result=res, planned=counted))
     return tuple(out)
+
+
+def planned_elderly_sites(elderly: Any) -> gpd.GeoDataFrame | None:
+    """The elderly-care stage's proposed sites as facility points of their level's first
+    category, for :func:`siting_stage` (None when it proposed none)."""
+    if elderly is None or elderly.sites is None or not len(elderly.sites):
+        return None
+    cats = {lv.id: lv.categories[0] for lv in elderly.standard.levels}
+    sites = elderly.sites
+    return gpd.GeoDataFrame({"category": sites["level"].map(cats).to_numpy()}, index=sites.index,
+                            geometry=sites.geometry.to_numpy(), crs=sites.crs)
 
 
 def compliance_stage(inputs: PlanInputs, profile: Any, reach: Any, community_check: Any, *,
@@ -789,14 +813,16 @@ def run_plan(config: PlanConfig, inputs: PlanInputs, *, progress: bool = False, 
     worst = coverage.worst_served(result, n=15, lang=config.lang)
     community_check = communities_stage(inputs, compounds, profile)
     steps.update()
-    siting = siting_stage(inputs, compounds, params, config.jobs)
+    # the elderly-care network first: its proposed 街道 centres count as built for the siting
+    # job of the same rule, so that one 街道 does not get two proposals
+    elderly = elderly_stage(inputs, compounds, config.elderly, params) if config.elderly else None
+    siting = siting_stage(inputs, compounds, params, config.jobs, planned=planned_elderly_sites(elderly))
     steps.update()
     compliance = compliance_stage(inputs, profile, result, community_check, rural_profile=config.rural_profile)
     steps.update()
     cats = tuple(dict.fromkeys(j.category for j in config.jobs if j.model != "per-subdistrict"))
     areas = service_areas_stage(inputs.network, result, params, categories=cats) if cats else None
     steps.update()
-    elderly = elderly_stage(inputs, compounds, config.elderly, params) if config.elderly else None
     steps.update()
     centres = centres_stage(inputs, compounds, config.centres, params) if config.centres else None
     steps.update()

@@ -80,7 +80,7 @@ def test_demo_command_end_to_end(tmp_path, capsys):
     import pyogrio
 
     layers = {name for name, _ in pyogrio.list_layers(out / "results.gpkg")}
-    assert {"households", "facilities", "roads", "sites_elderly", "sites_mclp"} <= layers
+    assert {"households", "facilities", "roads", "elderly_sites", "sites_mclp"} <= layers
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "data:image/png;base64," in html and "<script" not in html
     # a second run refuses to overwrite, then succeeds with --overwrite; English on request

@@ -12,6 +12,7 @@ import pytest
 
 from gis_planner._errors import InputDataError
 from gis_planner.pipeline import load_plan_inputs, read_plan_config, run_plan
+from gis_planner.report import build_report
 
 BASE = """title = "t"
 [inputs]
@@ -274,3 +275,21 @@ def test_hostile_names_in_the_new_layers_stay_data(demo_results, tmp_path):
     names = [row[1] for p in next(x for x in data["plan_layers"] if x["key"] == "centre_spaces")["popup"]
              for row in p if row[0] == "名称"]
     assert names and set(names) == {evil}
+
+
+def test_one_proposed_centre_per_subdistrict(demo_results):
+    """The elderly-care network sizes the 街道 centres; the per-sub-district siting job of the
+    same rule counts them as built, so that no 街道 gets a second proposal from it."""
+    r = demo_results
+    sited = r.elderly.sites
+    job = next(o for o in r.siting if o.job.model == "per-subdistrict")
+    assert len(sited) and job.planned == tuple(map(str, sited.index))
+    new = job.result.chosen.loc[~job.result.chosen["existing"]] if job.result is not None else []
+    assert len(new) == 0  # 凤凰街道's centre is the network's own proposal
+    rep = build_report(r, lang="zh")
+    kn = dict(rep.key_numbers)
+    assert int(kn["建议新增设施点（个）"]) >= len(sited)
+    siting = next(s for s in rep.sections if s.key == "siting")
+    assert any(f"{sited.index[0]}" in p and "按已建计入" in p for p in siting.paragraphs)
+    en = next(s for s in build_report(r, lang="en").sections if s.key == "siting")
+    assert any("count as built" in p for p in en.paragraphs)

@@ -31,13 +31,19 @@ def test_key_numbers_come_first_and_match_results(results):
     assert kn["小区（个）"] == str(len(hh))
     new = sum(int((~r.chosen["existing"]).sum()) for r in (results.siting_mclp,
                                                            results.siting_elderly) if r)
-    assert kn["建议新增设施点（个）"] == str(new) and new >= 1
+    new += len(results.elderly.sites)  # the elderly-care network's sized places count too
+    assert kn["建议新增设施点（个）"] == str(new) and len(results.elderly.sites) >= 1
     # the headline counts plan indicators only (tier "plan"), failing in some unit or city-wide
     from gis_planner.policy.compliance import headline_table
 
     head = headline_table(results.compliance)
-    failing = int(((head["units_passing"] < head["units_assessed"])
-                   | (head["city_status"] == "fail")).sum())
+    # a city-wide target (a share of communities) is judged by the city's verdict: 全科服务 at
+    # 95 % against >= 90 % passes although one community lacks it
+    general = head[head["indicator_id"] == "general_service_model_coverage"].iloc[0]
+    assert general["city_status"] == "pass" and general["units_passing"] < general["units_assessed"]
+    by_city = (head["scope"] == "city") & (head["city_status"] != "")
+    failing = int(((head["city_status"] == "fail")
+                   | (~by_city & (head["units_passing"] < head["units_assessed"]))).sum())
     assert 0 < failing < len(head)
     assert kn["未达标规划指标（条，仅规划文件所定指标）"] == f"{failing} 条（共 {len(head)} 条规划指标）"
     assert [s.key for s in rep.sections][:3] == ["headline", "coverage", "worst"]

@@ -60,12 +60,14 @@ def new_sites(result: SitingResult) -> gpd.GeoDataFrame:
 
 @dataclass(frozen=True)
 class SitingOutcome:
-    """One siting job and what it gave: ``result`` (None when it could not run) and ``note``
-    (why not, or a warning)."""
+    """One siting job and what it gave: ``result`` (None when it could not run), ``note`` (why
+    not, or a warning) and ``planned`` (the elderly-care stage's sites it counted as built)."""
 
     job: SitingJob
     result: SitingResult | None
     note: str = ""
+    #: sites proposed by the elderly-care stage that this job counted as built
+    planned: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

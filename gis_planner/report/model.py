@@ -184,6 +184,14 @@ def _community_section(results: PlanResults, lang: Lang) -> Section:
                 "reason": t("reason", lang)}
         pf = pd.DataFrame({name: ch[c].astype(str).to_list() for c, name in cols.items()
                            if c in ch.columns})
+        names = (dict(zip(chk["community_code"].astype(str), chk["name"].astype(str), strict=True))
+                 if "name" in chk else {})
+        if names and "community_code" in ch.columns:
+            pf.insert(1, t("name", lang), [names.get(c, "") for c in ch["community_code"].astype(str)])
+        result = "结果社区" if zh else "Result"
+        if names and result in pf.columns:  # the resulting communities by name (new ones by code)
+            pf[result] = [("、" if zh else ", ").join(names.get(c, c) for c in v.split(",") if c)
+                          for v in pf[result]]
         act = "建议" if zh else "Action"
         if act in pf.columns:
             pf[act] = [t(f"action_{a}", lang) if f"action_{a}" in STRINGS else a
@@ -251,6 +259,17 @@ def _siting_section(results: PlanResults, lang: Lang) -> Section:
     tables = []
     paras: list[str] = []
     for outcome in results.siting:
+        if outcome.planned:
+            ids = ("、" if lang == "zh" else ", ").join(outcome.planned)
+            paras.append(f"{_siting_title(outcome, lang)}: " + (
+                f"养老服务设施网络一节建议的 {ids} 按已建计入（同一街道只建议一处）"
+                + ("；每个城市街道均已有或已建议一处，无需另行选址。" if outcome.result is None else "。")
+                if lang == "zh" else
+                f"the sites {ids} proposed in the elderly-care network section count as built "
+                "(one proposal per sub-district)"
+                + ("; every urban sub-district has one, built or proposed." if outcome.result is None else ".")))
+            if outcome.result is None:
+                continue
         if outcome.result is None:
             paras.append(f"{_siting_title(outcome, lang)}: {outcome.note}")
             continue
@@ -353,11 +372,21 @@ def key_numbers(results: PlanResults, lang: Lang) -> list[tuple[str, str]]:
         out.append((t("communities_out_of_band", lang),
                     f"{int((chk['status'].astype(str) != 'within_band').sum())} / {len(chk)}"))
     n_sites = sum(len(new_sites(o.result)) for o in results.siting if o.result is not None)
+    if results.elderly is not None and results.elderly.sites is not None:
+        n_sites += len(results.elderly.sites)
     out.append((t("sites_proposed", lang), str(n_sites)))
     head = headline_table(results.compliance)
-    failing = int(((head["units_passing"] < head["units_assessed"]) | (head["city_status"] == "fail")).sum())
-    out.append((t("plan_indicators_failed", lang), t("of_plan_indicators", lang, n=failing, total=len(head))))
+    out.append((t("plan_indicators_failed", lang),
+                t("of_plan_indicators", lang, n=int(_failing(head).sum()), total=len(head))))
     return out
+
+
+def _failing(head: pd.DataFrame) -> pd.Series:
+    """Which headline indicators fail: a city-wide target (a share of communities, a ratio of
+    sums) by the city's verdict, a per-unit target when any assessed unit fails it."""
+    by_city = (head["scope"] == "city") & (head["city_status"].astype(str) != "")
+    return ((head["city_status"] == "fail")
+            | (~by_city & (head["units_passing"] < head["units_assessed"])))
 
 
 def build_report(results: PlanResults, *, lang: str = "zh") -> Report:
@@ -473,10 +502,14 @@ def _assumption_columns(results: PlanResults, cats: list[str], lang: Lang) -> di
         budgets_m = budgets["distance_m"].copy()
         elderly = set(prof.elderly_categories())
         params = results.parameters
+        old_speed = {}  # elderly categories: walked at the elderly speed, said in the cell
         for c in cats:
             if c not in budgets_m.index:
                 v = prof.assumption_speed("elderly") if c in elderly else speed
                 budgets_m[c] = params.minutes_for(c) * v * 1000.0 / 60.0
+                if c in elderly:
+                    old_speed[c] = (f"（老年人 {v:.1f} km/h，{budgets_m[c]:,.0f} m）" if lang == "zh" else
+                                    f" (older people, {v:.1f} km/h, {budgets_m[c]:,.0f} m)")
         shares = coverage_at_budgets(results.reach, budgets_m)
         dist = (prof.headline_minutes or 15) * speed * 1000.0 / 60.0
         name = t("covered_at", lang, speed=f"{speed:.1f}", dist=f"{dist:,.0f}")
@@ -485,7 +518,7 @@ def _assumption_columns(results: PlanResults, cats: list[str], lang: Lang) -> di
             v = shares.get(c, float("nan"))
             unverified = bool(budgets["unverified"].get(c, False)) if c in budgets.index else False
             mark = "" if not unverified or v != v else ("（未核实）" if lang == "zh" else " (unverified)")
-            vals.append(_share_or_no_data(v, lang) + mark)
+            vals.append(_share_or_no_data(v, lang) + mark + (old_speed.get(c, "") if v == v else ""))
         cols[name] = vals
     return cols
 
@@ -523,10 +556,19 @@ def _headline_section(results: PlanResults, lang: Lang) -> Section:
             t("target", lang): [f"{r['comparison']} {_num(r['target'])}" for _, r in rows.iterrows()],
             t("status", lang): [t(x, lang) if x in STATUS_KEYS else x for x in rows["status"]],
             t("verification", lang): rows["source_status"].astype(str).to_list(),
-            t("source", lang): rows["source"].astype(str).to_list(),
+            # whose households or communities the value counts (urban-only indicators leave
+            # the villages out, so their shares differ from the coverage table's)
+            ("适用范围" if lang == "zh" else "Applies to"): [
+                _APPLIES.get(str(a), (str(a), str(a)))[lang != "zh"] for a in rows["applies_to"]],
+            t("source", lang): rows["citation_zh" if lang == "zh" else "citation_en"].astype(str).to_list(),
         })
         tables.append(Table(f"tier_{tier}", t(f"tier_{tier}", lang), frame))
     return Section("headline", t("headline", lang), tuple(paras), tuple(tables))
+
+
+#: What an indicator's ``applies_to`` counts, in Chinese and English.
+_APPLIES = {"urban": ("城市社区", "urban communities"), "rural": ("农村社区", "rural communities"),
+            "all": ("全部社区", "all communities")}
 
 
 def _elderly_section(results: PlanResults, lang: Lang) -> Section | None:
@@ -536,7 +578,7 @@ def _elderly_section(results: PlanResults, lang: Lang) -> Section | None:
     from gis_planner.elderly.outputs import elderly_tables
 
     tabs = elderly_tables(res, lang=lang)
-    tables = [Table(f"elderly_{k}", t(f"elderly_{k}", lang), _rounded(tabs[k], 2))
+    tables = [Table(f"elderly_{k}", t(f"elderly_{k}", lang), _display(tabs[k]))
               for k in ("levels", "by_community", "structure", "floor_area", "sites") if k in tabs]
     paras = [t("elderly_intro", lang, speed=f"{res.speed_kmh:.1f}"), *map(str, res.notes)]
     return Section("elderly", t("elderly", lang), tuple(paras), tuple(tables))
@@ -549,7 +591,7 @@ def _centres_section(results: PlanResults, lang: Lang) -> Section | None:
     from gis_planner.centres.outputs import centre_tables
 
     tabs = centre_tables(plan, lang=lang)
-    tables = [Table(f"centres_{k}", t(f"centres_{k}", lang), _rounded(tabs[k], 2))
+    tables = [Table(f"centres_{k}", t(f"centres_{k}", lang), _display(tabs[k]))
               for k in ("spaces", "communities", "coverage") if k in tabs]
     walk = ("可达按各功能的步行上限（米，见标准表）计，老年人功能按老年人服务对象统计。" if lang == "zh" else
             "Reach uses each function's walking limit in metres (see the standard table); elderly "
@@ -584,7 +626,7 @@ def _grids_section(results: PlanResults, lang: Lang) -> Section | None:
                       ("audit", "audit_summary"), ("crossings", "audit_crossings"), ("crosswalk", "crosswalk")):
         if key not in tabs:
             continue
-        frame = _rounded(tabs[key])
+        frame = _display(tabs[key])
         tables.append(Table(f"grids_{name}", t(f"grids_{name}", lang),
                             frame.rename(columns=head) if lang == "zh" else frame))
     intro = t("grids_intro", lang, grid=f"{st.grid_min}–{st.grid_max}", micro=f"{st.micro_min}–{st.micro_max}")
@@ -608,12 +650,30 @@ _GRID_HEAD_ZH = {
 }
 
 
-def _rounded(frame: pd.DataFrame, digits: int = 1) -> pd.DataFrame:
-    """A copy with float columns rounded for display (ids and counts unchanged)."""
+#: Words of a header that names a share (0..1 in the tables, a percentage in the report).
+_SHARE_WORDS = ("比例", "占比", "覆盖率", "share", "ratio")
+#: Words of a header that names an identifier (never written with thousands separators).
+_ID_WORDS = ("code", "编码", "编号", "_id", " id", "地块", "candidate")
+
+
+def _display(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of a section's table with numbers written as the report writes them: thousands
+    separators, a column of whole numbers without decimals, any other with 2, shares (a
+    header naming a share, values within 0..1) as percentages; identifiers and text unchanged.
+    The workbook reads the numbers back as numbers."""
     out = frame.copy()
     for c in out.columns:
-        if pd.api.types.is_float_dtype(out[c]):
-            out[c] = out[c].round(digits)
+        col = out[c]
+        name = str(c).lower()
+        if (pd.api.types.is_bool_dtype(col) or not pd.api.types.is_numeric_dtype(col)
+                or any(w in name for w in _ID_WORDS)):
+            continue
+        values = pd.to_numeric(col, errors="coerce")
+        if any(w in name for w in _SHARE_WORDS) and values.dropna().between(0, 1).all():
+            out[c] = [_pct(float(v)) for v in values]
+        else:
+            whole = bool(((values - values.round()).abs().dropna() < 1e-9).all())
+            out[c] = ["–" if pd.isna(v) else f"{v:,.0f}" if whole else f"{v:,.2f}" for v in values]
     return out
 
 
@@ -655,6 +715,9 @@ class _ActionContext:
     gaps: pd.Series
     no_data: frozenset[str]
     level_names: dict[str, str]
+    #: plan indicators with a city-wide target the city meets (a share of communities): the
+    #: units without them are listed as not yet covered, not as failing
+    met_citywide: frozenset[str] = frozenset()
 
     @property
     def zh(self) -> bool:
@@ -671,13 +734,16 @@ def _action_context(results: PlanResults, lang: Lang) -> _ActionContext:
     com_sub = (coms["subdistrict_code"].astype(str) if coms is not None and "subdistrict_code" in coms
                else pd.Series(dtype=str))
     failing = comp[(comp["tier"] == "plan") & (comp["status"] == "fail") & (comp["unit_type"] != "city")]
+    city_met = comp[(comp["tier"] == "plan") & (comp["unit_type"] == "city") & (comp["scope"] == "city")
+                    & (comp["status"] == "pass")]
     el = results.elderly
     return _ActionContext(
         lang=lang, com_sub=com_sub,
         com_name=coms["name"].astype(str) if coms is not None and "name" in coms else pd.Series(dtype=str),
         failing=failing, unit_sub=failing["unit_id"].astype(str).map(lambda u: com_sub.get(u, u)),
         gaps=_floor_area_gaps(results), no_data=frozenset(_no_data_categories(results)),
-        level_names={lv.id: lv.name(lang) for lv in el.standard.levels} if el is not None else {})
+        level_names={lv.id: lv.name(lang) for lv in el.standard.levels} if el is not None else {},
+        met_citywide=frozenset(city_met["indicator_id"].astype(str)))
 
 
 def _indicator_rows(ctx: _ActionContext, sub: str) -> list[tuple[str, str, str, str]]:
@@ -689,8 +755,11 @@ def _indicator_rows(ctx: _ActionContext, sub: str) -> list[tuple[str, str, str, 
         if ind_id == "service_area_m2_per_100_households":
             m2 = float(ctx.gaps.reindex(g["unit_id"].astype(str)).sum())
             gap = f"缺 {_num(round(m2))} m² 服务用房" if zh else f"{_num(round(m2))} m² of service floor area"
-        rows.append(("未达标规划指标" if zh else "failing plan indicator", str(lbl), gap,
-                     ctx.sep.join(g["unit_name"].astype(str))))
+        if ind_id in ctx.met_citywide:
+            kind = "规划指标全市已达标，本单位尚未覆盖" if zh else "not yet covered (city-wide target met)"
+        else:
+            kind = "未达标规划指标" if zh else "failing plan indicator"
+        rows.append((kind, str(lbl), gap, ctx.sep.join(g["unit_name"].astype(str))))
     return rows
 
 
