@@ -732,19 +732,23 @@ def elderly_stage(inputs: PlanInputs, compounds: gpd.GeoDataFrame, options: dict
 
 
 def centres_stage(inputs: PlanInputs, compounds: gpd.GeoDataFrame, options: dict[str, Any],
-                  params: ReachParameters) -> Any:
+                  params: ReachParameters, *, lang: str = "zh") -> Any:
     """Stage 8 (``[centres]``): which idle spaces hold which bundle of neighbourhood-centre
-    functions (:func:`gis_planner.centres.plan_centres`)."""
+    functions (:func:`gis_planner.centres.plan_centres`), with each community's service floor
+    area today from the attribute table where it gives one (as the compliance check reads it)
+    and the reasons in ``lang``."""
     from gis_planner.centres import plan_centres
     from gis_planner.policy.centres import load_centre_standard
 
     if inputs.spaces is None:
         raise InputDataError("[centres]: the idle-space inventory was not read (centres.spaces).")
     std = load_centre_standard(options.get("standard"))
+    attrs = inputs.attributes
+    area = attrs["service_area_m2"] if attrs is not None and "service_area_m2" in attrs.columns else None
     return plan_centres(inputs.network, compounds, inputs.spaces, inputs.facilities, standard=std,
                         communities=inputs.communities, gates=inputs.gates, max_sites=options.get("sites"),
                         budget=options.get("budget"), snap_tolerance_m=params.snap_tolerance_m,
-                        time_limit_s=options.get("time_limit_s", 30.0))
+                        time_limit_s=options.get("time_limit_s", 30.0), existing_area_m2=area, lang=lang)
 
 
 def grids_stage(inputs: PlanInputs, compounds: gpd.GeoDataFrame, options: dict[str, Any],
@@ -824,7 +828,7 @@ def run_plan(config: PlanConfig, inputs: PlanInputs, *, progress: bool = False, 
     areas = service_areas_stage(inputs.network, result, params, categories=cats) if cats else None
     steps.update()
     steps.update()
-    centres = centres_stage(inputs, compounds, config.centres, params) if config.centres else None
+    centres = centres_stage(inputs, compounds, config.centres, params, lang=config.lang) if config.centres else None
     steps.update()
     grids = grids_stage(inputs, compounds, config.grids, params) if config.grids else (None, None, None)
     steps.update()

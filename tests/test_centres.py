@@ -5,6 +5,7 @@ and the command."""
 from __future__ import annotations
 
 import itertools
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -205,7 +206,8 @@ def test_planted_cases(demo_layers):
                         snap_tolerance_m=250)
     s = plan.spaces
     assert "LEFT+RIGHT" in s.index
-    assert not s.loc["TINY", "chosen"] and "too small" in s.loc["TINY", "reason"]
+    assert not s.loc["TINY", "chosen"] and s.loc["TINY", "reason"].startswith("面积过小")
+    assert plan.reasons("en")["TINY"].startswith("too small for any function")
     assert "elderly_day_care" not in s.loc["UPPER", "functions"]
     day_care = [k for k in s.index if "elderly_day_care" in s.loc[k, "functions"]]
     assert day_care in ([], ["LEFT+RIGHT"])
@@ -217,6 +219,128 @@ def test_planted_cases(demo_layers):
     c = plan.communities
     assert (c["area_after_m2"] >= c["area_before_m2"]).all()
     assert (plan.coverage["after"] >= plan.coverage["before"]).all()
+
+
+# ---------------------------------------------------------------- the demo's inventory, as the report shows it
+
+@pytest.fixture(scope="module")
+def demo_areas():
+    """The attribute table's service floor area (m²) per community, as the compliance check reads it."""
+    from gis_planner.policy import read_community_attributes
+
+    return read_community_attributes(DEMO / "community_attributes.csv")["service_area_m2"]
+
+
+def _demo_plan(layers, *, lang="zh", areas=None):
+    spaces = read_spaces(DEMO / "spaces.csv", source_coords="wgs84", metric_crs=layers["net"].crs)
+    return plan_centres(layers["net"], layers["homes"], spaces, layers["fac"], communities=layers["com"],
+                        existing_area_m2=areas, max_sites=4, snap_tolerance_m=250, lang=lang)
+
+
+@pytest.fixture(scope="module")
+def demo_plans(demo_layers, demo_areas):
+    return {lang: _demo_plan(demo_layers, lang=lang, areas=demo_areas) for lang in ("zh", "en")}
+
+
+def test_existing_area_is_the_attribute_tables(demo_plans, demo_areas):
+    """One existing service floor area per community: the attribute table's service_area_m2 (as in the
+    compliance rows), the centre points' area only where the table is blank; the table says which."""
+    c = demo_plans["zh"].communities
+    assert c.at["321202001005", "name"] == "和平社区"
+    peace = c.loc["321202001005"]
+    assert peace["area_before_m2"] == 450.0
+    assert peace["area_before_m2"] / peace["households"] * 100 == pytest.approx(16.2, abs=0.005)  # compliance
+    assert peace["gap_before_m2"] == pytest.approx(833.4 - 450.0)  # the action list's 383 m²
+    assert c.at["321202001001", "gap_before_m2"] == 0.0  # 阳光: 1,924 m², 41.83 per 100 households
+    assert c.at["321202002004", "area_before_m2"] == 874.0 and c.at["321202002004", "gap_before_m2"] == 0.0
+    given = demo_areas.reindex(c.index)
+    assert (c.loc[given.notna(), "area_source"] == "attribute").all()
+    assert (c.loc[given.notna(), "area_before_m2"] == given.dropna()).all()
+    blank = c.loc[given.isna()]  # 东进社区 and 陈堡村 leave it blank: their centre points' area
+    assert len(blank) == 2 and (blank["area_source"] == "facilities").all() and (blank["area_before_m2"] == 800).all()
+    assert any(n.startswith("现有用房面积：18 个社区取社区属性表") for n in demo_plans["zh"].notes)
+
+
+def test_existing_area_without_the_attribute_table(demo_layers):
+    """Without the table: the centre points' area where a community has one, else 0, each said."""
+    c = _demo_plan(demo_layers).communities
+    assert c.at["321202001005", "area_before_m2"] == 800.0 and c.at["321202001005", "area_source"] == "facilities"
+    assert c.at["321202002004", "area_before_m2"] == 0.0 and c.at["321202002004", "area_source"] == "none"
+
+
+_CJK = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
+
+
+def test_reasons_and_notes_follow_the_language(demo_layers, demo_plans, tmp_path):
+    zh, en = demo_plans["zh"].spaces, demo_plans["en"].spaces
+    assert zh.loc["SP01", "reason"].startswith("面积过小") and en.loc["SP01", "reason"].startswith("too small")
+    chosen = zh.index[zh["chosen"]]
+    assert len(chosen) and zh.loc[chosen, "reason"].str.contains("功能用房").all()
+    assert not en["reason"].str.contains(_CJK).any()  # English names of the functions, English words
+    assert (demo_plans["zh"].reasons("en") == en["reason"]).all()
+    names = "|".join(demo_layers["com"]["name"])
+    assert not any(_CJK.search(re.sub(names, "", n)) for n in demo_plans["en"].notes)  # but place names
+    from gis_planner.centres.outputs import write_centres
+
+    write_centres(demo_plans["en"], tmp_path, lang="zh")
+    layer = gpd.read_file(tmp_path / "centres.gpkg", layer="spaces").set_index("space_id")
+    assert layer.loc["SP01", "reason"].startswith("面积过小")
+
+
+def test_required_but_not_placed_is_readable(demo_plans):
+    zh = " ".join(demo_plans["zh"].notes)
+    assert "elderly_day_care" not in zh
+    assert re.search(r"应设老年人日间照料但未能安排：[^；]*梅园社区（321202001003）", zh)
+    assert "原因：空间清单中没有位于本社区的空间" in zh
+    assert "原因：本社区的空间均不满足 ≥ 350 m²、首层或有电梯" in zh  # 和平社区: only SP02, upstairs
+    en = " ".join(demo_plans["en"].notes)
+    assert "Elderly day care required but not placed in" in en and "梅园社区 (321202001003)" in en
+    # 学苑社区 leaves urban_rural blank: not required, and said so
+    assert "学苑社区（321202001008）" in zh and "城乡属性未填写" in zh
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_centre_tables_speak_the_language(demo_plans, lang):
+    from gis_planner.centres.outputs import centre_tables
+
+    tabs = centre_tables(demo_plans[lang], lang=lang)
+    for key, t in tabs.items():
+        for col in t.columns:
+            assert bool(_CJK.search(col)) == (lang == "zh"), (key, col)
+    cov = tabs["coverage"]
+    head = {"zh": ("功能", "服务对象", "服务对象总数"), "en": ("Function", "Counts", "Total counted")}
+    fn, counts, total = head[lang]
+    assert "elderly_day_care" not in set(cov[fn]) and pd.api.types.is_integer_dtype(cov[total])
+    elderly = "60岁及以上老人（人）" if lang == "zh" else "residents aged 60+ (persons)"
+    assert set(cov.loc[cov[fn].isin({"老年人日间照料", "Elderly day care"}), counts]) == {elderly}
+    com = tabs["communities"]
+    name = "社区名称" if lang == "zh" else "Community"
+    assert "和平社区" in set(com[name]) and "和平社区" in set(tabs["spaces"][name])
+    if lang == "en":
+        for key in ("spaces", "communities", "coverage"):
+            t = tabs[key]
+            for col in set(t.columns) - {"Name", "Community"}:
+                assert not t[col].astype(str).str.contains(_CJK).any(), (key, col)
+    else:
+        assert set(tabs["spaces"]["产权"]) <= {"公有", "国企", "租赁"}
+        assert tabs["standard"]["参数"].str.contains(_CJK).all()
+
+
+def test_reach_agrees_with_the_elderly_levels(demo_layers, demo_plans):
+    """The meal points' reach is the same number in both sections once each says what it counts:
+    the centres count meal points only, the elderly-care levels also count day care and 街道
+    centres (which serve meals too), and give the meal points' own reach beside."""
+    from gis_planner.elderly import assess_elderly_care
+    from gis_planner.elderly.outputs import elderly_tables
+
+    L = demo_layers
+    r = assess_elderly_care(L["net"], L["homes"], L["fac"], communities=L["com"], snap_tolerance_m=250)
+    levels = elderly_tables(r, lang="zh")["levels"].set_index("层级")
+    cov = demo_plans["zh"].coverage.set_index("function")
+    meals = levels.loc["老年助餐点"]
+    assert meals["仅本层级设施可达(人)"] == round(cov.at["meal_point", "before"])
+    assert meals["步行可达(人，含上级设施)"] > meals["仅本层级设施可达(人)"]
+    assert meals["服务对象人数(人)"] == round(cov.at["meal_point", "total"])
 
 
 def test_standard_override_and_errors(tmp_path):

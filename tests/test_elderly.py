@@ -4,6 +4,7 @@ capacitated siting (against brute force), floor-area gaps, the standard file and
 from __future__ import annotations
 
 import itertools
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -138,6 +139,14 @@ def test_levels_by_hand(std):
     # day-care level: the centre's 100 over 200 aged 80+, plus the day care's 30 over h1's 100
     np.testing.assert_allclose(day["places_per_1000"], [500.0 + 300.0, 500.0])
     np.testing.assert_allclose(day["need"], [20.0, 20.0])
+    # h2 reaches day care only through the centre: covered at the level, not by its own facilities
+    assert day["covered"].tolist() == [True, True] and day["covered_own"].tolist() == [True, False]
+    assert lv["subdistrict_centre"]["covered_own"].tolist() == [True, True]
+    from gis_planner.elderly.hierarchy import summarise_levels
+
+    totals = summarise_levels(lv, std).set_index("level")
+    assert totals.at["community_station", "covered_demand"] == 200.0
+    assert totals.at["community_station", "covered_own_demand"] == 100.0
 
 
 # ---------------------------------------------------------------- capacitated siting
@@ -280,13 +289,19 @@ def demo_layers():
     }
 
 
-def test_demo_assessment(demo_layers, std):
+@pytest.fixture(scope="module")
+def demo_result(demo_layers):
     from gis_planner.elderly import assess_elderly_care
 
     L = demo_layers
-    r = assess_elderly_care(L["net"], L["homes"], L["fac"], gates=L["gates"], communities=L["com"],
-                            subdistricts=L["sub"], candidates=L["cand"], objective="max_cover", max_sites=3,
-                            health_rule="check", snap_tolerance_m=250)
+    return assess_elderly_care(L["net"], L["homes"], L["fac"], gates=L["gates"], communities=L["com"],
+                               subdistricts=L["sub"], candidates=L["cand"], objective="max_cover", max_sites=3,
+                               health_rule="check", snap_tolerance_m=250)
+
+
+def test_demo_assessment(demo_layers, demo_result, std):
+    L = demo_layers
+    r = demo_result
     assert list(r.levels["level"]) == [lv.id for lv in std.levels]
     assert r.compounds.index.equals(L["homes"].index)
     # elderly residents are conserved in the per-community totals
@@ -302,6 +317,93 @@ def test_demo_assessment(demo_layers, std):
     for code in lacking:
         assert r.sites.within(L["sub"].geometry.loc[code]).any(), code
     assert r.floor_area is not None and (r.floor_area["gap_m2"] >= 0).all()
+
+
+def test_structure_counts_the_level_itself(demo_layers, demo_result):
+    """Day care per urban community counts day-care facilities only: the 街道 centre B000086 in
+    梅园社区 is named beside, not counted; a community without an urban/rural class is listed."""
+    L, s = demo_layers, demo_result.structure.set_index("code")
+    day = s.loc[s["level"] == "community_station"]
+    meiyuan = day.loc["321202001003"]
+    assert meiyuan["existing"] == 0 and meiyuan["higher"] == 1 and not meiyuan["met"]
+    assert meiyuan["higher_facilities"].startswith("B000086 ")
+    urban_or_blank = L["com"].index[L["com"]["urban_rural"].ne("rural")]
+    fac = demo_result.facilities
+    in_them = fac["category"].eq("elderly_day_care") & fac["community_code"].isin(urban_or_blank)
+    assert day["existing"].sum() == in_them.sum() == 6
+    xueyuan = day.loc["321202001008"]  # urban_rural left blank in the demo
+    assert not xueyuan["classified"] and pd.isna(xueyuan["met"])
+
+
+_CJK = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_tables_speak_the_language(demo_result, lang):
+    from gis_planner.elderly.outputs import elderly_tables
+
+    tabs = elderly_tables(demo_result, lang=lang)
+    raw = {"community_code", "norm_m2_per_100_households", "need_existing_m2", "need_new_m2", "candidate_id",
+           "walk_limit_m", "covered_demand", "demand", "level", "key", "value"}
+    for key, t in tabs.items():
+        for col in t.columns:
+            assert col not in raw, (key, col)
+            assert bool(_CJK.search(col)) == (lang == "zh"), (key, col)
+    levels = tabs["levels"]
+    ints = [c for c in levels.columns if "(人" in c or "(persons" in c]
+    assert ints and all(pd.api.types.is_integer_dtype(levels[c]) for c in ints)
+    counts = "户数" if lang == "zh" else "Households"
+    assert pd.api.types.is_integer_dtype(tabs["floor_area"][counts])
+    code, name = ("社区编码", "社区名称") if lang == "zh" else ("Community code", "Community")
+    for key in ("by_community", "floor_area"):
+        cols = list(tabs[key].columns)
+        assert cols.index(name) == cols.index(code) + 1
+        assert "和平社区" in set(tabs[key][name])
+    if lang == "en":  # no Chinese words but names
+        for key in ("levels", "by_community", "structure", "sites"):
+            t = tabs[key]
+            for col in t.columns:
+                if col not in {"Community", "Name", "Sub-district", "Source", "Note"}:
+                    assert not t[col].astype(str).str.contains(_CJK).any(), (key, col)
+    else:
+        assert set(tabs["sites"]["规模"]) <= {"小型", "中型", "大型"}
+        assert tabs["structure"]["核实状态"].isin({"已核实（原文）", "二手来源", "本工具推导"}).all()
+
+
+def test_levels_say_which_residents_and_facilities(demo_result):
+    from gis_planner.elderly.outputs import elderly_tables
+
+    t = elderly_tables(demo_result, lang="zh")["levels"].set_index("层级")
+    assert t.at["社区养老服务站/日间照料中心", "服务对象"] == "80岁及以上老人"
+    assert t.at["老年助餐点", "服务对象"] == "60岁及以上老人"
+    counted = t.at["老年助餐点", "计入的设施（各按本级步行上限）"]
+    assert "老年助餐点 500 m内" in counted and "日间照料中心 300 m内" in counted and "700 m内" in counted
+    meals = t.loc["老年助餐点"]
+    assert meals["仅本层级设施可达(人)"] < meals["步行可达(人，含上级设施)"] <= meals["服务对象人数(人)"]
+    assert t.at["老年助餐点", "配置指标核实状态"].startswith("本工具取值")
+    assert t.at["街道综合养老服务中心", "配置指标核实状态"] == "已核实（原文）"
+
+
+def test_every_number_of_the_tables_has_its_source(demo_result, std):
+    from gis_planner.elderly.outputs import elderly_tables
+
+    for lang in ("zh", "en"):
+        st = elderly_tables(demo_result, lang=lang)["standard"]
+        head = {"zh": ("配置键", "参数", "数值", "依据"), "en": ("Key", "Parameter", "Value", "Source")}
+        key, label, value, source = head[lang]
+        assert (st[source].str.len() > 0).all() and (st[label] != st[key]).all()
+        by_key = st.set_index(key)[value]
+        for lv in std.levels:
+            assert by_key[f"{lv.id}.walk_limit_m"] == lv.walk_limit_m.value
+            assert by_key[f"{lv.id}.places_per_1000"] == lv.places_per_1000.value
+        assert by_key["m2_per_100_households_existing"] == 15
+        assert by_key["elderly_speed_kmh"] == 2.8
+        assert {"share_60_plus", "share_80_plus", "persons_per_household",
+                "community_station.per_urban_community", "subdistrict_centre.sizes.large.capacity"} <= set(by_key.index)
+    zh = elderly_tables(demo_result, lang="zh")["standard"].set_index("配置键")
+    label = zh.at["community_station.places_per_1000", "参数"]
+    assert label == "社区养老服务站/日间照料中心：每千名80岁及以上老人日托位"
+    assert zh.at["meal_point.places_per_1000", "核实状态"].startswith("本工具取值")
 
 
 def test_elderly_command_on_demo(tmp_path):

@@ -123,7 +123,7 @@ def test_demo_plan_runs_all_three(demo_results):
     assert r.elderly is not None and r.elderly.sites is not None and len(r.elderly.sites) <= 3
     assert r.centres is not None and 0 < len(r.centres.chosen) <= 4
     s = r.centres.spaces
-    assert "too small" in s.loc["SP01", "reason"] and not s.loc["SP01", "chosen"]
+    assert "面积过小" in s.loc["SP01", "reason"] and not s.loc["SP01", "chosen"]
     assert "elderly_day_care" not in s.loc["SP02", "functions"]
     assert s.loc["SP03+SP04", "chosen"] and "elderly_day_care" in s.loc["SP03+SP04", "functions"]
     assert r.grids is not None and len(r.grids.grids) and len(r.grids.micro_grids)

@@ -17,8 +17,9 @@ from gis_planner._validate import require_columns, require_same_crs
 from gis_planner.centres.model import CentreProblem, CentreSolution, solve_centres
 from gis_planner.community.units import unit_codes
 from gis_planner.coverage.costs import compound_costs
+from gis_planner.elderly.labels import Lang, check_lang
 from gis_planner.network.graph import WalkNetwork
-from gis_planner.policy.centres import CentreStandard, load_centre_standard
+from gis_planner.policy.centres import CentreFunction, CentreStandard, load_centre_standard
 
 #: Accepted names of a compound's count of children (for functions whose demand is children).
 CHILDREN_ALIASES = ("children", "儿童", "children_0_14")
@@ -30,10 +31,14 @@ class CentrePlan:
 
     ``spaces``: every space of the inventory (and every merged pair, id ``a+b``) with ``chosen``,
     ``functions`` (ids placed, ``;``-separated), ``area_used_m2`` (the rooms), ``new_households``
-    (demand newly within reach, summed over functions), ``rank`` (1 = largest contribution) and
-    ``reason`` (why chosen, or why it could not be used: too small for any function, upper floor
-    without a lift, …). ``communities``: floor area before and after, gap before and after (m²).
-    ``coverage``: per function, demand within reach before and after. ``status``/``gap``: HiGHS's.
+    (demand newly within reach, summed over functions: households, or persons for elderly
+    functions), ``rank`` (1 = largest contribution), ``community_code`` / ``community_name`` and
+    ``reason`` (in ``lang``: why chosen, or why it could not be used: too small for any function,
+    upper floor without a lift, …). ``communities``: per community ``name``, ``households``,
+    floor area before (``area_before_m2`` with ``area_source``: ``attribute``, ``facilities`` or
+    ``none``) and after, gap before and after (m²). ``coverage``: per function, the demand it
+    counts (``demand``: households, elderly or children), the facility ``category`` counted as
+    existing, demand within reach before and after. ``notes`` are in ``lang``.
     """
 
     spaces: gpd.GeoDataFrame
@@ -42,11 +47,17 @@ class CentrePlan:
     solution: CentreSolution
     standard: CentreStandard
     notes: list[str] = field(default_factory=list)
+    lang: str = "zh"
 
     @property
     def chosen(self) -> gpd.GeoDataFrame:
         """The chosen spaces, best first."""
         return self.spaces.loc[self.spaces["chosen"]].sort_values("rank")
+
+    def reasons(self, lang: str) -> pd.Series:
+        """The ``reason`` of every space in ``lang`` (``zh`` or ``en``)."""
+        return pd.Series([space_reason(row, self.standard, lang) for _, row in self.spaces.iterrows()],
+                         index=self.spaces.index, dtype=object)
 
 
 def _with_merged(spaces: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[tuple[int, ...]]]:
@@ -83,7 +94,10 @@ def _with_merged(spaces: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[tuple
     return gpd.GeoDataFrame(out, geometry=out.geometry.name, crs=spaces.crs), groups
 
 
-def _demand(compounds: pd.DataFrame, std: CentreStandard) -> np.ndarray:
+def _demand(compounds: pd.DataFrame, std: CentreStandard) -> tuple[np.ndarray, list[str]]:
+    """Demand of each compound for each function (rows x functions), and what each function's
+    demand counts: ``households``, ``elderly`` (aged 60+) or ``children`` (households where the
+    compounds have no children column)."""
     from gis_planner.elderly.demand import elderly_demand
     from gis_planner.policy.elderly import load_elderly_standard
 
@@ -93,7 +107,8 @@ def _demand(compounds: pd.DataFrame, std: CentreStandard) -> np.ndarray:
     children = (pd.to_numeric(compounds[child_col], errors="coerce").fillna(0).to_numpy(float)
                 if child_col else hh)
     by = {"households": hh, "elderly": elderly, "children": children}
-    return np.column_stack([by[f.demand] for f in std.functions])
+    kinds = ["households" if f.demand == "children" and child_col is None else f.demand for f in std.functions]
+    return np.column_stack([by[f.demand] for f in std.functions]), kinds
 
 
 def plan_centres(
@@ -110,6 +125,7 @@ def plan_centres(
     budget: float | None = None,
     snap_tolerance_m: float,
     time_limit_s: float = 30.0,
+    lang: str = "zh",
 ) -> CentrePlan:
     """Choose idle spaces and the bundle of functions each holds.
 
@@ -128,18 +144,22 @@ def plan_centres(
     standard
         The neighbourhood-centre standard (default: the shipped one).
     communities
-        Community polygons (``urban_rural``): which community each space lies in; the
-        per-community functions are required in urban communities only.
+        Community polygons (``name``, ``urban_rural``): which community each space lies in; the
+        per-community functions are required in urban communities only (a community whose
+        ``urban_rural`` is blank is not required, and the notes name it).
     existing_area_m2
-        Community service floor area per community today (m², e.g. the attribute table's
-        ``service_area_m2``); default the ``area_m2`` of each community's
-        ``community_service_centre`` facilities.
+        Community service floor area per community today (m², index = community code): the
+        attribute table's ``service_area_m2``, which the compliance check reads too. Where it is
+        missing or blank, the ``area_m2`` of the community's ``community_service_centre``
+        facilities is used; ``communities.area_source`` says which.
     max_sites, budget
         At most this many spaces (e.g. the programme's 60 across a city) and/or this total cost.
     snap_tolerance_m
         Largest snap distance to the network (m).
     time_limit_s
         HiGHS time limit (s).
+    lang
+        Language of the spaces' ``reason`` and of the notes: ``zh`` (default) or ``en``.
 
     Returns
     -------
@@ -149,7 +169,10 @@ def plan_centres(
     ------
     InputDataError
         Layers in another CRS, missing columns, neither ``max_sites`` nor ``budget``.
+    ValueError
+        ``lang`` is neither ``zh`` nor ``en``.
     """
+    lg = check_lang(lang)
     std = standard if standard is not None else load_centre_standard()
     require_columns(compounds, ["households"], what="compounds")
     require_columns(facilities, ["category"], what="facilities")
@@ -171,33 +194,32 @@ def plan_centres(
             m = compound_costs(network, compounds, fac, cutoff_m=f.walk_limit_m.value, gates=gates,
                                snap_tolerance_m=snap_tolerance_m)
             served_before[:, j] = np.diff(m.indptr) > 0
-    weight = _demand(compounds, std)
-    com_codes, space_com, gap, hh_by_com, area_before, urban = _communities(
-        compounds, sp_all, facilities, communities, existing_area_m2=existing_area_m2, std=std)
+    weight, kinds = _demand(compounds, std)
+    units = _communities(compounds, sp_all, facilities, communities, existing_area_m2=existing_area_m2, std=std)
     fits = np.ones((len(sp_all), n_f), dtype=bool)
     step_free = ((sp_all["floor"] == 1) | sp_all["lift"].astype(bool)).to_numpy()
     for j, f in enumerate(funcs):
         if f.ground_or_lift:
             fits[:, j] &= step_free
         fits[:, j] &= sp_all["area_m2"].to_numpy(float) >= f.min_area_m2.value
-    required = np.zeros((len(com_codes), n_f), dtype=bool)
+    required = np.zeros((len(units.codes), n_f), dtype=bool)
     for j, f in enumerate(funcs):
         if f.per_community is None:
             continue
         fac = facilities.loc[cats == f.category]
         have = set(_unit_codes(fac, communities)) if len(fac) else set()
-        required[:, j] = [urban.get(c, True) and c not in have for c in com_codes]
+        required[:, j] = [units.urban.get(c, True) is True and c not in have for c in units.codes]
     fpos = {f.id: i for i, f in enumerate(funcs)}
     problem = CentreProblem(
         reach=reach, served_before=served_before, weight=weight, area_m2=sp_all["area_m2"].to_numpy(float),
         cost=sp_all["cost"].to_numpy(float), fits=fits,
         min_area_m2=np.array([f.min_area_m2.value for f in funcs]),
         apart=tuple((fpos[a], fpos[b]) for a, b in std.apart), exclusive=tuple(exclusive),
-        community=space_com, gap_m2=gap, required=required)
+        community=units.of_space, gap_m2=units.gap, required=required)
     sol = solve_centres(problem, max_sites=max_sites, budget=budget, weight_m2=std.households_per_m2.value,
                         time_limit_s=time_limit_s)
-    return _plan(std, sp_all, problem, sol, com_codes=com_codes, hh_by_com=hh_by_com, area_before=area_before,
-                 weight=weight, served_before=served_before)
+    return _plan(std, sp_all, problem, sol, units=units, weight=weight, kinds=kinds,
+                 served_before=served_before, lang=lg)
 
 
 def _within(costs: sp.csr_matrix, limit_m: float) -> sp.csr_matrix:
@@ -210,66 +232,184 @@ def _unit_codes(points: gpd.GeoDataFrame, communities: gpd.GeoDataFrame | None) 
     return unit_codes(points, communities, "community_code").fillna("")
 
 
+@dataclass(frozen=True)
+class _Units:
+    """The communities of a plan: ``codes`` (those with households), each space's position in
+    them (``of_space``, -1 outside any), ``households``, floor area before (m²) with its
+    ``area_source``, the gap (m²) against the norm, whether each is urban (None: not given) and
+    its name."""
+
+    codes: list[str]
+    of_space: np.ndarray
+    households: pd.Series
+    area_before: pd.Series
+    area_source: pd.Series
+    gap: np.ndarray
+    urban: dict[str, bool | None]
+    names: pd.Series
+
+    def label(self, code: str, lang: Lang) -> str:
+        """``name（code）`` (``name (code)`` in English), the code alone without a name."""
+        name = str(self.names.get(code, "") or "")
+        if not name:
+            return code
+        return f"{name}（{code}）" if lang == "zh" else f"{name} ({code})"
+
+
+def _centre_area(facilities: gpd.GeoDataFrame, communities: gpd.GeoDataFrame | None) -> pd.Series:
+    """Floor area (m²) of the ``community_service_centre`` facilities per community code; only
+    communities with such a facility and an area value are listed."""
+    centres = facilities.loc[facilities["category"].astype(str) == "community_service_centre"]
+    area_col = next((c for c in ("area_m2", "floor_area_m2", "建筑面积") if c in centres.columns), None)
+    if area_col is None or centres.empty:
+        return pd.Series(dtype=float)
+    area = pd.to_numeric(centres[area_col], errors="coerce")
+    return area.groupby(_unit_codes(centres, communities)).sum(min_count=1).dropna()
+
+
 def _communities(
     compounds: gpd.GeoDataFrame, spaces: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame,
     communities: gpd.GeoDataFrame | None, *, existing_area_m2: pd.Series | None, std: CentreStandard,
-) -> tuple[list[str], np.ndarray, np.ndarray, pd.Series, pd.Series, dict[str, bool]]:
-    """Community codes (with households), each space's community position (-1 outside any), the
-    floor-area gap (m²) per community, its households, its centre floor area before (m²) and
-    whether it is urban."""
+) -> _Units:
+    """The communities with households, and today's floor area of each: ``existing_area_m2``
+    where given (``attribute``), else its centre facilities' area (``facilities``), else 0
+    (``none``)."""
     codes = _unit_codes(compounds, communities)
     hh = pd.to_numeric(compounds["households"], errors="coerce").fillna(0.0).groupby(codes).sum()
     hh = hh.loc[hh.index != ""]
     com_codes = list(hh.index)
     pos = {c: i for i, c in enumerate(com_codes)}
     space_com = np.array([pos.get(c, -1) for c in _unit_codes(spaces, communities)], dtype=int)
-    if existing_area_m2 is not None:
-        before = existing_area_m2.reindex(com_codes).fillna(0.0).astype(float)
-    else:
-        centres = facilities.loc[facilities["category"].astype(str) == "community_service_centre"]
-        area_col = next((c for c in ("area_m2", "floor_area_m2", "建筑面积") if c in centres.columns), None)
-        if area_col is None or centres.empty:
-            before = pd.Series(0.0, index=com_codes)
-        else:
-            area = pd.to_numeric(centres[area_col], errors="coerce").fillna(0.0)
-            before = area.groupby(_unit_codes(centres, communities)).sum().reindex(com_codes).fillna(0.0)
+    given = (pd.to_numeric(pd.Series(existing_area_m2.to_numpy(), index=existing_area_m2.index.astype(str)),
+                           errors="coerce").reindex(com_codes)
+             if existing_area_m2 is not None else pd.Series(np.nan, index=com_codes))
+    points = _centre_area(facilities, communities).reindex(com_codes)
+    before = given.where(given.notna(), points).fillna(0.0).astype(float)
+    source = pd.Series(np.where(given.notna(), "attribute", np.where(points.notna(), "facilities", "none")),
+                       index=com_codes)
     need = hh * std.m2_per_100_households.value / 100.0
-    gap = (need - before).clip(lower=0.0).to_numpy(float)
-    urban: dict[str, bool] = {}
+    urban: dict[str, bool | None] = {}
     if communities is not None and "urban_rural" in communities:
-        urban = {str(c): v == "urban" for c, v in communities["urban_rural"].astype(str).items()}
-    return com_codes, space_com, gap, hh, before, urban
+        urban = {str(c): (v == "urban") if isinstance(v, str) and v.strip() else None
+                 for c, v in communities["urban_rural"].items()}
+    names = (pd.Series(communities["name"].fillna("").astype(str).to_numpy(), index=communities.index.astype(str))
+             if communities is not None and "name" in communities else pd.Series(dtype=str))
+    return _Units(codes=com_codes, of_space=space_com, households=hh, area_before=before, area_source=source,
+                  gap=(need - before).clip(lower=0.0).to_numpy(float), urban=urban, names=names)
 
 
-def _why_not(row: pd.Series, std: CentreStandard) -> str:
+def function_names(std: CentreStandard, ids: str, lang: Lang) -> str:
+    """The functions ``ids`` (``;``-separated) by name in ``lang``."""
+    names = {f.id: f.name(lang) for f in std.functions}
+    return ("、" if lang == "zh" else ", ").join(names.get(x, x) for x in ids.split(";") if x)
+
+
+def space_reason(row: pd.Series, std: CentreStandard, lang: str) -> str:
+    """Why a space (a row of :attr:`CentrePlan.spaces`) is chosen, in ``lang``: the functions
+    placed, the m² of rooms in its area and the demand newly within reach (households, or
+    persons for elderly functions, summed over functions); or why it is not."""
+    lg = check_lang(lang)
+    if not row["chosen"]:
+        return _why_not(row, std, lg)
+    names = function_names(std, str(row["functions"]), lg)
+    used, area, gain = float(row["area_used_m2"]), float(row["area_m2"]), float(row["new_households"])
+    if lg == "zh":
+        return f"{names}：功能用房 {used:g}/{area:g} m²；新增可达 {gain:,.0f}（户/人，各功能合计）"
+    return f"{names}: rooms {used:g}/{area:g} m²; {gain:,.0f} newly within reach (households/persons, all functions)"
+
+
+def _why_not(row: pd.Series, std: CentreStandard, lang: Lang) -> str:
+    zh = lang == "zh"
     smallest = min(f.min_area_m2.value for f in std.functions)
     if row["area_m2"] < smallest:
-        return f"too small for any function ({row['area_m2']:g} m² < {smallest:g} m²)"
+        sizes = f"{row['area_m2']:g} m² < {smallest:g} m²"
+        return f"面积过小，无法设置任何功能（{sizes}）" if zh else f"too small for any function ({sizes})"
     if not (row["floor"] == 1 or row["lift"]):
         upper = [f for f in std.functions if not f.ground_or_lift and row["area_m2"] >= f.min_area_m2.value]
         if not upper:
-            return "upper floor without a lift: only functions that need the ground floor or a lift fit its area"
-        return "upper floor without a lift: other spaces serve more"
-    return "other spaces serve more within the sites or budget"
+            return ("楼上且无电梯：适合其面积的功能均需设在首层或有电梯" if zh else
+                    "upper floor without a lift: only functions that need the ground floor or a lift fit its area")
+        return "楼上且无电梯：其他空间服务更多" if zh else "upper floor without a lift: other spaces serve more"
+    return "在处数或预算限制内，其他空间服务更多" if zh else "other spaces serve more within the sites or budget"
+
+
+def _unmet_reason(problem: CentreProblem, c: int, j: int, f: CentreFunction, lang: Lang) -> str:
+    """Why required function ``f`` (position ``j``) was not placed in community ``c``."""
+    zh = lang == "zh"
+    here = problem.community == c
+    if not here.any():
+        return "空间清单中没有位于本社区的空间" if zh else "no space of the inventory lies in it"
+    if not problem.fits[here, j].any():
+        floor = ("、首层或有电梯" if zh else ", on the ground floor or with a lift") if f.ground_or_lift else ""
+        need = f"≥ {f.min_area_m2.value:g} m²{floor}"
+        return f"本社区的空间均不满足 {need}" if zh else f"no space in it fits: {need}"
+    return "在处数或预算限制内未能安排" if zh else "not placed within the number of sites or the budget"
+
+
+def _notes(std: CentreStandard, problem: CentreProblem, sol: CentreSolution, units: _Units,
+           lang: Lang) -> list[str]:
+    """The plan's notes in ``lang``: the solver's status when not optimal, required functions not
+    placed (community, function and why), communities whose urban/rural class is not given,
+    and where today's floor area comes from."""
+    zh = lang == "zh"
+    notes = []
+    if sol.status != "optimal":
+        notes.append(f"求解器以状态 {sol.status} 停止（间隙 {sol.gap:.2%}）" if zh else
+                     f"the solver stopped with status {sol.status} (gap {sol.gap:.2%})")
+    funcs = std.functions
+    unmet: dict[tuple[str, str], list[str]] = {}
+    for c, j in zip(*np.nonzero(problem.required & (sol.got < 0.5)), strict=True):
+        why = (funcs[j].name(lang), _unmet_reason(problem, c, j, funcs[j], lang))
+        unmet.setdefault(why, []).append(units.label(units.codes[c], lang))
+    if unmet:
+        sep = "、" if zh else ", "
+        notes.append("；".join(f"应设{f}但未能安排：{sep.join(cs)}（原因：{why}）" for (f, why), cs in unmet.items())
+                     if zh else "; ".join(f"{f} required but not placed in {sep.join(cs)} ({why})"
+                                          for (f, why), cs in unmet.items()))
+    blank = [units.label(c, lang) for c in units.codes if c in units.urban and units.urban[c] is None]
+    if blank and any(f.per_community is not None for f in funcs):
+        names = ("、" if zh else ", ").join(blank)
+        notes.append(f"城乡属性未填写，未要求设置每社区应有的功能：{names}" if zh else
+                     f"urban/rural class not given, so the per-community functions are not required: {names}")
+    notes.append(_area_note(units.area_source, lang))
+    return notes
+
+
+def _area_note(source: pd.Series, lang: Lang) -> str:
+    """How many communities' floor area today comes from each source."""
+    n = source.value_counts()
+    if lang == "zh":
+        parts = {"attribute": "取社区属性表 service_area_m2", "facilities": "无属性表数值，取社区服务中心点位面积",
+                 "none": "无数据，按 0 计"}
+        return "现有用房面积：" + "；".join(f"{int(n[k])} 个社区{v}" for k, v in parts.items() if k in n)
+    parts = {"attribute": "from the attribute table's service_area_m2",
+             "facilities": "from the community service centre points (no attribute value)",
+             "none": "without data, counted as 0"}
+    return "Floor area today: " + "; ".join(f"{int(n[k])} communities {v}" for k, v in parts.items() if k in n)
+
+
+def _gains(problem: CentreProblem, sol: CentreSolution, weight: np.ndarray) -> np.ndarray:
+    """Demand newly within reach credited to each space: each row's new access shared equally
+    among the chosen spaces holding the function within its reach."""
+    gain = np.zeros(len(sol.open))
+    for j in range(weight.shape[1]):
+        r = problem.reach[j].tocsr()
+        for k in np.flatnonzero(sol.put[:, j]).tolist():
+            rows = r[:, k].nonzero()[0]
+            gain[k] += float((weight[rows, j] * sol.new[rows, j] / np.maximum(
+                1, np.asarray(r[rows][:, sol.put[:, j]].sum(axis=1)).ravel())).sum())
+    return gain
 
 
 def _plan(std: CentreStandard, sp_all: gpd.GeoDataFrame, problem: CentreProblem, sol: CentreSolution, *,
-          com_codes: list[str], hh_by_com: pd.Series, area_before: pd.Series, weight: np.ndarray,
-          served_before: np.ndarray) -> CentrePlan:
+          units: _Units, weight: np.ndarray, kinds: list[str], served_before: np.ndarray, lang: Lang) -> CentrePlan:
     funcs = std.functions
     out = sp_all.copy()
     out["chosen"] = sol.open
     out["functions"] = [";".join(f.id for f, p in zip(funcs, row, strict=True) if p) for row in sol.put]
     mins = np.array([f.min_area_m2.value for f in funcs])
     out["area_used_m2"] = (sol.put * mins).sum(axis=1)
-    # demand newly within reach credited to each chosen space: rows whose only new access is it
-    gain = np.zeros(len(out))
-    for j in range(len(funcs)):
-        r = problem.reach[j].tocsr()
-        for k in np.flatnonzero(sol.put[:, j]).tolist():
-            rows = r[:, k].nonzero()[0]
-            gain[k] += float((weight[rows, j] * sol.new[rows, j] / np.maximum(
-                1, np.asarray(r[rows][:, sol.put[:, j]].sum(axis=1)).ravel())).sum())
+    gain = _gains(problem, sol, weight)
     out["new_households"] = np.round(gain, 1)
     contribution = gain + std.households_per_m2.value * np.where(sol.open, out["area_m2"].to_numpy(float), 0)
     order = np.argsort(-contribution, kind="stable")
@@ -278,42 +418,30 @@ def _plan(std: CentreStandard, sp_all: gpd.GeoDataFrame, problem: CentreProblem,
     for r_, k_chosen in enumerate(chosen_order, start=1):
         rank[k_chosen] = r_
     out["rank"] = rank
-    com_names = np.array([com_codes[c] if c >= 0 else "" for c in problem.community], dtype=object)
-    out["community_code"] = com_names
-    reasons = []
-    for k, row in enumerate(out.itertuples()):
-        if sol.open[k]:
-            names = "、".join(f.name_zh for f, p in zip(funcs, sol.put[k], strict=True) if p)
-            reasons.append(f"{names}: {row.area_used_m2:g}/{row.area_m2:g} m²; "
-                           f"{gain[k]:,.0f} newly within reach")
-        else:
-            reasons.append(_why_not(out.iloc[k], std))
-    out["reason"] = reasons
-    after = area_before.copy()
-    for c, code in enumerate(com_codes):
+    codes = np.array([units.codes[c] if c >= 0 else "" for c in problem.community], dtype=object)
+    out["community_code"] = codes
+    out["community_name"] = [str(units.names.get(c, "")) for c in codes]
+    out["reason"] = [space_reason(row, std, lang) for _, row in out.iterrows()]
+    after = units.area_before.copy()
+    for c, code in enumerate(units.codes):
         ks = np.flatnonzero((problem.community == c) & sol.open)
-        after[code] = area_before[code] + float(out["area_m2"].to_numpy(float)[ks].sum())
-    need = hh_by_com * std.m2_per_100_households.value / 100.0
+        after[code] = units.area_before[code] + float(out["area_m2"].to_numpy(float)[ks].sum())
+    need = units.households * std.m2_per_100_households.value / 100.0
     communities = pd.DataFrame({
-        "households": hh_by_com, "need_m2": need, "area_before_m2": area_before, "area_after_m2": after,
-        "gap_before_m2": (need - area_before).clip(lower=0), "gap_after_m2": (need - after).clip(lower=0)})
+        "name": units.names.reindex(units.codes).fillna("").to_numpy(), "households": units.households,
+        "need_m2": need, "area_before_m2": units.area_before, "area_source": units.area_source,
+        "area_after_m2": after, "gap_before_m2": (need - units.area_before).clip(lower=0),
+        "gap_after_m2": (need - after).clip(lower=0)})
     communities.index.name = "community_code"
     cov_rows = []
     for j, f in enumerate(funcs):
         total = float(weight[:, j].sum())
         before = float(weight[served_before[:, j], j].sum())
         new = float((weight[:, j] * sol.new[:, j]).sum())
-        cov_rows.append({"function": f.id, "name": f.name_zh, "demand": f.demand, "walk_limit_m": f.walk_limit_m.value,
-                         "total": total, "before": before, "after": before + new,
-                         "share_before": before / total if total else np.nan,
+        cov_rows.append({"function": f.id, "demand": kinds[j], "category": f.category,
+                         "walk_limit_m": f.walk_limit_m.value, "total": total, "before": before,
+                         "after": before + new, "share_before": before / total if total else np.nan,
                          "share_after": (before + new) / total if total else np.nan,
                          "sites": int(sol.put[:, j].sum())})
-    notes = []
-    if sol.status != "optimal":
-        notes.append(f"the solver stopped with status {sol.status} (gap {sol.gap:.2%})")
-    unmet = [(com_codes[c], funcs[f].id) for c, f in zip(*np.nonzero(problem.required & (sol.got < 0.5)), strict=True)]
-    if unmet:
-        notes.append("required but not placed (no suitable space): "
-                     + ", ".join(f"{c} {f}" for c, f in unmet[:10]))
     return CentrePlan(spaces=out, communities=communities, coverage=pd.DataFrame(cov_rows), solution=sol,
-                      standard=std, notes=notes)
+                      standard=std, notes=_notes(std, problem, sol, units, lang), lang=lang)

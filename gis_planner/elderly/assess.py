@@ -41,9 +41,11 @@ class ElderlyResult:
     ``level``, ``capacity``, ``capacity_source`` and ``health_walk_m``/``health_ok``.
     ``levels``: totals per level; ``by_community`` / ``by_subdistrict``: the same per unit;
     ``structure``: the per-unit rules (a centre per urban sub-district, day care per urban
-    community) with ``required``, ``existing`` and ``met``; ``floor_area``: m² per community;
+    community) with ``required``, ``existing`` (the level's own facilities), ``higher`` (higher
+    levels' facilities in the unit, not counted) and ``met``; ``floor_area``: m² per community;
     ``siting`` and ``sites``: the capacitated siting and its chosen sites (None without
-    candidates).
+    candidates); ``community_names`` / ``subdistrict_names``: code -> name of the units (None
+    without the layer or its ``name`` column).
     """
 
     standard: ElderlyStandard
@@ -59,6 +61,8 @@ class ElderlyResult:
     speed_kmh: float
     decay: str
     notes: list[str] = field(default_factory=list)
+    community_names: pd.Series | None = None
+    subdistrict_names: pd.Series | None = None
 
 
 def _column(frame: pd.DataFrame, aliases: tuple[str, ...]) -> str | None:
@@ -195,7 +199,15 @@ def assess_elderly_care(
         notes += siting.notes
     return ElderlyResult(standard=std, compounds=homes, facilities=fac, levels=summary, by_community=by_com,
                          by_subdistrict=by_sub, structure=structure, floor_area=floor, siting=siting,
-                         sites=sites, speed_kmh=std.elderly_speed_kmh.value, decay=decay, notes=notes)
+                         sites=sites, speed_kmh=std.elderly_speed_kmh.value, decay=decay, notes=notes,
+                         community_names=_names(communities), subdistrict_names=_names(subdistricts))
+
+
+def _names(units: gpd.GeoDataFrame | None) -> pd.Series | None:
+    """Code (str) -> name of each unit of a layer, None without the layer or its ``name``."""
+    if units is None or "name" not in units.columns:
+        return None
+    return pd.Series(units["name"].fillna("").astype(str).to_numpy(), index=units.index.astype(str))
 
 
 def _health_walk(network: WalkNetwork, points: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame,
@@ -212,28 +224,51 @@ def _health_walk(network: WalkNetwork, points: gpd.GeoDataFrame, facilities: gpd
     return np.where(np.isfinite(best), best, np.nan)
 
 
+#: Columns of :attr:`ElderlyResult.structure`.
+STRUCTURE_COLUMNS = ("level", "unit", "code", "name", "required", "existing", "higher", "higher_facilities",
+                     "classified", "met", "source", "status")
+
+
 def _structure(std: ElderlyStandard, fac: gpd.GeoDataFrame, communities: gpd.GeoDataFrame | None,
                subdistricts: gpd.GeoDataFrame | None) -> pd.DataFrame:
-    """Per-unit rules: ``per_urban_subdistrict`` and ``per_urban_community`` of each level."""
+    """Per-unit rules: ``per_urban_subdistrict`` and ``per_urban_community`` of each level.
+
+    ``existing`` counts the facilities of the level itself in the unit. Facilities of a higher
+    level there (a 街道 centre that may also offer day care) are counted apart in ``higher`` and
+    named in ``higher_facilities`` (``;``-separated ``id name``), not towards ``met``. A unit
+    whose urban/rural class is blank is listed with ``classified`` False and ``met`` NA; rural
+    communities and 乡镇 are left out (the rules are for urban units).
+    """
     rows: list[dict[str, object]] = []
+    labels = _facility_labels(fac)
     for r, lv in enumerate(std.levels):
-        here = fac.loc[fac["level_rank"] <= r]
         for rule, units, col, urban in (
                 (lv.per_urban_subdistrict, subdistricts, "subdistrict_code", ("kind", "subdistrict")),
                 (lv.per_urban_community, communities, "community_code", ("urban_rural", "urban"))):
             if rule is None or units is None:
                 continue
-            counts = here[col].value_counts()
-            is_urban = (units[urban[0]].astype(str) == urban[1]) if urban[0] in units else pd.Series(
-                True, index=units.index)
-            for code in units.index[is_urban.to_numpy()]:
-                have = int(counts.get(str(code), 0))
+            own = fac.loc[fac["level_rank"] == r, col].value_counts()
+            higher = labels.groupby(fac[col].where(fac["level_rank"] < r)).agg(list)
+            kind = units[urban[0]] if urban[0] in units else pd.Series(urban[1], index=units.index)
+            known = kind.notna() & (kind.astype(str).str.strip() != "")
+            for code in units.index[(known & (kind.astype(str) == urban[1])) | ~known]:
+                have = int(own.get(str(code), 0))
+                up = higher.get(str(code), [])
                 rows.append({"level": lv.id, "unit": col.removesuffix("_code"), "code": str(code),
                              "name": str(units.loc[code, "name"]) if "name" in units else "",
-                             "required": int(rule.value), "existing": have, "met": have >= rule.value,
+                             "required": int(rule.value), "existing": have, "higher": len(up),
+                             "higher_facilities": ";".join(up), "classified": bool(known.loc[code]),
+                             "met": have >= rule.value if known.loc[code] else pd.NA,
                              "source": rule.source, "status": rule.status})
-    return pd.DataFrame(rows, columns=["level", "unit", "code", "name", "required", "existing", "met",
-                                       "source", "status"])
+    out = pd.DataFrame(rows, columns=list(STRUCTURE_COLUMNS))
+    out["met"] = out["met"].astype("boolean")
+    return out
+
+
+def _facility_labels(fac: pd.DataFrame) -> pd.Series:
+    """``<id> <name>`` of each facility (the id alone where it has no name)."""
+    names = fac["name"].fillna("").astype(str) if "name" in fac.columns else pd.Series("", index=fac.index)
+    return pd.Series([f"{i} {n}".strip() for i, n in zip(fac.index, names, strict=True)], index=fac.index)
 
 
 def _floor_area(std: ElderlyStandard, homes: gpd.GeoDataFrame, fac: gpd.GeoDataFrame,

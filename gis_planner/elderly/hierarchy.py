@@ -103,7 +103,8 @@ def level_assessment(
     -------
     dict
         level id -> frame with ``demand`` (persons of the level's group), ``covered`` (within a
-        facility of this level or higher), ``walk_m`` (nearest such facility, NaN beyond),
+        facility of this level or higher), ``covered_own`` (within a facility of this level
+        itself), ``walk_m`` (nearest facility of this level or higher, NaN beyond),
         ``places_per_1000`` (2SFCA score x 1,000), ``places`` (score x demand: the places
         reachable by the row's residents), ``need`` (demand x the norm / 1,000) and ``shortfall``
         (need - places, >= 0).
@@ -128,10 +129,12 @@ def level_assessment(
             best = np.full(len(d), np.inf)
             np.minimum.at(best, coo.row, coo.data)
             walk = np.where(np.isfinite(best), best, np.nan)
+        own = within[:, np.flatnonzero(ranks == r)]
         need = d * lv.places_per_1000.value / 1000.0
         places = scores * d
         out[lv.id] = pd.DataFrame({
-            "demand": d, "covered": np.isfinite(walk), "walk_m": walk,
+            "demand": d, "covered": np.isfinite(walk), "covered_own": np.diff(own.tocsr().indptr) > 0,
+            "walk_m": walk,
             "places_per_1000": scores * 1000.0, "places": places, "need": need,
             "shortfall": np.clip(need - places, 0.0, None),
         }, index=demand.index)
@@ -145,16 +148,20 @@ def summarise_levels(levels: dict[str, pd.DataFrame], standard: ElderlyStandard,
     Returns
     -------
     pandas.DataFrame
-        One row per level (x group): ``demand``, ``covered_demand``, ``covered_share`` (0-1),
-        ``places``, ``places_per_1000`` (places / demand x 1,000), ``need``, ``shortfall``
-        (need - places per group, >= 0), ``walk_limit_m``.
+        One row per level (x group): ``demand`` (persons of the level's group),
+        ``covered_demand`` (within reach of a facility of the level or higher),
+        ``covered_own_demand`` (within reach of a facility of the level itself),
+        ``covered_share`` (covered_demand / demand, 0-1), ``places``, ``places_per_1000``
+        (places / demand x 1,000), ``need``, ``shortfall`` (need - places per group, >= 0),
+        ``walk_limit_m``.
     """
     frames = []
     for lv in standard.levels:
         t = levels[lv.id].copy()
         t["covered_demand"] = t["demand"].where(t["covered"], 0.0)
+        t["covered_own_demand"] = t["demand"].where(t["covered_own"], 0.0)
         keys = [groups.reindex(t.index).fillna("").astype(str)] if groups is not None else [np.zeros(len(t))]
-        g = t.groupby(keys)[["demand", "covered_demand", "places", "need"]].sum()
+        g = t.groupby(keys)[["demand", "covered_demand", "covered_own_demand", "places", "need"]].sum()
         g.index.name = groups.name if groups is not None else None
         with np.errstate(divide="ignore", invalid="ignore"):
             g["covered_share"] = np.where(g["demand"] > 0, g["covered_demand"] / g["demand"], np.nan)

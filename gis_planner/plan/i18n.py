@@ -420,8 +420,7 @@ def localize(text: object, lang: Lang) -> str:
         s = s.replace(en, zh)
     for pattern, repl in PATTERNS_ZH:
         s = pattern.sub(repl, s)
-    if s.startswith("derived: "):
-        s = "本工具推导：" + s[len("derived: "):]
+    s = s.replace("derived: ", "本工具推导：")  # also inside a citation, after the document
     s = _PUBLISHED.sub(r"（\1 公布）", s)
     s = _EFFECTIVE.sub(r"，\1 实施", s)
     s = _UTM.sub(r"UTM 第 \1\2 带", s)
