@@ -22,6 +22,7 @@ import typer
 
 from gis_planner import __version__
 from gis_planner._errors import GisPlannerError
+from gis_planner.cli._common import close_progress
 
 app = typer.Typer(
     name="gis-planner",
@@ -61,11 +62,11 @@ def _root(
     Warnings are shown as one line each (`warning: …`, or `警告: …` in a Chinese run), every
     distinct message once per run.
     """
-    from gis_planner.cli._common import ConsoleFormatter, OnceFilter, start_console
+    from gis_planner.cli._common import ConsoleFormatter, ConsoleHandler, OnceFilter, start_console
 
     _state["debug"] = debug
     level = logging.WARNING - 10 * min(verbose, 2)
-    handler = logging.StreamHandler(sys.stderr)
+    handler = ConsoleHandler()
     handler.setFormatter(ConsoleFormatter())
     handler.addFilter(OnceFilter())
     pkg_logger = logging.getLogger("gis_planner")
@@ -165,11 +166,16 @@ def _interrupted() -> int:
     from gis_planner import _fs
 
     if _fs.committed:
-        typer.echo("Interrupted after writing " + ", ".join(map(str, _fs.committed))
-                   + "; those outputs are complete.", err=True)
+        _say("Interrupted after writing " + ", ".join(map(str, _fs.committed)) + "; those outputs are complete.")
     else:
-        typer.echo(INTERRUPTED_MESSAGE, err=True)
+        _say(INTERRUPTED_MESSAGE)
     return TERMINATED if _state["signal"] == signal.SIGTERM else INTERRUPTED
+
+
+def _say(line: str) -> None:
+    """Print the one line that ends a run on stderr, on a line of its own."""
+    close_progress()
+    typer.echo(line, err=True)
 
 
 def _empty_out(args: list[str]) -> bool:
@@ -205,27 +211,28 @@ def main(argv: list[str] | None = None) -> int:
     except typer.Exit as exc:
         return int(exc.exit_code or 0)
     except typer.Abort:
-        typer.echo("Aborted.", err=True)
+        _say("Aborted.")
         return INTERRUPTED
     except _ClickException as exc:
+        close_progress()
         exc.show()  # type: ignore[attr-defined]  # click's ClickException, found at run time
         return 2
     except GisPlannerError as exc:
         if debug or _state["debug"]:
             raise
-        typer.echo(f"error: {exc}", err=True)
+        _say(f"error: {exc}")
         return 2
     except KeyboardInterrupt:
         return _interrupted()
     except MemoryError:
         if debug or _state["debug"]:
             raise
-        typer.echo(MEMORY_ADVICE, err=True)
+        _say(MEMORY_ADVICE)
         return 2
     except OSError as exc:  # a file that cannot be read or written: one line, like any input error
         if debug or _state["debug"]:
             raise
-        typer.echo(f"error: {exc}", err=True)
+        _say(f"error: {exc}")
         return 2
     return _exit_code(code)
 

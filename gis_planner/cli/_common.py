@@ -50,6 +50,11 @@ def households_text(value: float) -> str:
     return f"{round(float(value)):,}" if value == value else ""
 
 
+def number_text(value: float, decimals: int = 0) -> str:
+    """A number for people, with thousands separators and ``decimals`` places (25,378; 124.0)."""
+    return f"{float(value):,.{decimals}f}" if value == value else ""
+
+
 def share_text(value: float) -> str:
     """A share (0-1) for people, as a percentage with one decimal (88.5%)."""
     return f"{float(value):.1%}" if value == value else ""
@@ -132,6 +137,67 @@ def check_outputs(outputs: Sequence[Path], *, inputs: Iterable[Path | None] = ()
         check_output(p, folder=folder)
         if not folder and p.exists() and not overwrite:
             raise InputDataError(f"{p} exists; pass --overwrite to replace it.")
+
+
+def check_output_folder(out: Path, files: Sequence[str], *, inputs: Iterable[Path | None], overwrite: bool,
+                        source: Path | None = None) -> None:
+    """Refuse, before any input is read, an output folder the command could not fill safely.
+
+    Parameters
+    ----------
+    out
+        The ``--out`` folder.
+    files
+        The names of the files and folders the command writes into ``out``, or patterns of them
+        (``elderly_*.csv``, see :mod:`fnmatch`).
+    inputs
+        The command's input files (None entries are skipped).
+    overwrite
+        ``--overwrite`` was given (else an output already in ``out`` is refused).
+    source
+        The file that named the inputs (a plan config), named in the message.
+
+    Raises
+    ------
+    InputDataError
+        Everything :func:`check_outputs` refuses of a folder; an input lying where ``out``
+        receives an output (``OUT/facility_audit.csv`` given as ``--facilities``), also with
+        ``--overwrite``; an output already in ``out`` without ``--overwrite``.
+    gis_planner._fs.OutputError
+        A folder that cannot be written.
+    """
+    from gis_planner._errors import InputDataError
+
+    given = [i for i in inputs if i is not None]
+    check_outputs([out], inputs=given, overwrite=overwrite, folder=True)
+    where = out.resolve()
+    for p in given:
+        r = p.resolve()
+        if where in r.parents and _written(r.relative_to(where).parts[0], files):
+            raise InputDataError(f"{f'{source}: ' if source else ''}input {p} lies where {out} receives an "
+                                 "output; choose another --out.")
+    if not overwrite and out.is_dir():
+        clashes = [e.name for e in sorted(out.iterdir()) if _written(e.name, files)
+                   and (e.is_file() or e.is_symlink() or (e.is_dir() and any(e.iterdir())))]
+        if clashes:
+            raise InputDataError(f"{out}: would overwrite {', '.join(clashes[:5])}; pass --overwrite "
+                                 "or choose another --out.")
+
+
+def _written(name: str, files: Sequence[str]) -> bool:
+    """The entry ``name`` of an output folder is one of the command's ``files`` (names or patterns)."""
+    from fnmatch import fnmatch
+
+    return any(fnmatch(name, f) for f in files)
+
+
+def require_suffix(path: Path, suffixes: Sequence[str], *, what: str, option: str = "--out") -> None:
+    """Refuse, before any input is read, an ``option`` file name not ending in one of ``suffixes``
+    (``.gpkg``); one line naming the option, the path and ``what`` the command writes there."""
+    if path.suffix.lower() not in suffixes:
+        from gis_planner._errors import InputDataError
+
+        raise InputDataError(f"{option}: {path}: {what}; use a {' or '.join(suffixes)} file name.")
 
 
 # ------------------------------------------------------------------------ options shared by commands
@@ -238,6 +304,37 @@ def warning_line(message: str) -> str | None:
     return ("警告: " if _console["lang"] == "zh" else "warning: ") + text
 
 
+def console_write(line: str) -> None:
+    """Print ``line`` on stderr on a line of its own: a progress bar being drawn is cleared
+    first and drawn again below it (``tqdm.external_write_mode``)."""
+    bars = sys.modules.get("tqdm")  # no bar can be drawn before tqdm is imported
+    if bars is None:
+        print(line, file=sys.stderr, flush=True)  # noqa: T201  # the console is this module's job
+        return
+    with bars.tqdm.external_write_mode(file=sys.stderr):
+        print(line, file=sys.stderr, flush=True)  # noqa: T201
+
+
+def close_progress() -> None:
+    """End every progress bar still drawn (a run stopped by an error leaves its bar open), so
+    that the error starts on a line of its own and the bar is not drawn again after it."""
+    bars = sys.modules.get("tqdm")
+    if bars is not None:
+        for bar in list(getattr(bars.tqdm, "_instances", ())):
+            bar.close()
+
+
+class ConsoleHandler(logging.Handler):
+    """The run's log records on stderr, each through :func:`console_write`."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Write the record's line."""
+        try:
+            console_write(self.format(record))
+        except Exception:  # logging's own contract: report, never raise
+            self.handleError(record)
+
+
 class ConsoleFormatter(logging.Formatter):
     """Log records for people: warnings and errors as ``warning: message`` (in the run's
     language), other levels (``-v``) as ``INFO module: message``."""
@@ -270,7 +367,7 @@ def _show_warning(message: Warning | str, category: type[Warning], filename: str
     still receives every warning."""
     text = None if _SUPERSEDED.fullmatch(str(message)) else warning_line(str(message))
     if text is not None:
-        print(text, file=sys.stderr, flush=True)  # noqa: T201  # the console is this module's job
+        console_write(text)
     impl = getattr(warnings, "_showwarnmsg_impl", None)
     if impl is not None and getattr(impl, "__module__", None) != "warnings":
         impl(warnings.WarningMessage(message, category, filename, lineno, file, line))

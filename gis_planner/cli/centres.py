@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -14,6 +15,13 @@ from gis_planner.cli._common import (
     NodedOption,
     OutCrsOption,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+#: What ``centres`` writes into OUT (names or patterns; one CSV per table of the plan).
+OUTPUT_FILES = ("centres.gpkg", "centres_*.csv", "centres.xlsx", "facility_audit.csv")
 
 
 def centres_command(
@@ -63,7 +71,13 @@ def centres_command(
     from gis_planner._fs import atomic_dir
     from gis_planner.centres import plan_centres
     from gis_planner.centres.outputs import centre_tables, write_centres
-    from gis_planner.cli._common import declare, out_crs_option, read_facilities, resolve_out_crs
+    from gis_planner.cli._common import (
+        check_output_folder,
+        declare,
+        out_crs_option,
+        read_facilities,
+        resolve_out_crs,
+    )
     from gis_planner.io.write import write_facility_audit
     from gis_planner.policy.centres import load_centre_standard
 
@@ -71,9 +85,8 @@ def centres_command(
         raise typer.BadParameter("give --sites or --budget (or both)", param_hint="--sites")
     out_crs = out_crs_option(out_crs)
     declare(categories)
-    inputs = [p for p in (network, households, *facilities, spaces, gates, communities, standard, categories) if p]
-    if any(out.resolve() == p.resolve() for p in inputs):
-        raise typer.BadParameter(f"{out} is one of the inputs; choose another --out.", param_hint="--out")
+    check_output_folder(out, OUTPUT_FILES, overwrite=overwrite,
+                        inputs=(network, households, *facilities, spaces, gates, communities, standard, categories))
     std = load_centre_standard(standard)
     net = io.read_network(network, noded=noded or None)
     homes = io.read_compounds(households, source_coords=coords, metric_crs=net.crs, id_col=id_col)
@@ -88,10 +101,7 @@ def centres_command(
         written = write_centres(plan, tmp, out_crs=resolve_out_crs(out_crs, homes))
         write_facility_audit(tmp / "facility_audit.csv", audit, overwrite=True)
         written = [*written, "facility_audit.csv"]
-    t = centre_tables(plan, lang="zh")
-    chosen = t["spaces"].loc[t["spaces"]["排序"] > 0]
-    shown = ["排序", "空间编号", "名称", "可用面积(m²)", "功能组合", "新增可达(户/人)"]
-    typer.echo(chosen[shown].to_string(index=False))
+    typer.echo(chosen_text(centre_tables(plan, lang="zh")["spaces"], out))
     gap_before = plan.communities["gap_before_m2"].sum()
     gap_after = plan.communities["gap_after_m2"].sum()
     typer.echo(f"floor-area gap (30 m² per 100 households): {gap_before:,.0f} m² -> {gap_after:,.0f} m²; "
@@ -99,6 +109,23 @@ def centres_command(
     for note in plan.notes:
         typer.echo(f"note: {note}")
     typer.echo(f"wrote {out}/ ({', '.join(written)})")
+
+
+#: Columns of the printed table of chosen spaces (the zh headers of ``centre_tables``).
+CHOSEN_COLUMNS = ("排序", "空间编号", "名称", "功能组合", "可用面积(m²)", "新增可达(户/人)")
+
+
+def chosen_text(spaces: pd.DataFrame, out: Path) -> str:
+    """The chosen spaces for people (areas and households as whole numbers with thousands
+    separators), or a sentence when none is chosen."""
+    from gis_planner.cli._common import households_text, table_text
+
+    chosen = spaces.loc[spaces["排序"] > 0, list(CHOSEN_COLUMNS)]
+    if not len(chosen):
+        return f"no space chosen; {out / 'centres_spaces.csv'} gives each space's reason."
+    rows = [[f"{int(r['排序'])}", str(r["空间编号"]), str(r["名称"]), str(r["功能组合"]),
+             households_text(r["可用面积(m²)"]), households_text(r["新增可达(户/人)"])] for _, r in chosen.iterrows()]
+    return table_text(CHOSEN_COLUMNS, rows, left=4)
 
 
 def register(app: typer.Typer) -> None:

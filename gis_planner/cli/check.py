@@ -13,82 +13,37 @@ if TYPE_CHECKING:
     import geopandas as gpd
     import pandas as pd
 
-_LON = ("lon", "lng", "longitude", "经度", "x")
-_LAT = ("lat", "latitude", "纬度", "y")
-_CODES = {
-    "communities": "community_code",
-    "subdistricts": "subdistrict_code",
-    "facilities": "facility_id",
-}
 
+def read_layer(path: Path, what: str, *, target_crs: Any = None) -> gpd.GeoDataFrame:
+    """Read the ``communities`` or ``subdistricts`` polygons, or the ``reach`` result's
+    households layer, keeping every column (``households``, ``kind``, ``urban_rural`` …).
 
-def _pick(columns: list[str], names: tuple[str, ...]) -> str | None:
-    lower = {c.lower(): c for c in columns}
-    return next((lower[n] for n in names if n in lower), None)
-
-
-def read_layer(
-    path: Path, what: str, *, coords: str | None = None, target_crs: Any = None
-) -> gpd.GeoDataFrame:
-    """Read a vector layer (GeoPackage, GeoJSON, Shapefile) or a CSV of lon/lat points.
-
-    The result is in ``target_crs`` or, when None, in the layer's projected CRS or the metric
-    CRS chosen for its extent; ids (``community_code`` ...) become a string index.
+    The file goes through the reader and checks of every other command
+    (:func:`gis_planner.io.points.read_layer`): format by extension, an empty layer, geometries
+    of another type (communities and sub-districts are polygons), no CRS, coordinates that are
+    not where they should be, duplicate codes. The result is in ``target_crs`` or, when None,
+    the metric CRS chosen for its extent; the code (``community_code`` …) is the string index
+    and, where the file has that column, also a column.
 
     Raises
     ------
     InputDataError, CRSError
-        Missing file, no CRS, CSV without lon/lat columns or without ``--coords``.
+        One line naming the file and what was expected.
     """
-    import geopandas as gpd
-    import numpy as np
+    from gis_planner.io import vector_layers
+    from gis_planner.io.admin import COMMUNITY_CODE_ALIASES, POLY, SUBDISTRICT_CODE_ALIASES
+    from gis_planner.io.points import read_layer as read_checked
 
-    from gis_planner._errors import CRSError, InputDataError
-    from gis_planner.io.coords import to_wgs84
-    from gis_planner.io.crs import choose_metric_crs
-
-    if not path.is_file():
-        raise InputDataError(f"{path}: {what} file not found.")
-    if path.suffix.lower() in (".csv", ".txt"):
-        from gis_planner.io.tables import read_table
-
-        df = read_table(path)
-        lon_c, lat_c = _pick(list(df.columns), _LON), _pick(list(df.columns), _LAT)
-        if lon_c is None or lat_c is None:
-            raise InputDataError(
-                f"{path}: {what} CSV needs lon and lat columns; found {', '.join(df.columns)}."
-            )
-        if coords is None:
-            raise InputDataError(
-                f"{path}: say which coordinates the lon/lat columns hold with "
-                "--coords wgs84|gcj02|bd09|cgcs2000 (Amap/Tencent: gcj02, Baidu: bd09)."
-            )
-        lon = np.asarray(df[lon_c].astype(float))
-        lat = np.asarray(df[lat_c].astype(float))
-        try:
-            lon, lat = to_wgs84(lon, lat, coords)
-        except ValueError as exc:
-            raise InputDataError(f"--coords: {exc}") from exc
-        gdf = gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
-    else:
-        from gis_planner.io import read_vector, vector_layers
-
-        # the io opener: format from the extension, content checked, no network access
-        layers = vector_layers(path) if path.suffix.lower() == ".gpkg" else []
-        layer = "households" if "households" in layers else None
-        gdf = read_vector(path, layer=layer, what=f"{path} ({what} layer)")
-        if gdf.crs is None:
-            raise CRSError(
-                f"{path}: the {what} layer has no CRS; set one (e.g. EPSG:4326) and retry."
-            )
-    if target_crs is None:
-        target_crs = gdf.crs if gdf.crs.is_projected else choose_metric_crs(tuple(gdf.to_crs("EPSG:4326").total_bounds))
-    gdf = gdf.to_crs(target_crs)
-    code = _CODES.get(what)
-    if code and code in gdf.columns:
-        gdf[code] = gdf[code].astype(str)
-        gdf = gdf.set_index(code, drop=False)
-        gdf.index.name = code
+    # the geometry types accepted, the code columns looked for (those of io.read_communities
+    # and io.read_subdistricts) and the index they become
+    types, codes, index = {"communities": (POLY, COMMUNITY_CODE_ALIASES, "community_code"),
+                           "subdistricts": (POLY, SUBDISTRICT_CODE_ALIASES, "subdistrict_code"),
+                           "reach": (("Point", *POLY), ("compound_id",), "compound_id")}[what]
+    layers = vector_layers(path) if what == "reach" and path.suffix.lower() == ".gpkg" and path.is_file() else []
+    gdf = read_checked(path, metric_crs=target_crs, layer="households" if "households" in layers else None,
+                       id_aliases=codes, index_name=index, allowed_types=types)
+    if index in gdf.columns:
+        gdf[index] = gdf.index
     return gdf
 
 
@@ -184,8 +139,7 @@ def register(app: typer.Typer) -> None:
             --facilities data/demo/facilities.csv --coords gcj02 \\
             --subdistricts data/demo/subdistricts.geojson --out check.csv
         """
-        from gis_planner._errors import InputDataError
-        from gis_planner.cli._common import audit_path, declare, read_facilities
+        from gis_planner.cli._common import audit_path, check_outputs, declare, read_facilities, require_suffix
         from gis_planner.io.write import write_facility_audit
         from gis_planner.policy import load_profile
         from gis_planner.policy.compliance import (
@@ -194,12 +148,7 @@ def register(app: typer.Typer) -> None:
             write_compliance,
         )
 
-        if out.suffix.lower() not in (".csv", ".xlsx"):
-            raise InputDataError(f"--out: {out}: use a .csv or .xlsx file name.")
-        if out.exists() and not overwrite:
-            raise InputDataError(f"{out} exists; pass --overwrite to replace it.")
-        from gis_planner.cli._common import check_outputs
-
+        require_suffix(out, (".csv", ".xlsx"), what="the indicator table is a CSV file or an Excel workbook")
         outputs = [out, *([audit_path(out)] if facilities else [])]
         check_outputs(outputs, inputs=(communities, attributes, *(facilities or []), subdistricts, reach,
                                        community_check, categories), overwrite=overwrite)

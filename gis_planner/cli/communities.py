@@ -104,6 +104,7 @@ def communities_command(
         declare,
         out_crs_option,
         read_facilities,
+        require_suffix,
         resolve_out_crs,
     )
     from gis_planner.community import check_communities, ratio_targets
@@ -125,13 +126,8 @@ def communities_command(
     inputs = [p for p in (communities, compounds, gates, network, *(facilities or []), attributes,
                           partition_by, categories) if p]
     outputs = [out, table_path, changes_path, *([audit_path(out)] if facilities else [])]
-    for p in outputs:
-        if any(p.resolve() == i.resolve() for i in inputs):
-            raise typer.BadParameter(f"{p} is one of the inputs; choose another --out.",
-                                     param_hint="--out")
-        if p.exists() and not overwrite:
-            raise typer.BadParameter(f"{p} exists; pass --overwrite to replace it.",
-                                     param_hint="--out")
+    require_suffix(out, (".gpkg",), what="communities writes a GeoPackage (layers communities_current, "
+                                         "communities_proposed, compounds)")
     check_outputs(outputs, inputs=inputs, overwrite=overwrite)
     prof = load_profile(profile)
     if prof.community_bands is None:

@@ -33,7 +33,7 @@ def compare_command(
     """
     from gis_planner._errors import InputDataError
     from gis_planner.categories import label
-    from gis_planner.cli._common import check_outputs, pad
+    from gis_planner.cli._common import check_output_folder, pad
     from gis_planner.io.runs import read_run
     from gis_planner.maps.compare import compare_map_html
     from gis_planner.report.compare import (
@@ -48,17 +48,10 @@ def compare_command(
     if lang not in ("zh", "en"):
         raise typer.BadParameter(f"expected zh or en; got {lang!r}", param_hint="--lang")
     lg = check_lang(lang)
-    if out.exists() and not out.is_dir():
-        raise InputDataError(f"--out {out} is a file; expected an output folder.")
     for run in (run_a, run_b):
         if out.resolve() == run.resolve() or out.resolve() in run.resolve().parents:
             raise InputDataError(f"--out {out} would write into the run {run}; choose another --out.")
-    check_outputs([out], inputs=[run_a, run_b], overwrite=overwrite, folder=True)
-    if not overwrite:
-        clashes = [f for f in COMPARISON_FILES if (out / f).exists()]
-        if clashes:
-            raise InputDataError(f"{out}: would overwrite {', '.join(clashes)}; pass --overwrite "
-                                 "or choose another --out.")
+    check_output_folder(out, COMPARISON_FILES, inputs=[run_a, run_b], overwrite=overwrite)
     comp = compare_runs(read_run(run_a), read_run(run_b))
     if category is not None and category not in comp.categories:
         raise typer.BadParameter(f"{category!r} is not in both runs; expected one of "

@@ -38,6 +38,22 @@ def _metric_crs(text: str | None) -> Any:
     return crs
 
 
+def _check_out(out: Path, sources: list[Path], *, overwrite: bool) -> None:
+    """Refuse, before anything is read, an ``--out`` the conversion could not write whole: one
+    source is written as one ``.parquet`` file, several as a folder of ``part-*.parquet`` files
+    (which replace every part the folder held)."""
+    from gis_planner._errors import InputDataError
+    from gis_planner.cli._common import check_output_folder, check_outputs, require_suffix
+
+    if len(sources) == 1:
+        require_suffix(out, (".parquet",), what="one source is written as a GeoParquet file")
+        check_outputs([out], inputs=sources, overwrite=overwrite)
+        return
+    check_output_folder(out, ("part-*.parquet",), inputs=sources, overwrite=True)
+    if out.is_dir() and not overwrite:  # an existing folder, whatever it holds
+        raise InputDataError(f"{out} exists; pass --overwrite to replace it.")
+
+
 def convert_command(
     sources: list[Path] = typer.Argument(
         ..., metavar="SRC", help="Input file(s); several point files become one folder of parts."),
@@ -80,19 +96,7 @@ def convert_command(
     for src in sources:
         if not src.exists():
             raise InputDataError(f"{src}: {kind} file not found.")
-        if src.resolve() == out.resolve():
-            raise typer.BadParameter(f"{out} is one of the inputs; choose another --out.", param_hint="--out")
-    if out.exists() and not overwrite:
-        raise typer.BadParameter(f"{out} exists; pass --overwrite to replace it.", param_hint="--out")
-    if len(sources) > 1 and out.is_file():
-        raise typer.BadParameter(f"{out} is a file; several sources are written as a folder of parts.",
-                                 param_hint="--out")
-    if len(sources) == 1 and out.is_dir():
-        raise typer.BadParameter(f"{out} is a folder; one source is written as one .parquet file.",
-                                 param_hint="--out")
-    from gis_planner.cli._common import check_outputs
-
-    check_outputs([out], inputs=sources, overwrite=True, folder=len(sources) > 1)
+    _check_out(out, sources, overwrite=overwrite)
     crs = _metric_crs(metric_crs)
     if kind != "network" and crs is None:
         raise InputDataError(f"--kind {kind}: pass --metric-crs, the network's CRS (an EPSG code such as 32651, "

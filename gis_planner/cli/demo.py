@@ -6,6 +6,9 @@ from pathlib import Path
 
 import typer
 
+#: Folder of OUT that receives the demo town's input files.
+INPUTS = "inputs"
+
 
 def demo_command(
     out: Path = typer.Option(..., "--out", help="Output folder (inputs/ and the reports go here)."),
@@ -19,24 +22,20 @@ def demo_command(
     import time
 
     from gis_planner._fs import scratch_dir
-    from gis_planner.cli._common import check_outputs
+    from gis_planner.cli._common import check_output_folder
     from gis_planner.cli.report import run_report
     from gis_planner.demo import write_demo_town
+    from gis_planner.outputs import OUTPUT_FILES
 
     start = time.perf_counter()
-    inputs = out / "inputs"
-    if out.exists() and not out.is_dir():
-        raise typer.BadParameter(f"{out} is a file; expected an output folder.", param_hint="--out")
-    if inputs.exists() and not overwrite and any(inputs.iterdir()):
-        raise typer.BadParameter(f"{inputs} exists; pass --overwrite or choose another --out.",
-                                 param_hint="--out")
-    check_outputs([out], overwrite=overwrite, folder=True)  # writable, before the town is made
+    # writable, and no output in the way, before the town is made
+    check_output_folder(out, [*OUTPUT_FILES, INPUTS], inputs=(), overwrite=overwrite)
     # the town is generated in a scratch folder beside OUT and moved in together with the
     # reports (one all-or-nothing step), so an interrupted demo leaves OUT as it was
     with scratch_dir(out.parent / f"{out.name}.inputs") as tmp:
-        paths = write_demo_town(tmp / "inputs")
+        paths = write_demo_town(tmp / INPUTS)
         run_report(paths["plan"], out, lang=lang, overwrite=overwrite, start=start,
-                   include={"inputs": tmp / "inputs"})
+                   include={INPUTS: tmp / INPUTS})
 
 
 def register(app: typer.Typer) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -15,6 +16,11 @@ from gis_planner.cli._common import (
     OutCrsOption,
 )
 
+if TYPE_CHECKING:
+    from gis_planner.elderly import ElderlyResult
+
+#: What ``elderly`` writes into OUT (names or patterns; one CSV per table of the assessment).
+OUTPUT_FILES = ("elderly.gpkg", "elderly_*.csv", "elderly.xlsx", "facility_audit.csv")
 OBJECTIVES = ("min_cost", "max_cover")
 HEALTH_RULES = ("constraint", "check", "off")
 DECAYS = ("step", "gaussian")
@@ -72,9 +78,15 @@ def elderly_command(
     """
     from gis_planner import io
     from gis_planner._fs import atomic_dir
-    from gis_planner.cli._common import declare, out_crs_option, read_facilities, resolve_out_crs
+    from gis_planner.cli._common import (
+        check_output_folder,
+        declare,
+        out_crs_option,
+        read_facilities,
+        resolve_out_crs,
+    )
     from gis_planner.elderly import assess_elderly_care
-    from gis_planner.elderly.outputs import elderly_tables, write_elderly
+    from gis_planner.elderly.outputs import write_elderly
     from gis_planner.io.write import write_facility_audit
     from gis_planner.policy.elderly import load_elderly_standard
 
@@ -86,10 +98,9 @@ def elderly_command(
         raise typer.BadParameter("max_cover needs --budget or --sites", param_hint="--objective")
     out_crs = out_crs_option(out_crs)
     declare(categories)
-    inputs = [p for p in (network, households, *facilities, gates, communities, subdistricts, candidates,
-                          standard, categories) if p is not None]
-    if any(out.resolve() == p.resolve() for p in inputs):
-        raise typer.BadParameter(f"{out} is one of the inputs; choose another --out.", param_hint="--out")
+    check_output_folder(out, OUTPUT_FILES, overwrite=overwrite,
+                        inputs=(network, households, *facilities, gates, communities, subdistricts, candidates,
+                                standard, categories))
     std = load_elderly_standard(standard)
     net = io.read_network(network, noded=noded or None)
     homes = io.read_compounds(households, source_coords=coords, metric_crs=net.crs, id_col=id_col)
@@ -110,15 +121,36 @@ def elderly_command(
         written = write_elderly(result, tmp, out_crs=resolve_out_crs(out_crs, homes))
         write_facility_audit(tmp / "facility_audit.csv", audit, overwrite=True)
         written = [*written, "facility_audit.csv"]
-    tables = elderly_tables(result, lang="zh")
-    typer.echo(tables["levels"].to_string(index=False))
+    typer.echo(levels_text(result))
     if result.siting is not None:
         s = result.siting
-        typer.echo(f"siting: {len(s.chosen)} new sites, cost {s.total_cost:g}, status {s.status}, "
+        typer.echo(f"siting: {len(s.chosen):,} new sites, cost {s.total_cost:,g}, status {s.status}, "
                    f"gap {s.gap:.2%}, unmet {s.unmet:,.1f} places")
     for note in result.notes:
         typer.echo(f"note: {note}")
     typer.echo(f"wrote {out}/ ({', '.join(written)})")
+
+
+#: Headers of the printed level table (the full table is OUT/elderly_levels.csv).
+LEVEL_HEADERS = ("层级", "步行上限(m)", "服务对象(人)", "步行可达(人)", "可达比例", "可达容量", "每千人容量",
+                 "配置指标(每千人)", "缺口")
+
+
+def levels_text(result: ElderlyResult) -> str:
+    """The assessment's levels for people: limits, persons and places as whole numbers with
+    thousands separators, shares as percentages, capacities with their unit."""
+    from gis_planner.cli._common import households_text, number_text, share_text, table_text
+
+    levels = {lv.id: lv for lv in result.standard.levels}
+    rows = []
+    for _, r in result.levels.iterrows():
+        lv = levels[r["level"]]
+        unit = lv.unit("zh")
+        rows.append([lv.name("zh"), number_text(r["walk_limit_m"]), households_text(r["demand"]),
+                     households_text(r["covered_demand"]), share_text(r["covered_share"]),
+                     f"{number_text(r['places'])} {unit}", number_text(r["places_per_1000"], 1),
+                     f"{lv.places_per_1000.value:,g}", f"{number_text(r['shortfall'])} {unit}"])
+    return table_text(LEVEL_HEADERS, rows)
 
 
 def register(app: typer.Typer) -> None:

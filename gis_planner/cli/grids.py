@@ -86,7 +86,7 @@ def grids_command(
     """
     from gis_planner import io
     from gis_planner._fs import atomic_dir
-    from gis_planner.cli._common import out_crs_option, resolve_out_crs
+    from gis_planner.cli._common import check_output_folder, out_crs_option, resolve_out_crs
     from gis_planner.grids import audit_grids, crosswalk_grids, load_grid_defaults, partition_grids
     from gis_planner.grids.inputs import read_barriers, read_buildings, read_grid_layer
     from gis_planner.grids.tables import report_tables
@@ -96,18 +96,9 @@ def grids_command(
 
     if scheduler is not None and not dask:
         raise typer.BadParameter("--scheduler needs --dask", param_hint="--scheduler")
-    if out.exists() and not out.is_dir():
-        raise typer.BadParameter(f"{out} is a file; expected an output folder.", param_hint="--out")
-    inputs = [p for p in (communities, compounds, buildings, network, barriers, audit,
-                          departments, grid_defaults) if p]
-    if any(out.resolve() == p.resolve() or out.resolve() in p.resolve().parents for p in inputs):
-        raise typer.BadParameter(f"{out} holds one of the inputs; choose another --out.",
-                                 param_hint="--out")
-    if out.is_dir() and not overwrite:
-        clash = [f for f in OUTPUT_FILES if (out / f).exists()]
-        if clash:
-            raise typer.BadParameter(f"{out} already holds {', '.join(clash[:3])}; pass "
-                                     "--overwrite to replace them.", param_hint="--out")
+    check_output_folder(out, OUTPUT_FILES, overwrite=overwrite,
+                        inputs=(communities, compounds, buildings, network, barriers, audit, departments,
+                                grid_defaults))
     settings = load_grid_defaults(grid_defaults).with_overrides(
         grid_min=grid_min, grid_max=grid_max, micro_min=micro_min, micro_max=micro_max,
         workers_per_grid=workers_per_grid, time_limit_s=time_limit_s)

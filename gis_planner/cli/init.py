@@ -104,15 +104,14 @@ def init_command(
     """
     from gis_planner._errors import InputDataError
     from gis_planner._fs import atomic_path
-    from gis_planner.cli._common import check_outputs, pad
+    from gis_planner.cli._common import check_outputs, pad, require_suffix
     from gis_planner.io.survey import COORD_ROLES, PLAN_ROLES, quoted, survey_folder
     from gis_planner.pipeline import read_plan_config
 
     if not folder.is_dir():
         raise InputDataError(f"{folder}: not a folder; expected a folder of input files.")
     plan = out if out is not None else folder / "plan.toml"
-    if plan.suffix.lower() != ".toml":
-        raise typer.BadParameter(f"expected a .toml file; got {str(plan)!r}", param_hint="--out")
+    require_suffix(plan, (".toml",), what="the plan is a TOML file")
     if plan.exists() and plan.is_dir():
         raise InputDataError(f"--out {plan} is a folder; expected a .toml file.")
     check_outputs([plan], overwrite=overwrite)

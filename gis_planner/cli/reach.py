@@ -25,6 +25,9 @@ from gis_planner.cli._common import (
     parse_minutes,
 )
 
+#: What a partitioned ``reach`` writes into its OUT folder (names or patterns).
+PARTITION_FILES = ("part-*.parquet", "_metadata.json", "facility_audit.csv")
+
 
 def reach_command(
     network: Path = typer.Option(..., "--network", help="Road network (OSM, GraphML, centre-lines, GMNS)."),
@@ -95,10 +98,12 @@ def reach_command(
     from gis_planner.cli._common import (
         audit_path,
         check_lang,
+        check_output_folder,
         check_outputs,
         declare,
         out_crs_option,
         read_facilities,
+        require_suffix,
         resolve_out_crs,
     )
     from gis_planner.coverage.parameters import resolve_reach_parameters
@@ -117,15 +122,13 @@ def reach_command(
     summary_path = out.with_name(out.stem + "_summary.csv")
     audit_out = audit_path(out)
     inputs = [p for p in (network, households, gates, *facilities, partition_by, categories) if p is not None]
-    for p in (out, summary_path, audit_out):
-        if any(p.resolve() == i.resolve() for i in inputs):
-            raise typer.BadParameter(f"{p} is one of the inputs; choose another --out.",
-                                     param_hint="--out")
-        if p.exists() and not overwrite and partition_by is None and tile_m is None:
-            raise typer.BadParameter(f"{p} exists; pass --overwrite to replace it.", param_hint="--out")
     partitioned = partition_by is not None or tile_m is not None
-    check_outputs([out] if partitioned else [out, summary_path, audit_out], inputs=inputs, overwrite=overwrite,
-                  folder=partitioned)
+    if partitioned:
+        check_output_folder(out, PARTITION_FILES, inputs=inputs, overwrite=overwrite)
+    else:
+        require_suffix(out, (".gpkg",), what="reach writes a GeoPackage (layers households, facilities, "
+                                              "service_areas)")
+        check_outputs([out, summary_path, audit_out], inputs=inputs, overwrite=overwrite)
     if partition_by is not None or tile_m is not None:
         if out_crs is not None:
             raise typer.BadParameter("a partitioned run writes GeoParquet parts in the working CRS; "
@@ -210,8 +213,6 @@ def _partitioned(network: Path, households: Path, facilities: list[Path], gates:
     from gis_planner.partition import partitioned_reach_cli
     from gis_planner.partition.store import layer_crs
 
-    if out.exists() and not out.is_dir():
-        raise typer.BadParameter(f"{out} is a file; a partitioned run writes a folder.", param_hint="--out")
     stores = [f for f in facilities if is_store(f)]
     if stores and len(facilities) > 1:
         raise typer.BadParameter(f"{stores[0]} is a GeoParquet store layer; a partitioned run reads one "

@@ -36,32 +36,20 @@ def run_report(config: Path, out: Path, *, lang: str | None, overwrite: bool,
     are written into ``OUT/partitions`` with the reports. ``reading`` (``noded``, ``id_col``,
     ``out_crs``, ``categories``) overrides the config's options of the same names.
     """
-    from gis_planner.cli._common import check_outputs
+    from gis_planner.cli._common import check_output_folder, check_outputs
     from gis_planner.outputs import OUTPUT_FILES
     from gis_planner.pipeline import load_plan_inputs, read_plan_config
 
     start = time.perf_counter() if start is None else start
-    if out.exists() and not out.is_dir():
-        raise InputDataError(f"--out {out} is a file; expected an output folder.")
     check_outputs([out], inputs=[config], overwrite=overwrite, folder=True)
     cfg = with_command_line(read_plan_config(config), reading or {})
-    replaced = {(out / f).resolve() for f in (*OUTPUT_FILES, *(include or {}), PARTITIONS)}
-    for given in _config_paths(cfg):
-        r = given.resolve()
-        if r in replaced or any(q in r.parents for q in replaced):
-            raise InputDataError(f"{config}: input {given} lies where {out} receives an output; "
-                                 "choose another --out.")
     part = dict(cfg.partition)
     if partition and (partition.get("by") is not None or partition.get("tile_m") is not None):
         part = {k: v for k, v in part.items() if k not in ("by", "tile_m")}
     part.update({k: v for k, v in (partition or {}).items() if v is not None})
     writes = [*OUTPUT_FILES, *(include or {}), *([PARTITIONS] if part.get("by") or part.get("tile_m") else [])]
-    if not overwrite:  # refuse before the long run rather than after it
-        clashes = [f for f in writes if (out / f).is_file() or (out / f).is_symlink()
-                   or ((out / f).is_dir() and any((out / f).iterdir()))]
-        if clashes:
-            raise InputDataError(f"{out}: would overwrite {', '.join(clashes)}; pass --overwrite "
-                                 "or choose another --out.")
+    # refused before the long run rather than after it
+    check_output_folder(out, writes, inputs=[config, *_config_paths(cfg)], overwrite=overwrite, source=config)
     if not part.get("by") and not part.get("tile_m"):
         if part.get("scheduler"):
             raise typer.BadParameter("--scheduler needs --partition-by or --tile-m (or a [partition] table "

@@ -63,10 +63,17 @@ def _check_choices(*, model: str, demand: str, lang: str, sites: int | None, per
         raise typer.BadParameter("--per-subdistrict-min and --subdistricts go together.")
 
 
+def any_facility(lang: str, minutes: float) -> str:
+    """What sites chosen without ``--category`` are for, in the summary: new facilities within
+    the walking limit (``minutes``)."""
+    return f"新设施（步行{minutes:g}分钟内）" if lang == "zh" else f"new facilities within {minutes:g} min walk"
+
+
 def site_command(
     network: Annotated[Path, typer.Option("--network", help="Road network file.")],
     households: Annotated[Path, typer.Option("--households", help="Compounds with household counts.")],
-    candidates: Annotated[Path, typer.Option("--candidates", help="Candidate sites (points or polygons).")],
+    candidates: Annotated[Path, typer.Option(
+        "--candidates", help="Candidate sites: points (a lon/lat CSV or a point layer).")],
     out: Annotated[Path, typer.Option("--out", help="Output GeoPackage (a CSV is written beside it).")],
     facilities: Annotated[list[Path] | None, typer.Option(
         "--facilities", metavar="<path>", help="Existing facilities; repeat the option for several files.")] = None,
@@ -132,6 +139,7 @@ def site_command(
         households_text,
         out_crs_option,
         read_facilities,
+        require_suffix,
         resolve_out_crs,
     )
     from gis_planner.coverage.parameters import resolve_reach_parameters
@@ -155,6 +163,7 @@ def site_command(
     outputs = [out, csv_out, *([audit_path(out)] if facilities else [])]
     check_outputs(outputs, inputs=(network, households, candidates, *(facilities or []), subdistricts, gates,
                                    categories), overwrite=overwrite)
+    require_suffix(out, (".gpkg",), what="site writes a GeoPackage (layer chosen_sites)")
     net = io.read_network(network, noded=noded or None)
     homes = io.read_compounds(households, source_coords=coords, metric_crs=net.crs, id_col=id_col)
     gate_layer = io.read_gates(gates, compounds=homes, source_coords=coords) if gates else None
@@ -189,7 +198,8 @@ def site_command(
             write_facility_audit(tmps[2], audit, overwrite=True)
     s = res.summary
     lg: Lang = "zh" if lang == "zh" else "en"
-    what = label(job.category, lg) if job.category else res.model
+    what = (label(job.category, lg) if job.category else
+            any_facility(lg, minutes if minutes is not None else params.minutes_for("")))
     unit = "户" if lg == "zh" and demand == "households" else demand
     covered = (f"{households_text(s['covered_weight_before'])} -> {households_text(s['covered_weight_after'])}"
                f" / {households_text(s['total_weight'])} {unit}")

@@ -36,13 +36,10 @@ def register(app: typer.Typer) -> None:
         $ gis-planner template --profile tianjin-14fyp --communities data/demo/communities.geojson \\
             --out tpl.xlsx
         """
-        from gis_planner._errors import InputDataError
+        from gis_planner.cli._common import check_outputs, require_suffix
         from gis_planner.policy.template import write_attribute_template
 
-        if out.suffix.lower() != ".xlsx":
-            raise InputDataError(f"--out: {out}: the template is a workbook; use .xlsx.")
-        from gis_planner.cli._common import check_outputs
-
+        require_suffix(out, (".xlsx",), what="the template is an Excel workbook")
         check_outputs([out], inputs=(communities,), overwrite=overwrite)
         comm = None
         if communities is not None:

@@ -141,7 +141,8 @@ def assign_compounds(
     Raises
     ------
     InputDataError
-        Unknown rule; ``assign="gate"`` without gates; missing or negative households.
+        Unknown rule; ``assign="gate"`` without gates; missing or negative households; no
+        compound in any community (the layers cover different areas).
     CRSError
         Compounds and communities in different or non-metric CRSs.
     """
@@ -166,7 +167,7 @@ def assign_compounds(
             com, how="intersection", keep_geom_type=True)
         total = pd.Series(sub.geometry.area.to_numpy(), index=sub.index.astype(str))
         inter["area_m2"] = inter.geometry.area
-        inter["share"] = inter["area_m2"] / inter["compound_id"].map(total).clip(lower=1e-9)
+        inter["share"] = inter["area_m2"] / inter["compound_id"].map(total).astype(float).clip(lower=1e-9)
         sig = inter[inter["area_m2"] > straddle_tolerance_m2]
         over = sig.sort_values(["compound_id", "area_m2"], ascending=[True, False]) \
             .groupby("compound_id")["community_code"].agg(lambda s: ",".join(s))
@@ -193,12 +194,32 @@ def assign_compounds(
                           index=compounds.index, dtype=float)
         share[~is_poly] = np.where(code[~is_poly].notna(), 1.0, np.nan)
     n_out = int(code.isna().sum())
+    _require_some_inside(compounds, communities, n_out)
     if n_out:
         logger.warning("%d compounds lie outside every community and are not counted", n_out)
     hh = pd.to_numeric(compounds[households_col]).astype(np.int64)
     return pd.DataFrame({"community_code": code, "rule": rule, "straddles": straddles,
                          "overlaps": overlaps, "assigned_area_share": share, "households": hh},
                         index=compounds.index)
+
+
+def _require_some_inside(compounds: gpd.GeoDataFrame, communities: gpd.GeoDataFrame, n_out: int) -> None:
+    """Refuse compounds none of which lies in a community: every count would be zero, a silent
+    empty result hiding a wrong file or coordinate system."""
+    if n_out == 0 or n_out < len(compounds):
+        return
+
+    def _box(layer: gpd.GeoDataFrame) -> str:
+        b = layer.total_bounds
+        return f"x {b[0]:.0f}..{b[2]:.0f}, y {b[1]:.0f}..{b[3]:.0f}"
+
+    what = compounds.attrs.get("source", "compounds")
+    where = communities.attrs.get("source", "the communities")
+    raise InputDataError(
+        f"{what}: none of the {len(compounds)} compounds lies in any community of {where} (the "
+        f"compounds span {_box(compounds)}, the communities {_box(communities)}, metres in "
+        f"{compounds.crs.to_string()}). The files cover different areas, or a layer's coordinate "
+        "system is wrong: check the files and their declared coordinates (--coords / source_coords).")
 
 
 def _by_gates(compounds: gpd.GeoDataFrame, com: gpd.GeoDataFrame,
