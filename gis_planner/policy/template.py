@@ -23,6 +23,7 @@ import pandas as pd
 
 from gis_planner._errors import InputDataError
 from gis_planner._fs import atomic_path
+from gis_planner.io.write import values_only
 from gis_planner.policy.profile import Profile, load_profile
 
 logger = logging.getLogger(__name__)
@@ -131,15 +132,6 @@ def _cell_value(col: str, v: Any) -> Any:
     return v.item() if hasattr(v, "item") else v
 
 
-def _set_text_or_value(ws: Any, row: int, column: int, value: Any) -> Any:
-    """Write one cell; text starting with "=" stays text (third-party names never run as
-    formulas)."""
-    cell = ws.cell(row=row, column=column, value=value)
-    if isinstance(value, str) and value.startswith("="):
-        cell.data_type = "s"
-    return cell
-
-
 def _attributes_sheet(
     ws: Any, prof: Profile, columns: list[tuple[str, str, str]], rows: pd.DataFrame | None
 ) -> None:
@@ -157,7 +149,7 @@ def _attributes_sheet(
         for i, (_, r) in enumerate(rows.iterrows(), start=3):
             for j, (col, _zh, _en) in enumerate(columns, start=1):
                 if col in r.index and pd.notna(r[col]):
-                    cell = _set_text_or_value(ws, i, j, _cell_value(col, r[col]))
+                    cell = ws.cell(row=i, column=j, value=_cell_value(col, r[col]))
                     if col == "community_code":
                         cell.number_format = "@"
     ws.freeze_panes = "B3"
@@ -261,6 +253,8 @@ def write_attribute_template(
     wb = Workbook()
     _attributes_sheet(wb.active, prof, columns, rows)
     _fields_sheet(wb.create_sheet("fields"), prof, fields)
+    for ws in wb.worksheets:
+        values_only(ws)  # third-party names never run as formulas
     with atomic_path(path, overwrite=overwrite) as tmp:
         wb.save(tmp)
     logger.info(
