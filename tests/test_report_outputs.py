@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import openpyxl
+import pandas as pd
 import pytest
 from docx import Document
 
@@ -162,3 +163,24 @@ def test_reach_table_of_the_plan_overrides_the_profile(demo_dir, tmp_path):
     k_base, k_new = base["category_minutes"]["kindergarten"], params["category_minutes"]["kindergarten"]
     assert k_base * 4.0 == pytest.approx(k_new * 3.0)  # the same 300 m at both speeds
     assert k_new * 3.0 / 60 * 1000 == pytest.approx(300.0)
+
+
+def test_section_tables_are_written_as_numbers_with_their_sources(results):
+    """The elderly-care and centres tables: counts with thousands separators, shares as
+    percentages, small figures with their digits, and the standard's numbers with their
+    sources at the end of each section; the workbook reads them back as numbers."""
+    from gis_planner.report.model import _display
+    from gis_planner.report.render import parse_display_number
+
+    frame = _display(pd.DataFrame({"服务对象人数(人)": [25378.0, 3386.0], "可达比例": [0.303, 0.154],
+                                   "数值": [2.62, 0.0254], "community_code": ["321202001001", "x"]}))
+    assert frame["服务对象人数(人)"].tolist() == ["25,378", "3,386"]
+    assert frame["可达比例"].tolist() == ["30.3%", "15.4%"]
+    assert frame["数值"].tolist() == ["2.62", "0.0254"]
+    assert frame["community_code"].tolist() == ["321202001001", "x"]
+    assert parse_display_number("25,378").value == 25378
+    rep = build_report(results, lang="zh")
+    for key in ("elderly", "centres"):
+        section = next(s for s in rep.sections if s.key == key)
+        assert section.tables[-1].key == f"{key}_standard"
+        assert {"依据", "核实状态"} <= set(section.tables[-1].frame.columns)

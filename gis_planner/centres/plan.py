@@ -48,11 +48,17 @@ class CentrePlan:
     standard: CentreStandard
     notes: list[str] = field(default_factory=list)
     lang: str = "zh"
+    #: the notes in each language (``zh``, ``en``), for a report in another language than the run's
+    notes_by_lang: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def chosen(self) -> gpd.GeoDataFrame:
         """The chosen spaces, best first."""
         return self.spaces.loc[self.spaces["chosen"]].sort_values("rank")
+
+    def notes_in(self, lang: str) -> list[str]:
+        """The notes in ``lang`` (``zh`` or ``en``; the run's own when not kept in it)."""
+        return self.notes_by_lang.get(lang, self.notes)
 
     def reasons(self, lang: str) -> pd.Series:
         """The ``reason`` of every space in ``lang`` (``zh`` or ``en``)."""
@@ -443,5 +449,6 @@ def _plan(std: CentreStandard, sp_all: gpd.GeoDataFrame, problem: CentreProblem,
                          "after": before + new, "share_before": before / total if total else np.nan,
                          "share_after": (before + new) / total if total else np.nan,
                          "sites": int(sol.put[:, j].sum())})
+    both = {lg: _notes(std, problem, sol, units, lg) for lg in ("zh", "en")}
     return CentrePlan(spaces=out, communities=communities, coverage=pd.DataFrame(cov_rows), solution=sol,
-                      standard=std, notes=_notes(std, problem, sol, units, lang), lang=lang)
+                      standard=std, notes=both[lang], lang=lang, notes_by_lang=both)

@@ -511,8 +511,9 @@ LAYER_UI: dict[str, dict[str, str]] = {
     "score_mid": {"zh": "标准一半至标准", "en": "half the norm to the norm"},
     "score_ok": {"zh": "达到标准（{norm}）", "en": "meets the norm ({norm})"},
     "short_none": {"zh": "无缺口", "en": "no shortfall"},
-    "short_low": {"zh": "缺口 ≤ {v}", "en": "shortfall up to {v}"},
-    "short_high": {"zh": "缺口 > {v}", "en": "shortfall above {v}"},
+    "short_low": {"zh": "缺口 ≤ {v} {unit}（有缺口社区的中位数）",
+                  "en": "shortfall up to {v} {unit} (the median of the communities with one)"},
+    "short_high": {"zh": "缺口 > {v} {unit}", "en": "shortfall above {v} {unit}"},
     "in_band": {"zh": "户数在区间内", "en": "households within the band"},
     "under_band": {"zh": "户数低于区间", "en": "households below the band"},
     "over_band": {"zh": "户数高于区间", "en": "households above the band"},
@@ -615,8 +616,9 @@ def _elderly_layers(results: PlanResults, gcj: bool, lg: Lang) -> list[dict[str,
         pops = [[[_ui(lg)["name"], str(com.at[i, "name"]) if "name" in com else str(i)],
                  [_ui(lg)["code"], str(i)], [_lt("shortfall", lg), f"{_n(x)} {unit}"]]
                 for i, x in zip(com.index, short, strict=True)]
-        legend = [[SCORE_COLOURS[3], _lt("short_none", lg)], [SCORE_COLOURS[1], _lt("short_low", lg, v=_n(mid))],
-                  [SCORE_COLOURS[0], _lt("short_high", lg, v=_n(mid))]]
+        legend = [[SCORE_COLOURS[3], _lt("short_none", lg)],
+                  [SCORE_COLOURS[1], _lt("short_low", lg, v=_n(mid), unit=unit)],
+                  [SCORE_COLOURS[0], _lt("short_high", lg, v=_n(mid), unit=unit)]]
         out.append(_layer("elderly_shortfall", _lt("elderly_shortfall", lg, level=lname, unit=unit), "fill",
                           com, gcj=gcj, colours=colours, popups=pops, legend=legend))
     if res.sites is not None and len(res.sites):

@@ -232,16 +232,20 @@ STRINGS.update({
     "no_data": {"zh": "无数据", "en": "no data"},
     "elderly": {"zh": "养老服务设施网络", "en": "Elderly-care network"},
     "elderly_intro": {
-        "zh": "按层级统计老年人步行可达、每千名老人床位/容量（2SFCA）、缺口；步行假设：老年人 "
-              "{speed} km/h。老年人数取小区数据，缺失处按户数 × 2.62 × 人口普查比例估算。",
-        "en": "Per level: older residents within walking reach, places per 1,000 older residents "
-              "(2SFCA) and shortfalls; walking assumption: older people at {speed} km/h. Elderly "
-              "counts come from the compounds, else households x 2.62 x the census shares."},
+        "zh": "按层级统计服务对象（各层级所列老人）步行可达、每千名服务对象床位/容量（2SFCA）、缺口；"
+              "步行假设：老年人 {speed} km/h。老年人数取小区数据，缺失处按户数 × 2.62 × 人口普查比例估算。"
+              "每个数值的来源及是否为本工具取值见本节末“所用标准数值及其依据”表。",
+        "en": "Per level: the residents it serves (the older residents named per level) within "
+              "walking reach, places per 1,000 of them (2SFCA) and shortfalls; walking assumption: "
+              "older people at {speed} km/h. Elderly counts come from the compounds, else households "
+              "x 2.62 x the census shares. Each number's source, and whether it is the tool's own "
+              "reading, is in the table at the end of this section."},
     "elderly_levels": {"zh": "各层级设施", "en": "Levels"},
     "elderly_by_community": {"zh": "各社区缺口", "en": "Shortfall per community"},
     "elderly_structure": {"zh": "配置结构核查", "en": "Structure checks"},
     "elderly_floor_area": {"zh": "养老服务用房面积缺口", "en": "Floor-area gaps"},
     "elderly_sites": {"zh": "建议新增养老设施（含规模）", "en": "Proposed elderly-care sites with sizes"},
+    "elderly_standard": {"zh": "所用标准数值及其依据", "en": "The standard's numbers and their sources"},
     "centres": {"zh": "社区服务中心（存量空间利用）", "en": "Neighbourhood centres in idle spaces"},
     "centres_intro": {
         "zh": "从闲置空间清单中选用空间并确定功能组合；每个空间都给出选用或不能使用的理由。"
@@ -252,6 +256,8 @@ STRINGS.update({
     "centres_spaces": {"zh": "空间排序与功能组合", "en": "Spaces ranked, with their bundles"},
     "centres_communities": {"zh": "各社区用房面积（实施前后）", "en": "Floor area per community, before and after"},
     "centres_coverage": {"zh": "各功能可达（实施前后）", "en": "Reach per function, before and after"},
+    "centres_standard": {"zh": "所用标准数值及其依据（标准表）",
+                         "en": "The standard's numbers and their sources (standard table)"},
     "grids": {"zh": "网格化治理（网格与微网格）", "en": "Governance grids (网格 and 微网格)"},
     "grids_intro": {
         "zh": "每个网格位于一个社区内、连片，户数在区间 {grid} 户内（微网格 {micro} 户）；"

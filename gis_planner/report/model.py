@@ -280,13 +280,21 @@ def _siting_section(results: PlanResults, lang: Lang) -> Section:
     return Section("siting", t("siting", lang), tuple(paras), tuple(tables))
 
 
+def _with_category(indicator: object, category: object, lang: Lang) -> str:
+    """An indicator's label with its facility category, if any, in the language's brackets."""
+    if not category:
+        return str(indicator)
+    cat = label(str(category), lang)
+    return f"{indicator}（{cat}）" if lang == "zh" else f"{indicator} ({cat})"
+
+
 def _compliance_section(results: PlanResults, lang: Lang) -> Section:
     tab = results.compliance.table
     city = tab[tab["unit_type"] == "city"]
     lab = "label_zh" if lang == "zh" else "label_en"
     frame = pd.DataFrame({
         t("indicator", lang): [
-            f"{r[lab]}（{label(r['category'], lang)}）" if r["category"] else str(r[lab])
+            _with_category(r[lab], r["category"], lang)
             for _, r in city.iterrows()],
         t("value", lang): [_num(v) for v in city["value"]],
         t("target", lang): [f"{r['comparison']} {_num(r['target'])}" for _, r in city.iterrows()],
@@ -549,7 +557,7 @@ def _headline_section(results: PlanResults, lang: Lang) -> Section:
         if not len(rows):
             continue
         frame = pd.DataFrame({
-            t("indicator", lang): [f"{r[lab]}（{label(r['category'], lang)}）" if r["category"] else str(r[lab])
+            t("indicator", lang): [_with_category(r[lab], r["category"], lang)
                                    for _, r in rows.iterrows()],
             t("tier", lang): rows["tier_zh" if lang == "zh" else "tier_en"].astype(str).to_list(),
             t("value", lang): [_num(v) for v in rows["value"]],
@@ -579,7 +587,7 @@ def _elderly_section(results: PlanResults, lang: Lang) -> Section | None:
 
     tabs = elderly_tables(res, lang=lang)
     tables = [Table(f"elderly_{k}", t(f"elderly_{k}", lang), _display(tabs[k]))
-              for k in ("levels", "by_community", "structure", "floor_area", "sites") if k in tabs]
+              for k in ("levels", "by_community", "structure", "floor_area", "sites", "standard") if k in tabs]
     paras = [t("elderly_intro", lang, speed=f"{res.speed_kmh:.1f}"), *map(str, res.notes)]
     return Section("elderly", t("elderly", lang), tuple(paras), tuple(tables))
 
@@ -592,11 +600,11 @@ def _centres_section(results: PlanResults, lang: Lang) -> Section | None:
 
     tabs = centre_tables(plan, lang=lang)
     tables = [Table(f"centres_{k}", t(f"centres_{k}", lang), _display(tabs[k]))
-              for k in ("spaces", "communities", "coverage") if k in tabs]
+              for k in ("spaces", "communities", "coverage", "standard") if k in tabs]
     walk = ("可达按各功能的步行上限（米，见标准表）计，老年人功能按老年人服务对象统计。" if lang == "zh" else
             "Reach uses each function's walking limit in metres (see the standard table); elderly "
             "functions count older residents.")
-    return Section("centres", t("centres", lang), (t("centres_intro", lang), walk, *map(str, plan.notes)),
+    return Section("centres", t("centres", lang), (t("centres_intro", lang), walk, *plan.notes_in(lang)),
                    tuple(tables))
 
 
@@ -658,7 +666,8 @@ _ID_WORDS = ("code", "编码", "编号", "_id", " id", "地块", "candidate")
 
 def _display(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of a section's table with numbers written as the report writes them: thousands
-    separators, a column of whole numbers without decimals, any other with 2, shares (a
+    separators, a column of whole numbers without decimals, any other with 2 decimals (3
+    significant digits below 1, so 0.0254 keeps its digits), shares (a
     header naming a share, values within 0..1) as percentages; identifiers and text unchanged.
     The workbook reads the numbers back as numbers."""
     out = frame.copy()
@@ -673,7 +682,8 @@ def _display(frame: pd.DataFrame) -> pd.DataFrame:
             out[c] = [_pct(float(v)) for v in values]
         else:
             whole = bool(((values - values.round()).abs().dropna() < 1e-9).all())
-            out[c] = ["–" if pd.isna(v) else f"{v:,.0f}" if whole else f"{v:,.2f}" for v in values]
+            out[c] = ["–" if pd.isna(v) else f"{v:,.0f}" if whole else f"{v:,.2f}" if abs(v) >= 1
+                      else f"{v:.3g}" for v in values]
     return out
 
 

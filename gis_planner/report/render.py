@@ -40,8 +40,7 @@ max-width:1100px;color:#222;line-height:1.55;padding:0 1em}
 h1{border-bottom:3px solid #1f5f8b;padding-bottom:.3em}h2{color:#1f5f8b;margin-top:1.8em}
 .cover{color:#444;margin:-.4em 0 1em}.cover span{margin-right:2em}
 table{border-collapse:collapse;margin:.8em 0;font-size:.92em;width:100%}
-th,td{border:1px solid #ccc;padding:.3em .5em;text-align:left;vertical-align:top;
-overflow-wrap:anywhere}
+th,td{border:1px solid #ccc;padding:.3em .5em;text-align:left;vertical-align:top}
 th{background:#eef3f7}tr:nth-child(even) td{background:#fafafa}
 td.num{text-align:right;white-space:nowrap}td.nw{white-space:nowrap}
 td.st,th.st{white-space:nowrap;min-width:5.5em}
