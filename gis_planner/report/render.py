@@ -143,10 +143,16 @@ _BAD_SHEET_CHARS = str.maketrans("", "", "[]:*?/\\")
 
 
 def _sheet_name(base: str, used: set[str], fallback: str) -> str:
-    """A valid, unique (case-insensitively) Excel sheet name: at most 31 characters, none of
-    ``[]:*?/\\``, not starting or ending with an apostrophe, not ``History``."""
+    """A valid, unique (case-insensitively) Excel sheet name: at most 31 characters (a longer
+    title is cut at a word and ends in "…"), none of ``[]:*?/\\``, not starting or ending with
+    an apostrophe, not ``History``."""
     clean = "".join(c for c in str(base).translate(_BAD_SHEET_CHARS) if c.isprintable())
-    clean = clean.strip().strip("'").strip()[:31] or fallback[:31]
+    clean = clean.strip().strip("'").strip()
+    if len(clean) > 31:  # cut at a word where there is one, and say it was cut
+        cut = clean[:30]
+        cut = cut[:cut.rfind(" ")] if " " in cut[10:] else cut
+        clean = cut.rstrip(" ,(–-") + "…"
+    clean = clean or fallback[:31]
     if clean.casefold() == "history":
         clean = clean + "_"
     name, i = clean, 2
