@@ -175,3 +175,31 @@ def test_units_are_translated_and_names_kept():
     assert localize_unit("persons/10k urban residents", "zh") == "人/万城镇常住人口"
     assert localize_unit("km/h", "zh") == "km/h" and localize_unit("persons", "en") == "persons"
     assert localize("Plan title {{ 6*7 }}", "zh") == "Plan title {{ 6*7 }}"  # data stays data
+
+
+def test_every_source_of_the_standards_has_its_chinese():
+    """The elderly-care and centre standards cite their sources partly in English; a Chinese
+    report shows each in Chinese (the report's standard tables), so a new source needs its
+    entry in ``STANDARD_SOURCES_ZH``."""
+    import re
+    import tomllib
+    from importlib.resources import files
+
+    from gis_planner.plan.i18n import localize
+
+    def sources(node):
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if isinstance(v, str) and "source" in k:
+                    yield v
+                else:
+                    yield from sources(v)
+        elif isinstance(node, list):
+            for x in node:
+                yield from sources(x)
+
+    data = files("gis_planner.policy") / "data"
+    english = [s for name in ("_elderly_care.toml", "_centres.toml")
+               for s in sources(tomllib.loads((data / name).read_text(encoding="utf-8")))
+               if re.search(r"[A-Za-z]{3,}", s) and not re.fullmatch(r"[\x00-\x7f]*GB[^a-z]*", s)]
+    assert english and [s for s in english if localize(s, "zh") == s] == []

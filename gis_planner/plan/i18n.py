@@ -385,6 +385,73 @@ def _fill_zh(m: re.Match[str]) -> str:
     return f"在{place}中填写 {what} 列{codes}" if place else f"填写 {what} 列{codes}"
 
 
+#: The sources of the elderly-care and centre standards (policy/data/_elderly_care.toml,
+#: _centres.toml) in Chinese, as the standard tables of a Chinese report cite them.
+STANDARD_SOURCES_ZH: dict[str, str] = {
+    "GB 50180-2018 profile: 700 m in 15 min (Guizhou elderly service radius < 700 m)":
+        "GB 50180-2018 规划方案：15 分钟 700 米（贵州老年人服务半径 < 700 米）",
+    "全国老龄办 estimates of about 4,000万 失能、半失能老人 among 2.64亿 aged 60+ (press reports)":
+        "全国老龄办估计 2.64亿 60岁及以上老人中约 4,000万 失能、半失能老人（媒体报道）",
+    "15 min at the elderly speed 2.8 km/h (Guizhou 15分钟养老服务圈 < 700 m)":
+        "老年人步速 2.8 km/h 步行 15 分钟（贵州 15分钟养老服务圈 < 700 米）",
+    "assumed for a facility without a capacity column value":
+        "设施无容量数值时的假定值",
+    "the project's reading: day-care places for one in five residents aged 80+; no national norm "
+    "found":
+        "本工具的取值：每五名 80 岁及以上老人一个日托位；未找到国家标准",
+    "民发〔2023〕58号 asks for a 服务半径 but gives no number; 500 m is the project's reading (a 10-minute "
+    "elderly walk)":
+        "民发〔2023〕58号要求服务半径但未给数值；500 米为本工具的取值（老年人步行约 10 分钟）",
+    "the project's reading: meals per day for one in ten residents aged 60+; no national norm found":
+        "本工具的取值：每十名 60 岁及以上老人每日一餐；未找到国家标准",
+    "泰州 行动方案 第7项 推动社区卫生服务中心与居家养老服务设施毗邻建设; 'adjacent' read as within 300 m on foot":
+        "泰州 行动方案 第7项 推动社区卫生服务中心与居家养老服务设施毗邻建设；“毗邻”理解为步行 300 米以内",
+    "≥ 1,000 m² (Guizhou, Guangzhou 街道级综合养老服务中心); capacity and relative cost are the project's "
+    "reading":
+        "≥ 1,000 m²（贵州、广州 街道级综合养老服务中心）；容量与相对造价为本工具的取值",
+    "≥ 350 m² (Guizhou 社区养老服务站); capacity and relative cost are the project's reading":
+        "≥ 350 m²（贵州 社区养老服务站）；容量与相对造价为本工具的取值",
+    "350–750 m² (GB 50180-2018 附录C 老年人日间照料中心); capacity and cost are the project's reading":
+        "350–750 m²（GB 50180-2018 附录C 老年人日间照料中心）；容量与造价为本工具的取值",
+    "Guangdong and Guizhou (2022) provincial rules: 新建居住区 ≥ 20 m²/百户, 已建成居住区 ≥ 15 m²/百户 (other "
+    "provinces use 30/20)":
+        "广东、贵州（2022）省级规定：新建居住区 ≥ 20 m²/百户，已建成居住区 ≥ 15 m²/百户（其他省份取 30/20）",
+    "the project's reading: 30 m² serves 100 households, so closing 1 m² of the floor-area gap "
+    "weighs as much as bringing 3.33 households within reach of one function":
+        "本工具的取值：30 m² 服务 100 户，故补上 1 m² 面积缺口与让 3.33 户步行可达一项功能同权",
+    "泰州 行动方案 第8项: 建设不少于60个'邻里中心·五美驿站'示范项目 (a city-wide target, not per study area)":
+        "泰州 行动方案 第8项：建设不少于60个“邻里中心·五美驿站”示范项目（全市目标，非每个研究范围）",
+    "GB 50180-2018 附录C 老年人日间照料中心 350–750 m²; 社区养老服务站 ≥ 350 m² (Guizhou)":
+        "GB 50180-2018 附录C 老年人日间照料中心 350–750 m²；社区养老服务站 ≥ 350 m²（贵州）",
+    "the project's reading: a dining room for about 30 seats":
+        "本工具的取值：约 30 座的餐厅",
+    "民发〔2023〕58号 asks for a 服务半径 but gives no number; 500 m is the project's reading":
+        "民发〔2023〕58号要求服务半径但未给数值；500 米为本工具的取值",
+    "完整居住社区建设标准(试行): 社区卫生服务站 ≥ 120 m² (not verified in the text)":
+        "完整居住社区建设标准(试行)：社区卫生服务站 ≥ 120 m²（未核对原文）",
+    "the project's reading: a 5–10 minute life-circle element (TD/T 1062-2021, not verified)":
+        "本工具的取值：5–10 分钟生活圈要素（TD/T 1062-2021，未核实）",
+    "the project's reading: one office room":
+        "本工具的取值：一间办公室",
+    "the project's reading: a 15-minute circle element":
+        "本工具的取值：15 分钟生活圈要素",
+    "the project's reading: one activity room":
+        "本工具的取值：一间活动室",
+    "the project's reading: as a primary school (GB 50180-2018 附录C 500 m)":
+        "本工具的取值：同小学（GB 50180-2018 附录C 500 米）",
+    "the project's reading: a room for about 50 people":
+        "本工具的取值：约容纳 50 人的房间",
+    "the project's reading: one shop unit":
+        "本工具的取值：一间商铺",
+    "商务部 城市一刻钟便民生活圈建设指南: 基本保障类业态 within the 5–10 minute circle (our reading of the distance)":
+        "商务部 城市一刻钟便民生活圈建设指南：基本保障类业态在 5–10 分钟生活圈内（距离为本工具的解读）",
+    "the project's reading: clinics kept apart from children's rooms and kitchens":
+        "本工具的取值：诊室与儿童用房、厨房分开设置",
+    "the project's reading":
+        "本工具的取值",
+}
+
+
 #: Whole messages (a cell holding exactly one of them) in Chinese: verification statuses.
 EXACT_ZH: dict[str, str] = {
     "verified": "已核实（原文）", "secondary": "二手来源", "unverified": "未核实",
@@ -398,60 +465,7 @@ EXACT_ZH: dict[str, str] = {
     "1:1": "一对一", "1:n": "一对多", "n:1": "多对一",
     "relaxed": "已放宽下限", "exact": "精确求解", "heuristic": "启发式求解", "optimal": "最优",
     "in_band": "区间内", "under_band": "低于下限", "over_band": "高于上限",
-    **{en: zh for en, zh in (
-        # the sources of the elderly-care and centre standards (policy/data/_elderly_care.toml,
-        # _centres.toml), as the standard tables of the report cite them
-        ("GB 50180-2018 profile: 700 m in 15 min (Guizhou elderly service radius < 700 m)",
-         "GB 50180-2018 规划方案：15 分钟 700 米（贵州老年人服务半径 < 700 米）"),
-        ("全国老龄办 estimates of about 4,000万 失能、半失能老人 among 2.64亿 aged 60+ (press reports)",
-         "全国老龄办估计 2.64亿 60岁及以上老人中约 4,000万 失能、半失能老人（媒体报道）"),
-        ("15 min at the elderly speed 2.8 km/h (Guizhou 15分钟养老服务圈 < 700 m)",
-         "老年人步速 2.8 km/h 步行 15 分钟（贵州 15分钟养老服务圈 < 700 米）"),
-        ("assumed for a facility without a capacity column value", "设施无容量数值时的假定值"),
-        ("the project's reading: day-care places for one in five residents aged 80+; no national norm "
-         "found", "本工具的取值：每五名 80 岁及以上老人一个日托位；未找到国家标准"),
-        ("民发〔2023〕58号 asks for a 服务半径 but gives no number; 500 m is the project's reading (a "
-         "10-minute elderly walk)", "民发〔2023〕58号要求服务半径但未给数值；500 米为本工具的取值（老年人步行约 10 分钟）"),
-        ("the project's reading: meals per day for one in ten residents aged 60+; no national norm found",
-         "本工具的取值：每十名 60 岁及以上老人每日一餐；未找到国家标准"),
-        ("泰州 行动方案 第7项 推动社区卫生服务中心与居家养老服务设施毗邻建设; 'adjacent' read as within 300 m "
-         "on foot", "泰州 行动方案 第7项 推动社区卫生服务中心与居家养老服务设施毗邻建设；“毗邻”理解为步行 300 米以内"),
-        ("≥ 1,000 m² (Guizhou, Guangzhou 街道级综合养老服务中心); capacity and relative cost are the "
-         "project's reading", "≥ 1,000 m²（贵州、广州 街道级综合养老服务中心）；容量与相对造价为本工具的取值"),
-        ("≥ 350 m² (Guizhou 社区养老服务站); capacity and relative cost are the project's reading",
-         "≥ 350 m²（贵州 社区养老服务站）；容量与相对造价为本工具的取值"),
-        ("350–750 m² (GB 50180-2018 附录C 老年人日间照料中心); capacity and cost are the project's reading",
-         "350–750 m²（GB 50180-2018 附录C 老年人日间照料中心）；容量与造价为本工具的取值"),
-        ("Guangdong and Guizhou (2022) provincial rules: 新建居住区 ≥ 20 m²/百户, 已建成居住区 ≥ 15 m²/百户 "
-         "(other provinces use 30/20)",
-         "广东、贵州（2022）省级规定：新建居住区 ≥ 20 m²/百户，已建成居住区 ≥ 15 m²/百户（其他省份取 30/20）"),
-        ("the project's reading: 30 m² serves 100 households, so closing 1 m² of the floor-area gap "
-         "weighs as much as bringing 3.33 households within reach of one function",
-         "本工具的取值：30 m² 服务 100 户，故补上 1 m² 面积缺口与让 3.33 户步行可达一项功能同权"),
-        ("泰州 行动方案 第8项: 建设不少于60个'邻里中心·五美驿站'示范项目 (a city-wide target, not per study "
-         "area)", "泰州 行动方案 第8项：建设不少于60个“邻里中心·五美驿站”示范项目（全市目标，非每个研究范围）"),
-        ("GB 50180-2018 附录C 老年人日间照料中心 350–750 m²; 社区养老服务站 ≥ 350 m² (Guizhou)",
-         "GB 50180-2018 附录C 老年人日间照料中心 350–750 m²；社区养老服务站 ≥ 350 m²（贵州）"),
-        ("the project's reading: a dining room for about 30 seats", "本工具的取值：约 30 座的餐厅"),
-        ("民发〔2023〕58号 asks for a 服务半径 but gives no number; 500 m is the project's reading",
-         "民发〔2023〕58号要求服务半径但未给数值；500 米为本工具的取值"),
-        ("完整居住社区建设标准(试行): 社区卫生服务站 ≥ 120 m² (not verified in the text)",
-         "完整居住社区建设标准(试行)：社区卫生服务站 ≥ 120 m²（未核对原文）"),
-        ("the project's reading: a 5–10 minute life-circle element (TD/T 1062-2021, not verified)",
-         "本工具的取值：5–10 分钟生活圈要素（TD/T 1062-2021，未核实）"),
-        ("the project's reading: one office room", "本工具的取值：一间办公室"),
-        ("the project's reading: a 15-minute circle element", "本工具的取值：15 分钟生活圈要素"),
-        ("the project's reading: one activity room", "本工具的取值：一间活动室"),
-        ("the project's reading: as a primary school (GB 50180-2018 附录C 500 m)",
-         "本工具的取值：同小学（GB 50180-2018 附录C 500 米）"),
-        ("the project's reading: a room for about 50 people", "本工具的取值：约容纳 50 人的房间"),
-        ("the project's reading: one shop unit", "本工具的取值：一间商铺"),
-        ("商务部 城市一刻钟便民生活圈建设指南: 基本保障类业态 within the 5–10 minute circle (our reading of "
-         "the distance)", "商务部 城市一刻钟便民生活圈建设指南：基本保障类业态在 5–10 分钟生活圈内（距离为本工具的解读）"),
-        ("the project's reading: clinics kept apart from children's rooms and kitchens",
-         "本工具的取值：诊室与儿童用房、厨房分开设置"),
-        ("the project's reading", "本工具的取值"),
-    )},
+    **STANDARD_SOURCES_ZH,
 }
 
 
