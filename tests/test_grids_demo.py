@@ -1,12 +1,21 @@
-"""The demo town's planted buildings, special groups, existing grids and police grids."""
+"""The demo town's planted buildings, special groups, existing grids and police grids, and
+the grids drawn on it as the report's 网格化治理 section shows them."""
 
 from __future__ import annotations
 
+import re
+from types import SimpleNamespace
+
 import geopandas as gpd
 import pandas as pd
+import pytest
 
+from gis_planner import io
 from gis_planner.demo import build_demo_town
-from gis_planner.grids import SPECIAL_GROUPS, load_grid_defaults
+from gis_planner.grids import SPECIAL_GROUPS, load_grid_defaults, partition_grids
+from gis_planner.grids.inputs import read_buildings
+
+PHOENIX, FUQIAN = "321202002001", "321202002005"  # 凤凰社区, 府前社区: high-rise buildings
 
 
 def test_buildings_add_up_to_their_compounds(demo_dir):
@@ -35,3 +44,97 @@ def test_other_seeds_keep_the_old_layers_draws():
     a, b = build_demo_town(seed=7), build_demo_town(seed=7)
     pd.testing.assert_frame_equal(a.buildings, b.buildings)
     assert int(a.buildings["households"].sum()) == int(a.compounds["households"].sum())
+
+
+@pytest.fixture(scope="module")
+def demo_grids(demo_dir):
+    net = io.read_network(demo_dir / "roads.geojson")
+    com = io.read_communities(demo_dir / "communities.geojson", metric_crs=net.crs)
+    homes = io.read_compounds(demo_dir / "compounds.geojson", metric_crs=net.crs)
+    bld = read_buildings(demo_dir / "buildings.geojson", metric_crs=net.crs)
+    return partition_grids(com, homes, bld, network=net), bld
+
+
+def _section(res, lang):
+    """The report's grid tables by key, as the report shows them."""
+    from gis_planner.report.model import _grids_section
+
+    sec = _grids_section(SimpleNamespace(grids=res, grid_audit=None, grid_crosswalk=None), lang)
+    return sec, {tb.key: tb.frame for tb in sec.tables}
+
+
+def test_micro_grids_above_the_band_are_single_high_rise_buildings(demo_grids, demo_dir):
+    """凤凰社区 and 府前社区 hold only buildings above the 50-household ceiling (88–157
+    households): each 微网格 is one building, never split, and says so."""
+    res, bld = demo_grids
+    homes = gpd.read_file(demo_dir / "compounds.geojson").set_index("compound_id")
+    per = bld["households"].groupby(bld["compound_id"].map(homes["community_code"]))
+    m = res.micro_grids
+    for code, n, most in ((PHOENIX, 42, 135), (FUQIAN, 81, 157)):
+        assert per.min()[code] > res.settings.micro_max and per.max()[code] == most
+        mine = m[m["community_code"] == code]
+        assert len(mine) == n and (mine["band_reason"] == "building_over_max").all()
+        assert (mine["units"] == 1).all() and int(mine["households"].max()) == most
+    _sec, zh = _section(res, "zh")
+    table = zh["grids_micro_out_of_band"].set_index("社区编码")
+    assert table.loc[PHOENIX, "说明"] == "42 个微网格高于上限（最多 135 户）：单栋楼户数已超过 50 户，微网格不拆分楼栋"
+    assert table.loc[FUQIAN, "说明"] == "81 个微网格高于上限（最多 157 户）：单栋楼户数已超过 50 户，微网格不拆分楼栋"
+    assert (table.loc[PHOENIX, "微网格数"], table.loc[PHOENIX, "户数超出区间"]) == ("42", "42")
+    _sec, en = _section(res, "en")
+    assert en["grids_micro_out_of_band"].set_index("community_code").loc[FUQIAN, "note"].startswith(
+        "81 micro-grids above the ceiling (up to 157 households): a single building")
+
+
+def test_the_reason_column_is_the_grids_own(demo_grids):
+    """府前社区's grid of 525 households passes the ceiling: its reason says so (the heuristic),
+    not the floor the community's solve relaxed, which applies to the grids below the band."""
+    res, _bld = demo_grids
+    assert res.grids.loc["32120200200516", "households"] == 525
+    assert res.solver.set_index("community_code").loc[FUQIAN].query("level == 'grid'")["status"].iloc[0] == "relaxed"
+    sec, zh = _section(res, "zh")
+    out = zh["grids_out_of_band"].set_index("网格编码")
+    assert "求解状态" not in out.columns
+    assert out.loc["32120200200516", "原因"] == "启发式求解未找到每个网格户数都在区间内的分组"
+    under = out[out["户数区间状态"] == "under_band"]
+    assert len(under) == len(out) - 1 and under["原因"].str.endswith("已放宽下限").all()
+    assert not out.loc[["32120200200516"], "原因"].str.contains("下限").any()
+    assert "但 142 个网格中有 32 个、1,176 个微网格中有 123 个户数不在区间内，原因见下表。" in sec.paragraphs
+
+
+def test_one_compound_grids_show_no_walk_rather_than_0_m(demo_grids):
+    """A community whose every grid is one compound has no walk to a grid centre (each grid is
+    measured from its own point): the summary says so instead of a bare 0 m."""
+    res, _bld = demo_grids
+    g = res.grids
+    alone = g.groupby("community_code")["units"].max() == 1
+    assert alone.sum() == 12
+    assert (g.loc[g["community_code"].isin(alone.index[alone]), "max_walk_m"] == 0).all()
+    for lang, mark in (("zh", "–（单一小区）"), ("en", "– (single compound)")):
+        summary = _section(res, lang)[1]["grids_summary"]
+        walk = summary.set_index(summary.columns[0]).iloc[:, 8]  # 至网格中心最远步行 / max_walk_m
+        assert (walk[alone[alone].index] == mark).all()
+        assert not walk[alone[~alone].index].str.startswith("–").any()
+        assert not walk.isin(["0", "0.00", "0.0"]).any()
+
+
+def _cells(frame, lang, skip=()):
+    """The cells as the renderers write them (Chinese reports translate known values)."""
+    from gis_planner.report.i18n import localize
+
+    return [localize(v, lang) for c in frame.columns if c not in skip for v in frame[c]]
+
+
+def test_grid_tables_are_in_one_language(demo_grids):
+    """Chinese tables: Chinese headers, no English words but codes and units; English tables:
+    no Chinese of their own (the settings' sources quote Chinese documents)."""
+    res, _bld = demo_grids
+    _sec, zh = _section(res, "zh")
+    word = re.compile(r"[A-Za-z]{2,}")
+    for key, frame in zh.items():
+        assert not [c for c in frame.columns if word.search(str(c))], key
+        assert not [v for v in _cells(frame, "zh", skip=("依据",)) if word.search(v)], key
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    _sec, en = _section(res, "en")
+    for key, frame in en.items():
+        assert not [c for c in frame.columns if cjk.search(str(c))], key
+        assert not [v for v in _cells(frame, "en", skip=("source",)) if cjk.search(v)], key

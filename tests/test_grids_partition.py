@@ -257,3 +257,63 @@ def test_a_grid_keeps_the_adjacency_of_its_units_in_the_community(seed, share):
     members = np.flatnonzero(rng.random(n) < share)
     again = compound_adjacency(homes.iloc[members], cells.iloc[members])
     assert np.array_equal(_pairs_within(pairs, members, n), again)
+
+
+def test_band_reason_says_why_a_grid_is_outside_its_band():
+    from gis_planner.grids.partition import band_reason
+
+    kinds = np.array(["building", "compound", "building"])
+    band = (20, 50)
+    assert band_reason(np.array([30, 0, 0]), kinds, band) == ""
+    assert band_reason(np.array([120, 0, 0]), kinds, band) == "building_over_max"  # empty units join
+    assert band_reason(np.array([0, 120, 0]), kinds, band) == "compound_over_max"
+    assert band_reason(np.array([30, 30, 0]), kinds, band) == "ceiling_relaxed"
+    assert band_reason(np.array([10, 0, 5]), kinds, band) == "floor_relaxed"
+
+
+def test_micro_grids_above_the_band_carry_the_reason(result):
+    """K2's 100-household buildings are each a 微网格 above the 50 ceiling: the layer, the
+    per-community table and its sentence say it is the building, which is never split."""
+    from gis_planner.grids.tables import band_exceptions, band_notes
+
+    _c, _h, _b, r = result
+    k2 = r.micro_grids[r.micro_grids["community_code"] == "K2"]
+    assert (k2["band_reason"] == "building_over_max").all()
+    assert (r.micro_grids.loc[r.micro_grids["band_status"] == "in_band", "band_reason"] == "").all()
+    assert (r.grids["band_reason"] == "").all()
+    ex = band_exceptions(r).set_index(["community_code", "level"])
+    row = ex.loc[("K2", "micro_grid")]
+    assert (row["count"], row["of"], row["households_max"], row["band_reason"]) == (9, 9, 100,
+                                                                                     "building_over_max")
+    assert ("K1", "micro_grid") not in ex.index
+    zh = band_notes(r, lang="zh").set_index("community_code")
+    assert list(zh.index) == ["K2"] and (zh.loc["K2", "micro_grids"], zh.loc["K2", "out_of_band"]) == (9, 9)
+    assert zh.loc["K2", "note"] == "9 个微网格高于上限（最多 100 户）：单栋楼户数已超过 50 户，微网格不拆分楼栋"
+    en = band_notes(r, lang="en").set_index("community_code")
+    assert en.loc["K2", "note"].startswith("9 micro-grids above the ceiling (up to 100 households): "
+                                           "a single building of more than 50 households")
+    assert "band_exceptions" in report_tables(r)
+
+
+def test_a_compound_without_buildings_above_the_ceiling_and_its_walk():
+    """Without buildings K2's 900-household compound is one grid above the ceiling (it cannot
+    be split), and its walk to the grid centre is 0 m because the grid is one unit: the summary
+    names that instead of a walk."""
+    from gis_planner.grids.tables import reason_text, single_unit_walks
+
+    com, homes, _b = town()
+    r = partition_grids(com, homes, micro=False)
+    big = r.grids[r.grids["community_code"] == "K2"].iloc[0]
+    assert big["band_reason"] == "compound_over_max" and big["max_walk_m"] == 0.0
+    assert reason_text(big["band_reason"], level="grid", band_min=300, band_max=500, lang="zh") == \
+        "单个小区户数已超过 500 户，且没有可供拆分的楼栋数据"
+    assert single_unit_walks(r, "zh").to_dict() == {"K2": "单一小区"}  # K1: grids of two compounds
+    assert single_unit_walks(r, "en").to_dict() == {"K2": "single compound"}
+    com, homes, buildings = town()
+    assert single_unit_walks(partition_grids(com, homes, buildings, micro=False)).empty  # split by buildings
+
+
+def test_english_settings_name_no_chinese_levels():
+    rows = {r["setting"]: r["value"] for r in load_grid_defaults().table("en")}
+    assert rows["workers"] == "1 full-time per grid, 1 part-time per micro-grid"
+    assert not any("\u4e00" <= ch <= "\u9fff" for v in rows.values() for ch in v)

@@ -40,7 +40,16 @@ CommunityResult = tuple[list[dict[str, Any]], list[dict[str, Any]], pd.DataFrame
 #: Columns of the grid and micro-grid layers (then one count per special group present).
 GRID_COLUMNS = ("community_code", "level", "units", "buildings", "compounds", "households",
                 "residents", "residents_estimated", "band_min", "band_max", "band_status",
-                "workers_needed", "centre_unit", "max_walk_m", "mean_walk_m", "area_m2")
+                "band_reason", "workers_needed", "centre_unit", "max_walk_m", "mean_walk_m",
+                "area_m2")
+
+#: Why a grid is outside its band (``band_reason``; empty within it): one building, or one
+#: compound without buildings, holds more households than the ceiling by itself (a building
+#: is never split); several units together pass the ceiling (only the heuristic, finding no
+#: grouping with every grid in the band, leaves such a grid: the exact models keep the
+#: ceiling); the grid is below the floor (the solve found no grouping with every grid in the
+#: band, so the floor was relaxed).
+BAND_REASONS = ("building_over_max", "compound_over_max", "ceiling_relaxed", "floor_relaxed")
 
 
 @dataclass(frozen=True)
@@ -51,7 +60,8 @@ class GridResult:
     ----------
     grids
         网格 polygons, index ``grid_code`` (community code + 2-digit serial), columns
-        :data:`GRID_COLUMNS` plus one count per special group present.
+        :data:`GRID_COLUMNS` plus one count per special group present; ``band_reason`` says
+        why a grid is outside its band (:data:`BAND_REASONS`).
     micro_grids
         微网格 polygons, index ``micro_code`` (grid code + 2-digit serial), the same columns
         plus ``grid_code``; empty when the micro level was not asked for.
@@ -155,6 +165,20 @@ class _Costs:
         return walk, walk + self._penalty * self._crossings[np.ix_(p, p)]
 
 
+def band_reason(households: np.ndarray, kinds: np.ndarray, band: tuple[int, int]) -> str:
+    """Why a grid of units with ``households`` (per unit) and ``kinds`` (``compound`` or
+    ``building`` per unit) is outside ``band`` (one of :data:`BAND_REASONS`), or ``""``."""
+    total = int(households.sum())
+    if total < band[0]:
+        return "floor_relaxed"
+    if total <= band[1]:
+        return ""
+    held = np.flatnonzero(households > 0)
+    if len(held) > 1:
+        return "ceiling_relaxed"
+    return "building_over_max" if kinds[held[0]] == "building" else "compound_over_max"
+
+
 def _serial_codes(prefix: str, polygons: list[Any]) -> list[str]:
     """Codes numbered north to south, then west to east (by representative point)."""
     pts = [shapely.point_on_surface(p) for p in polygons]
@@ -207,7 +231,8 @@ def _level(units: gpd.GeoDataFrame, extent: Any, costs: _Costs, *, band: tuple[i
     # plain arrays, indexed by unit position: one frame lookup per column, not per grid
     hh_all = units["households"].to_numpy()
     pop_all = units["population"].to_numpy(dtype=float)
-    building = (units["kind"] == "building").to_numpy()
+    kind = units["kind"].to_numpy()
+    building = kind == "building"
     compound = pd.factorize(units["compound_id"])[0]
     community = units["community_code"].to_numpy()
     group_counts = {gid: units[gid].to_numpy() for gid in groups if gid in units.columns}
@@ -232,6 +257,7 @@ def _level(units: gpd.GeoDataFrame, extent: Any, costs: _Costs, *, band: tuple[i
                "compounds": len(np.unique(ids[ids >= 0])), "households": hh,
                "residents": round(residents), "residents_estimated": estimated,
                "band_min": band[0], "band_max": band[1], "band_status": status,
+               "band_reason": band_reason(hh_u, kind[at], band),
                "workers_needed": workers, "centre_unit": str(units.index[c]),
                "max_walk_m": float(finite.max()) if len(finite) else math.nan,
                "mean_walk_m": (float(np.average(finite, weights=hh_u[np.isfinite(w)] + 1e-9))
@@ -486,4 +512,4 @@ def partition_grids(
     return out
 
 
-__all__ = ["GridResult", "barrier_lines", "partition_grids"]
+__all__ = ["BAND_REASONS", "GridResult", "band_reason", "barrier_lines", "partition_grids"]

@@ -95,8 +95,8 @@ class GridSettings:
             return self._table_zh()
         rows = [("grid_households", f"{self.grid_min}–{self.grid_max}"),
                 ("micro_grid_households", f"{self.micro_min}–{self.micro_max}"),
-                ("workers", f"{self.workers_per_grid:g} per 网格, "
-                            f"{self.workers_per_micro_grid:g} per 微网格"),
+                ("workers", f"{self.workers_per_grid:g} full-time per grid, "
+                            f"{self.workers_per_micro_grid:g} part-time per micro-grid"),
                 ("persons_per_household", f"{self.persons_per_household:g}"),
                 ("barriers", f"{', '.join(self.barrier_highways)}; "
                              f"{self.barrier_penalty_m:g} m per crossing"),

@@ -612,36 +612,45 @@ def _grids_section(results: PlanResults, lang: Lang) -> Section | None:
     res = results.grids
     if res is None:
         return None
-    from gis_planner.grids import report_tables
+    from gis_planner.grids.tables import band_notes, reason_text, report_tables, single_unit_walks
 
+    zh = lang == "zh"
     tabs = report_tables(res, audit=results.grid_audit, crosswalk=results.grid_crosswalk)
     st = res.settings
     head = dict(_GRID_HEAD_ZH)
     if "special_groups" in tabs:
         head.update(zip(tabs["special_groups"]["group"], tabs["special_groups"]["name_zh"], strict=True))
-    g = tabs["grids"]
-    out_band = g[g["band_status"] != "in_band"]
-    cols = [c for c in ("grid_code", "community_code", "households", "band_min", "band_max", "band_status")
-            if c in out_band.columns]
-    out_band = out_band[cols]
-    solver = tabs.get("solver")
-    if solver is not None and {"community_code", "level", "status"} <= set(solver.columns):
-        st_of = solver[solver["level"] == "grid"].drop_duplicates("community_code").set_index("community_code")
-        out_band = out_band.assign(solver_status=out_band["community_code"].map(st_of["status"]))
-    tabs = {**tabs, "out_of_band": out_band, "grid_settings": pd.DataFrame(st.table(lang))}
-    tables = []
-    for name, key in (("settings", "grid_settings"), ("summary", "grid_summary"), ("out_of_band", "out_of_band"),
-                      ("audit", "audit_summary"), ("crossings", "audit_crossings"), ("crosswalk", "crosswalk")):
-        if key not in tabs:
-            continue
-        frame = _display(tabs[key])
-        tables.append(Table(f"grids_{name}", t(f"grids_{name}", lang),
-                            frame.rename(columns=head) if lang == "zh" else frame))
+    g, m = tabs["grids"], tabs["micro_grids"]
+    out = g[g["band_status"] != "in_band"]
+    out_band = out[["grid_code", "community_code", "households", "band_min", "band_max", "band_status"]].assign(
+        band_reason=[reason_text(r["band_reason"], level="grid", band_min=r["band_min"], band_max=r["band_max"],
+                                 lang=lang) for _, r in out.iterrows()])
+    frames: dict[str, pd.DataFrame | None] = {
+        "settings": pd.DataFrame(st.table(lang)), "summary": tabs["grid_summary"], "out_of_band": out_band,
+        "micro_out_of_band": band_notes(res, level="micro_grid", lang=lang), "audit": tabs.get("audit_summary"),
+        "crossings": tabs.get("audit_crossings"), "crosswalk": tabs.get("crosswalk")}
+    shown = {k: _display(v) for k, v in frames.items() if v is not None and (k != "micro_out_of_band" or len(v))}
+    # one unit per grid: its walk is measured from its own point, nothing to walk
+    marks = {c: f"–（{w}）" if zh else f"– ({w})" for c, w in single_unit_walks(res, lang).items()}
+    if marks:
+        summary = shown["summary"]
+        summary["max_walk_m"] = [marks.get(c, v) for c, v in zip(summary["community_code"], summary["max_walk_m"],
+                                                                  strict=True)]
+    titles = {"micro_out_of_band": ("户数超出区间的微网格（按社区汇总）",
+                                    "Micro-grids outside the household band, per community")}
+    tables = [Table(f"grids_{k}", titles[k][0 if zh else 1] if k in titles else t(f"grids_{k}", lang),
+                    frame.rename(columns=head) if zh else frame) for k, frame in shown.items()]
     intro = t("grids_intro", lang, grid=f"{st.grid_min}–{st.grid_max}", micro=f"{st.micro_min}–{st.micro_max}")
+    n_micro = int((m["band_status"] != "in_band").sum())
+    outside = (() if not len(out) + n_micro else
+               (f"但 {len(g):,} 个网格中有 {len(out):,} 个、{len(m):,} 个微网格中有 {n_micro:,} 个户数不在区间内，"
+                "原因见下表。",) if zh else
+               (f"However, {len(out):,} of {len(g):,} grids and {n_micro:,} of {len(m):,} micro-grids fall "
+                "outside their household band; the tables below give the reasons.",))
     distance = {"network": ("步行距离按道路网络计算", "walking distances over the street network"),
                 "straight_line": ("距离按直线计算（未给道路网络）", "straight-line distances (no network given)")}
     zh_en = distance.get(res.distance_kind, (res.distance_kind, res.distance_kind))
-    return Section("grids", t("grids", lang), (intro, zh_en[0] if lang == "zh" else zh_en[1]), tuple(tables))
+    return Section("grids", t("grids", lang), (intro, *outside, zh_en[0] if zh else zh_en[1]), tuple(tables))
 
 
 #: Chinese headers of the grid tables (the grids package writes English column names).
@@ -653,7 +662,8 @@ _GRID_HEAD_ZH = {
     "note": "说明", "department_grid": "部门网格", "class": "对应关系", "community_grids": "对应社区网格",
     "partial_grids": "部分重叠的网格", "outside_share": "超出社区网格的比例", "proposed_grids": "建议对应网格",
     "changed": "需调整", "grid_code": "网格编码", "band_min": "户数下限", "band_max": "户数上限",
-    "band_status": "户数区间状态", "solver_status": "求解状态", "overlap_m2": "重叠面积(m²)",
+    "band_status": "户数区间状态", "band_reason": "原因", "out_of_band": "户数超出区间",
+    "overlap_m2": "重叠面积(m²)",
     "share": "占网格面积比例", "setting": "参数", "value": "数值", "status": "核实状态", "source": "依据",
 }
 

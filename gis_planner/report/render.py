@@ -128,11 +128,17 @@ def parse_display_number(text: object) -> _Number | None:
     return None
 
 
+def _is_blank(value: object) -> bool:
+    """A cell with no number: empty, a dash, "no data", or a dash with its reason ("–（单一小区）")."""
+    text = str(value).strip()
+    return text in _BLANK or text.startswith(("–（", "– ("))
+
+
 def numeric_columns(frame: pd.DataFrame) -> list[bool]:
     """Per column: every non-blank cell is a display number (and at least one is)."""
     out = []
     for col in range(frame.shape[1]):
-        cells = [v for v in frame.iloc[:, col] if str(v).strip() not in _BLANK]
+        cells = [v for v in frame.iloc[:, col] if not _is_blank(v)]
         out.append(bool(cells) and all(parse_display_number(v) is not None for v in cells))
     return out
 
