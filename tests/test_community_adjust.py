@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from gis_planner.community import ExplicitBands, check_communities, propose_adjustments
 from gis_planner.community._regions import RegionProblem, find_obstacle, solve_regions
 from gis_planner.community.adjacency import compound_adjacency, compound_cells
+from gis_planner.community.adjust import transfer_label
 
 CRS = 32650
 BANDS = ExplicitBands(urban=(2000, 3000), urban_high_rise=(2000, 5000), rural=(1000, 1500))
@@ -128,7 +129,11 @@ def test_transfer(hand_town):
     ch = r.changes.set_index("community_code")
     assert ch.loc["K4", "action"] == "transfer" and ch.loc["K5", "action"] == "transfer"
     assert ch.loc["K5", "status"] == "within_band"  # a neighbour changed to fix K4
-    assert "gives 1 compound (800 households) to K4" in ch.loc["K5", "reason"]
+    # communities by name in the reasons, both languages
+    assert "gives 1 compound (800 households) to 四社区" in ch.loc["K5", "reason"]
+    assert "划出1个小区（800户）给四社区" in ch.loc["K5", "reason_zh"]
+    assert "takes 1 compound (800 households) from 五社区" in ch.loc["K4", "reason"]
+    assert "K4" not in ch.loc["K5", "reason"] + ch.loc["K5", "reason_zh"]
     assert ch.loc["K4", "households_moved_in"] == 800
 
 
@@ -209,10 +214,88 @@ def test_contiguity_makes_a_split_infeasible():
     r = check_communities(com, homes, bands=BANDS)
     ch = r.changes.set_index("community_code")
     assert not ch.loc["L1", "feasible"]
-    assert "no contiguous re-grouping of the 3 compounds of L1" in ch.loc["L1", "reason"]
+    assert "no contiguous re-grouping of the 3 compounds of 长街社区" in ch.loc["L1", "reason"]
+    assert "长街社区的3个小区无法重新组合" in ch.loc["L1", "reason_zh"]
     assert "proven by the solver" in ch.loc["L1", "reason"]
     assert r.adjustment.clusters.loc[0, "status"] == "infeasible"
 
+
+
+def _centres(*xy):
+    """Community service centres (党群服务中心) at the given points, ids F1, F2, …"""
+    return gpd.GeoDataFrame({"category": ["community_service_centre"] * len(xy)},
+                            index=pd.Index([f"F{i + 1}" for i in range(len(xy))], name="facility_id"),
+                            geometry=[shapely.Point(x, y) for x, y in xy], crs=CRS)
+
+
+def test_radius_keeps_a_proposal_that_lengthens_no_walk():
+    """K1 (4 x 375 = 1500, too small, centre F1 at (300, 100)) takes C2_1 (800, centre
+    (500, 100)) from K2 (2900, centre F2 at (700, 300)). K1's farthest household, C1_3 at
+    (100, 300), walks hypot(200, 200) = 283 m today and after: beyond the 250 m radius, but not
+    lengthened; C2_1 walks 200 m to F1 (283 m to F2 today). The proposal is made."""
+    com, homes = town([[375] * 4, [800, 1000, 300, 800]])
+    r = check_communities(com, homes, bands=BANDS, facilities=_centres((300, 100), (700, 300)),
+                          service_radius_m=250.0)
+    ch = r.changes.set_index("community_code")
+    assert ch.loc["K1", "feasible"] and ch.loc["K1", "action"] == "transfer"
+    assert r.assignment.loc["C2_1", "proposed_code"] == "K1"
+    assert ch.loc["K1", "max_walk_m_before"] == pytest.approx(np.hypot(200, 200), abs=0.5)
+    assert ch.loc["K1", "max_walk_m_after"] == pytest.approx(np.hypot(200, 200), abs=0.5)
+    assert (r.proposed["centre_kind"] == "service_centre").all()
+
+
+def test_radius_withdraws_a_proposal_that_lengthens_a_walk_beyond_it():
+    """As above, with K1's centre F1 at (300, 300) and K2's F2 at (500, 200): C2_1 walks 100 m
+    to F2 today and would walk hypot(200, 200) = 283 m to F1, beyond the 250 m radius. The
+    longest walk of the two communities is 283 m today too (K1's C1_1), so only a household-by-
+    household comparison finds the lengthened walk: the proposal is withdrawn, and the reason
+    names the compound and both walks."""
+    com, homes = town([[375] * 4, [800, 1000, 300, 800]])
+    fac = _centres((300, 300), (500, 200))
+    r = check_communities(com, homes, bands=BANDS, facilities=fac, service_radius_m=250.0)
+    ch = r.changes.set_index("community_code")
+    assert not ch.loc["K1", "feasible"] and ch.loc["K1", "solver_status"] == "service_radius"
+    assert ("lengthen the walk from compound C2_1 to its community centre from 100 m today to "
+            "283 m, beyond the service radius of 250 m") in ch.loc["K1", "reason"]
+    assert "小区C2_1到社区服务中心的步行距离由现状100米增至283米，超过服务半径250米" in ch.loc["K1", "reason_zh"]
+    assert not r.assignment["moved"].any()
+    free = check_communities(com, homes, bands=BANDS, facilities=fac, service_radius_m=None)
+    assert free.changes.set_index("community_code").loc["K1", "feasible"]
+    # K2 keeps its centre F2, although C2_1's cell, where F2 stands, goes to K1
+    assert free.proposed.loc["K2", "centre_kind"] == "service_centre"
+    assert free.proposed.loc["K2", "max_walk_m"] == pytest.approx(np.hypot(200, 100), abs=0.5)
+
+
+def test_villages_are_not_held_to_the_radius_and_say_so():
+    """一村 (4 x 200 = 800, too small for 1000-1500) takes 二村's C2_1 (400 households): villages
+    are not held to the (urban) service radius, however short, and the reasons say so; the
+    units are villagers' groups and the communities are named."""
+    com, homes = town([[200] * 4, [400, 300, 300, 400]], names=["一村", "二村"])
+    r = check_communities(com, homes, bands=BANDS, service_radius_m=10.0)
+    ch = r.changes.set_index("community_code")
+    assert ch.loc[["K1", "K2"], "feasible"].all() and ch.loc["K1", "max_walk_m_after"] > 10
+    for code in ("K1", "K2"):
+        assert "the service radius of 10 m is applied to urban communities only" in ch.loc[code, "reason"]
+        assert "服务半径10米只用于城市社区" in ch.loc[code, "reason_zh"]
+        assert "村民会议" in ch.loc[code, "reason_zh"] and "小区" not in ch.loc[code, "reason_zh"]
+    assert "gives 1 villagers' group (400 households) to 一村" in ch.loc["K2", "reason"]
+    assert "从二村划入1个村民小组（400户）" in ch.loc["K1", "reason_zh"]
+    assert transfer_label(ch.loc["K2"], "rural") == "划出村民小组给相邻村"
+    assert transfer_label(ch.loc["K2"], "rural", "en") == "gives villagers' groups to a neighbouring village"
+    assert transfer_label(ch.loc["K1"], "rural") == "调整边界（划入相邻村的村民小组）"
+    # without a radius in force the reasons do not mention one
+    plain = check_communities(com, homes, bands=BANDS, service_radius_m=None).changes
+    assert not plain["reason_zh"].str.contains("服务半径").any()
+
+
+def test_transfer_labels_name_the_direction_and_the_unit():
+    row = {"status": "too_large", "compounds_moved_out": 2, "compounds_moved_in": 0}
+    assert transfer_label(row, "urban") == "调整边界（划出小区给相邻社区）"
+    assert transfer_label(row, "urban", "en") == "boundary change (gives compounds to a neighbouring community)"
+    both = {"status": "within_band", "compounds_moved_out": 1, "compounds_moved_in": 1}
+    assert transfer_label(both, "urban") == "与相邻社区互划小区"
+    assert transfer_label({**both, "status": "too_small"}, "rural", "en") == (
+        "boundary change (exchanges villagers' groups with neighbouring villages)")
 
 def test_region_solver_obstacles():
     e = np.array([[0, 1], [1, 2]])

@@ -52,21 +52,29 @@ def test_planted_cases_fixed_or_reported(demo):
     assert not ch.loc["府前社区", "feasible"]
     assert "compound C073 alone holds 5,301 households" in ch.loc["府前社区", "reason"]
     # the bands hold "within a reasonable service radius" (taizhou-2023: 1,000 m on foot): the
-    # merge of 梅园 and 稻河 (farthest walk 2,030 m) and the transfer into 鼓楼 (1,030 m) are not
-    # proposed, and say why
-    beyond = {"梅园社区", "稻河社区", "鼓楼社区"}
+    # merge of 梅园 and 稻河 would lengthen compound C033's walk from 630 m to 2,030 m, so it is
+    # not proposed, and the reason names both walks
+    beyond = {"梅园社区", "稻河社区"}
     for name in beyond:
         assert not ch.loc[name, "feasible"], name
-        assert "beyond the service radius of 1,000 m" in ch.loc[name, "reason"]
-        assert "超过服务半径1000米" in ch.loc[name, "reason_zh"]
+        assert "from 630 m today to 2,030 m, beyond the service radius of 1,000 m" in ch.loc[name, "reason"]
+        assert "由现状630米增至2030米，超过服务半径1000米" in ch.loc[name, "reason_zh"]
     fixed = (TOO_LARGE | TOO_SMALL) - {"府前社区"} - beyond
     assert ch.loc[sorted(fixed), "feasible"].all()
     assert ch.loc["阳光社区", "action"] == "split"
     urban_fixed = sorted(n for n in fixed if n.endswith("社区"))  # villages: no radius in any text
-    assert urban_fixed and (ch.loc[urban_fixed, "max_walk_m_after"] <= 1000).all()
-    # moving a 村民小组 between villages carries the legal process
+    assert urban_fixed and (ch.loc[sorted(set(urban_fixed) - {"鼓楼社区"}), "max_walk_m_after"] <= 1000).all()
+    # moving a 村民小组 between villages carries the legal process, and says the radius is not applied
     villages = ch.loc[ch["feasible"] & ch.index.str.endswith("村"), "reason_zh"]
     assert len(villages) and all("村民会议" in z and "村民小组" in z and "小区" not in z for z in villages)
+    assert all("服务半径1000米只用于城市社区" in z for z in villages)
+    # reasons name communities, new ones by code
+    assert ch.loc["陈堡村", "reason_zh"].startswith("划出1个村民小组（309户）给周庄村")
+    assert "拆分为2个连片社区（阳光社区、321202001001-N1）" in ch.loc["阳光社区", "reason_zh"]
+    assert "split into 2 contiguous communities (阳光社区, 321202001001-N1)" in ch.loc["阳光社区", "reason"]
+    codes = set(r.table["community_code"].astype(str))
+    assert not any(c in text.replace(f"{c}-N", "") for c in codes
+                   for text in (*ch["reason"], *ch["reason_zh"]))
     prop = r.proposed
     changed = prop[prop["action"] != "unchanged"]
     assert changed["within_band"].all() and (changed["n_parts"] == 1).all()
@@ -75,6 +83,26 @@ def test_planted_cases_fixed_or_reported(demo):
     assert prop.area.sum() == pytest.approx(r.communities.area.sum(), rel=1e-6)
     assert r.distance_kind == "network"
     assert ch["max_walk_m_after"][ch["feasible"]].notna().all()
+
+
+def test_gulou_takes_two_compounds_without_lengthening_a_walk(demo):
+    """鼓楼社区 (1,500) already has a household 1,030 m from its 党群服务中心, beyond the 1,000 m
+    radius. Taking two compounds (680 households) from 迎春社区 leaves that walk as it is and the
+    moved compounds within the radius, so the transfer is proposed; 迎春社区 keeps its centre."""
+    _com, _homes, r = demo
+    ch = r.changes.set_index("name")
+    gulou, yingchun = ch.loc["鼓楼社区"], ch.loc["迎春社区"]
+    assert gulou["feasible"] and gulou["action"] == "transfer"
+    assert gulou["households_after"] == 2180 and gulou["households_moved_in"] == 680
+    assert gulou["max_walk_m_before"] == pytest.approx(1030, abs=1)
+    assert gulou["max_walk_m_after"] == pytest.approx(gulou["max_walk_m_before"], abs=0.5)
+    assert "takes 2 compounds (680 households) from 迎春社区" in gulou["reason"]
+    assert yingchun["status"] == "within_band" and yingchun["households_after"] == 2058
+    prop = r.proposed.set_index("name")
+    assert prop.loc["迎春社区", "centre_kind"] == "service_centre"
+    assert prop.loc["迎春社区", "max_walk_m"] == pytest.approx(yingchun["max_walk_m_before"], abs=0.5)
+    a = r.assignment
+    assert int((a["moved"] & (a["proposed_code"] == gulou["community_code"])).sum()) == 2
 
 
 def test_without_a_service_radius_the_merge_is_proposed(demo):

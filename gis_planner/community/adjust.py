@@ -25,7 +25,7 @@ only re-groups with high-rise ones).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -39,7 +39,8 @@ from gis_planner._validate import require_same_crs
 from gis_planner.community._regions import RegionProblem, RegionSolution, solve_regions
 from gis_planner.community.adjacency import compound_adjacency, compound_cells, polygonal
 from gis_planner.community.checks import CommunityCheck, require_check
-from gis_planner.community.walk import farthest_walk
+from gis_planner.community.classify import unit_word
+from gis_planner.community.walk import community_centres, compound_walks, walk_summary
 
 logger = logging.getLogger(__name__)
 
@@ -114,6 +115,12 @@ class _State:
     cells: dict[str, Any] = field(default_factory=dict)              # compound -> cell
     clip: dict[int, Any] = field(default_factory=dict)               # cluster -> extent
     cluster_rows: list[dict[str, Any]] = field(default_factory=list)
+    names: dict[str, str] = field(default_factory=dict)              # code -> name in reasons
+    radius_m: float | None = None                                    # urban service radius
+
+    def name(self, code: Any) -> str:
+        """The community's name in a reason; its code where it has no name (new ones)."""
+        return self.names.get(str(code)) or str(code)
 
 
 def _fmt(v: float) -> str:
@@ -149,6 +156,13 @@ def _neighbours(com: gpd.GeoDataFrame, *, gap_m: float = 5.0,
 def _kind(com: gpd.GeoDataFrame, code: str) -> tuple[Any, ...]:
     row = com.loc[code]
     return (row["subdistrict_code"], row["urban_rural"], row["band_min"], row["band_max"])
+
+
+def _units(com: gpd.GeoDataFrame, code: str) -> tuple[str, str]:
+    """The English and Chinese word for the community's sub-units: compound / 小区, or in a
+    village villagers' group / 村民小组."""
+    rural = "urban_rural" in com.columns and str(com.at[code, "urban_rural"]) == "rural"
+    return unit_word("rural" if rural else "urban", "en"), unit_word("rural" if rural else "urban", "zh")
 
 
 def _type_text(com: gpd.GeoDataFrame, code: str) -> tuple[str, str]:
@@ -212,12 +226,14 @@ def propose_adjustments(
     snap_tolerance_m
         Largest snapping distance (m, inclusive) to the network.
     service_radius_m
-        The community's service radius (m): an urban proposal whose farthest household would
-        walk farther than this to its community centre is not made, and the communities it
-        concerned are listed with the reason (the bands hold "在满足社区合理服务半径的前提下",
-        Taizhou plan 二(二)6). ``"bands"`` (default): the radius the check's bands carry (a
+        The community's service radius (m): an urban proposal that would leave a household
+        farther than this from its community centre *and* farther than it walks today is not
+        made, and the communities it concerned are listed with the reason, which names the
+        compound and both walks (the bands hold "在满足社区合理服务半径的前提下", Taizhou plan
+        二(二)6). A walk already beyond the radius today that the proposal does not lengthen
+        does not block it. ``"bands"`` (default): the radius the check's bands carry (a
         profile's ``[community_bands.service_radius_m]``), if any; None: no limit. Rural
-        villages are not held to it (no text gives a rural radius).
+        villages are not held to it (no text gives a rural radius), and their reasons say so.
 
     Returns
     -------
@@ -239,7 +255,9 @@ def propose_adjustments(
     h = assign["households"].astype(np.int64)
     codes = com.index.astype(str)
     com = com.set_axis(codes)
-    state = _State(members={c: list(assign.index[assign["community_code"] == c]) for c in codes})
+    radius = _radius_of(check) if service_radius_m == "bands" else service_radius_m
+    state = _State(members={c: list(assign.index[assign["community_code"] == c]) for c in codes},
+                   names=_names(com), radius_m=None if radius is None else float(radius))
     job = _Clusters(com=com, compounds=compounds, h=h, state=state, neighbours=_neighbours(com),
                     opts=_ClusterOptions(time_limit_s=time_limit_s, compact_rounds=compact_rounds,
                                          compact_time_s=compact_time_s, max_gap_m=max_gap_m,
@@ -250,13 +268,21 @@ def propose_adjustments(
     comp_of = _small_components(job, order)
     stage1_reason = _stage_one(job, order, comp_of)
     _stage_two(job, order, comp_of, stage1_reason)
-    adj = _assemble(check, com, compounds, h, state, network=network, facilities=facilities,
-                    walk_cutoff_m=walk_cutoff_m, snap_tolerance_m=snap_tolerance_m)
-    radius = _radius_of(check) if service_radius_m == "bands" else service_radius_m
-    if radius is not None and _withdraw_beyond_radius(adj, com, state, float(radius)):
-        adj = _assemble(check, com, compounds, h, state, network=network, facilities=facilities,
-                        walk_cutoff_m=walk_cutoff_m, snap_tolerance_m=snap_tolerance_m)
+    adj, walks = _assemble(check, com, compounds, h, state, network=network,
+                           facilities=facilities, walk_cutoff_m=walk_cutoff_m,
+                           snap_tolerance_m=snap_tolerance_m)
+    if _withdraw_beyond_radius(com, state, walks):
+        adj, _ = _assemble(check, com, compounds, h, state, network=network,
+                           facilities=facilities, walk_cutoff_m=walk_cutoff_m,
+                           snap_tolerance_m=snap_tolerance_m)
     return adj
+
+
+def _names(com: gpd.GeoDataFrame) -> dict[str, str]:
+    """Each community's name (communities without one are left out)."""
+    if "name" not in com.columns:
+        return {}
+    return {c: str(n).strip() for c, n in com["name"].items() if pd.notna(n) and str(n).strip()}
 
 
 def _radius_of(check: CommunityCheck) -> float | None:
@@ -265,41 +291,64 @@ def _radius_of(check: CommunityCheck) -> float | None:
     return None if radius is None else float(radius.value)
 
 
-def _withdraw_beyond_radius(adj: AdjustmentProposal, com: gpd.GeoDataFrame, state: _State,
-                            radius_m: float) -> bool:
-    """Withdraw the urban clusters whose proposal needs a walk beyond ``radius_m`` (m) from the
-    farthest household to the community centre; their out-of-band communities get the reason.
-    True when any cluster was withdrawn."""
-    proposed = adj.proposed
-    walks: dict[int, float] = {}
-    for code in proposed.index[proposed["action"] != "unchanged"]:
-        parent = state.new_codes.get(code, code)
-        cid = state.cluster_of.get(parent)
-        walk = float(proposed.at[code, "max_walk_m"]) if pd.notna(proposed.at[code, "max_walk_m"]) else 0.0
-        if cid is not None:
-            walks[cid] = max(walks.get(cid, 0.0), walk)
-    withdrawn = {cid for cid, walk in walks.items() if walk > radius_m + 1e-6 and any(
-        com.at[c, "urban_rural"] != "rural" for c, k in state.cluster_of.items() if k == cid)}
-    for cid in withdrawn:
-        codes = [c for c, k in state.cluster_of.items() if k == cid]
-        walk = walks[cid]
-        for i in [i for i, c in state.region_of.items() if state.cluster_of.get(state.new_codes.get(c, c)) == cid]:
-            del state.region_of[i]
-        for new in [n for n, p in state.new_codes.items() if p in codes]:
-            del state.new_codes[new]
-        state.clip.pop(cid, None)
-        for row in state.cluster_rows:
-            if row.get("cluster") == cid:
-                row.update(status="beyond_service_radius", moved=0, regions=0)
-        for c in codes:
-            if com.at[c, "status"] in ("too_small", "too_large"):
-                state.failures[c] = (
-                    f"the re-grouping found would leave a household {_fmt(walk)} m from its community "
-                    f"centre, beyond the service radius of {_fmt(radius_m)} m; not proposed (bands apply "
-                    "'within a reasonable service radius')",
-                    f"找到的调整方案中最远住户距社区服务中心步行{_zh(walk)}米，超过服务半径{_zh(radius_m)}米，"
-                    "不满足“在满足社区合理服务半径的前提下”，不予建议", "service_radius")
-    return bool(withdrawn)
+def _withdraw_beyond_radius(com: gpd.GeoDataFrame, state: _State, walks: pd.DataFrame) -> bool:
+    """Withdraw the urban clusters whose proposal lengthens a household's walk to its community
+    centre beyond the service radius (``state.radius_m``, m); their out-of-band communities get
+    the reason. A walk that is no longer than the same household's walk today does not count,
+    even beyond the radius: the proposal leaves it as it is. True when any cluster was withdrawn.
+
+    ``walks``: per compound, ``before_m`` and ``after_m`` (m, NaN where not reachable)."""
+    if state.radius_m is None or not state.region_of:
+        return False
+    radius = state.radius_m
+    w = walks.reindex(list(state.region_of))
+    w["cluster"] = [state.cluster_of.get(state.new_codes.get(c, c)) for c in state.region_of.values()]
+    urban = {k for c, k in state.cluster_of.items() if com.at[c, "urban_rural"] != "rural"}
+    longer = w["before_m"].isna() | (w["after_m"].round() > w["before_m"].round())
+    beyond = w[(w["after_m"] > radius + 1e-6) & longer & w["cluster"].isin(urban)]
+    for cid in sorted(set(beyond["cluster"])):
+        grp = beyond[beyond["cluster"] == cid]
+        worst = grp.index[int(np.argmax(grp["after_m"].to_numpy()))]
+        _withdraw(cid, com, state, _radius_reason(str(worst), grp.loc[worst], radius))
+    return not beyond.empty
+
+
+def _radius_reason(compound: str, walk: pd.Series, radius_m: float) -> tuple[str, str, str]:
+    """English and Chinese reason (and status) for a proposal withdrawn for ``compound``'s walk
+    (``before_m`` today, ``after_m`` proposed, m) beyond ``radius_m`` (m)."""
+    before, after = walk["before_m"], walk["after_m"]
+    if pd.notna(before):
+        what_en = (f"lengthen the walk from compound {compound} to its community centre from "
+                   f"{_fmt(before)} m today to {_fmt(after)} m")
+        what_zh = f"使小区{compound}到社区服务中心的步行距离由现状{_zh(before)}米增至{_zh(after)}米"
+    else:
+        what_en = (f"leave compound {compound} {_fmt(after)} m from its community centre (not "
+                   "reachable on the network today)")
+        what_zh = f"使小区{compound}到社区服务中心的步行距离为{_zh(after)}米（现状无法经路网到达）"
+    return (f"the re-grouping found would {what_en}, beyond the service radius of "
+            f"{_fmt(radius_m)} m; not proposed (the bands apply 'within a reasonable service "
+            "radius'; only a walk the re-grouping lengthens beyond it counts)",
+            f"找到的调整方案会{what_zh}，超过服务半径{_zh(radius_m)}米，"
+            "不满足“在满足社区合理服务半径的前提下”，不予建议（只计因调整而超过服务半径的步行）",
+            "service_radius")
+
+
+def _withdraw(cid: int, com: gpd.GeoDataFrame, state: _State, reason: tuple[str, str, str]) -> None:
+    """Take cluster ``cid``'s proposal back: its communities stay as they are and its
+    out-of-band ones get ``reason``."""
+    codes = [c for c, k in state.cluster_of.items() if k == cid]
+    for i in [i for i, c in state.region_of.items()
+              if state.cluster_of.get(state.new_codes.get(c, c)) == cid]:
+        del state.region_of[i]
+    for new in [n for n, p in state.new_codes.items() if p in codes]:
+        del state.new_codes[new]
+    state.clip.pop(cid, None)
+    for row in state.cluster_rows:
+        if row.get("cluster") == cid:
+            row.update(status="beyond_service_radius", moved=0, regions=0)
+    for c in codes:
+        if com.at[c, "status"] in ("too_small", "too_large"):
+            state.failures[c] = reason
 
 
 @dataclass(frozen=True)
@@ -333,10 +382,11 @@ def _lock_blocked(job: _Clusters, order: list[str]) -> None:
         big = [i for i in state.members[c] if h[i] > hi]
         if big:
             top = max(big, key=lambda i: h[i])
+            u_en, u_zh = _units(com, c)
             state.failures[c] = (
-                f"compound {top} alone holds {_fmt(h[top])} households, above the ceiling of "
-                f"{_fmt(hi)}; no proposal can keep compounds whole",
-                f"小区{top}单独即有{_zh(h[top])}户，超过上限{_zh(hi)}户；不拆分小区无法调整",
+                f"{u_en} {top} alone holds {_fmt(h[top])} households, above the ceiling of "
+                f"{_fmt(hi)}; no proposal can keep {u_en}s whole",
+                f"{u_zh}{top}单独即有{_zh(h[top])}户，超过上限{_zh(hi)}户；不拆分{u_zh}无法调整",
                 "obstacle")
             state.locked.add(c)
 
@@ -383,14 +433,15 @@ def _no_neighbour_reason(com: gpd.GeoDataFrame, c: str,
                          stage1_reason: dict[str, tuple[str, str]]) -> tuple[str, str]:
     """English and Chinese reason for a community left without a neighbour to re-group with."""
     t_en, t_zh = _type_text(com, c)
+    u_en, u_zh = _units(com, c)
     sub = com.at[c, "subdistrict_code"]
     if com.at[c, "status"] == "too_small":
         return (f"no adjacent {t_en} community in sub-district {sub} left to merge with "
-                "or take compounds from",
-                f"所在街道（乡镇）{sub}内没有可合并或可划入小区的相邻{t_zh}")
+                f"or take {u_en}s from",
+                f"所在街道（乡镇）{sub}内没有可合并或可划入{u_zh}的相邻{t_zh}")
     s_en, s_zh = stage1_reason.get(c, ("", ""))
-    return (f"{s_en}; and no adjacent {t_en} community in sub-district {sub} can take compounds",
-            f"{s_zh}；所在街道（乡镇）{sub}内也没有可划入小区的相邻{t_zh}")
+    return (f"{s_en}; and no adjacent {t_en} community in sub-district {sub} can take {u_en}s",
+            f"{s_zh}；所在街道（乡镇）{sub}内也没有可划入{u_zh}的相邻{t_zh}")
 
 
 def _stage_two(job: _Clusters, order: list[str], comp_of: dict[str, list[str]],
@@ -431,7 +482,8 @@ def _why(sol: RegionSolution | None, cluster: Sequence[str], com: gpd.GeoDataFra
     the solver's limit, named when it ran out)."""
     lo, hi = float(com.at[cluster[0], "band_min"]), float(com.at[cluster[0], "band_max"])
     band_en, band_zh = f"{_fmt(lo)}–{_fmt(hi)}", f"{_zh(lo)}—{_zh(hi)}"
-    names = "+".join(cluster)
+    names = "+".join(map(state.name, cluster))
+    u_en, u_zh = _units(com, cluster[0])
     ids = [i for c in cluster for i in state.members[c]]
     total = int(h.loc[ids].sum()) if ids else 0
     if sol is None or sol.obstacle is not None:
@@ -439,17 +491,17 @@ def _why(sol: RegionSolution | None, cluster: Sequence[str], com: gpd.GeoDataFra
         if ob is not None and ob.kind == "isolated_group":
             grp = [ids[i] for i in ob.nodes]
             shown = ", ".join(grp[:5]) + (" …" if len(grp) > 5 else "")
-            return (f"compounds {shown} ({_fmt(ob.households)} households) have no neighbouring "
-                    f"compound in {names} and cannot form communities of {band_en} households",
-                    f"小区{'、'.join(grp[:5])}（{_zh(ob.households)}户）与{names}的其他小区不相邻，"
-                    f"无法单独组成{band_zh}户的社区")
+            return (f"{u_en}s {shown} ({_fmt(ob.households)} households) have no neighbouring "
+                    f"{u_en} in {names} and cannot form communities of {band_en} households",
+                    f"{u_zh}{'、'.join(grp[:5])}（{_zh(ob.households)}户）与{names}的其他{u_zh}"
+                    f"不相邻，无法单独组成{band_zh}户的社区")
         return (f"{_fmt(total)} households of {names} cannot be divided into communities of "
                 f"{band_en} households",
                 f"{names}共{_zh(total)}户，无法划分为每个{band_zh}户的社区")
     if sol.status == "infeasible":
-        return (f"no contiguous re-grouping of the {len(ids)} compounds of {names} keeps every "
+        return (f"no contiguous re-grouping of the {len(ids)} {u_en}s of {names} keeps every "
                 f"community within {band_en} households (proven by the solver)",
-                f"{names}的{len(ids)}个小区无法重新组合为每个都在{band_zh}户之间的连片社区"
+                f"{names}的{len(ids)}个{u_zh}无法重新组合为每个都在{band_zh}户之间的连片社区"
                 "（经求解器证明无解）")
     if sol.stopped_by == "effort":
         return (f"no valid re-grouping of {names} found within the solver's search effort (not "
@@ -544,7 +596,10 @@ def _region_codes(region: np.ndarray, current: np.ndarray, cluster: list[str], i
 
 def _assemble(check: CommunityCheck, com: gpd.GeoDataFrame, compounds: gpd.GeoDataFrame,
               h: pd.Series, state: _State, *, network: Any, facilities: Any,
-              walk_cutoff_m: float, snap_tolerance_m: float) -> AdjustmentProposal:
+              walk_cutoff_m: float, snap_tolerance_m: float
+              ) -> tuple[AdjustmentProposal, pd.DataFrame]:
+    """The proposal from the state, and per compound the walk (m) to its community centre
+    today and as proposed (``before_m``, ``after_m``)."""
     assign = check.counts.assignment
     cur = assign["community_code"]
     prop = cur.copy().astype(object)
@@ -598,9 +653,12 @@ def _assemble(check: CommunityCheck, com: gpd.GeoDataFrame, compounds: gpd.GeoDa
     new_rows = proposed.index[proposed["action"] != "unchanged"]
     groups_new = [(("proposed", c), pd.Index(prop.index[prop == c]), proposed.at[c, "geometry"])
                   for c in new_rows]
-    walk = farthest_walk(groups_cur + groups_new, compounds, network=network,
-                         facilities=facilities, cutoff_m=walk_cutoff_m,
-                         snap_tolerance_m=snap_tolerance_m)
+    centre_of = _kept_centres(groups_cur, set(proposed.index[proposed["action"] != "merged"]),
+                              compounds, facilities)
+    cen, walks = compound_walks(groups_cur + groups_new, compounds, network=network,
+                                facilities=facilities, centre_of=centre_of,
+                                cutoff_m=walk_cutoff_m, snap_tolerance_m=snap_tolerance_m)
+    walk = walk_summary(cen, walks)
     before = walk.loc[[k for k in walk.index if k[0] == "current"]]
     before.index = [k[1] for k in before.index]
     after = walk.loc[[k for k in walk.index if k[0] == "proposed"]]
@@ -623,8 +681,33 @@ def _assemble(check: CommunityCheck, com: gpd.GeoDataFrame, compounds: gpd.GeoDa
     kind = "network" if network is not None else "straight line"
     logger.info("proposals: %d clusters solved, %d communities without a feasible proposal",
                 len(changed_clusters), len(state.failures))
-    return AdjustmentProposal(proposed=proposed, current=current, changes=changes,
-                              assignment=assignment, clusters=clusters, distance_kind=kind)
+    return (AdjustmentProposal(proposed=proposed, current=current, changes=changes,
+                               assignment=assignment, clusters=clusters, distance_kind=kind),
+            _compound_walks(walks, len(groups_cur)))
+
+
+def _kept_centres(groups_cur: list[tuple[Any, pd.Index, Any]], alive: set[str],
+                  compounds: gpd.GeoDataFrame, facilities: Any) -> dict[Any, str]:
+    """The centre facility of every current community that has one and continues in the
+    proposal (``alive``: not merged), for both its current and its proposed group: a community
+    that is split, adjusted or unchanged keeps its 党群服务中心; a merged community takes the
+    centre nearest its households' centroid among those inside it that no other one keeps."""
+    if facilities is None or not groups_cur:
+        return {}
+    cen = community_centres(groups_cur, compounds, facilities=facilities)
+    kept: dict[Any, str] = {}
+    for (_kind, code), fac in cen["centre_facility"].items():
+        if fac and code in alive:
+            kept[("current", code)] = kept[("proposed", code)] = str(fac)
+    return kept
+
+
+def _compound_walks(walks: list[pd.Series], n_current: int) -> pd.DataFrame:
+    """Per compound, the walk (m) today (the first ``n_current`` groups) and as proposed (the
+    others; where a compound is in none of them, as today)."""
+    before = pd.concat(walks[:n_current]) if n_current else pd.Series(dtype=float)
+    after = pd.concat(walks[n_current:]) if len(walks) > n_current else pd.Series(dtype=float)
+    return pd.DataFrame({"before_m": before, "after_m": after.combine_first(before)})
 
 
 def _prop_row(code: str, base: pd.Series, geom: Any, *, households: int, n: int, from_codes: str,
@@ -648,78 +731,93 @@ def _flows(code: str, assignment: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFr
     return out, inn
 
 
-def _n_compounds(n: int, *, rural: bool = False) -> str:
-    word = "village group" if rural else "compound"
+def _n_units(n: int, word: str) -> str:
+    """2, 'compound' -> '2 compounds'."""
     return f"{n} {word}{'s' if n != 1 else ''}"
 
 
 def _moves_text(out: pd.DataFrame, inn: pd.DataFrame, skip: Sequence[str], *,
-                rural: bool = False) -> tuple[str, str]:
-    """'; gives 2 compounds (680 households) to X; takes …' and its Chinese, each part led by
-    a separator (communities in ``skip`` are left out). In villages the units are 村民小组."""
+                units: tuple[str, str], state: _State) -> tuple[str, str]:
+    """'; gives 2 compounds (680 households) to 鼓楼社区; takes …' and its Chinese, each part led
+    by a separator (communities in ``skip`` are left out); ``units``: the English and Chinese
+    word for the sub-units moved (compound / 小区, villagers' group / 村民小组)."""
     en, zh = "", ""
-    unit = "村民小组" if rural else "小区"
+    u_en, u_zh = units
     for dest, grp in out.groupby("proposed_code"):
         hh = grp["households"].sum()
-        en += f"; gives {_n_compounds(len(grp), rural=rural)} ({_fmt(hh)} households) to {dest}"
-        zh += f"；划出{len(grp)}个{unit}（{_zh(hh)}户）给{dest}"
+        en += f"; gives {_n_units(len(grp), u_en)} ({_fmt(hh)} households) to {state.name(dest)}"
+        zh += f"；划出{len(grp)}个{u_zh}（{_zh(hh)}户）给{state.name(dest)}"
     for src, grp in inn.groupby("community_code"):
         if src in skip:
             continue
         hh = grp["households"].sum()
-        en += f"; takes {_n_compounds(len(grp), rural=rural)} ({_fmt(hh)} households) from {src}"
-        zh += f"；从{src}划入{len(grp)}个{unit}（{_zh(hh)}户）"
+        en += f"; takes {_n_units(len(grp), u_en)} ({_fmt(hh)} households) from {state.name(src)}"
+        zh += f"；从{state.name(src)}划入{len(grp)}个{u_zh}（{_zh(hh)}户）"
     return en, zh
-
-
-def _rural(com: gpd.GeoDataFrame, code: str) -> bool:
-    return str(com.at[code, "urban_rural"]) == "rural"
 
 
 def _join(items: Iterable[str], sep: str = ", ") -> str:
     return sep.join(items)
 
 
-def _change_text(action: str, code: str, *, com: gpd.GeoDataFrame, proposed: gpd.GeoDataFrame,
-                 out: pd.DataFrame, inn: pd.DataFrame, absorbed: list[str], children: list[str],
-                 alive: bool, after_h: int) -> tuple[list[str], str, str]:
-    """The resulting communities of ``code``'s change and its English and Chinese description."""
+def _change_text(action: str, code: str, *, com: gpd.GeoDataFrame, state: _State,
+                 proposed: gpd.GeoDataFrame, out: pd.DataFrame, inn: pd.DataFrame,
+                 absorbed: list[str], children: list[str], alive: bool,
+                 after_h: int) -> tuple[list[str], str, str]:
+    """The resulting communities of ``code``'s change and its English and Chinese description
+    (communities by name, new ones by code)."""
+    units = _units(com, code)
     if action == "merge" and alive:
         result = [code]
-        en = (f"absorbs {_join(absorbed)} (merged community: {_fmt(after_h)} households)"
-              + _moves_text(out, inn, absorbed, rural=_rural(com, code))[0])
-        zh = (f"与{'、'.join(absorbed)}合并（合并后{_zh(after_h)}户）"
-              + _moves_text(out, inn, absorbed, rural=_rural(com, code))[1])
+        m_en, m_zh = _moves_text(out, inn, absorbed, units=units, state=state)
+        en = (f"absorbs {_join(map(state.name, absorbed))} (merged community: "
+              f"{_fmt(after_h)} households)" + m_en)
+        zh = f"与{'、'.join(map(state.name, absorbed))}合并（合并后{_zh(after_h)}户）" + m_zh
     elif action == "merge" and not len(out):  # a community without compounds
         poly = com.geometry.loc[code]
         dest = sorted(c for c, g in proposed.geometry.items()
                       if shapely.area(shapely.intersection(g, poly)) > 1.0)
         result = dest
-        en = f"has no compounds; its area joins {_join(dest)}"
-        zh = f"无小区；其范围并入{'、'.join(dest)}"
+        en = f"has no {units[0]}s; its area joins {_join(map(state.name, dest))}"
+        zh = f"无{units[1]}；其范围并入{'、'.join(map(state.name, dest))}"
     elif action == "merge":
         dest = sorted(set(out["proposed_code"]))
         result = dest
         sizes = [int(proposed.at[d, "households"]) for d in dest]
-        en = "merged into " + _join(f"{d} (now {_fmt(s)} households)"
+        en = "merged into " + _join(f"{state.name(d)} (now {_fmt(s)} households)"
                                     for d, s in zip(dest, sizes, strict=True))
-        zh = "并入" + _join((f"{d}（合并后{_zh(s)}户）" for d, s in zip(dest, sizes,
-                                                                  strict=True)), "、")
+        zh = "并入" + _join((f"{state.name(d)}（合并后{_zh(s)}户）"
+                           for d, s in zip(dest, sizes, strict=True)), "、")
     elif action == "split":
         result = [code, *children]
         sizes = [int(proposed.at[c, "households"]) for c in result]
-        en = (f"split into {len(result)} contiguous communities ({_join(result)}) of "
-              f"{_join(_fmt(s) for s in sizes)} households")
-        zh = (f"拆分为{len(result)}个连片社区（{'、'.join(result)}），分别"
+        en = (f"split into {len(result)} contiguous communities "
+              f"({_join(map(state.name, result))}) of {_join(_fmt(s) for s in sizes)} households")
+        zh = (f"拆分为{len(result)}个连片社区（{'、'.join(map(state.name, result))}），分别"
               f"{'、'.join(_zh(s) for s in sizes)}户")
     elif action == "transfer":
         result = sorted({code, *set(out["proposed_code"])} - {None})
-        m_en, m_zh = _moves_text(out, inn, [], rural=_rural(com, code))
+        m_en, m_zh = _moves_text(out, inn, [], units=units, state=state)
         en = m_en.removeprefix("; ") + f"; now {_fmt(after_h)} households"
         zh = m_zh.removeprefix("；") + f"；调整后{_zh(after_h)}户"
     else:
         result, en, zh = [code], "unchanged", "不变"
     return result, en, zh
+
+
+def _village_note(state: _State) -> tuple[str, str]:
+    """What a proposal for a village adds to its reason: the legal process and, when a service
+    radius is in force, that villages are not held to it."""
+    en = ("; a village's boundary changes only on the villagers' assembly's consent and the "
+          "county government's approval (Organic Law of the Villagers' Committees, art. 3)")
+    zh = "；村的范围调整须经村民会议讨论同意后报县级人民政府批准（《村民委员会组织法》第三条）"
+    if state.radius_m is not None:
+        en += (f"; the service radius of {_fmt(state.radius_m)} m is applied to urban "
+               "communities only (no text gives a rural one): this change's walks were not "
+               "held to it")
+        zh += (f"；服务半径{_zh(state.radius_m)}米只用于城市社区（未见文件规定村的服务半径），"
+               "本调整的步行距离未按此核查")
+    return en, zh
 
 
 def _changes(com: gpd.GeoDataFrame, state: _State, assignment: pd.DataFrame, *,
@@ -763,12 +861,12 @@ def _changes(com: gpd.GeoDataFrame, state: _State, assignment: pd.DataFrame, *,
             action = "transfer"
         if action == "unchanged" and not oob:
             continue
-        result, en, zh = _change_text(action, code, com=com, proposed=proposed, out=out, inn=inn,
-                                      absorbed=absorbed, children=children, alive=alive, after_h=after_h)
+        result, en, zh = _change_text(action, code, com=com, state=state, proposed=proposed,
+                                      out=out, inn=inn, absorbed=absorbed, children=children,
+                                      alive=alive, after_h=after_h)
         if com.at[code, "urban_rural"] == "rural" and action != "unchanged":
-            en += ("; a village's boundary changes only on the villagers' assembly's consent and the "
-                   "county government's approval (Organic Law of the Villagers' Committees, art. 3)")
-            zh += "；村的范围调整须经村民会议讨论同意后报县级人民政府批准（《村民委员会组织法》第三条）"
+            note_en, note_zh = _village_note(state)
+            en, zh = en + note_en, zh + note_zh
         walk_after = proposed["max_walk_m"].reindex(result).max() if result else np.nan
         rows.append({**base, "action": action, "feasible": True, "result": ",".join(result),
                      "households_after": after_h, "compounds_moved_out": len(out),
@@ -781,4 +879,43 @@ def _changes(com: gpd.GeoDataFrame, state: _State, assignment: pd.DataFrame, *,
     return frame.astype({"feasible": bool})
 
 
-__all__ = ["METHOD", "AdjustmentProposal", "propose_adjustments"]
+def transfer_label(change: Mapping[Any, Any] | pd.Series, urban_rural: str, lang: str = "zh") -> str:
+    """A ``transfer`` row of :attr:`AdjustmentProposal.changes` in words, naming the sub-units
+    its community moves (小区, or 村民小组 in a village:
+    :func:`~gis_planner.community.classify.unit_word`) and which way they go.
+
+    A community that only takes units is adjusted (调整边界（划入相邻社区的小区）); one that only
+    gives them is the giving side (划出村民小组给相邻村), and is called adjusted itself
+    (调整边界（…）) only when it is outside its band too.
+
+    >>> transfer_label({"status": "within_band", "compounds_moved_out": 1,
+    ...                 "compounds_moved_in": 0}, "rural")
+    '划出村民小组给相邻村'
+
+    Parameters
+    ----------
+    change
+        A row (mapping or Series) with ``status``, ``compounds_moved_out`` and
+        ``compounds_moved_in``.
+    urban_rural
+        The community's type, ``urban`` or ``rural``.
+    lang
+        ``zh`` or ``en``.
+    """
+    ur = "rural" if urban_rural == "rural" else "urban"
+    unit, units = unit_word(ur, "zh"), f"{unit_word(ur, 'en')}s"
+    place, place_en = ("村", "village") if ur == "rural" else ("社区", "community")
+    gives = int(change.get("compounds_moved_out", 0)) > 0
+    takes = int(change.get("compounds_moved_in", 0)) > 0
+    if gives and takes:
+        zh, en = f"与相邻{place}互划{unit}", f"exchanges {units} with neighbouring {place_en}s"
+    elif gives:
+        zh, en = f"划出{unit}给相邻{place}", f"gives {units} to a neighbouring {place_en}"
+    else:
+        zh, en = f"划入相邻{place}的{unit}", f"takes {units} from a neighbouring {place_en}"
+    if change.get("status") == "within_band":
+        return zh if lang == "zh" else en
+    return f"调整边界（{zh}）" if lang == "zh" else f"boundary change ({en})"
+
+
+__all__ = ["METHOD", "AdjustmentProposal", "propose_adjustments", "transfer_label"]

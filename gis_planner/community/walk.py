@@ -2,7 +2,8 @@
 
 The centre is the community's 党群服务中心 / 社区综合服务设施 (a ``community_service_centre``
 facility inside its polygon; the one nearest the household-weighted centroid when there are
-several), else the household-weighted centroid of its compounds. The distance is measured
+several), else the household-weighted centroid of its compounds; a community that continues in a
+proposal keeps its centre facility (``centre_of``). The distance is measured
 from each compound's representative point over the walk network (snapped at both ends, the
 straight access legs from the points to the network included), or in a straight line when no
 network is given.
@@ -10,7 +11,7 @@ network is given.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import geopandas as gpd
@@ -22,18 +23,23 @@ CENTRE_CATEGORY = "community_service_centre"
 
 
 def _centres(groups: Sequence[tuple[Any, pd.Index, Any]], pts: gpd.GeoSeries, w: pd.Series,
-             facilities: gpd.GeoDataFrame | None) -> tuple[list[Any], list[str], list[str]]:
+             facilities: gpd.GeoDataFrame | None,
+             centre_of: Mapping[Any, str]) -> tuple[list[Any], list[str], list[str]]:
     fac = None
     if facilities is not None and "category" in facilities.columns:
         fac = facilities[facilities["category"].astype(str) == CENTRE_CATEGORY]
+        fac = fac.set_axis(fac.index.astype(str))
+    kept = set(centre_of.values())
     geoms, kinds, names = [], [], []
-    for _key, ids, polygon in groups:
+    for key, ids, polygon in groups:
         ww = w.loc[ids].to_numpy(dtype=float) + 1e-9
         p = pts.loc[ids]
         centroid = shapely.Point(np.average(p.x, weights=ww), np.average(p.y, weights=ww))
         inside = None
-        if fac is not None and len(fac) and polygon is not None and not shapely.is_empty(polygon):
-            inside = fac[fac.geometry.within(polygon)]
+        if fac is not None and centre_of.get(key) in fac.index:
+            inside = fac.loc[[centre_of[key]]]
+        elif fac is not None and len(fac) and polygon is not None and not shapely.is_empty(polygon):
+            inside = fac[fac.geometry.within(polygon) & ~fac.index.isin(kept)]
         if inside is not None and len(inside):
             best = inside.geometry.distance(centroid).idxmin()
             geoms.append(inside.geometry.loc[best])
@@ -44,6 +50,94 @@ def _centres(groups: Sequence[tuple[Any, pd.Index, Any]], pts: gpd.GeoSeries, w:
             kinds.append("weighted_centroid")
             names.append("")
     return geoms, kinds, names
+
+
+def community_centres(
+    groups: Sequence[tuple[Any, pd.Index, Any]],
+    compounds: gpd.GeoDataFrame,
+    *,
+    facilities: gpd.GeoDataFrame | None = None,
+    centre_of: Mapping[Any, str] | None = None,
+    households_col: str = "households",
+) -> gpd.GeoDataFrame:
+    """The centre of each group (no walking distances; see :func:`compound_walks`).
+
+    Parameters are those of :func:`compound_walks`.
+
+    Returns
+    -------
+    GeoDataFrame
+        Indexed by key: ``centre_kind`` (``service_centre``/``weighted_centroid``),
+        ``centre_facility`` (facility id or "") and the centre point, in the compounds' CRS.
+    """
+    pts = compounds.geometry.representative_point()
+    w = pd.to_numeric(compounds[households_col]).astype(float)
+    geoms, kinds, names = _centres(groups, pts, w, facilities, centre_of or {})
+    return gpd.GeoDataFrame({"centre_kind": kinds, "centre_facility": names},
+                            index=pd.Index([g[0] for g in groups]), geometry=geoms,
+                            crs=compounds.crs)
+
+
+def compound_walks(
+    groups: Sequence[tuple[Any, pd.Index, Any]],
+    compounds: gpd.GeoDataFrame,
+    *,
+    network: Any = None,
+    facilities: gpd.GeoDataFrame | None = None,
+    centre_of: Mapping[Any, str] | None = None,
+    cutoff_m: float = 20_000.0,
+    snap_tolerance_m: float = 250.0,
+    households_col: str = "households",
+) -> tuple[pd.DataFrame, list[pd.Series]]:
+    """Walk from every compound of each group to the group's centre.
+
+    Parameters
+    ----------
+    groups, compounds, network, facilities, cutoff_m, snap_tolerance_m, households_col
+        As :func:`farthest_walk`.
+    centre_of
+        Group key -> id of the ``community_service_centre`` facility that is its centre
+        wherever it lies (a community that continues keeps its 党群服务中心 even where a
+        proposed boundary leaves it outside); no other group takes these facilities.
+
+    Returns
+    -------
+    centres : DataFrame
+        As :func:`community_centres`.
+    walks : list of Series
+        One per group, in order, indexed by its compound ids: metres to the centre (NaN for a
+        compound not snapped or beyond ``cutoff_m``).
+    """
+    if not groups:
+        return pd.DataFrame(columns=["centre_kind", "centre_facility"]), []
+    centres = community_centres(groups, compounds, facilities=facilities, centre_of=centre_of,
+                                households_col=households_col)
+    pts = compounds.geometry.representative_point()
+    walks: list[pd.Series] = []
+    if network is None:
+        for j, (_key, ids, _poly) in enumerate(groups):
+            walks.append(pd.Series(pts.loc[ids].distance(centres.geometry.iloc[j]).to_numpy(dtype=float),
+                                   index=ids, dtype=float))
+    else:
+        from gis_planner.network.snap import snap_points
+        from gis_planner.network.travel import od_costs
+
+        used = pd.Index(sorted(set().union(*[set(g[1]) for g in groups])))
+        s_h = snap_points(network, gpd.GeoDataFrame(geometry=pts.loc[used], crs=compounds.crs),
+                          tolerance_m=snap_tolerance_m)
+        s_c = snap_points(network, gpd.GeoDataFrame(geometry=centres.geometry.to_numpy(),
+                                                    crs=compounds.crs),
+                          tolerance_m=snap_tolerance_m)
+        od = od_costs(network, s_h, s_c, cutoff_m=cutoff_m).tocsc()
+        pos = pd.Series(np.arange(len(used)), index=used)
+        h_leg = s_h["snap_dist_m"].to_numpy(dtype=float)
+        c_leg = s_c["snap_dist_m"].to_numpy(dtype=float)
+        for j, (_key, ids, _poly) in enumerate(groups):
+            col = od.getcol(j).tocoo()
+            reach = np.full(len(used), np.nan)
+            reach[col.row] = col.data + h_leg[col.row] + c_leg[j]
+            walks.append(pd.Series(reach[pos.loc[ids].to_numpy()], index=ids, dtype=float))
+    return pd.DataFrame(centres[["centre_kind", "centre_facility"]]), walks
 
 
 def farthest_walk(
@@ -81,42 +175,19 @@ def farthest_walk(
         ``centre_facility`` (facility id or ""), ``max_walk_m`` (NaN when nothing is
         reachable), ``unreachable_compounds`` (compounds not snapped or beyond the cut-off).
     """
-    keys = [g[0] for g in groups]
-    if not groups:
-        return pd.DataFrame(columns=["centre_kind", "centre_facility", "max_walk_m",
-                                     "unreachable_compounds"])
-    pts = compounds.geometry.representative_point()
-    w = pd.to_numeric(compounds[households_col]).astype(float)
-    centres, kinds, names = _centres(groups, pts, w, facilities)
-    max_m = np.full(len(groups), np.nan)
-    unreachable = np.zeros(len(groups), dtype=np.int64)
-    if network is None:
-        for j, (_key, ids, _poly) in enumerate(groups):
-            d = pts.loc[ids].distance(centres[j]).to_numpy()
-            max_m[j] = float(d.max()) if len(d) else np.nan
-    else:
-        from gis_planner.network.snap import snap_points
-        from gis_planner.network.travel import od_costs
-
-        used = pd.Index(sorted(set().union(*[set(g[1]) for g in groups])))
-        s_h = snap_points(network, gpd.GeoDataFrame(geometry=pts.loc[used], crs=compounds.crs),
-                          tolerance_m=snap_tolerance_m)
-        s_c = snap_points(network, gpd.GeoDataFrame(geometry=centres, crs=compounds.crs),
-                          tolerance_m=snap_tolerance_m)
-        od = od_costs(network, s_h, s_c, cutoff_m=cutoff_m).tocsc()
-        pos = pd.Series(np.arange(len(used)), index=used)
-        h_leg = s_h["snap_dist_m"].to_numpy(dtype=float)
-        c_leg = s_c["snap_dist_m"].to_numpy(dtype=float)
-        for j, (_key, ids, _poly) in enumerate(groups):
-            col = od.getcol(j).tocoo()
-            reach = np.full(len(used), np.nan)
-            reach[col.row] = col.data + h_leg[col.row] + c_leg[j]
-            vals = reach[pos.loc[ids].to_numpy()]
-            ok = np.isfinite(vals)
-            unreachable[j] = int((~ok).sum())
-            max_m[j] = float(vals[ok].max()) if ok.any() else np.nan
-    return pd.DataFrame({"centre_kind": kinds, "centre_facility": names, "max_walk_m": max_m,
-                         "unreachable_compounds": unreachable}, index=pd.Index(keys))
+    centres, walks = compound_walks(groups, compounds, network=network, facilities=facilities,
+                                    cutoff_m=cutoff_m, snap_tolerance_m=snap_tolerance_m,
+                                    households_col=households_col)
+    return walk_summary(centres, walks)
 
 
-__all__ = ["CENTRE_CATEGORY", "farthest_walk"]
+def walk_summary(centres: pd.DataFrame, walks: list[pd.Series]) -> pd.DataFrame:
+    """:func:`farthest_walk`'s table from :func:`compound_walks`' answer."""
+    out = centres.copy()
+    out["max_walk_m"] = [float(w.max()) if w.notna().any() else np.nan for w in walks]
+    out["unreachable_compounds"] = np.array([int(w.isna().sum()) for w in walks], dtype=np.int64)
+    return out
+
+
+__all__ = ["CENTRE_CATEGORY", "community_centres", "compound_walks", "farthest_walk",
+           "walk_summary"]

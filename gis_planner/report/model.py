@@ -194,8 +194,13 @@ def _community_section(results: PlanResults, lang: Lang) -> Section:
                           for v in pf[result]]
         act = "建议" if zh else "Action"
         if act in pf.columns:
-            pf[act] = [t(f"action_{a}", lang) if f"action_{a}" in STRINGS else a
-                       for a in pf[act]]
+            from gis_planner.community.adjust import transfer_label
+
+            types = (dict(zip(chk["community_code"].astype(str), chk["urban_rural"].astype(str), strict=True))
+                     if "urban_rural" in chk else {})
+            pf[act] = [transfer_label(r, types.get(str(r.get("community_code", "")), "urban"), lang)
+                       if a == "transfer" else t(f"action_{a}", lang) if f"action_{a}" in STRINGS else a
+                       for a, r in zip(pf[act], ch.to_dict("records"), strict=True)]
         if t("status", lang) in pf.columns:
             pf[t("status", lang)] = [t(s, lang) if s in ("within_band", "too_small", "too_large")
                                      else s for s in pf[t("status", lang)]]
@@ -206,12 +211,16 @@ def _community_section(results: PlanResults, lang: Lang) -> Section:
                 pf[name] = [_num(round(float(v))) if v == v else "–" for v in ch[c]]
         tables.append(Table("proposals", "社区调整建议" if zh else "Boundary adjustment proposals",
                             pf))
-    advice = ("户数区间是设立和调整社区的参考标准（“审慎推进”），仅在满足社区合理服务半径的前提下提出调整；"
+    advice = ("户数区间是设立和调整社区的参考标准（“审慎推进”），仅在满足社区合理服务半径的前提下提出调整："
+              "调整不得使住户到社区服务中心的步行距离超过服务半径且比现状更远（现状已超过的不因调整而变远即可）。"
+              "服务半径只用于城市社区：未见文件规定村的服务半径，村的调整不按此核查。"
               "农村社区的调整单位是村民小组。" if zh else
               "The household bands are advice for setting up and adjusting communities (to be done "
-              "carefully, 审慎推进); an adjustment is proposed only where every household stays within "
-              "a reasonable service radius of its centre. In villages the units moved are village groups "
-              "(村民小组).")
+              "carefully, 审慎推进); an adjustment is proposed only within a reasonable service radius: it "
+              "may not leave a household farther from its community centre than the radius and farther than "
+              "today (a walk already beyond it today may stay as it is). The radius is applied to urban "
+              "communities only: no text gives one for villages, whose adjustments are not held to it. In "
+              "villages the units moved are villagers' groups (村民小组).")
     return Section("communities", t("communities", lang), (advice,), tuple(tables))
 
 
@@ -785,7 +794,9 @@ def _indicator_rows(ctx: _ActionContext, sub: str) -> list[tuple[str, str, str, 
 
 def _outside_rows(ctx: _ActionContext, reach: ReachResult, mine: pd.DataFrame) -> list[tuple[str, str, str, str]]:
     """Households outside each circle, the worst-covered service first (five), and the
-    categories without data."""
+    categories without data. Each circle is the category's headline limit of the plan's profile
+    (``reach.category_limits_m``), named in the row: the same metres for urban and rural
+    communities (the rural profile's level budgets are in the compliance rows)."""
     zh, hcol = ctx.zh, reach.households_col
     w = float(mine[hcol].sum())
     outside = []
@@ -803,8 +814,10 @@ def _outside_rows(ctx: _ActionContext, reach: ReachResult, mine: pd.DataFrame) -
         where = (ctx.sep.join(dict.fromkeys(ctx.com_name.get(x, str(x))
                                             for x in coms_out["community_code"].astype(str)))
                  if "community_code" in coms_out.columns else "")
-        rows.append((kind, label(c, ctx.lang),
-                     f"{_num(out_hh)} {'户在步行圈外' if zh else 'households outside'} ({_pct(share)})", where))
+        limit = _num(reach.category_limits_m.get(c, float("nan")))
+        gap = (f"{_num(out_hh)} 户在 {limit} 米步行圈外 ({_pct(share)})" if zh
+               else f"{_num(out_hh)} households outside the {limit} m circle ({_pct(share)})")
+        rows.append((kind, label(c, ctx.lang), gap, where))
     rows += [("数据问题" if zh else "data problem", label(c, ctx.lang), t("no_data", ctx.lang),
               "补充该类设施数据" if zh else "supply the facilities of this category") for c in sorted(ctx.no_data)]
     return rows
@@ -841,17 +854,24 @@ def _site_rows(ctx: _ActionContext, results: PlanResults, area: Geometry) -> lis
 
 def _change_rows(ctx: _ActionContext, results: PlanResults, sub: str) -> list[tuple[str, str, str, str]]:
     """The community changes proposed for the 街道's communities."""
-    changes = results.community_check.changes if results.community_check is not None else None
-    if changes is None or changes.empty:
+    from gis_planner.community.adjust import transfer_label
+
+    check = results.community_check
+    changes = check.changes if check is not None else None
+    if check is None or changes is None or changes.empty:
         return []
     zh = ctx.zh
     ch = changes.reset_index() if "community_code" not in changes.columns else changes
     ch = ch[ch["community_code"].astype(str).map(lambda u: ctx.com_sub.get(u, "")) == sub]
     reason = "reason_zh" if zh and "reason_zh" in ch.columns else "reason"
+    table = check.table
+    types = (dict(zip(table["community_code"].astype(str), table["urban_rural"].astype(str), strict=True))
+             if "urban_rural" in table else {})
     rows = []
     for _, r in ch.iterrows():
         a, code = str(r.get("action", "")), str(r["community_code"])
-        what = t(f"action_{a}", ctx.lang) if f"action_{a}" in STRINGS else a
+        what = (transfer_label(r, types.get(code, "urban"), ctx.lang) if a == "transfer"
+                else t(f"action_{a}", ctx.lang) if f"action_{a}" in STRINGS else a)
         rows.append(("社区调整" if zh else "community change",
                      f"{ctx.com_name.get(code, code)}{'：' if zh else ': '}{what}", "", str(r.get(reason, ""))))
     return rows
