@@ -133,7 +133,7 @@ def _input_file(p: Path, where: str, value: str) -> Path:
     except (OSError, ValueError) as exc:  # a NUL byte, a name too long for the file system
         raise InputDataError(f"{p}: {where} = {value!r} is not a usable path ({exc}).") from exc
     if not found:
-        raise InputDataError(f"{p}: {where} = {value!r}: file not found ({f.name}).")
+        raise InputDataError(f"{p}: {where} = {value!r}: file not found (looked for {p.parent / value}).")
     return f
 
 

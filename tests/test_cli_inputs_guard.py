@@ -45,6 +45,11 @@ def _one_error_line(err: str, *needles: str) -> str:
     return lines[0]
 
 
+def _without_warnings(err: str) -> str:
+    """``err`` without the run's warning lines (``warning: …``, ``警告: …``)."""
+    return "\n".join(ln for ln in err.splitlines() if not ln.startswith(("warning: ", "警告: ")))
+
+
 def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -335,3 +340,211 @@ def test_messages_during_a_progress_bar_start_on_their_own_line(demo_dir, tmp_pa
     assert "warning: a reader's warning" in shown
     after = shown[shown.index("error: build_neg.geojson: column 'households' has 1 negative values."):]
     assert not any("plan:" in line for line in after), err  # the bar is not drawn again
+
+
+# ------------------------------------------------------------- ids repeated across a store
+def test_convert_refuses_ids_repeated_across_its_sources(demo_dir, tmp_path, capsys):
+    src = str(demo_dir / "compounds.geojson")
+    out = tmp_path / "parts"
+    assert main(["convert", "--kind", "compounds", src, src, "--coords", "wgs84", "--metric-crs", "32650",
+                 "--out", str(out)]) == 2
+    _one_error_line(capsys.readouterr().err, f"{src} and {src} (the same file given twice)",
+                    "144 compound_id values occur in both (C001, C002", "unique ids")
+    assert not out.exists()
+
+
+def _store_with_repeated_ids(demo: Path, tmp: Path) -> tuple[Path, Path, Path]:
+    """The demo's network and facilities as store files, and its compounds as a folder of two
+    parts holding the same compounds (as a conversion of one file twice once wrote it)."""
+    from gis_planner.partition.store import write_parquet
+
+    net = tmp / "net.parquet"
+    fac = tmp / "fac.parquet"
+    assert main(["convert", "--kind", "network", str(demo / "roads.geojson"), "--out", str(net)]) == 0
+    assert main(["convert", "--kind", "facilities", str(demo / "facilities.csv"), "--coords", "gcj02",
+                 "--metric-crs", str(net), "--out", str(fac)]) == 0
+    one = tmp / "one.parquet"
+    assert main(["convert", "--kind", "compounds", str(demo / "compounds.geojson"), "--coords", "wgs84",
+                 "--metric-crs", str(net), "--out", str(one)]) == 0
+    parts = tmp / "parts"
+    parts.mkdir()
+    for k in range(2):
+        write_parquet(gpd.read_parquet(one), parts / f"part-0000{k}.parquet")
+    return net, fac, parts
+
+
+def test_a_partitioned_run_names_the_store_whose_ids_repeat(demo_dir, tmp_path, capsys):
+    pytest.importorskip("dask.distributed")
+    net, fac, parts = _store_with_repeated_ids(demo_dir, tmp_path)
+    capsys.readouterr()
+    out = tmp_path / "out"
+    assert main(["reach", "--network", str(net), "--households", str(parts), "--facilities", str(fac),
+                 "--tile-m", "3000", "--workers", "1", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "distributed" not in err, err
+    _one_error_line("\n".join(ln for ln in err.splitlines() if ln.startswith("error:")),
+                    f"{parts}: 144 compound_id values occur more than once (C001, C002")
+    assert not out.exists()
+
+
+def test_an_input_error_in_a_partition_is_returned_not_logged_by_the_worker(monkeypatch):
+    import gis_planner.partition.run as run
+
+    def failing(*_args, **_kwargs):
+        raise InputDataError("compounds: column 'households' has 1 negative values.")
+
+    monkeypatch.setattr(run, "run_partition", failing)
+    part = type("P", (), {"partition_id": "T0000_0001"})()
+    info = run._partition_task({}, part, None, {}, "")  # type: ignore[arg-type]
+    with pytest.raises(InputDataError, match=r"^partition T0000_0001: compounds: column 'households'"):
+        run._finished(info)
+
+
+# -------------------------------------------------------------- compounds far from the data
+def _far_compounds(demo: Path, tmp: Path) -> Path:
+    far = gpd.read_file(demo / "compounds.geojson")
+    far["geometry"] = far.geometry.map(lambda g: translate(g, xoff=-110.0))
+    path = tmp / "comp_europe.geojson"
+    far.to_file(path, driver="GeoJSON")
+    return path
+
+
+@pytest.mark.parametrize("command", ["elderly", "centres", "grids", "site"])
+def test_compounds_far_from_the_data_are_refused_like_reach_does(demo_dir, tmp_path, capsys, command):
+    away = _far_compounds(demo_dir, tmp_path)
+    out = tmp_path / "O"
+    expected = "none of the 144 compounds lies within 250 m of the network roads.geojson"
+    if command == "grids":
+        args = ["grids", "--communities", str(demo_dir / "communities.geojson"), "--compounds", str(away),
+                "--coords", "wgs84", "--out", str(out)]
+        expected = "none of the 144 compounds lies in any community of " + str(demo_dir / "communities.geojson")
+    elif command == "site":
+        out = tmp_path / "s.gpkg"
+        args = ["site", "--network", str(demo_dir / "roads.geojson"), "--households", str(away), "--coords",
+                "wgs84", "--candidates", str(demo_dir / "candidates.csv"), "--sites", "2", "--out", str(out)]
+    else:
+        make = _elderly if command == "elderly" else _centres
+        args = make(demo_dir, out, demo_dir / "facilities.csv")
+        args[args.index("--households") + 1] = str(away)
+    assert main(args) == 2
+    err = _without_warnings(capsys.readouterr().err)
+    _one_error_line(err, f"{away}: {expected}", "check the files and --coords")
+    assert not out.exists()
+
+
+# --------------------------------------------------------- messages naming the file or key
+@pytest.mark.parametrize("command", ["check", "template"])
+def test_a_csv_of_communities_with_a_repeated_code_is_named(tmp_path, capsys, command):
+    table = tmp_path / "comm_dup.csv"
+    table.write_text("community_code,households\n321202001005,100\n321202001005,200\n", encoding="utf-8")
+    out = tmp_path / ("c.csv" if command == "check" else "t.xlsx")
+    assert main([command, "--profile", "taizhou-2023", "--communities", str(table), "--out", str(out)]) == 2
+    _one_error_line(capsys.readouterr().err, f"{table}: duplicate community_code 321202001005")
+    assert not out.exists()
+
+
+def _plan(demo: Path, tmp: Path, old: str, new: str) -> Path:
+    """The demo's plan with ``old`` replaced by ``new``, beside a copy of the demo's inputs."""
+    folder = tmp / "demo"
+    shutil.copytree(demo, folder)
+    plan = folder / "plan.toml"
+    text = plan.read_text(encoding="utf-8")
+    assert old in text
+    plan.write_text(text.replace(old, new), encoding="utf-8")
+    return plan
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), [
+    ('facilities_coords = "gcj02"', 'facilities_coords = "gcj2"',
+     "inputs.facilities_coords = 'gcj2': unknown coordinate system; expected one of wgs84"),
+    ('spaces_coords = "wgs84"', 'spaces_coords = "wgs8"', "centres.spaces_coords = 'wgs8': unknown coordinate system"),
+    ('profile = "taizhou-2023"', 'profile = "taizhou-2032"', "profile = 'taizhou-2032': unknown profile"),
+])
+def test_a_plan_value_that_does_not_exist_names_the_plan_and_key_before_reading(demo_dir, tmp_path, capsys,
+                                                                                 monkeypatch, old, new, expected):
+    import gis_planner.io
+
+    def never(*_args, **_kwargs):
+        raise AssertionError("the network was read before the plan was checked")
+
+    monkeypatch.setattr(gis_planner.io, "read_network", never)
+    plan = _plan(demo_dir, tmp_path, old, new)
+    assert main(["report", "--config", str(plan), "--out", str(tmp_path / "out")]) == 2
+    _one_error_line(capsys.readouterr().err, f"{plan}: {expected}")
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_plan_file_not_found_shows_the_path_looked_for(demo_dir, tmp_path, capsys):
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    for name in ("roads.geojson", "compounds.geojson", "facilities.csv"):
+        shutil.copyfile(demo_dir / name, sub / name)
+    plan = sub / "plan.toml"
+    plan.write_text('[inputs]\nnetwork = "roads.geojson"\ncompounds = "compounds.geojson"\n'
+                    'facilities = "facilities.csv"\n[centres]\nspaces = "spaces.csv"\nsites = 2\n', encoding="utf-8")
+    assert main(["report", "--config", str(plan), "--out", str(tmp_path / "out")]) == 2
+    _one_error_line(capsys.readouterr().err,
+                    f"{plan}: centres.spaces = 'spaces.csv': file not found (looked for {sub / 'spaces.csv'}).")
+
+
+# ------------------------------------------------------------------ a table holding GeoJSON
+@pytest.mark.parametrize(("name", "says"), [("compounds.txt", "text (a delimited table)"), ("compounds.csv", "CSV")])
+def test_geojson_named_as_a_table_says_what_it_holds(demo_dir, tmp_path, capsys, name, says):
+    given = tmp_path / name
+    shutil.copyfile(demo_dir / "compounds.geojson", given)
+    args = ["reach", *_network_args(demo_dir), "--facilities", str(demo_dir / "facilities.csv"),
+            "--out", str(tmp_path / "r.gpkg")]
+    args[args.index("--households") + 1] = str(given)
+    assert main(args) == 2
+    err = _without_warnings(capsys.readouterr().err)
+    _one_error_line(err, f"{given}: the name says {says} but the file holds GeoJSON (JSON)", "name it .geojson")
+
+
+def test_a_table_holding_other_json_says_so(tmp_path):
+    from gis_planner.io import read_table
+
+    path = tmp_path / "shops.csv"
+    path.write_text('[{"name": "shop", "lng": 119.9}]', encoding="utf-8")
+    with pytest.raises(InputDataError, match=r"shops\.csv: the name says CSV but the file holds JSON; refused"):
+        read_table(path)
+    path.write_text("[name],lng\nshop,119.9\n", encoding="utf-8")
+    assert list(read_table(path).columns) == ["[name]", "lng"]
+
+
+# --------------------------------------------------------------------- init agrees with itself
+def test_init_says_the_same_of_a_file_it_did_not_choose_on_the_console_and_in_the_plan(demo_dir, tmp_path, capsys):
+    folder = tmp_path / "f"
+    folder.mkdir()
+    for name in ("roads.geojson", "compounds.geojson"):
+        shutil.copyfile(demo_dir / name, folder / name)
+    points = gpd.read_file(demo_dir / "communities.geojson")
+    points["geometry"] = points.geometry.representative_point()
+    points.to_file(folder / "comm_points.geojson", driver="GeoJSON")  # 'poi' in the name: a weak hint
+    shutil.copyfile(demo_dir / "compounds.geojson", folder / "compounds_2024.geojson")
+    assert main(["init", str(folder)]) == 0
+    shown = capsys.readouterr().out
+    plan = (folder / "plan.toml").read_text(encoding="utf-8")
+    weak = "hinted at facilities (file name contains 'poi'), too little to choose it"
+    taken = 'looked like compounds, but "compounds.geojson" was chosen'
+    for note in (weak, taken):
+        assert note in shown and note in plan, (shown, plan)
+    assert "another file was chosen" not in plan
+    assert '# facilities: no file recognised (required: fill it in); "comm_points.geojson" hinted at it' in plan
+    assert "not recognised" not in shown
+
+
+# ------------------------------------------------------------------ siting line of report
+def test_the_report_summary_says_in_its_language_that_proposed_centres_count_as_built():
+    from gis_planner.cli.report import siting_text
+    from gis_planner.plan import SitingJob, SitingOutcome
+
+    job = SitingJob(model="per-subdistrict", category="subdistrict_elderly_centre", demand="elderly")
+    note = "every sub-district already has a subdistrict_elderly_centre; nothing to site."
+    counted = SitingOutcome(job=job, result=None, note=note, planned=("S015", "S027"))
+    assert siting_text(counted, "zh") == ("养老服务设施网络建议的 S015、S027 按已建计入；"
+                                          "每个街道均已有或已建议一处，无需另行选址")
+    assert siting_text(counted, "en") == ("the elderly-care network's proposals S015, S027 count as built; every "
+                                          "sub-district has one, built or proposed: nothing to site")
+    assert siting_text(SitingOutcome(job=job, result=None, note=note), "zh") == "每个街道均已有一处，无需选址"
+    other = "siting job x: per-subdistrict needs the sub-district polygons."
+    assert siting_text(SitingOutcome(job=job, result=None, note=other), "zh") == other

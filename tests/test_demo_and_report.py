@@ -96,7 +96,8 @@ def test_report_config_errors_exit_2(tmp_path, capsys, demo_dir):
     assert "unknown key(s) colour" in capsys.readouterr().err
     cfg.write_text('[inputs]\nnetwork = "missing.geojson"\n', encoding="utf-8")
     assert main(["report", "--config", str(cfg), "--out", str(tmp_path / "o")]) == 2
-    assert "inputs.network = 'missing.geojson': file not found" in capsys.readouterr().err
+    assert (f"inputs.network = 'missing.geojson': file not found (looked for {tmp_path / 'missing.geojson'})"
+            in capsys.readouterr().err)
     assert not (tmp_path / "o").exists()
 
 

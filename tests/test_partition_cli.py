@@ -64,14 +64,17 @@ def test_convert_errors_exit_2_and_name_the_problem(store, demo_dir, tmp_path, c
 def test_convert_several_sources_to_a_folder_of_parts(demo_dir, tmp_path, capsys):
     """Pre-split files become part-00000.parquet, …; converting fewer files over it removes the
     parts the earlier conversion left (they would be read as part of the layer)."""
-    src = str(demo_dir / "facilities.csv")
+    rows = pd.read_csv(demo_dir / "facilities.csv", encoding="gbk", dtype=str)
+    src = [str(tmp_path / f"facilities_{k}.csv") for k in range(3)]
+    for k, path in enumerate(src):
+        rows.iloc[k::3].to_csv(path, index=False)
     dest = tmp_path / "facilities"
     base = ["convert", "--kind", "facilities", "--coords", "gcj02", "--metric-crs", "32650", "--out", str(dest)]
-    assert main([*base[:2], *base[2:], src, src, src]) == 0
+    assert main([*base[:2], *base[2:], *src]) == 0
     assert sorted(p.name for p in dest.iterdir()) == [f"part-0000{k}.parquet" for k in range(3)]
-    assert main([*base, src, src]) == 2  # refused without --overwrite
+    assert main([*base, *src[:2]]) == 2  # refused without --overwrite
     assert "exists" in capsys.readouterr().err
-    assert main([*base, src, src, "--overwrite"]) == 0
+    assert main([*base, *src[:2], "--overwrite"]) == 0
     assert sorted(p.name for p in dest.iterdir()) == ["part-00000.parquet", "part-00001.parquet"]
     assert "wrote" in capsys.readouterr().out
 

@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     import geopandas as gpd
     import pandas as pd
 
+    from gis_planner.network.graph import WalkNetwork
+
 COORDS_HELP = ("Coordinate system of lon/lat CSV inputs: wgs84, gcj02 (Amap, Tencent), "
                "bd09 (Baidu), cgcs2000 or EPSG:<code>.")
 
@@ -281,6 +283,59 @@ def read_facilities(files: Sequence[Path], coords: Sequence[str] | None, default
 def audit_path(out: Path) -> Path:
     """Where a file output's facility audit goes: ``OUT_facility_audit.csv`` beside ``OUT``."""
     return out.with_name(out.stem + "_facility_audit.csv")
+
+
+# ------------------------------------------------------------------------- layers far apart
+def require_on_network(network: WalkNetwork, layer: gpd.GeoDataFrame, *, what: str, noun: str, tolerance_m: float,
+                       options: str = "--coords", gates: gpd.GeoDataFrame | None = None) -> None:
+    """Refuse, as ``reach`` does, a layer none of whose points (a point inside each polygon)
+    lies within ``tolerance_m`` (m) of ``network``: the network covers another area or a
+    coordinate system is wrong, and every walk would be empty, a silent result of zeros.
+
+    Parameters
+    ----------
+    what
+        The layer's file, named first in the message.
+    noun
+        What its rows are (``compounds``, ``candidates``).
+    options
+        The options that declare its coordinates, named in the message.
+    gates
+        The compounds' gates: a compound whose gate reaches the network reaches it.
+    """
+    import geopandas as gpd
+    import numpy as np
+
+    from gis_planner._errors import InputDataError
+    from gis_planner.network.snap import snap_points
+
+    if not len(layer):
+        return
+    points = [layer.geometry.representative_point().to_numpy()]
+    if gates is not None:
+        points.append(gates.geometry.to_numpy())
+    pts = gpd.GeoDataFrame(geometry=np.concatenate(points), crs=layer.crs)
+    if snap_points(network, pts, tolerance_m=tolerance_m)["snapped"].any():
+        return
+    raise InputDataError(
+        f"{what}: none of the {len(layer)} {noun} lies within {tolerance_m:g} m of the network "
+        f"{network.source or ''}; the network covers another area or the coordinates are wrong: "
+        f"check the files and {options}.")
+
+
+def require_in_communities(compounds: gpd.GeoDataFrame, communities: gpd.GeoDataFrame, *, what: str,
+                           where: str) -> None:
+    """Refuse, as ``communities`` does, compounds ``what`` none of which lies (by a point
+    inside each) in any community of ``where``: the files cover different areas or a
+    coordinate system is wrong, and every community would be empty."""
+    from gis_planner._errors import InputDataError
+
+    points = compounds.geometry.representative_point().to_numpy()
+    if not len(compounds) or len(communities.sindex.query(points, predicate="within")[0]):
+        return
+    raise InputDataError(
+        f"{what}: none of the {len(compounds)} compounds lies in any community of {where}; the files "
+        "cover different areas or the coordinates are wrong: check the files and --coords.")
 
 
 # ------------------------------------------------------------------------------ console output

@@ -76,6 +76,7 @@ def centres_command(
         declare,
         out_crs_option,
         read_facilities,
+        require_on_network,
         resolve_out_crs,
     )
     from gis_planner.io.write import write_facility_audit
@@ -91,6 +92,8 @@ def centres_command(
     net = io.read_network(network, noded=noded or None)
     homes = io.read_compounds(households, source_coords=coords, metric_crs=net.crs, id_col=id_col)
     gate_layer = io.read_gates(gates, compounds=homes, source_coords=coords) if gates else None
+    require_on_network(net, homes, what=str(households), noun="compounds", tolerance_m=snap_tolerance_m,
+                       gates=gate_layer)
     fac, audit = read_facilities(facilities, facility_coords, coords, metric_crs=net.crs)
     inv = io.read_spaces(spaces, source_coords=space_coords or coords, metric_crs=net.crs)
     com = io.read_communities(communities, metric_crs=net.crs) if communities else None

@@ -72,8 +72,9 @@ def convert_command(
     read_facilities: same coordinate systems, column aliases, checks and cleaning as a single
     run). The network is converted from one file (whether a road belongs to the largest
     connected component is a property of the whole network); point layers may come as several
-    pre-split files, written as OUT/part-00000.parquet, … . Points need --metric-crs: the
-    network's CRS, or simply the converted network file.
+    pre-split files, written as OUT/part-00000.parquet, … , whose ids must be unique across the
+    files (an id in two files is refused, naming both). Points need --metric-crs: the network's
+    CRS, or simply the converted network file.
 
     \b
     $ gis-planner convert --kind network data/demo/roads.geojson \\

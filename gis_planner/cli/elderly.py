@@ -83,6 +83,7 @@ def elderly_command(
         declare,
         out_crs_option,
         read_facilities,
+        require_on_network,
         resolve_out_crs,
     )
     from gis_planner.elderly import assess_elderly_care
@@ -105,6 +106,8 @@ def elderly_command(
     net = io.read_network(network, noded=noded or None)
     homes = io.read_compounds(households, source_coords=coords, metric_crs=net.crs, id_col=id_col)
     gate_layer = io.read_gates(gates, compounds=homes, source_coords=coords) if gates else None
+    require_on_network(net, homes, what=str(households), noun="compounds", tolerance_m=snap_tolerance_m,
+                       gates=gate_layer)
     fac, audit = read_facilities(facilities, facility_coords, coords, metric_crs=net.crs)
     com = io.read_communities(communities, metric_crs=net.crs) if communities else None
     subs = io.read_subdistricts(subdistricts, metric_crs=net.crs) if subdistricts else None

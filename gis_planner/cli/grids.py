@@ -86,7 +86,7 @@ def grids_command(
     """
     from gis_planner import io
     from gis_planner._fs import atomic_dir
-    from gis_planner.cli._common import check_output_folder, out_crs_option, resolve_out_crs
+    from gis_planner.cli._common import check_output_folder, out_crs_option, require_in_communities, resolve_out_crs
     from gis_planner.grids import audit_grids, crosswalk_grids, load_grid_defaults, partition_grids
     from gis_planner.grids.inputs import read_barriers, read_buildings, read_grid_layer
     from gis_planner.grids.tables import report_tables
@@ -105,6 +105,7 @@ def grids_command(
     net = io.read_network(network, noded=noded or None) if network else None
     com = io.read_communities(communities, metric_crs=net.crs if net is not None else None)
     homes = _read_compounds(compounds, coords=coords, crs=com.crs, id_col=id_col)
+    require_in_communities(homes, com, what=str(compounds), where=str(communities))
     bld = read_buildings(buildings, metric_crs=com.crs, source_coords=coords) if buildings else None
     lines = read_barriers(barriers, metric_crs=com.crs, source_coords=coords) if barriers else None
     options: dict[str, Any] = {"network": net, "barriers": lines, "settings": settings,

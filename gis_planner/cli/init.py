@@ -27,6 +27,40 @@ def _rel(path: Path, plan: Path) -> str:
     return Path(os.path.relpath(path.resolve(), plan.resolve().parent)).as_posix()
 
 
+def chosen_files(guesses: list[FileGuess]) -> dict[str, FileGuess]:
+    """The file chosen for each plan role (at most one each)."""
+    from gis_planner.io.survey import PLAN_ROLES
+
+    return {g.role: g for g in guesses if g.role in PLAN_ROLES}
+
+
+def unchosen_note(g: FileGuess, chosen: dict[str, FileGuess]) -> str:
+    """Why a file that looked like some input got no role, in the words both the console and
+    the plan use: per role it looked like, the file chosen instead, or the evidence that was
+    too little to choose it."""
+    from gis_planner.io.survey import quoted
+
+    notes = []
+    for role in sorted(g.scores, key=lambda r: -g.scores[r]):
+        other = chosen.get(role)
+        if other is not None:
+            notes.append(f"looked like {role}, but {quoted(other.path.name)} was chosen")
+        else:
+            notes.append(f"hinted at {role} ({'; '.join(g.reasons.get(role, []))}), too little to choose it")
+    return "; ".join(notes)
+
+
+def _missing_line(role: str, guesses: list[FileGuess]) -> str:
+    """The plan's comment on a role no file was chosen for, naming the files that hinted at it."""
+    from gis_planner.io.survey import quoted
+
+    need = "required: fill it in" if role in REQUIRED_ROLES else "optional"
+    hinted = [quoted(g.path.name) for g in guesses if not g.role and role in g.scores]
+    if not hinted:
+        return f"# {role}: no file found ({need})"
+    return f"# {role}: no file recognised ({need}); {', '.join(hinted)} hinted at it, too little to choose it"
+
+
 def plan_text(guesses: list[FileGuess], *, folder: Path, plan: Path) -> str:
     """The commented plan.toml for the guesses of :func:`gis_planner.io.survey.survey_folder`.
 
@@ -35,7 +69,7 @@ def plan_text(guesses: list[FileGuess], *, folder: Path, plan: Path) -> str:
     """
     from gis_planner.io.survey import COORD_ROLES, PLAN_ROLES, quoted
 
-    by_role = {g.role: g for g in guesses if g.role in PLAN_ROLES}
+    by_role = chosen_files(guesses)
     lines = [
         f"# Plan written by gis-planner init from the files in {quoted(folder.name)}.",
         "# Paths are relative to this file. Check every guess below, above all the coordinate",
@@ -52,8 +86,7 @@ def plan_text(guesses: list[FileGuess], *, folder: Path, plan: Path) -> str:
     for role in PLAN_ROLES:
         g = by_role.get(role)
         if g is None:
-            need = "required: fill it in" if role in REQUIRED_ROLES else "optional"
-            lines += [f"# {role}: no file found ({need})", f"# {role} = \"\""]
+            lines += [_missing_line(role, guesses), f"# {role} = \"\""]
             continue
         lines.append(f"# {role}: {quoted(g.path.name)}: " + "; ".join(g.reasons.get(role, [])))
         lines.append(f"{role} = {quoted(_rel(g.path, plan))}")
@@ -71,9 +104,8 @@ def plan_text(guesses: list[FileGuess], *, folder: Path, plan: Path) -> str:
         lines += ["", "# Files for other commands (gis-planner report does not read them):"]
         lines += [f"#   {quoted(g.path.name)}: {OTHER_USES.get(g.role, g.role)}" for g in others]
     if alternatives:
-        lines += ["", "# Files that also looked like an input (another file was chosen):"]
-        lines += [f"#   {quoted(g.path.name)}: "
-                  + ", ".join(sorted(g.scores, key=lambda r: -g.scores[r])) for g in alternatives]
+        lines += ["", "# Files that looked like an input but were not chosen:"]
+        lines += [f"#   {quoted(g.path.name)}: {unchosen_note(g, by_role)}" for g in alternatives]
     broken = [g for g in guesses if g.kind == "unreadable"]
     if broken:
         lines += ["", "# Files that could not be read:"]
@@ -124,10 +156,12 @@ def init_command(
         tmp.write_text(text, encoding="utf-8")
         if not missing:
             read_plan_config(tmp)  # the plan loads (paths resolve beside the final file)
+    chosen = chosen_files(guesses)
     for g in guesses:
         role = g.role or "-"
         note = ("; ".join(g.reasons.get(g.role, [])) if g.role else
-                f"not read: {g.note}" if g.note else "not recognised")
+                f"not read: {g.note}" if g.note else
+                unchosen_note(g, chosen) if g.scores else "not recognised")
         typer.echo(f"{pad(quoted(g.path.name)[1:-1], 28)} {pad(role, 13)} {note}")
         if g.role in COORD_ROLES and g.coords:
             typer.echo(f"{'':28} {'':13} coordinates: {g.coords}, because {g.coords_reason} (CHECK)")

@@ -123,18 +123,42 @@ def _run_and_write(cfg: Any, out: Path, *, lang: str | None, overwrite: bool, st
         typer.echo(f"  {pad(label(row['category'], lg), 36)} {row['limit_m']:>6.0f} m   "
                    f"{row['covered_share']:>6.1%}")
     for outcome in results.siting:
-        res = outcome.result
-        name = f"{outcome.job.model} {label(outcome.job.category, lg)}"
-        if res is None:
-            typer.echo(f"  {name}: {outcome.note}")
-        else:
-            typer.echo(f"  {name}: {', '.join(map(str, res.chosen.index[~res.chosen['existing']]))}")
+        typer.echo(f"  {outcome.job.model} {label(outcome.job.category, lg)}: {siting_text(outcome, lg)}")
     if results.compliance is not None:
         city = results.compliance.table
         city = city[city["unit_type"] == "city"]
         typer.echo("  indicators: " + ", ".join(f"{k} {v}" for k, v in city["status"].value_counts().items()))
     typer.echo("wrote " + ", ".join(str(p) for p in written))
     typer.echo(f"done in {time.perf_counter() - start:.1f} s")
+
+
+#: The console's words for what a siting job gave, by language.
+SITING_WORDS: dict[str, dict[str, str]] = {
+    "zh": {"planned": "养老服务设施网络建议的 {ids} 按已建计入", "served": "每个街道均已有一处，无需选址",
+           "served_planned": "每个街道均已有或已建议一处，无需另行选址", "and": "；", "ids": "、"},
+    "en": {"planned": "the elderly-care network's proposals {ids} count as built",
+           "served": "every sub-district has one already: nothing to site",
+           "served_planned": "every sub-district has one, built or proposed: nothing to site",
+           "and": "; ", "ids": ", "},
+}
+
+
+def siting_text(outcome: Any, lang: Lang) -> str:
+    """What a siting job gave, for the console summary in ``lang``: the new sites chosen, the
+    elderly-care network's proposals it counted as built (``outcome.planned``), and why it did
+    not run; a per-sub-district job finding every sub-district served (the refusal of
+    :func:`gis_planner.siting.models.elderly_centres_per_subdistrict`) says so in ``lang``."""
+    words = SITING_WORDS[lang]
+    res = outcome.result
+    parts = []
+    if res is not None:
+        parts.append(", ".join(map(str, res.chosen.index[~res.chosen["existing"]])))
+    if outcome.planned:
+        parts.append(words["planned"].format(ids=words["ids"].join(outcome.planned)))
+    if res is None:
+        served = "already has" in outcome.note
+        parts.append(words["served_planned" if outcome.planned else "served"] if served else outcome.note)
+    return words["and"].join(p for p in parts if p)
 
 
 def report_command(

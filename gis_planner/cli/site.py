@@ -19,32 +19,10 @@ from gis_planner.cli._common import (
 )
 
 if TYPE_CHECKING:
-    import geopandas as gpd
-
     from gis_planner.categories import Lang
-    from gis_planner.network.graph import WalkNetwork
 
 MODEL_CHOICES = ("mclp", "lscp", "p-median", "p-center")
 DEMAND_CHOICES = ("households", "population", "elderly")
-
-
-def _require_on_network(net: WalkNetwork, layer: gpd.GeoDataFrame, *, what: str, tolerance_m: float) -> None:
-    """Refuse candidates none of which lies within ``tolerance_m`` (m) of the network: every
-    site would reach nobody, a silent empty result."""
-    import geopandas as gpd
-
-    from gis_planner._errors import InputDataError
-    from gis_planner.network.snap import snap_points
-
-    if not len(layer):
-        return
-    pts = gpd.GeoDataFrame(geometry=layer.geometry.representative_point(), crs=layer.crs)
-    if snap_points(net, pts, tolerance_m=tolerance_m)["snapped"].any():
-        return
-    raise InputDataError(
-        f"{what}: none of the {len(layer)} candidates lies within {tolerance_m:g} m of the network "
-        f"{net.source or ''}; the network covers another area or the coordinates are wrong: "
-        "check the files and --coords / --candidate-coords.")
 
 
 def _check_choices(*, model: str, demand: str, lang: str, sites: int | None, per_subdistrict_min: int | None,
@@ -139,6 +117,7 @@ def site_command(
         households_text,
         out_crs_option,
         read_facilities,
+        require_on_network,
         require_suffix,
         resolve_out_crs,
     )
@@ -171,7 +150,10 @@ def site_command(
         io.read_points(candidates, source_coords=candidate_coords or coords, metric_crs=net.crs,
                        id_aliases=("candidate_id", "id", "编号"), index_name="candidate_id"),
         what=str(candidates))
-    _require_on_network(net, cands, what=str(candidates), tolerance_m=params.snap_tolerance_m)
+    require_on_network(net, homes, what=str(households), noun="compounds", tolerance_m=params.snap_tolerance_m,
+                       gates=gate_layer)
+    require_on_network(net, cands, what=str(candidates), noun="candidates", tolerance_m=params.snap_tolerance_m,
+                       options="--coords / --candidate-coords")
     fac, audit = (read_facilities(facilities, facility_coords, coords, metric_crs=net.crs)
                   if facilities else (None, None))
     subs = io.read_subdistricts(subdistricts, metric_crs=net.crs) if subdistricts is not None else None

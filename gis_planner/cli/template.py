@@ -44,9 +44,9 @@ def register(app: typer.Typer) -> None:
         comm = None
         if communities is not None:
             if communities.suffix.lower() in (".csv", ".txt"):
-                from gis_planner.io.tables import read_table
+                from gis_planner.io.attributes import read_community_table
 
-                comm = read_table(communities)
+                comm = read_community_table(communities)
             else:
                 from gis_planner.cli.check import read_layer
 

@@ -33,6 +33,7 @@ __all__ = [
     "parse_bool",
     "parse_urban_rural",
     "read_attribute_table",
+    "read_community_table",
 ]
 
 _TRUE = {"是", "有", "yes", "y", "true", "t", "1", "1.0", "√", "✓"}
@@ -335,4 +336,28 @@ def read_attribute_table(
         out[col] = typed
     out.attrs["source"] = label
     logger.info("%s: %d communities, %d attribute columns", label, len(out), len(out.columns))
+    return out
+
+
+def read_community_table(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """Read a delimited table of communities (``--communities communities.csv``): one row per
+    ``community_code``, every other column as text (:func:`gis_planner.io.read_table`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by the stripped ``community_code`` (str); ``attrs["source"]`` is the file.
+
+    Raises
+    ------
+    InputDataError
+        Missing file or ``community_code`` column, empty or duplicate codes (file and codes named).
+    """
+    label = str(path)
+    df = read_table(path, what=label)
+    if "community_code" not in df.columns:
+        raise InputDataError(f"{label}: no 'community_code' column; expected one row per community with its "
+                             f"community_code (found {', '.join(map(repr, df.columns)) or 'no columns'}).")
+    out = _index_by_codes(df, label)
+    out.attrs["source"] = label
     return out

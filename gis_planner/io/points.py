@@ -99,8 +99,9 @@ def find_column(df: pd.DataFrame, aliases: Sequence[str], explicit: str | None =
     return None
 
 
-def _source_system(source_coords: str | None) -> tuple[str, pyproj.CRS | None]:
-    """('wgs84'|'gcj02'|..., None) for the Chinese systems, ('epsg', CRS) for EPSG codes."""
+def _source_system(source_coords: str | None, *, what: str = "") -> tuple[str, pyproj.CRS | None]:
+    """('wgs84'|'gcj02'|..., None) for the Chinese systems, ('epsg', CRS) for EPSG codes; an
+    unknown one is refused, naming ``what`` (an option or a config key) when given."""
     if source_coords is None:
         return "", None
     s = str(source_coords).strip().lower()
@@ -109,8 +110,22 @@ def _source_system(source_coords: str | None) -> tuple[str, pyproj.CRS | None]:
     try:
         return "epsg", pyproj.CRS.from_user_input(source_coords)
     except Exception as exc:  # pyproj.exceptions.CRSError
-        raise CRSError(f"unknown coordinate system {source_coords!r}; expected one of "
-                       f"{', '.join(CHINESE_SYSTEMS)} or 'EPSG:<code>'.") from exc
+        named = (f"{what} = {source_coords!r}: unknown coordinate system" if what else
+                 f"unknown coordinate system {source_coords!r}")
+        raise CRSError(f"{named}; expected one of {', '.join(CHINESE_SYSTEMS)} or 'EPSG:<code>'.") from exc
+
+
+def check_source_coords(source_coords: str | None, *, what: str) -> None:
+    """Refuse, before any file is read, a coordinate system the readers do not know
+    (``source_coords=`` of :func:`read_points`); one line naming ``what``, the option or the
+    config key that gave it (``plan.toml: inputs.facilities_coords``).
+
+    Raises
+    ------
+    CRSError
+        Neither wgs84, gcj02, bd09, cgcs2000 nor a CRS pyproj knows (``EPSG:<code>``).
+    """
+    _source_system(source_coords, what=what)
 
 
 def _numeric(df: pd.DataFrame, col: str, *, what: str) -> np.ndarray:

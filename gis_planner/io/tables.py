@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import logging
 import os
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -98,6 +99,7 @@ def read_table(
         raw = p.read_bytes()
     if not raw.strip():
         raise InputDataError(f"{label}: the file is empty; expected a header row and data rows.")
+    _require_not_json(raw, label=label, suffix=Path(label if isinstance(path, bytes) else path).suffix)
     enc = encoding or detect_encoding(raw, what=label)
     text = raw.decode(enc, errors="strict")
     logger.info("%s: read as %s", label, enc)
@@ -116,6 +118,29 @@ def read_table(
     df.attrs["encoding"] = enc
     df.attrs["source"] = label
     return df
+
+
+#: What the extension of a delimited table says it is, for messages.
+_TABLE_FORMATS = {".csv": "CSV", ".tsv": "TSV (tab-separated text)", ".txt": "text (a delimited table)"}
+_JSON_START = re.compile(rb"\{|\[\s*[\[{]")
+_GEOJSON_TYPE = re.compile(rb'"type"\s*:\s*"(FeatureCollection|Feature|(Multi)?(Point|LineString|Polygon)|'
+                           rb'GeometryCollection)"')
+
+
+def _require_not_json(raw: bytes, *, label: str, suffix: str) -> None:
+    """Refuse JSON (a GeoJSON layer above all) whose name says it is a table: its first line
+    would be read as a header, the rest as rows, and the message would be about a missing
+    column or row; this one says what the file holds, as a vector file of the wrong format is
+    refused (:func:`gis_planner.io._open.check_format`)."""
+    text = raw.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not _JSON_START.match(text):
+        return
+    geojson = _GEOJSON_TYPE.search(text[:65536]) is not None
+    held, fix = (("GeoJSON (JSON)", "name it .geojson to read it as a layer") if geojson else
+                 ("JSON", "export it as CSV"))
+    name = _TABLE_FORMATS.get(suffix.lower(), "a delimited table")
+    raise InputDataError(f"{label}: the name says {name} but the file holds {held}; refused (a file's extension "
+                         f"must match its content): {fix}.")
 
 
 def _require_complete_last_row(text: str, sep: str, *, n_columns: int, n_rows: int, label: str) -> None:

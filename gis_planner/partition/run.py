@@ -26,6 +26,7 @@ import pandas as pd
 from gis_planner import _units
 from gis_planner._errors import CRSError, GisPlannerError, GisPlannerWarning, InputDataError
 from gis_planner._fs import atomic_dir, atomic_path
+from gis_planner._validate import require_unique_index
 from gis_planner.coverage.columns import category_columns, gate_col, threshold_of
 from gis_planner.partition.plan import Layout, Partition, build_partitions, make_layout, representative_xy
 from gis_planner.partition.store import (
@@ -33,12 +34,14 @@ from gis_planner.partition.store import (
     FACILITIES,
     GATES,
     HOUSEHOLDS,
+    ID_COLUMNS,
     MANIFEST,
     iter_points,
     layer_crs,
     prepare_store,
     read_column,
     read_layer,
+    require_unique_ids,
     write_manifest,
 )
 
@@ -162,6 +165,25 @@ def run_partition(layers: Mapping[str, str], part: Partition, layout: Layout, re
                 seconds=round(time.perf_counter() - t0, 3),
                 worker_peak_rss_mb=round(peak_rss_mb(), 1), worker=f"{os.uname().nodename}:{os.getpid()}",
                 warnings=sorted({str(w.message) for w in caught if issubclass(w.category, GisPlannerWarning)}))
+    return info
+
+
+def _partition_task(layers: Mapping[str, str], part: Partition, layout: Layout, reach_kwargs: dict[str, Any],
+                    out_dir: str) -> dict[str, Any]:
+    """:func:`run_partition` as a Dask task: an error the user can fix (a
+    :class:`~gis_planner._errors.GisPlannerError`) is returned in the entry (``error``), for the
+    lead to raise, instead of failing the task, which the worker would log with its traceback."""
+    try:
+        return run_partition(layers, part, layout, reach_kwargs, out_dir)
+    except GisPlannerError as exc:
+        return {"partition": part.partition_id, "error": exc}
+
+
+def _finished(info: dict[str, Any]) -> dict[str, Any]:
+    """The entry of a finished partition; the error a partition returned is raised, naming it."""
+    exc = info.get("error")
+    if isinstance(exc, GisPlannerError):
+        raise type(exc)(f"partition {info['partition']}: {exc}") from exc
     return info
 
 
@@ -354,6 +376,8 @@ def _store_layers(network: Any, households: Layer, facilities: Layer, gates: Lay
         if obj is None:
             continue
         if isinstance(obj, (str, os.PathLike)):
+            if name in ID_COLUMNS:
+                require_unique_ids(obj, name)
             layers[name] = str(obj)
             continue
         if name == EDGES:
@@ -362,6 +386,7 @@ def _store_layers(network: Any, households: Layer, facilities: Layer, gates: Lay
                                      "(convert_to_geoparquet(kind='network')).")
             prepare_store(store, edges=obj.edges)
         else:
+            require_unique_index(obj, what=name)
             prepare_store(store, **{name: obj})
         layers[name] = str(store / f"{name}.parquet")
     return layers
@@ -537,13 +562,13 @@ def _run(dd: Any, client: Any, network: Any, households: Layer, facilities: Laye
     t0 = time.perf_counter()
     with atomic_dir(out_dir, overwrite=True) as tmp:
         layout_f = client.scatter(layout, broadcast=True)
-        futures = [client.submit(run_partition, layers, p, layout_f, kwargs, str(tmp), pure=False,
+        futures = [client.submit(_partition_task, layers, p, layout_f, kwargs, str(tmp), pure=False,
                                  key=f"partition-{p.partition_id}-{time.time_ns()}") for p in parts]
         from tqdm.auto import tqdm
 
         with tqdm(total=len(futures), desc="partitions", unit="partition", disable=not progress) as bar:
             for fut in dd.as_completed(futures):
-                info = fut.result()
+                info = _finished(fut.result())
                 manifest.append(info)
                 logger.info("partition %s: %d compounds, %s s, worker peak %s MB", info["partition"],
                             info["households"], info.get("seconds"), info.get("worker_peak_rss_mb"))

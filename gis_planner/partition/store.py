@@ -134,7 +134,8 @@ def convert_to_geoparquet(
         connected component is a property of the whole network). ``kind="compounds"`` or
         ``"facilities"``: one file, or a list of pre-split files (one per district or chunk,
         each small enough for memory), read with :func:`gis_planner.io.read_compounds` /
-        :func:`~gis_planner.io.read_facilities`.
+        :func:`~gis_planner.io.read_facilities`; an id found in two of them is refused
+        (:class:`InputDataError` naming both files and the first such ids).
     dest
         ``kind="network"`` or a single source: the ``.parquet`` file to write. A list of
         sources: a folder that receives ``part-00000.parquet``, … in the order given, all
@@ -185,9 +186,12 @@ def convert_to_geoparquet(
         logger.info("converted %s: %d rows -> %s", srcs[0], len(gdf), dest)
         return dest
     names = [f"part-{k:05d}.parquet" for k in range(len(srcs))]
+    read: list[tuple[Path, pd.Index]] = []
     with atomic_dir(dest, overwrite=True) as tmp:  # every part, or none
         for name, src in zip(names, srcs, strict=True):
             gdf = reader(src, metric_crs=metric_crs, **reader_kwargs)
+            _require_new_ids(gdf.index, src, read, column=ID_COLUMNS[layer])
+            read.append((src, gdf.index))
             write_parquet(gdf.reset_index(names=gdf.index.name or ID_COLUMNS[layer]), tmp / name)
             logger.info("converted %s: %d rows -> %s", src, len(gdf), dest / name)
     for stale in sorted(dest.glob("part-*.parquet")):  # parts of an earlier, longer conversion
@@ -195,6 +199,26 @@ def convert_to_geoparquet(
             stale.unlink()
             logger.info("removed %s (left by an earlier conversion)", stale)
     return dest
+
+
+def _require_new_ids(ids: pd.Index, src: Path, earlier: Sequence[tuple[Path, pd.Index]], *, column: str) -> None:
+    """Refuse ids of ``src`` that one of the ``earlier`` sources of the same layer holds: the
+    parts of a store are one layer, whose ids must be unique across its files."""
+    for other, known in earlier:
+        clash = ids[ids.isin(known)]
+        if not len(clash):
+            continue
+        same = " (the same file given twice)" if src.resolve() == other.resolve() else ""
+        raise InputDataError(
+            f"{other} and {src}{same}: {len(clash):,} {column} values occur in both ({_some(clash)}); the "
+            "files of one layer need unique ids (a file without an id column numbers its rows from 1): give "
+            "each file's rows their own ids, or leave out the file that repeats another.")
+
+
+def _some(values: Sequence[Any] | pd.Index, limit: int = 5) -> str:
+    """The first ``limit`` values for a message, with how many more there are."""
+    shown = ", ".join(str(v) for v in values[:limit])
+    return shown + (f" (+{len(values) - limit:,} more)" if len(values) > limit else "")
 
 
 # ---------------------------------------------------------------------- reading
@@ -356,6 +380,39 @@ def read_column(path: str | os.PathLike[str], column: str) -> pd.Series:
         else:
             values.append(read_vector(f, columns=[column], read_geometry=False)[column])
     return pd.concat(values, ignore_index=True)
+
+
+def require_unique_ids(path: str | os.PathLike[str], layer: str) -> None:
+    """Refuse a stored point layer (``households``, ``facilities``, ``gates``) without its id
+    column, or whose ids repeat, within a file or across the files of a layer folder: a
+    partition holding both copies would fail, and partitions holding one each would count the
+    place twice. Only the id column is read.
+
+    Raises
+    ------
+    InputDataError
+        Naming the store file or folder, the column and the first repeated ids.
+    """
+    column = ID_COLUMNS[layer]
+    for f in layer_files(path):
+        if column not in _column_names(f):
+            raise InputDataError(f"{f}: no {column!r} column; expected the id of every row (write the layer "
+                                 "with gis-planner convert or prepare_store).")
+    ids = read_column(path, column).astype(str)
+    dup = ids.duplicated(keep=False).to_numpy()
+    if dup.any():
+        repeated = sorted(set(ids[dup]))
+        raise InputDataError(f"{path}: {len(repeated):,} {column} values occur more than once ({_some(repeated)}); "
+                             "the ids of a store layer must be unique across all its files.")
+
+
+def _column_names(path: Path) -> list[str]:
+    """The column names of one store file (its metadata; no rows are read)."""
+    if path.suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        return list(pq.read_schema(path).names)
+    return [str(c) for c in vector_info(path).get("fields", ())]
 
 
 # ---------------------------------------------------------------------- outputs

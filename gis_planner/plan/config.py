@@ -144,6 +144,44 @@ class PlanConfig:
     facility_coords: tuple[str | None, ...] = ()
     out_crs: str | None = None
 
+    def __post_init__(self) -> None:
+        """Refuse, with the plan and before any input is read, a coordinate system or a policy
+        profile that does not exist; the message names the plan file and the key."""
+        _check_coordinate_systems(self)
+        _check_profiles(self)
+
+
+def _where(config: PlanConfig) -> str:
+    """The plan file, for messages."""
+    return config.source or "plan"
+
+
+def _check_coordinate_systems(config: PlanConfig) -> None:
+    """Every ``<name>_coords`` of ``[inputs]`` (and each of a list of facility systems) is a
+    coordinate system the readers know."""
+    from gis_planner.io.points import check_source_coords
+
+    if len(set(config.facility_coords)) > 1:  # a list, one per file
+        for i, value in enumerate(config.facility_coords):
+            check_source_coords(value, what=f"{_where(config)}: inputs.facilities_coords[{i}]")
+    for key, value in config.coords.items():
+        check_source_coords(value, what=f"{_where(config)}: inputs.{key}_coords")
+
+
+def _check_profiles(config: PlanConfig) -> None:
+    """``profile`` and ``rural_profile`` (``""``: no rural profile) are shipped ids or profile files."""
+    from gis_planner._errors import PolicyError
+    from gis_planner.policy import load_profile
+
+    for key in ("profile", "rural_profile"):
+        value = getattr(config, key)
+        if key == "rural_profile" and not value:
+            continue
+        try:
+            load_profile(value)
+        except (PolicyError, OSError, ValueError) as exc:  # OSError, ValueError: not a usable path
+            raise PolicyError(f"{_where(config)}: {key} = {value!r}: {exc}") from exc
+
 
 # ------------------------------------------------------------------ [elderly], [centres], [grids]
 #: How each key of the optional analysis tables is checked: ``bool``, ``text`` (a choice when
@@ -241,15 +279,33 @@ def _option_value(where: str, base: Path, key: str, kind: str, value: Any) -> An
         raise InputDataError(f"{where}: {key} = {value!r}; expected one of {', '.join(choices)}.")
     if kind == "number":
         return float(value)
+    if kind == "coords":
+        from gis_planner.io.points import check_source_coords
+
+        check_source_coords(value, what=f"{where}: {key}")
     if kind != "file":
         return value
+    return config_file(where, base, key, value)
+
+
+def config_file(where: str, base: Path, key: str, value: str) -> Path:
+    """The existing file a config key names, relative to the config's folder ``base``.
+
+    Raises
+    ------
+    InputDataError
+        Not a usable path, or no file there; the message names the config file ``where``, the
+        key and the path looked for (``sub/roads.geojson`` for ``"roads.geojson"`` in
+        ``sub/plan.toml``).
+    """
+    looked = base / value
     try:
-        f = (base / value).resolve()
+        f = looked.resolve()
         found = f.is_file()
     except (OSError, ValueError) as exc:
         raise InputDataError(f"{where}: {key} = {value!r} is not a usable path ({exc}).") from exc
     if not found:
-        raise InputDataError(f"{where}: {key} = {value!r}: file not found ({f.name}).")
+        raise InputDataError(f"{where}: {key} = {value!r}: file not found (looked for {looked}).")
     return f
 
 
