@@ -307,3 +307,16 @@ def test_facilities_off_the_network_are_marked(results, offline_html):
     fac = results.reach.facilities.loc[data["facilities"]["id"]]
     assert data["facilities"]["snapped"] == "".join("1" if v else "0" for v in fac["snapped"])
     assert "fac_off" in data["ui"] and "F.snapped.charAt(i)" in plan._asset("plan.js")
+
+
+def test_popups_of_sites_and_spaces_speak_the_map_language(results):
+    """The chosen spaces' functions and reasons and the elderly-care sites' sizes in the map's
+    language, whatever the language of the run (the demo runs in Chinese)."""
+    assert results.centres.lang == "zh"
+    en = {layer["key"]: layer for layer in plan._centre_layers(results, False, "en")}
+    rows = [dict(p) for p in en["centre_spaces"]["popup"]]
+    assert all(not re.search(r"[\u4e00-\u9fff]", r["Functions"]) for r in rows)
+    assert all(not re.search(r"[\u4e00-\u9fff]", r["Reason"]) for r in rows)
+    zh = {layer["key"]: layer for layer in plan._elderly_layers(results, False, "zh")}
+    sizes = {dict(p)["规模"] for p in zh["elderly_sites"]["popup"]}
+    assert sizes and sizes <= {"大型", "中型", "小型"}

@@ -35,7 +35,7 @@ from gis_planner._fs import atomic_path
 from gis_planner._units import distance_to_minutes
 from gis_planner.categories import category_table, label
 from gis_planner.coverage.columns import COMPLETENESS, SNAPPED, covered_col, minutes_col
-from gis_planner.plan.i18n import STRINGS, Lang, check_lang, t
+from gis_planner.plan.i18n import STRINGS, Lang, check_lang, localize, t
 from gis_planner.plan.results import new_sites
 
 if TYPE_CHECKING:
@@ -626,7 +626,7 @@ def _elderly_layers(results: PlanResults, gcj: bool, lg: Lang) -> list[dict[str,
         pops = [[[_ui(lg)["site"], str(i)], [_ui(lg)["name"], str(st.at[i, "name"]) if "name" in st else ""],
                  [_lt("level", lg), levels[str(st.at[i, "level"])].name(lg) if str(st.at[i, "level"]) in levels
                   else str(st.at[i, "level"])],
-                 [_lt("size", lg), str(st.at[i, "size"]) if "size" in st else ""],
+                 [_lt("size", lg), localize(st.at[i, "size"], lg) if "size" in st else ""],
                  [_lt("capacity", lg), _n(st.at[i, "capacity"]) if "capacity" in st else ""],
                  [_lt("floor_area_m2", lg), _n(st.at[i, "floor_area_m2"]) if "floor_area_m2" in st else ""],
                  [_lt("elderly_served", lg), _n(st.at[i, "elderly_served"]) if "elderly_served" in st else ""]]
@@ -645,13 +645,14 @@ def _centre_layers(results: PlanResults, gcj: bool, lg: Lang) -> list[dict[str, 
     ch = plan.chosen
     if not len(ch):
         return []
-    names = {f.id: (f.name_zh if lg == "zh" else f.id) for f in plan.standard.functions}
+    names = {f.id: f.name(lg) for f in plan.standard.functions}
     sep = "、" if lg == "zh" else ", "
+    reasons = plan.reasons(lg)  # in the map's language, whatever the run's
     pops = [[[_ui(lg)["site"], str(i)], [_ui(lg)["name"], str(ch.at[i, "name"])],
              [_lt("functions", lg), sep.join(names.get(x, x) for x in str(ch.at[i, "functions"]).split(";") if x)],
              [_lt("area", lg), f"{_n(ch.at[i, 'area_used_m2'])}/{_n(ch.at[i, 'area_m2'])}"],
              [_lt("new_households", lg), _n(ch.at[i, "new_households"])],
-             [_ui(lg)["reason"], str(ch.at[i, "reason"])]] for i in ch.index]
+             [_ui(lg)["reason"], str(reasons.get(i, ch.at[i, "reason"]))]] for i in ch.index]
     return [_layer("centre_spaces", _lt("centre_spaces", lg), "point", ch, gcj=gcj,
                    colours=[SPACE_COLOUR] * len(ch), popups=pops,
                    legend=[[SPACE_COLOUR, _lt("centre_spaces", lg)]], show=True)]
