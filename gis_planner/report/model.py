@@ -647,8 +647,13 @@ def _grids_section(results: PlanResults, lang: Lang) -> Section | None:
                                                                   strict=True)]
     titles = {"micro_out_of_band": ("户数超出区间的微网格（按社区汇总）",
                                     "Micro-grids outside the household band, per community")}
+    if not zh:  # English words for the headers and the band statuses (the Chinese come at render)
+        head = _GRID_HEAD_EN
+        for frame in shown.values():
+            if "band_status" in frame.columns:
+                frame["band_status"] = frame["band_status"].map(lambda v: _BAND_EN.get(str(v), v))
     tables = [Table(f"grids_{k}", titles[k][0 if zh else 1] if k in titles else t(f"grids_{k}", lang),
-                    frame.rename(columns=head) if zh else frame) for k, frame in shown.items()]
+                    frame.rename(columns=head)) for k, frame in shown.items()]
     intro = t("grids_intro", lang, grid=f"{st.grid_min}–{st.grid_max}", micro=f"{st.micro_min}–{st.micro_max}")
     n_micro = int((m["band_status"] != "in_band").sum())
     outside = (() if not len(out) + n_micro else
@@ -675,6 +680,29 @@ _GRID_HEAD_ZH = {
     "overlap_m2": "重叠面积(m²)",
     "share": "占网格面积比例", "setting": "参数", "value": "数值", "status": "核实状态", "source": "依据",
 }
+
+
+#: English headers of the grid tables.
+_GRID_HEAD_EN = {
+    "community_code": "Community code", "grids": "Grids", "grids_in_band": "Grids within the band",
+    "micro_grids": "Micro-grids", "micro_grids_in_band": "Micro-grids within the band",
+    "households": "Households", "residents": "Residents", "grid_workers_needed": "Full-time grid workers needed",
+    "micro_grid_workers_needed": "Micro-grid workers needed", "max_walk_m": "Farthest walk to the grid centre (m)",
+    "check": "Check", "failing": "Failing", "of": "Of", "note": "Note", "department_grid": "Department grid",
+    "class": "Match", "community_grids": "Community grids", "partial_grids": "Partly overlapping grids",
+    "outside_share": "Share outside the community grids", "proposed_grids": "Proposed matching grids",
+    "changed": "To adjust", "grid_code": "Grid code", "band_min": "Band minimum (households)",
+    "band_max": "Band maximum (households)", "band_status": "Band status", "band_reason": "Reason",
+    "out_of_band": "Outside the band", "overlap_m2": "Overlap (m²)", "share": "Share of the grid's area",
+    "setting": "Setting", "value": "Value", "status": "Verification", "source": "Source",
+    # the special groups (gis_planner.grids.groups.SPECIAL_GROUPS)
+    "subsistence_allowance": "Subsistence-allowance recipients", "extreme_poverty": "People in extreme poverty",
+    "elderly_alone": "Older people living alone", "children_in_difficulty": "Children in difficulty",
+    "left_behind_children": "Left-behind children", "disabled": "People with disabilities",
+    "community_correction": "People under community correction",
+}
+#: The band statuses of grids in English words.
+_BAND_EN = {"in_band": "within the band", "under_band": "below the band", "over_band": "above the band"}
 
 
 #: Words of a header that names a share (0..1 in the tables, a percentage in the report).
