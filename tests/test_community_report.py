@@ -4,8 +4,6 @@ row applies."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from gis_planner.categories import label
@@ -64,14 +62,34 @@ def test_reasons_name_communities_and_the_radius_rule_is_stated(results):
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_households_outside_name_the_circle_they_are_judged_by(results, lang):
+    """李庄镇: the villages' households are judged by the rural profile's budgets (TD/T 1062-2021
+    村/组 15 min = 1,000 m; 乡集镇 3,750 m lies beyond the 1,500 m search and is not judged), the
+    unclassified 周庄村 by the urban limit; each row names the circles it applies, and the counts
+    agree with the distances of the reach result."""
+    from gis_planner.coverage.columns import dist_col
+
     rep = build_report(results, lang=lang)
     f = _actions(rep, "李庄镇（虚构）")
     outside = f[f.iloc[:, 0].isin(["覆盖最差的服务", "步行圈外住户", "worst-covered service",
                                    "households outside the circle"])]
     assert len(outside) == 5
-    limits = {label(c, lang): m for c, m in results.reach.category_limits_m.items()}
-    pattern = (r"[\d,]+ 户在 ([\d,]+) 米步行圈外 \(.*%\)" if lang == "zh"
-               else r"[\d,]+ households outside the ([\d,]+) m circle \(.*%\)")
+    hh = results.reach.households
+    mine = hh[hh["subdistrict_code"].astype(str) == "321202101"]
+    com = results.inputs.communities
+    rural = mine["community_code"].astype(str).map(com["urban_rural"].astype(str)).eq("rural").to_numpy()
+    limits = {label(c, lang): (c, m) for c, m in results.reach.category_limits_m.items()}
+    village = {"community_service_centre", "health_station", "convenience_store", "parcel_point"}
     for what, gap in zip(outside.iloc[:, 1], outside.iloc[:, 2], strict=True):
-        m = re.fullmatch(pattern, gap)
-        assert m and float(m.group(1).replace(",", "")) == limits[what], gap
+        c, urban_m = limits[what]
+        n = int(gap.split(" ")[0].replace(",", ""))
+        d = mine[dist_col(c)].fillna(float("inf")).to_numpy(float)
+        h = mine["households"].to_numpy(float)
+        far = d > urban_m + 1e-6
+        if c in village:  # rural households at the village level's 1,000 m
+            far = ((~rural) & far) | (rural & (d > 1000 + 1e-6))
+            assert ("1,000 米（村/组层级）" if lang == "zh" else "1,000 m (Village") in gap
+        elif c in {"kindergarten", "primary_school", "middle_school"}:  # the township level: not judged
+            far &= ~rural
+            assert ("未判定" if lang == "zh" else "not judged") in gap
+        assert n == int(h[far].sum()), gap
+        assert (f"{urban_m:,.0f} 米" if lang == "zh" else f"{urban_m:,.0f} m") in gap

@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from gis_planner import __version__
@@ -775,6 +776,11 @@ class _ActionContext:
     #: plan indicators with a city-wide target the city meets (a share of communities): the
     #: units without them are listed as not yet covered, not as failing
     met_citywide: frozenset[str] = frozenset()
+    #: rural communities (urban_rural = rural) and, per category, the rural profile's budget in
+    #: metres and the name of its level (TD/T 1062-2021 村/组, 乡集镇), by which their households
+    #: are judged in the action lists
+    rural: frozenset[str] = frozenset()
+    rural_limits: dict[str, tuple[float, str]] = field(default_factory=dict)
 
     @property
     def zh(self) -> bool:
@@ -800,7 +806,26 @@ def _action_context(results: PlanResults, lang: Lang) -> _ActionContext:
         failing=failing, unit_sub=failing["unit_id"].astype(str).map(lambda u: com_sub.get(u, u)),
         gaps=_floor_area_gaps(results), no_data=frozenset(_no_data_categories(results)),
         level_names={lv.id: lv.name(lang) for lv in el.standard.levels} if el is not None else {},
-        met_citywide=frozenset(city_met["indicator_id"].astype(str)))
+        met_citywide=frozenset(city_met["indicator_id"].astype(str)),
+        rural=frozenset(coms.index[coms["urban_rural"].astype(str) == "rural"].astype(str))
+        if coms is not None and "urban_rural" in coms else frozenset(),
+        rural_limits=_rural_limits(results.config.rural_profile, lang))
+
+
+def _rural_limits(rural_profile: str, lang: Lang) -> dict[str, tuple[float, str]]:
+    """Per category, the rural profile's travel budget in metres (minutes x speed of the first
+    level that lists it) and the level's name; empty without a rural profile."""
+    if not rural_profile:
+        return {}
+    from gis_planner.policy import load_profile
+
+    out: dict[str, tuple[float, str]] = {}
+    for lv in reversed(load_profile(rural_profile).levels):  # the nearer level wins
+        if lv.minutes and lv.speed_kmh:
+            for el in lv.elements:
+                out[el.category] = (lv.minutes * lv.speed_kmh * 1000.0 / 60.0,
+                                    lv.label_zh if lang == "zh" else lv.label_en)
+    return out
 
 
 def _indicator_rows(ctx: _ActionContext, sub: str) -> list[tuple[str, str, str, str]]:
@@ -822,33 +847,69 @@ def _indicator_rows(ctx: _ActionContext, sub: str) -> list[tuple[str, str, str, 
 
 def _outside_rows(ctx: _ActionContext, reach: ReachResult, mine: pd.DataFrame) -> list[tuple[str, str, str, str]]:
     """Households outside each circle, the worst-covered service first (five), and the
-    categories without data. Each circle is the category's headline limit of the plan's profile
-    (``reach.category_limits_m``), named in the row: the same metres for urban and rural
-    communities (the rural profile's level budgets are in the compliance rows)."""
+    categories without data. Urban households are judged by the category's headline limit of
+    the plan's profile (``reach.category_limits_m``), rural ones by the rural profile's level
+    budget (村/组 or 乡集镇, ``ctx.rural_limits``) where it lists the category and the search
+    reached that far; each row names the metres it applies."""
     zh, hcol = ctx.zh, reach.households_col
-    w = float(mine[hcol].sum())
+    rural = (mine["community_code"].astype(str).isin(ctx.rural).to_numpy()
+             if "community_code" in mine.columns else np.zeros(len(mine), dtype=bool))
     outside = []
     for c in reach.categories:
         if c in ctx.no_data or covered_col(c) not in mine.columns:
             continue
-        out_hh = float(mine.loc[~mine[covered_col(c)].astype(bool), hcol].sum())
-        outside.append((out_hh / max(w, 1.0), c, out_hh))
-    outside.sort(key=lambda x: (-x[0], x[1]))
+        out, judged, limits, notes = _outside_of(ctx, reach, mine, c, rural)
+        w = float(mine.loc[judged, hcol].sum())
+        out_hh = float(mine.loc[out, hcol].sum())
+        if w > 0:
+            outside.append((out_hh / w, c, out_hh, out, limits, notes))
+    # the most households outside first (a share of few judged households ranks by its count)
+    outside.sort(key=lambda x: (-x[2], -x[0], x[1]))
     rows = []
-    for i, (share, c, out_hh) in enumerate(outside[:5]):
+    for i, (share, c, out_hh, out, limits, notes) in enumerate(outside[:5]):
         kind = ("覆盖最差的服务" if zh else "worst-covered service") if i == 0 else (
             "步行圈外住户" if zh else "households outside the circle")
-        coms_out = mine.loc[~mine[covered_col(c)].astype(bool)]
+        coms_out = mine.loc[out]
         where = (ctx.sep.join(dict.fromkeys(ctx.com_name.get(x, str(x))
                                             for x in coms_out["community_code"].astype(str)))
                  if "community_code" in coms_out.columns else "")
-        limit = _num(reach.category_limits_m.get(c, float("nan")))
-        gap = (f"{_num(out_hh)} 户在 {limit} 米步行圈外 ({_pct(share)})" if zh
-               else f"{_num(out_hh)} households outside the {limit} m circle ({_pct(share)})")
+        circle = ("、" if zh else ", ").join(limits)
+        gap = "；".join([f"{_num(out_hh)} 户在 {circle} 步行圈外 ({_pct(share)})", *notes]) if zh else "; ".join(
+            [f"{_num(out_hh)} households outside the {circle} circle ({_pct(share)})", *notes])
         rows.append((kind, label(c, ctx.lang), gap, where))
     rows += [("数据问题" if zh else "data problem", label(c, ctx.lang), t("no_data", ctx.lang),
               "补充该类设施数据" if zh else "supply the facilities of this category") for c in sorted(ctx.no_data)]
     return rows
+
+
+def _outside_of(ctx: _ActionContext, reach: ReachResult, mine: pd.DataFrame, c: str,
+                rural: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[str], list[str]]:
+    """For category ``c``: which of ``mine`` are outside their circle, which are judged at all
+    (a rural budget beyond the search is not), the circles applied and what was not judged, in
+    words."""
+    zh = ctx.zh
+    out = ~mine[covered_col(c)].astype(bool).to_numpy()
+    judged = np.ones(len(mine), dtype=bool)
+    urban_m = _num(reach.category_limits_m.get(c, float("nan")))
+    limits = [f"{urban_m} 米" if zh else f"{urban_m} m"] if (~rural).any() else []
+    notes: list[str] = []
+    budget = ctx.rural_limits.get(c)
+    if rural.any() and budget is not None and dist_col(c) in mine.columns:
+        metres, level = budget
+        if metres <= reach.search_cap_m:
+            d = pd.to_numeric(mine[dist_col(c)], errors="coerce").fillna(np.inf).to_numpy(float)
+            out = np.where(rural, d > metres + 1e-6, out)
+            limits.append(f"{_num(metres)} 米（{level}）" if zh else f"{_num(metres)} m ({level})")
+        else:  # the search stopped short of the level's budget: not judged here
+            judged &= ~rural
+            out &= ~rural
+            hh, cap = _num(mine.loc[rural, reach.households_col].sum()), _num(reach.search_cap_m)
+            notes.append(f"乡村 {hh} 户按{level} {_num(metres)} 米计，超出步行搜索范围（{cap} 米），未判定" if zh else
+                         f"{hh} rural households, judged at the {level} budget of {_num(metres)} m, lie beyond "
+                         f"the walking search ({cap} m) and are not judged")
+    elif rural.any() and not limits:
+        limits.append(f"{urban_m} 米" if zh else f"{urban_m} m")
+    return out, judged, limits, notes
 
 
 def _site_rows(ctx: _ActionContext, results: PlanResults, area: Geometry) -> list[tuple[str, str, str, str]]:
