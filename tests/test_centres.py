@@ -215,6 +215,9 @@ def test_planted_cases(demo_layers):
     assert not (s.loc["LEFT+RIGHT", "chosen"] and (s.loc["LEFT", "chosen"] or s.loc["RIGHT", "chosen"]))
     # the day-care room needs 350 m2 on the ground floor: only the merged pair can hold it
     assert s.loc["LEFT+RIGHT", "chosen"] and "elderly_day_care" in s.loc["LEFT+RIGHT", "functions"]
+    # its parts say they are used merged (not "other spaces serve more")
+    assert s.loc["LEFT", "reason"] == s.loc["RIGHT", "reason"] == "与相邻空间合并使用，见 LEFT+RIGHT"
+    assert plan.reasons("en")["LEFT"] == "used merged with its neighbour: see LEFT+RIGHT"
     # floor area before/after is consistent, and coverage never falls
     c = plan.communities
     assert (c["area_after_m2"] >= c["area_before_m2"]).all()
@@ -240,6 +243,12 @@ def _demo_plan(layers, *, lang="zh", areas=None):
 @pytest.fixture(scope="module")
 def demo_plans(demo_layers, demo_areas):
     return {lang: _demo_plan(demo_layers, lang=lang, areas=demo_areas) for lang in ("zh", "en")}
+
+
+def test_a_merged_pair_keeps_its_id_in_the_id_column(demo_plans):
+    """The demo's SP03+SP04: its row carries its id in ``space_id`` too (the GeoPackage layer)."""
+    s = demo_plans["zh"].spaces
+    assert s["space_id"].tolist() == s.index.tolist() and "SP03+SP04" in s.index
 
 
 def test_existing_area_is_the_attribute_tables(demo_plans, demo_areas):

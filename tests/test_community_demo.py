@@ -70,8 +70,10 @@ def test_planted_cases_fixed_or_reported(demo):
     assert all("服务半径1000米只用于城市社区" in z for z in villages)
     # reasons name communities, new ones by code
     assert ch.loc["陈堡村", "reason_zh"].startswith("划出1个村民小组（309户）给周庄村")
-    assert "拆分为2个连片社区（阳光社区、321202001001-N1）" in ch.loc["阳光社区", "reason_zh"]
-    assert "split into 2 contiguous communities (阳光社区, 321202001001-N1)" in ch.loc["阳光社区", "reason"]
+    # the new community by the name the proposed layer gives it
+    assert "拆分为2个连片社区（阳光社区、阳光社区（拆分1））" in ch.loc["阳光社区", "reason_zh"]
+    assert "split into 2 contiguous communities (阳光社区, 阳光社区 (split 1))" in ch.loc["阳光社区", "reason"]
+    assert "阳光社区（拆分1）" in set(r.proposed["name"])
     codes = set(r.table["community_code"].astype(str))
     assert not any(c in text.replace(f"{c}-N", "") for c in codes
                    for text in (*ch["reason"], *ch["reason_zh"]))
@@ -101,6 +103,8 @@ def test_gulou_takes_two_compounds_without_lengthening_a_walk(demo):
     prop = r.proposed.set_index("name")
     assert prop.loc["迎春社区", "centre_kind"] == "service_centre"
     assert prop.loc["迎春社区", "max_walk_m"] == pytest.approx(yingchun["max_walk_m_before"], abs=0.5)
+    # the giving community's walk after is its own (not 鼓楼's 1,030 m)
+    assert yingchun["max_walk_m_after"] == pytest.approx(prop.loc["迎春社区", "max_walk_m"], abs=0.5)
     a = r.assignment
     assert int((a["moved"] & (a["proposed_code"] == gulou["community_code"])).sum()) == 2
 

@@ -93,3 +93,11 @@ def test_households_outside_name_the_circle_they_are_judged_by(results, lang):
             assert ("未判定" if lang == "zh" else "not judged") in gap
         assert n == int(h[far].sum()), gap
         assert (f"{urban_m:,.0f} 米" if lang == "zh" else f"{urban_m:,.0f} m") in gap
+
+
+@pytest.mark.parametrize(("lang", "split"), [("zh", "阳光社区、阳光社区（拆分1）"),
+                                             ("en", "阳光社区, 阳光社区 (split 1)")])
+def test_result_communities_are_named_as_the_proposed_layer_names_them(results, lang, split):
+    _sec, f = _proposals(build_report(results, lang=lang))
+    result = f.iloc[:, 4]
+    assert result.iloc[0] == split and "321202001001-N1" not in " ".join(result)

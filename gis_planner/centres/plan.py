@@ -62,8 +62,9 @@ class CentrePlan:
 
     def reasons(self, lang: str) -> pd.Series:
         """The ``reason`` of every space in ``lang`` (``zh`` or ``en``)."""
-        return pd.Series([space_reason(row, self.standard, lang) for _, row in self.spaces.iterrows()],
-                         index=self.spaces.index, dtype=object)
+        pairs = merged_into(self.spaces)
+        return pd.Series([space_reason(row, self.standard, lang, pair=pairs.get(str(i)))
+                          for i, row in self.spaces.iterrows()], index=self.spaces.index, dtype=object)
 
 
 def _with_merged(spaces: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[tuple[int, ...]]]:
@@ -91,7 +92,7 @@ def _with_merged(spaces: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[tuple
     base["merged_from"] = ""
     if not rows:
         return base, groups
-    merged = gpd.GeoDataFrame(rows, crs=spaces.crs).set_index("space_id")
+    merged = gpd.GeoDataFrame(rows, crs=spaces.crs).set_index("space_id", drop=False)
     out = pd.concat([base, merged[[c for c in merged.columns if c in base.columns]]])
     pos = {sid: i for i, sid in enumerate(out.index)}
     for sid in merged.index:
@@ -310,11 +311,20 @@ def function_names(std: CentreStandard, ids: str, lang: Lang) -> str:
     return ("、" if lang == "zh" else ", ").join(names.get(x, x) for x in ids.split(";") if x)
 
 
-def space_reason(row: pd.Series, std: CentreStandard, lang: str) -> str:
+def merged_into(spaces: pd.DataFrame) -> dict[str, str]:
+    """Each space used as part of a chosen merged pair (id ``a+b``) -> the pair's id."""
+    return {part: str(pair) for pair in spaces.index[spaces["chosen"].astype(bool)]
+            if "+" in str(pair) for part in str(pair).split("+")}
+
+
+def space_reason(row: pd.Series, std: CentreStandard, lang: str, *, pair: str | None = None) -> str:
     """Why a space (a row of :attr:`CentrePlan.spaces`) is chosen, in ``lang``: the functions
     placed, the m² of rooms in its area and the demand newly within reach (households, or
-    persons for elderly functions, summed over functions); or why it is not."""
+    persons for elderly functions, summed over functions); or why it is not (``pair``: the
+    chosen merged pair it is part of, see :func:`merged_into`)."""
     lg = check_lang(lang)
+    if not row["chosen"] and pair:
+        return f"与相邻空间合并使用，见 {pair}" if lg == "zh" else f"used merged with its neighbour: see {pair}"
     if not row["chosen"]:
         return _why_not(row, std, lg)
     names = function_names(std, str(row["functions"]), lg)
@@ -427,7 +437,8 @@ def _plan(std: CentreStandard, sp_all: gpd.GeoDataFrame, problem: CentreProblem,
     codes = np.array([units.codes[c] if c >= 0 else "" for c in problem.community], dtype=object)
     out["community_code"] = codes
     out["community_name"] = [str(units.names.get(c, "")) for c in codes]
-    out["reason"] = [space_reason(row, std, lang) for _, row in out.iterrows()]
+    pairs = merged_into(out)
+    out["reason"] = [space_reason(row, std, lang, pair=pairs.get(str(i))) for i, row in out.iterrows()]
     after = units.area_before.copy()
     for c, code in enumerate(units.codes):
         ks = np.flatnonzero((problem.community == c) & sol.open)

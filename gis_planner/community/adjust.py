@@ -118,9 +118,17 @@ class _State:
     names: dict[str, str] = field(default_factory=dict)              # code -> name in reasons
     radius_m: float | None = None                                    # urban service radius
 
-    def name(self, code: Any) -> str:
-        """The community's name in a reason; its code where it has no name (new ones)."""
-        return self.names.get(str(code)) or str(code)
+    def name(self, code: Any, lang: str = "zh") -> str:
+        """The community's name in a reason: a new one split off is named after the community it
+        comes from, as the proposed layer names it (阳光社区（拆分1）, in English "(split 1)");
+        its code where it has no name."""
+        code = str(code)
+        parent = self.new_codes.get(code)
+        if parent is not None and self.names.get(str(parent)):
+            n = code.rsplit("-N", 1)[-1]
+            return (f"{self.names[str(parent)]}（拆分{n}）" if lang == "zh"
+                    else f"{self.names[str(parent)]} (split {n})")
+        return self.names.get(code) or code
 
 
 def _fmt(v: float) -> str:
@@ -792,7 +800,7 @@ def _change_text(action: str, code: str, *, com: gpd.GeoDataFrame, state: _State
         result = [code, *children]
         sizes = [int(proposed.at[c, "households"]) for c in result]
         en = (f"split into {len(result)} contiguous communities "
-              f"({_join(map(state.name, result))}) of {_join(_fmt(s) for s in sizes)} households")
+              f"({_join(state.name(c, 'en') for c in result)}) of {_join(_fmt(s) for s in sizes)} households")
         zh = (f"拆分为{len(result)}个连片社区（{'、'.join(map(state.name, result))}），分别"
               f"{'、'.join(_zh(s) for s in sizes)}户")
     elif action == "transfer":
@@ -867,7 +875,10 @@ def _changes(com: gpd.GeoDataFrame, state: _State, assignment: pd.DataFrame, *,
         if com.at[code, "urban_rural"] == "rural" and action != "unchanged":
             note_en, note_zh = _village_note(state)
             en, zh = en + note_en, zh + note_zh
-        walk_after = proposed["max_walk_m"].reindex(result).max() if result else np.nan
+        # the community's own farthest walk after the change; a split community's over its parts,
+        # a dissolved one's over the communities its compounds join
+        own = [code, *children] if alive else result
+        walk_after = proposed["max_walk_m"].reindex(own).max() if own else np.nan
         rows.append({**base, "action": action, "feasible": True, "result": ",".join(result),
                      "households_after": after_h, "compounds_moved_out": len(out),
                      "households_moved_out": int(out["households"].sum()),

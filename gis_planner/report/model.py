@@ -190,7 +190,13 @@ def _community_section(results: PlanResults, lang: Lang) -> Section:
         if names and "community_code" in ch.columns:
             pf.insert(1, t("name", lang), [names.get(c, "") for c in ch["community_code"].astype(str)])
         result = "结果社区" if zh else "Result"
-        if names and result in pf.columns:  # the resulting communities by name (new ones by code)
+        proposed = check.proposed
+        if proposed is not None and "name" in proposed.columns:  # new communities by their new names
+            new = proposed["name"].astype(str)
+            if not zh:  # 阳光社区（拆分1） -> 阳光社区 (split 1), as the English reasons write it
+                new = new.str.replace(r"（拆分(\d+)）$", r" (split \1)", regex=True)
+            names = {**names, **dict(zip(proposed.index.astype(str), new, strict=True))}
+        if names and result in pf.columns:  # the resulting communities by name
             pf[result] = [("、" if zh else ", ").join(names.get(c, c) for c in v.split(",") if c)
                           for v in pf[result]]
         act = "建议" if zh else "Action"
@@ -272,11 +278,11 @@ def _siting_section(results: PlanResults, lang: Lang) -> Section:
         if outcome.planned:
             ids = ("、" if lang == "zh" else ", ").join(outcome.planned)
             paras.append(f"{_siting_title(outcome, lang)}: " + (
-                f"养老服务设施网络一节建议的 {ids} 按已建计入（同一街道只建议一处）"
+                f"养老服务设施网络一节按床位缺口与每街道至少一处建议的 {ids} 按已建计入，不再重复建议"
                 + ("；每个城市街道均已有或已建议一处，无需另行选址。" if outcome.result is None else "。")
                 if lang == "zh" else
-                f"the sites {ids} proposed in the elderly-care network section count as built "
-                "(one proposal per sub-district)"
+                f"the sites {ids}, proposed in the elderly-care network section for the bed shortfall "
+                "and one centre per sub-district, count as built and are not proposed again"
                 + ("; every urban sub-district has one, built or proposed." if outcome.result is None else ".")))
             if outcome.result is None:
                 continue
