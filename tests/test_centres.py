@@ -221,7 +221,13 @@ def test_planted_cases(demo_layers):
     # floor area before/after is consistent, and coverage never falls
     c = plan.communities
     assert (c["area_after_m2"] >= c["area_before_m2"]).all()
-    assert (plan.coverage["after"] >= plan.coverage["before"]).all()
+    cov = plan.coverage
+    known = cov["before"].notna()
+    assert (cov.loc[known, "after"] >= cov.loc[known, "before"]).all()
+    # a function whose facility category is not in the input: today's reach is no data, not 0
+    absent = set(cov["category"]) - set(L["fac"]["category"].astype(str))
+    assert absent and cov.loc[cov["category"].isin(absent), ["before", "after"]].isna().all().all()
+    assert (cov["new"] >= 0).all()
 
 
 # ---------------------------------------------------------------- the demo's inventory, as the report shows it

@@ -31,7 +31,7 @@ _HEAD = {
         "gap_before_m2": "现状缺口(m²)", "gap_after_m2": "实施后缺口(m²)", "function": "功能",
         "demand": "服务对象", "category": "计入现状的设施类别", "walk_limit_m": "步行上限(m)",
         "total": "服务对象总数", "before": "现状可达", "after": "实施后可达", "share_before": "现状可达比例",
-        "share_after": "实施后可达比例", "sites": "设置处数",
+        "share_after": "实施后可达比例", "new": "新增可达", "sites": "设置处数",
     },
     "en": {
         "space_id": "Space", "name": "Name", "rank": "Rank", "area_m2": "Usable area (m²)", "floor": "Floor",
@@ -44,7 +44,7 @@ _HEAD = {
         "function": "Function", "demand": "Counts", "category": "Existing facilities counted (category)",
         "walk_limit_m": "Walking limit (m)", "total": "Total counted", "before": "Within reach today",
         "after": "Within reach after", "share_before": "Share within reach today",
-        "share_after": "Share within reach after", "sites": "Sites",
+        "share_after": "Share within reach after", "new": "Newly within reach", "sites": "Sites",
     },
 }
 _OWNERSHIP = {"zh": {"public": "公有", "soe": "国企", "lease": "租赁"},
@@ -55,7 +55,7 @@ _AREA_SOURCE = {"zh": {"attribute": "社区属性表（service_area_m2）", "fac
                        "facilities": "community service centre points", "none": "no data (counted as 0)"}}
 #: What a function's demand counts, as a group of :data:`gis_planner.elderly.labels.GROUPS`.
 _GROUP = {"elderly": "elderly_60", "households": "households", "children": "children"}
-_COUNTS = ("new_households", "households", "total", "before", "after")
+_COUNTS = ("new_households", "households", "total", "before", "after", "new")
 _SHARES = ("share_before", "share_after")
 #: Labels of the standard's keys (see :meth:`CentreStandard.rows`); {function} is filled in.
 _PARAMS: dict[str, tuple[str, str]] = {

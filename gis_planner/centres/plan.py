@@ -225,8 +225,9 @@ def plan_centres(
         community=units.of_space, gap_m2=units.gap, required=required)
     sol = solve_centres(problem, max_sites=max_sites, budget=budget, weight_m2=std.households_per_m2.value,
                         time_limit_s=time_limit_s)
+    known = np.array([(cats == f.category).any() for f in funcs], dtype=bool)
     return _plan(std, sp_all, problem, sol, units=units, weight=weight, kinds=kinds,
-                 served_before=served_before, lang=lg)
+                 served_before=served_before, known=known, lang=lg)
 
 
 def _within(costs: sp.csr_matrix, limit_m: float) -> sp.csr_matrix:
@@ -418,7 +419,8 @@ def _gains(problem: CentreProblem, sol: CentreSolution, weight: np.ndarray) -> n
 
 
 def _plan(std: CentreStandard, sp_all: gpd.GeoDataFrame, problem: CentreProblem, sol: CentreSolution, *,
-          units: _Units, weight: np.ndarray, kinds: list[str], served_before: np.ndarray, lang: Lang) -> CentrePlan:
+          units: _Units, weight: np.ndarray, kinds: list[str], served_before: np.ndarray, known: np.ndarray,
+          lang: Lang) -> CentrePlan:
     funcs = std.functions
     out = sp_all.copy()
     out["chosen"] = sol.open
@@ -453,13 +455,15 @@ def _plan(std: CentreStandard, sp_all: gpd.GeoDataFrame, problem: CentreProblem,
     cov_rows = []
     for j, f in enumerate(funcs):
         total = float(weight[:, j].sum())
-        before = float(weight[served_before[:, j], j].sum())
+        # no facility of the category in the input: today's reach is not known (no data, not 0),
+        # nor is the reach after (new rooms may serve residents an unlisted facility serves)
+        before = float(weight[served_before[:, j], j].sum()) if known[j] else np.nan
         new = float((weight[:, j] * sol.new[:, j]).sum())
         cov_rows.append({"function": f.id, "demand": kinds[j], "category": f.category,
                          "walk_limit_m": f.walk_limit_m.value, "total": total, "before": before,
                          "after": before + new, "share_before": before / total if total else np.nan,
                          "share_after": (before + new) / total if total else np.nan,
-                         "sites": int(sol.put[:, j].sum())})
+                         "new": new, "sites": int(sol.put[:, j].sum())})
     both = {lg: _notes(std, problem, sol, units, lg) for lg in ("zh", "en")}
     return CentrePlan(spaces=out, communities=communities, coverage=pd.DataFrame(cov_rows), solution=sol,
                       standard=std, notes=both[lang], lang=lang, notes_by_lang=both)

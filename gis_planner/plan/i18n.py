@@ -240,6 +240,12 @@ STRINGS.update({
               "older people at {speed} km/h. Elderly counts come from the compounds, else households "
               "x 2.62 x the census shares. Each number's source, and whether it is the tool's own "
               "reading, is in the table at the end of this section."},
+    "elderly_shortfalls": {
+        "zh": "缺口按所在范围分别计算：一个社区的富余容量不抵扣另一个社区的缺口，故各社区缺口之和大于全域缺口，"
+              "小区图层（results.gpkg）逐小区计算，合计更大。",
+        "en": "Shortfalls are computed within each area: one community's spare places do not offset another's "
+              "shortfall, so the communities' shortfalls add up to more than the whole area's, and the compounds' "
+              "(results.gpkg) to more still."},
     "elderly_levels": {"zh": "各层级设施", "en": "Levels"},
     "elderly_by_community": {"zh": "各社区缺口", "en": "Shortfall per community"},
     "elderly_structure": {"zh": "配置结构核查", "en": "Structure checks"},

@@ -604,7 +604,8 @@ def _elderly_section(results: PlanResults, lang: Lang) -> Section | None:
     tabs = elderly_tables(res, lang=lang)
     tables = [Table(f"elderly_{k}", t(f"elderly_{k}", lang), _display(tabs[k]))
               for k in ("levels", "by_community", "structure", "floor_area", "sites", "standard") if k in tabs]
-    paras = [t("elderly_intro", lang, speed=f"{res.speed_kmh:.1f}"), *map(str, res.notes)]
+    paras = [t("elderly_intro", lang, speed=f"{res.speed_kmh:.1f}"), t("elderly_shortfalls", lang),
+             *map(str, res.notes)]
     return Section("elderly", t("elderly", lang), tuple(paras), tuple(tables))
 
 
@@ -1016,8 +1017,9 @@ def _data_section(results: PlanResults, lang: Lang) -> Section:
                      f"{len(off)} / {_num(off[hcol].sum())} {'户' if zh else 'households'}",
                      "补充通往这些小区的道路或出入口" if zh else "add the roads or gates reaching them"))
     nod = _no_data_categories(results)
+    listed = ("、" if zh else ", ").join(label(c, lang) for c in nod)
     rows.append(("没有输入设施的类别（记为无数据，不是 0%）" if zh else "Categories with no input facility "
-                 "(no data, never 0 %)", f"{len(nod)}" + (f": {'、'.join(label(c, lang) for c in nod)}" if nod else ""),
+                 "(no data, never 0 %)", f"{len(nod)}" + (f": {listed}" if nod else ""),
                  "补充这些类别的设施点" if zh else "supply facilities of these categories"))
     dropped = results.inputs.network.dropped_components
     n_comp = len(dropped)
