@@ -690,6 +690,28 @@ def siting_stage(inputs: PlanInputs, compounds: gpd.GeoDataFrame, params: ReachP
     return tuple(out)
 
 
+def classified_inputs(inputs: PlanInputs, community_check: Any) -> PlanInputs:
+    """``inputs`` with each community's urban/rural class as the size check read it where the
+    communities layer leaves it blank (a name ending in 村 is rural, in 社区 urban: see
+    :func:`gis_planner.community.classify_communities`), and ``urban_rural_rule`` saying which
+    rule decided; so compliance, elderly care, centres and grids judge a community as the size
+    check does."""
+    import dataclasses
+
+    com = inputs.communities
+    if com is None or community_check is None or "urban_rural" not in community_check.communities:
+        return inputs
+    read = community_check.communities
+    filled = com.copy()
+    given = filled["urban_rural"] if "urban_rural" in filled else pd.Series(None, index=filled.index, dtype=object)
+    blank = given.isna() | given.astype(str).str.strip().isin(["", "nan", "None"])
+    codes = pd.Series(filled.index.astype(str), index=filled.index)
+    filled["urban_rural"] = given.where(~blank, codes.map(read["urban_rural"].rename(index=str)))
+    if "urban_rural_rule" in read:
+        filled["urban_rural_rule"] = codes.map(read["urban_rural_rule"].rename(index=str))
+    return dataclasses.replace(inputs, communities=filled)
+
+
 def planned_elderly_sites(elderly: Any) -> gpd.GeoDataFrame | None:
     """The elderly-care stage's proposed sites as facility points of their level's first
     category, for :func:`siting_stage` (None when it proposed none)."""
@@ -816,6 +838,7 @@ def run_plan(config: PlanConfig, inputs: PlanInputs, *, progress: bool = False, 
     comp = coverage.completeness_summary(result)
     worst = coverage.worst_served(result, n=15, lang=config.lang)
     community_check = communities_stage(inputs, compounds, profile)
+    inputs = classified_inputs(inputs, community_check)  # one urban/rural reading for every stage
     steps.update()
     # the elderly-care network first: its proposed 街道 centres count as built for the siting
     # job of the same rule, so that one 街道 does not get two proposals

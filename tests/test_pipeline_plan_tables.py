@@ -293,3 +293,17 @@ def test_one_proposed_centre_per_subdistrict(demo_results):
     assert any(f"{sited.index[0]}" in p and "按已建计入" in p for p in siting.paragraphs)
     en = next(s for s in build_report(r, lang="en").sections if s.key == "siting")
     assert any("count as built" in p for p in en.paragraphs)
+
+
+def test_one_urban_rural_reading_for_every_stage(demo_results):
+    """学苑社区 and 周庄村 leave urban_rural blank: the size check reads them by their names
+    (社区: urban, 村: rural), and compliance, elderly care and centres judge them the same way."""
+    r = demo_results
+    com = r.inputs.communities.set_index("name")
+    assert com.loc["学苑社区", "urban_rural"] == "urban" and com.loc["周庄村", "urban_rural"] == "rural"
+    assert com.loc["周庄村", "urban_rural_rule"] == "name_suffix"
+    check = r.community_check.communities.set_index("name")
+    assert (check.loc[["学苑社区", "周庄村"], "urban_rural"] == com.loc[["学苑社区", "周庄村"], "urban_rural"]).all()
+    structure = r.elderly.structure.set_index("name")
+    assert structure.loc["学苑社区", "met"] in (True, False)  # judged, as an urban community
+    assert not any("城乡属性未填写" in n for n in r.centres.notes)
