@@ -307,3 +307,16 @@ def test_one_urban_rural_reading_for_every_stage(demo_results):
     structure = r.elderly.structure.set_index("name")
     assert structure.loc["学苑社区", "met"] in (True, False)  # judged, as an urban community
     assert not any("城乡属性未填写" in n for n in r.centres.notes)
+
+
+def test_a_share_over_100_percent_is_a_data_problem_not_a_pass(demo_results):
+    """和平社区's attribute row gives 756 m² of activity area in a 450 m² service facility: the
+    share (168 %) cannot be, so the indicator is not assessable there, saying which two values
+    to check, in the report's language."""
+    from gis_planner.plan.i18n import localize
+
+    t = demo_results.compliance.table
+    row = t[(t["indicator_id"] == "activity_area_share") & (t["unit_name"] == "和平社区")].iloc[0]
+    assert row["status"] == "not assessable" and "exceeds `service_area_m2`" in row["needs"]
+    assert "大于`service_area_m2`" in localize(row["needs"], "zh") and "占比超过 100%" in localize(row["needs"], "zh")
+    assert not ((t["unit"] == "%") & (t["unit_type"] != "city") & (t["value"] > 100)).any()

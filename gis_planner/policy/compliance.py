@@ -477,7 +477,12 @@ def _ratio_value(ind: Indicator, data: _CheckData, code: str) -> tuple[float | N
     den = data.number(ind.denominator, code)
     if den == 0:
         return None, f"{_field_text(ind.denominator or '', data.fields)} is 0; fill the real value"
-    return num / den * ind.scale, ""
+    value = num / den * ind.scale
+    if ind.unit == "%" and value > 100 + 1e-9:  # a part of a whole larger than the whole
+        return None, (f"{_field_text(ind.numerator or '', data.fields)} ({num:g}) exceeds "
+                      f"{_field_text(ind.denominator or '', data.fields)} ({den:g}), a share over 100 %; "
+                      "check both values")
+    return value, ""
 
 
 def _plain_value(ind: Indicator, data: _CheckData, code: str) -> tuple[float | None, str]:
