@@ -101,3 +101,16 @@ def test_result_communities_are_named_as_the_proposed_layer_names_them(results, 
     _sec, f = _proposals(build_report(results, lang=lang))
     result = f.iloc[:, 4]
     assert result.iloc[0] == split and "321202001001-N1" not in " ".join(result)
+
+
+@pytest.mark.parametrize(("lang", "words"), [
+    ("zh", ("户数区间依据：《泰州市", "二(二)6", "已核实", "服务半径 1,000 米：本工具推导")),
+    ("en", ("The bands come from Taizhou", "二(二)6", "(verified)", "The service radius of 1,000 m: derived"))])
+def test_the_bands_and_the_radius_say_where_they_come_from(results, lang, words):
+    sec, _f = _proposals(build_report(results, lang=lang))
+    from gis_planner.plan.i18n import localize
+
+    text = " ".join(localize(p, lang) for p in sec.paragraphs)
+    assert all(w in text for w in words), text
+    if lang == "zh":
+        assert "we read it" not in text

@@ -395,8 +395,13 @@ def _fill_zh(m: re.Match[str]) -> str:
 
 
 #: The sources of the elderly-care and centre standards (policy/data/_elderly_care.toml,
-#: _centres.toml) in Chinese, as the standard tables of a Chinese report cite them.
+#: _centres.toml) and of the community service radius in Chinese, as a Chinese report cites them.
 STANDARD_SOURCES_ZH: dict[str, str] = {
+    "derived: 二(二)6 sets the bands 在满足社区合理服务半径的前提下 but gives no radius; we read it as the "
+    "farthest household within the 15-minute walk to the community centre, the upper end of 800–1000 m "
+    "(GB 50180-2018 表3.0.4)":
+        "本工具推导：二(二)6 要求“在满足社区合理服务半径的前提下”设立社区，但未给半径；本工具理解为最远住户步行 15 "
+        "分钟可到社区服务中心，取 800–1000 米的上限（GB 50180-2018 表3.0.4）",
     "GB 50180-2018 profile: 700 m in 15 min (Guizhou elderly service radius < 700 m)":
         "GB 50180-2018 规划方案：15 分钟 700 米（贵州老年人服务半径 < 700 米）",
     "全国老龄办 estimates of about 4,000万 失能、半失能老人 among 2.64亿 aged 60+ (press reports)":

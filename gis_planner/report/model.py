@@ -19,7 +19,7 @@ from gis_planner import __version__
 from gis_planner._errors import PolicyError
 from gis_planner.categories import label
 from gis_planner.coverage.columns import COMPLETENESS, SNAPPED, covered_col, dist_col
-from gis_planner.plan.i18n import STRINGS, Lang, check_lang, t
+from gis_planner.plan.i18n import STRINGS, Lang, check_lang, localize, t
 from gis_planner.plan.results import new_sites
 
 if TYPE_CHECKING:
@@ -228,7 +228,26 @@ def _community_section(results: PlanResults, lang: Lang) -> Section:
               "today (a walk already beyond it today may stay as it is). The radius is applied to urban "
               "communities only: no text gives one for villages, whose adjustments are not held to it. In "
               "villages the units moved are villagers' groups (村民小组).")
-    return Section("communities", t("communities", lang), (advice,), tuple(tables))
+    return Section("communities", t("communities", lang), (advice, *_band_sources(results, lang)),
+                   tuple(tables))
+
+
+def _band_sources(results: PlanResults, lang: Lang) -> tuple[str, ...]:
+    """Where the household bands and the service radius come from: the profile's document and
+    clause with its verification status (the radius is the tool's own reading)."""
+    bands = results.profile.community_bands
+    if bands is None:
+        return ()
+    zh = lang == "zh"
+    cite = results.profile.citation(bands.source, lang)
+    status = localize(bands.status, lang)
+    out = [f"户数区间依据：{cite}（{status}）。" if zh else f"The bands come from {cite} ({status})."]
+    radius = bands.service_radius_m
+    if radius is not None:
+        metres, source, status = _num(radius.value), localize(radius.source, lang), localize(radius.status, lang)
+        out.append(f"服务半径 {metres} 米：{source}（{status}）。" if zh else
+                   f"The service radius of {metres} m: {source} ({status}).")
+    return tuple(out)
 
 
 def _siting_table(res: SitingResult, lang: Lang, key: str, title: str) -> Table:
