@@ -317,3 +317,15 @@ def test_english_settings_name_no_chinese_levels():
     rows = {r["setting"]: r["value"] for r in load_grid_defaults().table("en")}
     assert rows["workers"] == "1 full-time per grid, 1 part-time per micro-grid"
     assert not any("\u4e00" <= ch <= "\u9fff" for v in rows.values() for ch in v)
+
+
+def test_persons_per_household_is_one_figure_with_one_status():
+    """The grids and the elderly-care standard use the same 2.62 persons per household (第七次
+    全国人口普查): the same value, source document and verification status in both tables."""
+    from gis_planner.grids import load_grid_defaults
+    from gis_planner.policy.elderly import load_elderly_standard
+
+    grids, elderly = load_grid_defaults(), load_elderly_standard().persons_per_household
+    assert grids.persons_per_household == elderly.value
+    assert grids.status["persons_per_household"] == elderly.status
+    assert "第七次全国人口普查公报（第二号）" in grids.sources["persons_per_household"]
