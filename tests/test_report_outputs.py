@@ -184,3 +184,15 @@ def test_section_tables_are_written_as_numbers_with_their_sources(results):
         section = next(s for s in rep.sections if s.key == key)
         assert section.tables[-1].key == f"{key}_standard"
         assert {"依据", "核实状态"} <= set(section.tables[-1].frame.columns)
+
+
+def test_worst_served_compounds_off_the_network_say_so(results):
+    """A compound beyond the snapping distance reaches nothing (completeness 0): its row says
+    why, so a planner does not read it as a compound with no service nearby."""
+    hh = results.reach.households
+    off = set(hh.index[~hh["snapped"].astype(bool)].astype(str))
+    assert off
+    for lang, mark in (("zh", "不在路网上"), ("en", "not on the network")):
+        frame = next(s for s in build_report(results, lang=lang).sections if s.key == "worst").tables[0].frame
+        for i, name in zip(frame["id"], frame.iloc[:, 1], strict=True):
+            assert (mark in name) == (i in off), (i, name)

@@ -145,9 +145,13 @@ def _worst_section(results: PlanResults, lang: Lang) -> Section:
     reach = results.reach
     w = worst_served(reach, n=10, lang=lang)
     hh_col = reach.households_col
+    names = w["name"].astype(str) if "name" in w else pd.Series("", index=w.index)
+    if "snapped" in w:  # a compound beyond the snapping distance reaches nothing: say why
+        off = "（不在路网上，超出吸附距离）" if lang == "zh" else " (not on the network: beyond snapping)"
+        names = names.where(w["snapped"].astype(bool), names + off)
     frame = pd.DataFrame({
         "id": [str(i) for i in w.index],
-        t("name", lang): w["name"].astype(str).to_list() if "name" in w else [""] * len(w),
+        t("name", lang): names.to_list(),
         t("households", lang): [_num(v) for v in w[hh_col]],
         t("completeness", lang): [_pct(v) for v in w["completeness"]],
         t("missing", lang): w["missing"].astype(str).to_list(),
