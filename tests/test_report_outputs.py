@@ -196,3 +196,12 @@ def test_worst_served_compounds_off_the_network_say_so(results):
         frame = next(s for s in build_report(results, lang=lang).sections if s.key == "worst").tables[0].frame
         for i, name in zip(frame["id"], frame.iloc[:, 1], strict=True):
             assert (mark in name) == (i in off), (i, name)
+
+
+def test_coverage_section_names_the_elderly_networks_own_limits(results):
+    """The coverage table's meal-point column is the 15-minute circle; the elderly-care section
+    uses 500 m: the coverage section says so, with each level's limit."""
+    sec = next(s for s in build_report(results, lang="zh").sections if s.key == "coverage")
+    text = " ".join(sec.paragraphs)
+    for lv in results.elderly.standard.levels:
+        assert f"{lv.name('zh')} {lv.walk_limit_m.value:,.0f} 米" in text

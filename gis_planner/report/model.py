@@ -133,7 +133,7 @@ def _coverage_section(results: PlanResults, lang: Lang) -> Section:
                              xlabel=t("covered_share", lang) + " (%)")
     intro: tuple[str, ...] = (t("coverage_intro", lang), t("walk_assumption", lang) + ("：" if lang == "zh" else ": ")
              + t("m_speed", lang, speed=f"{speed:g}", minutes=f"{reach.headline_minutes:g}"),
-             _assumption_sentence(results, lang))
+             _assumption_sentence(results, lang), *_elderly_limits_sentence(results, lang))
     return Section("coverage", t("coverage", lang), intro,
                    (Table("coverage", t("coverage", lang), frame),),
                    (Chart("coverage_chart", t("chart_coverage_title", lang), png),))
@@ -568,6 +568,20 @@ def _assumption_columns(results: PlanResults, cats: list[str], lang: Lang) -> di
             vals.append(_share_or_no_data(v, lang) + mark + (old_speed.get(c, "") if v == v else ""))
         cols[name] = vals
     return cols
+
+
+def _elderly_limits_sentence(results: PlanResults, lang: Lang) -> tuple[str, ...]:
+    """With ``[elderly]``: the elderly-care network judges its levels by their own walking
+    limits (metres), which differ from this table's 15-minute circle; say so with the limits."""
+    el = results.elderly
+    if el is None:
+        return ()
+    limits = ("、" if lang == "zh" else ", ").join(
+        f"{lv.name(lang)} {_num(lv.walk_limit_m.value)} {'米' if lang == 'zh' else 'm'}" for lv in el.standard.levels)
+    return (f"养老服务设施网络一节按各层级自身的步行上限判断可达（{limits}，老年人 {el.speed_kmh:g} km/h），"
+            "与本表的 15 分钟生活圈口径不同。" if lang == "zh" else
+            f"The elderly-care network section judges reach by each level's own walking limit ({limits}; older "
+            f"people at {el.speed_kmh:g} km/h), not by this table's 15-minute circle.",)
 
 
 def _assumption_sentence(results: PlanResults, lang: Lang) -> str:
