@@ -24,7 +24,7 @@ import functools
 import math
 import re
 from importlib import resources
-from typing import Literal
+from typing import Literal, cast
 
 import pandas as pd
 
@@ -32,6 +32,14 @@ from gis_planner._errors import InputDataError
 from gis_planner._text import control_characters
 
 Lang = Literal["zh", "en"]
+
+
+def check_lang(lang: str) -> Lang:
+    """``lang`` when it is ``zh`` or ``en``; else :class:`ValueError` naming it (the one check of
+    the report, map, table and reason languages)."""
+    if lang not in ("zh", "en"):
+        raise ValueError(f"lang must be 'zh' or 'en'; got {lang!r}.")
+    return cast(Lang, lang)
 
 #: Columns of a declared-category table (aliases accepted: ``category`` for ``id``, ``zh``/``en``
 #: for the names, ``minutes`` for ``walk_minutes``).

@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from gis_planner.categories import Lang, check_lang
 from gis_planner.categories import label as category_label
 from gis_planner.centres.plan import CentrePlan, function_names
-from gis_planner.elderly.labels import Lang, check_lang, group_label, standard_table, whole
+from gis_planner.elderly.labels import group_label, standard_table, whole
 from gis_planner.policy.centres import CentreStandard
 
 _HEAD = {

@@ -14,10 +14,10 @@ import shapely
 
 from gis_planner._errors import InputDataError
 from gis_planner._validate import require_columns, require_same_crs
+from gis_planner.categories import Lang, check_lang
 from gis_planner.centres.model import CentreProblem, CentreSolution, solve_centres
 from gis_planner.community.units import unit_codes
 from gis_planner.coverage.costs import compound_costs
-from gis_planner.elderly.labels import Lang, check_lang
 from gis_planner.network.graph import WalkNetwork
 from gis_planner.policy.centres import CentreFunction, CentreStandard, load_centre_standard
 

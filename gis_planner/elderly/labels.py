@@ -11,13 +11,11 @@ statuses of the standards' numbers, and a standard's rows as a readable table.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Literal, cast
 
 import numpy as np
 import pandas as pd
 
-Lang = Literal["zh", "en"]
-LANGS = ("zh", "en")
+from gis_planner.categories import Lang
 
 #: Who a level or function counts: group -> (zh noun, en noun, zh unit, en unit).
 GROUPS: dict[str, tuple[str, str, str, str]] = {
@@ -41,19 +39,6 @@ STANDARD_HEAD = {
     "zh": {"key": "配置键", "label": "参数", "value": "数值", "source": "依据", "status": "核实状态"},
     "en": {"key": "Key", "label": "Parameter", "value": "Value", "source": "Source", "status": "Status"},
 }
-
-
-def check_lang(lang: str) -> Lang:
-    """``lang`` when it is ``zh`` or ``en``.
-
-    Raises
-    ------
-    ValueError
-        Any other language.
-    """
-    if lang not in LANGS:
-        raise ValueError(f"lang {lang!r}; expected 'zh' or 'en'.")
-    return cast(Lang, lang)
 
 
 def group_label(group: str, lang: Lang, *, unit: bool = True) -> str:

@@ -16,9 +16,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from gis_planner.categories import Lang, check_lang
 from gis_planner.categories import label as category_label
 from gis_planner.elderly.assess import ElderlyResult
-from gis_planner.elderly.labels import Lang, check_lang, group_label, standard_table, status_label, whole
+from gis_planner.elderly.labels import group_label, standard_table, status_label, whole
 from gis_planner.policy.elderly import ElderlyLevel, ElderlyStandard
 
 _HEAD = {

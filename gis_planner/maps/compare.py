@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 import numpy as np
 import shapely
 
-from gis_planner.categories import label
+from gis_planner.categories import check_lang, label
 from gis_planner.maps.plan import (
     COORD_SCALE,
     JsonLayers,
@@ -98,9 +98,7 @@ def compare_map(comparison: Any, *, lang: str = "zh", category: str | None = Non
     """
     import folium
 
-    if lang not in ("zh", "en"):
-        raise ValueError(f"lang must be 'zh' or 'en'; got {lang!r}.")
-    lg = cast("Literal['zh', 'en']", lang)
+    lg = check_lang(lang)
     cats = list(comparison.categories)
     first = category if category is not None else cats[0]
     if first not in cats:

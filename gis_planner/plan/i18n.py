@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Literal
 
-Lang = Literal["zh", "en"]
+from gis_planner.categories import Lang as Lang
+from gis_planner.categories import check_lang as check_lang  # the one check, re-exported
 
 STRINGS: dict[str, dict[str, str]] = {
     "key_numbers": {"zh": "关键数据", "en": "Key numbers"},
@@ -191,13 +191,6 @@ def t(key: str, lang: Lang, **fmt: object) -> str:
     """
     text = STRINGS[key][lang]
     return text.format(**fmt) if fmt else text
-
-
-def check_lang(lang: str) -> Lang:
-    """``lang`` when it is ``zh`` or ``en``; else :class:`ValueError` naming it."""
-    if lang not in ("zh", "en"):
-        raise ValueError(f"lang must be 'zh' or 'en'; got {lang!r}.")
-    return lang  # type: ignore[return-value]
 
 
 # Plan sections: the three tiers of indicators, walking assumptions, elderly care, neighbourhood
