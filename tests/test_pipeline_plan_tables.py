@@ -320,3 +320,7 @@ def test_a_share_over_100_percent_is_a_data_problem_not_a_pass(demo_results):
     assert row["status"] == "not assessable" and "exceeds `service_area_m2`" in row["needs"]
     assert "大于`service_area_m2`" in localize(row["needs"], "zh") and "占比超过 100%" in localize(row["needs"], "zh")
     assert not ((t["unit"] == "%") & (t["unit_type"] != "city") & (t["value"] > 100)).any()
+    # the city row asks to check 和平社区's values, and to fill only what is missing elsewhere
+    city = t[(t["indicator_id"] == "activity_area_share") & (t["unit_type"] == "city")].iloc[0]["needs"]
+    fill, check = city.split("; check the values of community ")
+    assert row["unit_id"] not in fill and check.startswith(row["unit_id"])

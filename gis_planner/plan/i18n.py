@@ -353,6 +353,7 @@ PATTERNS_ZH: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]],
                 r"pass search_cap_m=(\d+) to reach\)"),
      r"需要搜索范围至少 \1 m 的可达性结果（当前搜索上限 \2 m；在规划配置的可达性参数表中设 search_cap_m = \3）"),
     (re.compile(r"too small for any function \((.+?)\)"), r"面积过小，无法设置任何功能（\1）"),
+    (re.compile(r"check the values of community (.+?) \(see its row\)"), r"核对社区 \1 的数值（见该社区行）"),
     (re.compile(r"(`\w+`(?: \([^()]*\))?) \(([\d.e+]+)\) exceeds (`\w+`(?: \([^()]*\))?) \(([\d.e+]+)\), "
                 r"a share over 100 %; check both values"),
      r"\1（\2）大于\3（\4），占比超过 100%，请核对两项数值"),

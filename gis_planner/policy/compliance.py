@@ -592,13 +592,20 @@ def _fill_needs(ind: Indicator, data: _CheckData, a: _Assessed) -> str:
     if not not_filled:
         return ""
     frame = data.frame
+    # communities whose every needed value is there but contradicts (a share over 100 %): their
+    # values are to be checked, not filled
+    filled = [x for x in not_filled if x in frame.index and all(
+        c in frame.columns and not is_missing(frame.at[x, c]) for c in cols)]
+    empty = [x for x in not_filled if x not in filled]
     lacking = [
         c
         for c in cols
         if c not in frame.columns
-        or frame[c].reindex([x for x in not_filled if x in frame.index]).isna().any()
+        or frame[c].reindex([x for x in empty if x in frame.index]).isna().any()
     ]
-    needs = _needs_columns(lacking or cols, data.fields, not_filled, frame)
+    needs = _needs_columns(lacking or cols, data.fields, empty, frame) if empty else ""
+    if filled:
+        needs = _join(needs, f"check the values of community {_rows_text(filled)} (see its row)")
     return _join(needs, a.fix) if a.unknown and a.fix else needs
 
 
