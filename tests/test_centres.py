@@ -227,6 +227,9 @@ def test_planted_cases(demo_layers):
     # a function whose facility category is not in the input: today's reach is no data, not 0
     absent = set(cov["category"]) - set(L["fac"]["category"].astype(str))
     assert absent and cov.loc[cov["category"].isin(absent), ["before", "after"]].isna().all().all()
+    names = cov.loc[cov["category"].isin(absent), "function"].map({f.id: f.name("zh") for f in std.functions})
+    assert plan.notes_in("zh")[0].startswith("输入中没有这些功能的现有设施：")
+    assert all(n in plan.notes_in("zh")[0] for n in names)
     assert (cov["new"] >= 0).all()
 
 

@@ -140,3 +140,5 @@ def test_grid_tables_are_in_one_language(demo_grids):
         assert not [c for c in frame.columns if cjk.search(str(c)) or ident.match(str(c))], key
         assert not [v for v in _cells(frame, "en", skip=("Source",)) if cjk.search(v)], key
         assert "Band status" not in frame or not frame["Band status"].str.contains("_").any(), key
+        for col in ("Setting", "Check"):  # settings and audit checks in words, not ids
+            assert col not in frame or not frame[col].astype(str).str.match(r"^[a-z_]+$").any(), key

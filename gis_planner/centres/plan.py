@@ -363,13 +363,21 @@ def _unmet_reason(problem: CentreProblem, c: int, j: int, f: CentreFunction, lan
     return "在处数或预算限制内未能安排" if zh else "not placed within the number of sites or the budget"
 
 
-def _notes(std: CentreStandard, problem: CentreProblem, sol: CentreSolution, units: _Units,
-           lang: Lang) -> list[str]:
-    """The plan's notes in ``lang``: the solver's status when not optimal, required functions not
-    placed (community, function and why), communities whose urban/rural class is not given,
-    and where today's floor area comes from."""
+def _notes(std: CentreStandard, problem: CentreProblem, sol: CentreSolution, units: _Units, *,
+           lang: Lang, known: np.ndarray) -> list[str]:
+    """The plan's notes in ``lang``: the functions whose facility category is not in the input
+    (``known`` False: today's reach is no data), the solver's status when not optimal, required
+    functions not placed (community, function and why), communities whose urban/rural class is
+    not given, and where today's floor area comes from."""
     zh = lang == "zh"
     notes = []
+    absent = [f.name(lang) for f, k in zip(std.functions, known, strict=True) if not k]
+    if absent:
+        names = ("、" if zh else ", ").join(absent)
+        notes.append(f"输入中没有这些功能的现有设施：{names}，现状与实施后可达记为“–”（无数据，不是 0），"
+                     "只给出新增可达" if zh else
+                     f"the input has no existing facility of {names}: reach today and after is '–' (no data, "
+                     "not 0); only the reach the new rooms add is given")
     if sol.status != "optimal":
         notes.append(f"求解器以状态 {sol.status} 停止（间隙 {sol.gap:.2%}）" if zh else
                      f"the solver stopped with status {sol.status} (gap {sol.gap:.2%})")
@@ -464,6 +472,6 @@ def _plan(std: CentreStandard, sp_all: gpd.GeoDataFrame, problem: CentreProblem,
                          "after": before + new, "share_before": before / total if total else np.nan,
                          "share_after": (before + new) / total if total else np.nan,
                          "new": new, "sites": int(sol.put[:, j].sum())})
-    both = {lg: _notes(std, problem, sol, units, lg) for lg in ("zh", "en")}
+    both = {lg: _notes(std, problem, sol, units, lang=lg, known=known) for lg in ("zh", "en")}
     return CentrePlan(spaces=out, communities=communities, coverage=pd.DataFrame(cov_rows), solution=sol,
                       standard=std, notes=both[lang], lang=lang, notes_by_lang=both)

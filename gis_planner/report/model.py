@@ -19,7 +19,7 @@ from gis_planner import __version__
 from gis_planner._errors import PolicyError
 from gis_planner.categories import label
 from gis_planner.coverage.columns import COMPLETENESS, SNAPPED, covered_col, dist_col
-from gis_planner.plan.i18n import STRINGS, Lang, check_lang, localize, t
+from gis_planner.plan.i18n import STRINGS, Lang, check_lang, localize, localize_unit, t
 from gis_planner.plan.results import new_sites
 
 if TYPE_CHECKING:
@@ -615,6 +615,7 @@ def _headline_section(results: PlanResults, lang: Lang) -> Section:
             t("tier", lang): rows["tier_zh" if lang == "zh" else "tier_en"].astype(str).to_list(),
             t("value", lang): [_num(v) for v in rows["value"]],
             t("target", lang): [f"{r['comparison']} {_num(r['target'])}" for _, r in rows.iterrows()],
+            t("unit", lang): [localize_unit(u, lang) for u in rows["unit"]],
             t("status", lang): [t(x, lang) if x in STATUS_KEYS else x for x in rows["status"]],
             t("verification", lang): rows["source_status"].astype(str).to_list(),
             # whose households or communities the value counts (urban-only indicators leave
@@ -695,8 +696,9 @@ def _grids_section(results: PlanResults, lang: Lang) -> Section | None:
     if not zh:  # English words for the headers and the band statuses (the Chinese come at render)
         head = _GRID_HEAD_EN
         for frame in shown.values():
-            if "band_status" in frame.columns:
-                frame["band_status"] = frame["band_status"].map(lambda v: _BAND_EN.get(str(v), v))
+            for col in ("band_status", "setting", "check"):  # ids of statuses, settings and checks
+                if col in frame.columns:
+                    frame[col] = frame[col].map(lambda v: _GRID_WORDS_EN.get(str(v), v))
     tables = [Table(f"grids_{k}", titles[k][0 if zh else 1] if k in titles else t(f"grids_{k}", lang),
                     frame.rename(columns=head)) for k, frame in shown.items()]
     intro = t("grids_intro", lang, grid=f"{st.grid_min}–{st.grid_max}", micro=f"{st.micro_min}–{st.micro_max}")
@@ -746,8 +748,13 @@ _GRID_HEAD_EN = {
     "left_behind_children": "Left-behind children", "disabled": "People with disabilities",
     "community_correction": "People under community correction",
 }
-#: The band statuses of grids in English words.
-_BAND_EN = {"in_band": "within the band", "under_band": "below the band", "over_band": "above the band"}
+#: Band statuses, settings and audit checks of the grid tables in English words.
+_GRID_WORDS_EN = {
+    "in_band": "within the band", "under_band": "below the band", "over_band": "above the band",
+    "grid_households": "Households per grid", "micro_grid_households": "Households per micro-grid",
+    "workers": "Grid workers", "persons_per_household": "Persons per household",
+    "barriers": "Barriers", "solver": "Solver", "band": "Household band", "nesting": "Nesting",
+    "gaps": "Gaps", "overlaps": "Overlaps"}
 
 
 #: Words of a header that names a share (0..1 in the tables, a percentage in the report).

@@ -92,13 +92,15 @@ class _Wording:
             budget = f"{minutes:g}分钟步行" if minutes else (f"{dist:,.0f}米" if dist else "")
             area = (
                 f"全域覆盖率由{s['covered_share_before']:.1%}提高到{s['covered_share_after']:.1%}"
+                "（全部新增点合计）"
                 if dist
                 else ""
             )
         else:
             budget = f"{minutes:g} minutes' walk" if minutes else (f"{dist:,.0f} m" if dist else "")
             area = (
-                f"area coverage {s['covered_share_before']:.1%} -> {s['covered_share_after']:.1%}"
+                f"area coverage {s['covered_share_before']:.1%} -> {s['covered_share_after']:.1%} "
+                "(all new sites together)"
                 if dist
                 else ""
             )
