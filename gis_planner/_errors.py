@@ -19,6 +19,10 @@ class InputDataError(GisPlannerError, ValueError):
     """
 
 
+class NothingToSiteError(InputDataError):
+    """A siting job whose every unit (sub-district) already has what it asks for."""
+
+
 class CRSError(InputDataError):
     """A coordinate reference system is missing, unsuitable or undeclared."""
 

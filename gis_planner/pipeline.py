@@ -664,7 +664,7 @@ def siting_stage(inputs: PlanInputs, compounds: gpd.GeoDataFrame, params: ReachP
     ``planned``: facility points the elderly-care stage proposes (``category``), in the
     facilities' CRS. A per-sub-district job of one of their categories counts them as built, so
     that a 街道 gets one proposed centre, not one from each stage (the outcome's ``planned``)."""
-    from gis_planner._errors import InfeasibleError
+    from gis_planner._errors import InfeasibleError, NothingToSiteError
 
     if inputs.candidates is None:
         return ()
@@ -682,9 +682,10 @@ def siting_stage(inputs: PlanInputs, compounds: gpd.GeoDataFrame, params: ReachP
                              params=params, facilities=facilities, gates=inputs.gates,
                              subdistricts=inputs.subdistricts)
         except (InputDataError, InfeasibleError) as exc:
-            if not (counted and "already has" in str(exc)):
+            served = isinstance(exc, NothingToSiteError)
+            if not (counted and served):
                 logger.warning("siting job %s skipped: %s", job.key, exc)
-            out.append(SitingOutcome(job=job, result=None, note=str(exc), planned=counted))
+            out.append(SitingOutcome(job=job, result=None, note=str(exc), planned=counted, served=served))
             continue
         out.append(SitingOutcome(job=job, result=res, planned=counted))
     return tuple(out)

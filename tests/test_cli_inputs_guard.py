@@ -540,11 +540,12 @@ def test_the_report_summary_says_in_its_language_that_proposed_centres_count_as_
 
     job = SitingJob(model="per-subdistrict", category="subdistrict_elderly_centre", demand="elderly")
     note = "every sub-district already has a subdistrict_elderly_centre; nothing to site."
-    counted = SitingOutcome(job=job, result=None, note=note, planned=("S015", "S027"))
+    counted = SitingOutcome(job=job, result=None, note=note, planned=("S015", "S027"), served=True)
     assert siting_text(counted, "zh") == ("养老服务设施网络建议的 S015、S027 按已建计入；"
                                           "每个街道均已有或已建议一处，无需另行选址")
     assert siting_text(counted, "en") == ("the elderly-care network's proposals S015, S027 count as built; every "
                                           "sub-district has one, built or proposed: nothing to site")
-    assert siting_text(SitingOutcome(job=job, result=None, note=note), "zh") == "每个街道均已有一处，无需选址"
+    served = SitingOutcome(job=job, result=None, note=note, served=True)
+    assert siting_text(served, "zh") == "每个街道均已有一处，无需选址"
     other = "siting job x: per-subdistrict needs the sub-district polygons."
     assert siting_text(SitingOutcome(job=job, result=None, note=other), "zh") == other

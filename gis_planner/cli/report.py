@@ -156,8 +156,8 @@ def siting_text(outcome: Any, lang: Lang) -> str:
     if outcome.planned:
         parts.append(words["planned"].format(ids=words["ids"].join(outcome.planned)))
     if res is None:
-        served = "already has" in outcome.note
-        parts.append(words["served_planned" if outcome.planned else "served"] if served else outcome.note)
+        served = words["served_planned" if outcome.planned else "served"]
+        parts.append(served if outcome.served else outcome.note)
     return words["and"].join(p for p in parts if p)
 
 

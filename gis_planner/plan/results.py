@@ -68,6 +68,8 @@ class SitingOutcome:
     note: str = ""
     #: sites proposed by the elderly-care stage that this job counted as built
     planned: tuple[str, ...] = ()
+    #: every unit already has (or, with ``planned``, is proposed) what the job sites: nothing to site
+    served: bool = False
 
 
 @dataclass(frozen=True)

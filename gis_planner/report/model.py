@@ -302,12 +302,12 @@ def _siting_section(results: PlanResults, lang: Lang) -> Section:
             ids = ("、" if lang == "zh" else ", ").join(outcome.planned)
             paras.append(f"{_siting_title(outcome, lang)}: " + (
                 f"养老服务设施网络一节按床位缺口与每街道至少一处建议的 {ids} 按已建计入，不再重复建议"
-                + ("；每个城市街道均已有或已建议一处，无需另行选址。" if outcome.result is None else "。")
+                + ("；每个城市街道均已有或已建议一处，无需另行选址。" if outcome.served else "。")
                 if lang == "zh" else
                 f"the sites {ids}, proposed in the elderly-care network section for the bed shortfall "
                 "and one centre per sub-district, count as built and are not proposed again"
-                + ("; every urban sub-district has one, built or proposed." if outcome.result is None else ".")))
-            if outcome.result is None:
+                + ("; every urban sub-district has one, built or proposed." if outcome.served else ".")))
+            if outcome.served:
                 continue
         if outcome.result is None:
             paras.append(f"{_siting_title(outcome, lang)}: {outcome.note}")

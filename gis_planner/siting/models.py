@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from gis_planner._errors import InputDataError
+from gis_planner._errors import InputDataError, NothingToSiteError
 from gis_planner._units import walk_distance_m
 from gis_planner._validate import (
     require_columns,
@@ -607,7 +607,7 @@ def elderly_centres_per_subdistrict(
     names = dict(zip(codes, subs["name"].astype(str), strict=True)) if "name" in subs else {}
     logger.info("%d of %d sub-districts lack a %s", len(lacking), len(codes), category)
     if not lacking:
-        raise InputDataError(f"every sub-district already has a {category}; nothing to site.")
+        raise NothingToSiteError(f"every sub-district already has a {category}; nothing to site.")
     group = member.where(member.astype(str).isin(lacking) | ex, None)
     excluded = cand.index[(group.isna() & ~ex)].astype(str)
     return model.solve(
