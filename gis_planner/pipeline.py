@@ -272,15 +272,21 @@ def _read_reach(p: Path, table: Any) -> dict[str, Any]:
 def plan_reach_parameters(config: PlanConfig, profile: Any = None, **command_line: Any) -> ReachParameters:
     """The walking assumptions of a plan: the profile's, overridden by the config's ``[reach]``
     table, then by command-line values (``speed_kmh``, ``walk_minutes``, ``snap_tolerance_m``,
-    ``search_cap_m``); see :func:`gis_planner.coverage.resolve_reach_parameters`."""
+    ``search_cap_m``); see :func:`gis_planner.coverage.resolve_reach_parameters`. Elderly-care
+    categories take the limits of the plan's ``[elderly] standard`` file where it gives one."""
     from gis_planner.coverage.parameters import resolve_reach_parameters
 
     if "categories" in config.inputs:
         from gis_planner.io import declare_categories
 
         declare_categories(config.inputs["categories"])
+    elderly_standard = None
+    if config.elderly.get("standard"):  # the plan's own elderly-care limits serve every table
+        from gis_planner.policy.elderly import load_elderly_standard
+
+        elderly_standard = load_elderly_standard(config.elderly["standard"])
     params = resolve_reach_parameters(profile if profile is not None else config.profile, config=config.reach,
-                                      force=config.force, **command_line)
+                                      force=config.force, elderly_standard=elderly_standard, **command_line)
     return with_declared_categories(params)
 
 

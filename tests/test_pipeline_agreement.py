@@ -95,3 +95,85 @@ def test_check_from_the_reach_output_equals_the_plan_run(plan, reach_out, tmp_pa
     pd.testing.assert_series_equal(a["status"], c["status"], check_names=False)
     np.testing.assert_allclose(pd.to_numeric(a["value"], errors="coerce"), pd.to_numeric(c["value"], errors="coerce"),
                                rtol=1e-9, equal_nan=True)
+
+
+def test_elderly_categories_are_judged_by_the_network_limits_everywhere(plan):
+    """老年助餐点 and the 街道 centre: one walking limit (m) in the reach columns, the coverage
+    table's two speed columns and the elderly-care network (before: 1,000 m, 700 m and 500 m)."""
+    from gis_planner.report.model import build_report
+
+    std = plan.elderly.standard
+    hh = plan.reach.households
+    budgets = plan.profile.category_budgets(elderly_standard=std)
+    checked = 0
+    for level in std.levels:
+        for cat in level.categories:
+            if cat not in plan.reach.categories:
+                continue
+            limit = level.walk_limit_m.value
+            assert plan.parameters.limit_m(cat) == pytest.approx(limit), cat
+            assert budgets.loc[cat, "distance_m"] == pytest.approx(limit), cat
+            dist = hh[f"{cat}_dist_m"].astype(float)
+            assert hh[f"{cat}_covered"].astype(bool).equals(dist <= limit + 1e-9), cat
+            checked += 1
+    assert checked >= 3  # day care, meal point, 街道 centre
+    assert plan.parameters.limit_m("meal_point") == pytest.approx(500.0)
+    rep = build_report(plan, lang="zh")
+    sec = next(s for s in rep.sections if s.key == "coverage")
+    frame = sec.tables[0].frame.set_index("设施类别")
+    assert frame.loc["老年助餐点", "服务半径（米）"] in (500, "500")
+    speed_cols = [c for c in frame.columns if "km/h" in c]
+    assert all("养老服务设施网络 500 m" in frame.at["老年助餐点", c] for c in speed_cols)
+    assert any("口径一致" in p and "老年助餐点 500 米" in p for p in sec.paragraphs)
+
+
+def test_a_plans_elderly_standard_sets_the_elderly_limits():
+    """A planner's own elderly-care standard (here: meal points within 400 m) changes the limit
+    of the category in the run's walking assumptions, with its source; a category the profile
+    itself gives a radius (day care: GB 50180 300 m) keeps the profile's."""
+    import dataclasses
+
+    from gis_planner.coverage.parameters import resolve_reach_parameters
+    from gis_planner.policy.elderly import load_elderly_standard
+
+    std = load_elderly_standard()
+    levels = tuple(dataclasses.replace(lv, walk_limit_m=dataclasses.replace(lv.walk_limit_m, value=400.0))
+                   if lv.id == "meal_point" else lv for lv in std.levels)
+    own = dataclasses.replace(std, levels=levels)
+    shipped = resolve_reach_parameters("taizhou-2023")
+    params = resolve_reach_parameters("taizhou-2023", elderly_standard=own)
+    assert shipped.limit_m("meal_point") == pytest.approx(500.0)
+    assert params.limit_m("meal_point") == pytest.approx(400.0)
+    assert "meal_point" in params.sources["category_minutes.meal_point"]
+    assert params.limit_m("subdistrict_elderly_centre") == pytest.approx(700.0)
+    assert params.limit_m("elderly_day_care") == pytest.approx(300.0)
+    at_slow = params.at_speed(3.2, source="test")  # a distance limit keeps its metres
+    assert at_slow.limit_m("meal_point") == pytest.approx(400.0)
+
+
+def test_the_plans_elderly_standard_file_reaches_the_walking_assumptions(tmp_path):
+    """``[elderly] standard = FILE``: the file's level limits serve the run's reach columns too."""
+    import dataclasses
+    import tomllib
+
+    from gis_planner import policy
+    from gis_planner.pipeline import plan_reach_parameters
+
+    shipped_file = Path(policy.__file__).parent / "data" / "_elderly_care.toml"
+    shipped = tomllib.loads(shipped_file.read_text(encoding="utf-8"))
+    lines = ["[[levels]]\n" + "".join(f"{k} = {_toml(v)}\n" for k, v in lv.items())
+             for lv in shipped["levels"]]
+    own = tmp_path / "own_elderly.toml"
+    own.write_text("\n".join(lines).replace("walk_limit_m = 500", "walk_limit_m = 450"), encoding="utf-8")
+    cfg = read_plan_config(DEMO / "plan.toml")
+    assert plan_reach_parameters(cfg).limit_m("meal_point") == pytest.approx(500.0)
+    cfg = dataclasses.replace(cfg, elderly={**cfg.elderly, "standard": own})
+    assert plan_reach_parameters(cfg).limit_m("meal_point") == pytest.approx(450.0)
+
+
+def _toml(value: object) -> str:
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    return str(value).lower() if isinstance(value, bool) else str(value)

@@ -76,6 +76,45 @@ def test_xlsx_numbers_are_numbers_with_formats(out, results):
     assert codes and all(isinstance(c, str) and len(c) == 12 for c in codes)  # codes stay text
 
 
+def test_xlsx_noted_figures_are_numbers_with_their_note_beside(out, results):
+    """The coverage columns at both walking speeds carry notes ("32.9%（未核实）"): the
+    workbook stores the figure as a number and the note in the column after it."""
+    wb = openpyxl.load_workbook(out / "zh" / "report.xlsx")
+    cov = _sheet(wb, t("coverage", "zh"))
+    head = [c.value for c in cov[1]]
+    speed = [h for h in head if "km/h" in str(h) and not str(h).endswith("（说明）")]
+    assert len(speed) == 2
+    for col in speed:
+        j = head.index(col)
+        assert head[j + 1] == f"{col}（说明）"
+        rows = [(r[0].value, r[j].value, r[j + 1].value) for r in cov.iter_rows(min_row=2)]
+        shares = [v for _c, v, _n in rows if v not in (None, "无数据")]
+        assert shares and all(isinstance(v, float) and 0 <= v <= 1 for v in shares)
+        notes = {c: n for c, v, n in rows}
+        assert notes["初中"] == "未核实"
+        assert notes["老年助餐点"] == "养老服务设施网络 500 m，未核实"
+        assert notes["便利店"] is None
+
+
+@pytest.mark.parametrize(("cell", "number", "note"), [
+    ("19.8%（养老服务设施网络 500 m，未核实）", "19.8%", "养老服务设施网络 500 m，未核实"),
+    ("32.9% (unverified)", "32.9%", "unverified"),
+    ("1,234", "1,234", ""),
+    ("19.8%（未核实）（另注）", "19.8%", "（未核实）（另注）"),
+])
+def test_noted_numbers_split(cell, number, note):
+    from gis_planner.report.render import _split_note
+
+    assert _split_note(cell) == (number, note)
+
+
+def test_columns_with_text_are_not_split():
+    from gis_planner.report.render import split_noted_numbers
+
+    frame = pd.DataFrame({"指标": ["5 条（共 17 条）", "3"], "code": ["C073（府前）", "C074"]})
+    assert split_noted_numbers(frame, "zh").equals(frame)
+
+
 def test_xlsx_every_table_has_frozen_header_filter_and_fitting_widths(out):
     wb = openpyxl.load_workbook(out / "zh" / "report.xlsx")
     for ws in wb.worksheets[2:]:

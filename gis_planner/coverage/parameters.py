@@ -30,8 +30,12 @@ SEARCH_CAP_FACTOR = 1.5
 
 class _Profile(Protocol):
     id: str
+    facilities: Mapping[str, Any]
 
-    def reach_parameters(self, *, speed_kmh: float | None = None) -> dict[str, Any]: ...
+    def reach_parameters(self, *, speed_kmh: float | None = None,
+                         elderly_standard: Any = None) -> dict[str, Any]: ...
+
+    def elderly_levels(self, standard: Any = None) -> Mapping[str, Any]: ...
 
 
 @dataclass(frozen=True)
@@ -122,9 +126,14 @@ def resolve_reach_parameters(
     snap_tolerance_m: float | None = None,
     search_cap_m: float | None = None,
     force: bool = False,
+    elderly_standard: Any = None,
 ) -> ReachParameters:
     """Merge walking assumptions: the profile's, then the plan config's ``[reach]``, then the
     command line; each later source overrides the earlier ones field by field.
+
+    Elderly-care categories the profile sets no rule for take the walking limit (m) of their
+    level in the elderly-care network (``elderly_standard``, default the shipped one), so that
+    every table and map of a run judges them by the same metres as the network does.
 
     Parameters
     ----------
@@ -139,6 +148,9 @@ def resolve_reach_parameters(
         Command-line values (None: not given).
     force
         Accept a speed outside 0.5-20 km/h or minutes over 240.
+    elderly_standard
+        The run's :class:`gis_planner.policy.elderly.ElderlyStandard` (a plan's ``[elderly]
+        standard`` file laid over the shipped one); None: the shipped one.
 
     Returns
     -------
@@ -155,10 +167,14 @@ def resolve_reach_parameters(
 
     prof = load_profile(profile or DEFAULT_PROFILE) if profile is None or isinstance(profile, str) else profile
     origin = f"profile {prof.id}" if profile is not None else f"default profile {prof.id}"
-    base = prof.reach_parameters()
+    base = prof.reach_parameters(elderly_standard=elderly_standard)
     if profile is None:  # no plan asked for the standard's completeness list: assess what the data has
         base["required_categories"] = ()
     sources = dict.fromkeys(("speed_kmh", "walk_minutes", "headline_minutes", "category_minutes"), origin)
+    for cat, level in prof.elderly_levels(elderly_standard).items():
+        if cat not in prof.facilities:
+            sources[f"category_minutes.{cat}"] = (f"elderly-care standard, level {level.id} "
+                                                  f"({level.walk_limit_m.value:g} m)")
     sources["snap_tolerance_m"] = "default"
     sources["search_cap_m"] = "default (1.5 x the largest limit)"
     params = ReachParameters(

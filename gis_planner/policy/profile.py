@@ -30,11 +30,14 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from gis_planner._errors import InputDataError, PolicyError
 from gis_planner._units import distance_to_minutes
 from gis_planner._validate import plausible_range
+
+if TYPE_CHECKING:
+    from gis_planner.policy.elderly import ElderlyLevel, ElderlyStandard
 
 logger = logging.getLogger(__name__)
 
@@ -480,8 +483,13 @@ class Profile:
             f"{', '.join(i.id for i in self.indicators) or 'none'}."
         )
 
-    def category_minutes(self, *, speed_kmh: float | None = None) -> dict[str, float]:
-        """Walking minutes per facility category: ``radius_m`` / speed, or the rule's ``minutes``.
+    def category_minutes(self, *, speed_kmh: float | None = None,
+                         elderly_standard: ElderlyStandard | None = None) -> dict[str, float]:
+        """Walking minutes per facility category: ``radius_m`` / speed, or the rule's ``minutes``;
+        an elderly-care category (:meth:`elderly_categories`) the profile sets no rule for takes
+        the walking limit of its level in the elderly-care network (:func:`elderly_levels`:
+        老年助餐点 500 m, 街道综合养老服务中心 700 m) / speed, so that the coverage table, the
+        maps and the elderly-care network judge it by the same metres.
 
         Parameters
         ----------
@@ -489,6 +497,8 @@ class Profile:
             Walking speed (km/h) that turns radii into minutes; default the profile's. A radius
             is a distance standard (GB 50180: kindergarten 300 m), so a different speed keeps
             the distance and changes the minutes.
+        elderly_standard
+            The run's elderly-care standard (default: the shipped one).
 
         Raises
         ------
@@ -497,6 +507,10 @@ class Profile:
         """
         speed = self.speed_kmh if speed_kmh is None else speed_kmh
         out: dict[str, float] = {}
+        if speed is not None:
+            for cat, level in self.elderly_levels(elderly_standard).items():
+                if cat not in self.facilities:
+                    out[cat] = round(float(distance_to_minutes(level.walk_limit_m.value, speed)), 6)
         for cat, rule in self.facilities.items():
             if rule.radius_m is not None:
                 if speed is None:
@@ -510,7 +524,8 @@ class Profile:
                 out[cat] = float(rule.minutes)
         return out
 
-    def reach_parameters(self, *, speed_kmh: float | None = None) -> dict[str, Any]:
+    def reach_parameters(self, *, speed_kmh: float | None = None,
+                         elderly_standard: ElderlyStandard | None = None) -> dict[str, Any]:
         """Keyword arguments for :func:`gis_planner.coverage.reach` taken from this profile.
 
         Parameters
@@ -518,6 +533,9 @@ class Profile:
         speed_kmh
             Walking speed (km/h) instead of the profile's; facility radii keep their metres
             (see :meth:`category_minutes`).
+        elderly_standard
+            The run's elderly-care standard, whose level limits the elderly-care categories
+            without a rule of their own take (default: the shipped one).
 
         Returns
         -------
@@ -557,7 +575,7 @@ class Profile:
             "speed_kmh": float(speed),
             "walk_minutes": tuple(minutes),
             "headline_minutes": float(headline),
-            "category_minutes": self.category_minutes(speed_kmh=speed),
+            "category_minutes": self.category_minutes(speed_kmh=speed, elderly_standard=elderly_standard),
             "required_categories": tuple(required),
             "profile_id": self.id,
         }
@@ -611,6 +629,24 @@ class Profile:
         q = self.walk.get("elderly_speed_kmh")
         return q.categories if q else ()
 
+    def elderly_levels(self, standard: ElderlyStandard | None = None) -> dict[str, ElderlyLevel]:
+        """The level of the elderly-care network (``standard``, default the shipped one) of each
+        of :meth:`elderly_categories` that the network has: the level's ``walk_limit_m`` is the
+        category's walking limit (m) wherever the profile sets no rule of its own."""
+        cats = self.elderly_categories()
+        if not cats:
+            return {}
+        if standard is None:
+            from gis_planner.policy.elderly import load_elderly_standard
+
+            standard = load_elderly_standard()
+        out: dict[str, ElderlyLevel] = {}
+        for lv in standard.levels:  # highest level first: a category listed twice keeps the first
+            for c in lv.categories:
+                if c in cats:
+                    out.setdefault(c, lv)
+        return out
+
     def walking_assumptions(self) -> Any:
         """The walking assumptions every coverage figure states, one row each.
 
@@ -661,26 +697,32 @@ class Profile:
                                            "headline_distance_m", "categories", "source",
                                            "status", "tier", "text_zh", "text_en"])
 
-    def category_budgets(self, *, assumption: str = "standard") -> Any:
+    def category_budgets(self, *, assumption: str = "standard",
+                         elderly_standard: ElderlyStandard | None = None) -> Any:
         """Budget per category under one walking assumption, with where it comes from.
 
         A radius (GB 50180: kindergarten 300 m) keeps its metres and changes its minutes with
         the speed; a time (``minutes``, or the headline 15 minutes for the completeness list)
         keeps its minutes and changes its metres. Elderly-care categories
-        (:meth:`elderly_categories`) use the elderly speed whatever ``assumption`` says.
+        (:meth:`elderly_categories`) use the elderly speed whatever ``assumption`` says, and
+        those without a rule of the profile's own take the walking limit (m) of their level
+        in the elderly-care network (:meth:`elderly_levels`), as :meth:`category_minutes` does.
 
         Parameters
         ----------
         assumption
             ``standard`` or ``conservative`` (see :meth:`walking_assumptions`).
+        elderly_standard
+            The run's elderly-care standard (default: the shipped one).
 
         Returns
         -------
         pandas.DataFrame
             Index ``category``; ``minutes``, ``distance_m``, ``speed_kmh``, ``speed_basis``
-            (the assumption used), ``budget_basis`` (``radius``, ``minutes`` or ``headline``),
-            ``source``, ``status`` and ``unverified`` (True unless the budget's status is
-            ``verified``: mark such a figure as unverified in reports).
+            (the assumption used), ``budget_basis`` (``radius``, ``minutes``, ``headline`` or
+            ``elderly_level``: the walking limit of the category's level in the elderly-care
+            network), ``source``, ``status`` and ``unverified`` (True unless the budget's status
+            is ``verified``: mark such a figure as unverified in reports).
 
         Raises
         ------
@@ -694,13 +736,19 @@ class Profile:
         old = self.walk.get("elderly_speed_kmh")
         headline = self.headline_minutes
         rows = []
+        levels = self.elderly_levels(elderly_standard)
         cats = list(self.facilities)
         if self.living_circle is not None:
             cats += [c for c in self.living_circle.required_categories if c not in cats]
+        cats += [c for c in levels if c not in cats]
         for cat in cats:
             speed, basis = (old.value, "elderly") if cat in elderly and old else (base, assumption)
             rule = self.facilities.get(cat)
-            if rule is not None and rule.radius_m is not None:
+            if rule is None and cat in levels:
+                limit = levels[cat].walk_limit_m
+                dist, mins, how = limit.value, limit.value * 60.0 / (speed * 1000.0), "elderly_level"
+                src, st = limit.source, limit.status
+            elif rule is not None and rule.radius_m is not None:
                 dist, mins, how = rule.radius_m, rule.radius_m * 60.0 / (speed * 1000.0), "radius"
                 src, st = rule.source, rule.status
             elif rule is not None and rule.minutes is not None:

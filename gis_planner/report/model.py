@@ -527,8 +527,16 @@ def _no_data_categories(results: PlanResults) -> list[str]:
     counts = reach.facilities["category"].value_counts() if len(reach.facilities) else pd.Series(dtype=int)
     cats = list(reach.categories)
     with contextlib.suppress(PolicyError):  # a profile without walking budgets lists none
-        cats += [c for c in results.profile.category_budgets().index if c not in cats]
+        cats += [c for c in results.profile.category_budgets(elderly_standard=_elderly_standard(results)).index
+                 if c not in cats]
     return [c for c in cats if int(counts.get(c, 0)) == 0]
+
+
+def _elderly_standard(results: PlanResults) -> Any:
+    """The run's elderly-care standard (the plan's ``[elderly] standard`` file over the shipped
+    one) when the elderly-care stage ran, else None (the shipped one): the walking limits of
+    the elderly-care categories in every table come from it."""
+    return results.elderly.standard if results.elderly is not None else None
 
 
 def _share_or_no_data(x: float, lang: Lang) -> str:
@@ -542,21 +550,25 @@ def _assumption_columns(results: PlanResults, cats: list[str], lang: Lang) -> di
     cols: dict[str, list[str]] = {}
     for assumption in COVERAGE_ASSUMPTIONS:
         try:
-            budgets = prof.category_budgets(assumption=assumption)
+            budgets = prof.category_budgets(assumption=assumption, elderly_standard=_elderly_standard(results))
             speed = prof.assumption_speed(assumption)
         except PolicyError:  # a profile without the speed: the column is left out
             continue
         budgets_m = budgets["distance_m"].copy()
         elderly = set(prof.elderly_categories())
         params = results.parameters
-        old_speed = {}  # elderly categories: walked at the elderly speed, said in the cell
+        notes = {}  # elderly categories: the limit they are judged by, said in the cell
         for c in cats:
             if c not in budgets_m.index:
                 v = prof.assumption_speed("elderly") if c in elderly else speed
                 budgets_m[c] = params.minutes_for(c) * v * 1000.0 / 60.0
                 if c in elderly:
-                    old_speed[c] = (f"（老年人 {v:.1f} km/h，{budgets_m[c]:,.0f} m）" if lang == "zh" else
-                                    f" (older people, {v:.1f} km/h, {budgets_m[c]:,.0f} m)")
+                    notes[c] = (f"（老年人 {v:.1f} km/h，{budgets_m[c]:,.0f} m）" if lang == "zh" else
+                                f" (older people, {v:.1f} km/h, {budgets_m[c]:,.0f} m)")
+            elif budgets.loc[c, "budget_basis"] == "elderly_level":  # its status said here, once
+                ok = not budgets.loc[c, "unverified"]
+                notes[c] = (f"（养老服务设施网络 {budgets_m[c]:,.0f} m{'' if ok else '，未核实'}）" if lang == "zh"
+                            else f" (elderly-care network, {budgets_m[c]:,.0f} m{'' if ok else ', unverified'})")
         shares = coverage_at_budgets(results.reach, budgets_m)
         dist = (prof.headline_minutes or 15) * speed * 1000.0 / 60.0
         name = t("covered_at", lang, speed=f"{speed:.1f}", dist=f"{dist:,.0f}")
@@ -564,24 +576,48 @@ def _assumption_columns(results: PlanResults, cats: list[str], lang: Lang) -> di
         for c in cats:
             v = shares.get(c, float("nan"))
             unverified = bool(budgets["unverified"].get(c, False)) if c in budgets.index else False
-            mark = "" if not unverified or v != v else ("（未核实）" if lang == "zh" else " (unverified)")
-            vals.append(_share_or_no_data(v, lang) + mark + (old_speed.get(c, "") if v == v else ""))
+            mark = "" if not unverified or v != v or c in notes else ("（未核实）" if lang == "zh" else " (unverified)")
+            vals.append(_share_or_no_data(v, lang) + mark + (notes.get(c, "") if v == v else ""))
         cols[name] = vals
     return cols
 
 
 def _elderly_limits_sentence(results: PlanResults, lang: Lang) -> tuple[str, ...]:
-    """With ``[elderly]``: the elderly-care network judges its levels by their own walking
-    limits (metres), which differ from this table's 15-minute circle; say so with the limits."""
-    el = results.elderly
-    if el is None:
+    """The walking limits (m) of the elderly-care categories: their levels' limits in the
+    elderly-care network, the same in this table, the maps and the network's own section; a
+    category whose profile rule sets another limit is named with both."""
+    prof = results.profile
+    levels = prof.elderly_levels(_elderly_standard(results))
+    if results.elderly is None:  # without the network's section: the categories this table shows
+        levels = {c: lv for c, lv in levels.items() if c in results.reach.categories}
+    if not levels:
         return ()
-    limits = ("、" if lang == "zh" else ", ").join(
-        f"{lv.name(lang)} {_num(lv.walk_limit_m.value)} {'米' if lang == 'zh' else 'm'}" for lv in el.standard.levels)
-    return (f"养老服务设施网络一节按各层级自身的步行上限判断可达（{limits}，老年人 {el.speed_kmh:g} km/h），"
-            "与本表的 15 分钟生活圈口径不同。" if lang == "zh" else
-            f"The elderly-care network section judges reach by each level's own walking limit ({limits}; older "
-            f"people at {el.speed_kmh:g} km/h), not by this table's 15-minute circle.",)
+    zh = lang == "zh"
+    unit = "米" if zh else "m"
+    by_level: dict[str, list[str]] = {}
+    differ = []
+    for cat, lv in levels.items():
+        limit = lv.walk_limit_m.value
+        own = results.parameters.limit_m(cat)
+        if abs(own - limit) > 0.5:  # the profile's own rule for the category sets another limit
+            differ.append(f"{label(cat, lang)} {_num(own)} {unit}（养老服务设施网络 {_num(limit)} {unit}）" if zh else
+                          f"{label(cat, lang)} {_num(own)} {unit} (elderly-care network: {_num(limit)} {unit})")
+        else:
+            by_level.setdefault(f"{lv.name(lang)} {_num(limit)} {unit}", []).append(label(cat, lang))
+    sep = "、" if zh else ", "
+    listed = ("；" if zh else "; ").join(f"{k}（{sep.join(v)}）" if zh else f"{k} ({sep.join(v)})"
+                                       for k, v in by_level.items())
+    out = []
+    if listed:
+        out.append(f"老年人设施按养老服务设施网络各层级的步行上限判断可达：{listed}；本表、地图与养老服务设施网络一节口径一致。"
+                   if zh else f"Elderly-care facilities are judged by the walking limit of their level in the "
+                   f"elderly-care network: {listed}; this table, the maps and the elderly-care network section "
+                   "use the same limits.")
+    if differ:
+        out.append(f"以下类别由规划文件另定步行上限，本表按其判断：{sep.join(differ)}。" if zh else
+                   f"These categories have their own limit in the plan's profile, which this table uses: "
+                   f"{sep.join(differ)}.")
+    return tuple(out)
 
 
 def _assumption_sentence(results: PlanResults, lang: Lang) -> str:

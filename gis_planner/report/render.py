@@ -143,6 +143,48 @@ def numeric_columns(frame: pd.DataFrame) -> list[bool]:
     return out
 
 
+#: A display number followed by its note in brackets: "19.8%（未核实）", "43.9% (unverified)".
+_NOTED = re.compile(r"(?P<number>[^（(\s]+)\s*(?P<note>[（(].*[）)])")
+
+
+def _split_note(text: object) -> tuple[object, str] | None:
+    """``(number text, note)`` of a cell that is a display number with a bracketed note after
+    it, ``(cell, "")`` of a plain display number; None for anything else."""
+    if parse_display_number(text) is not None:
+        return text, ""
+    m = _NOTED.fullmatch(text.strip()) if isinstance(text, str) else None
+    if m is None or parse_display_number(m["number"]) is None:
+        return None
+    note = m["note"]
+    inner = note[1:-1]
+    if not any(ch in inner for ch in "（()）"):  # one bracket: the note is its content
+        note = inner
+    return m["number"], note.strip()
+
+
+def split_noted_numbers(frame: pd.DataFrame, lang: Lang) -> pd.DataFrame:
+    """``frame`` with every column of noted numbers ("19.8%（养老服务设施网络 500 m，未核实）")
+    split in two: the numbers, which a workbook then stores as numbers, and a note column
+    right after it ("覆盖率（说明）"), so that no note is lost and no figure is stored as text.
+
+    A column is split when every non-blank cell is a display number, with or without a
+    bracketed note, and at least one has a note; other columns are left as they are.
+    """
+    out = frame.copy()
+    for col in frame.columns:
+        pos = out.columns.get_loc(col)
+        name = f"{col}（说明）" if lang == "zh" else f"{col} (note)"
+        if not isinstance(pos, int) or name in out.columns:  # a repeated column name: left whole
+            continue
+        cells = [(v, "") if _is_blank(v) else _split_note(v) for v in frame[col].tolist()]
+        split = [c for c in cells if c is not None]
+        if len(split) < len(cells) or not any(note for _num, note in split):
+            continue
+        out[col] = [num for num, _note in split]
+        out.insert(pos + 1, name, [note for _num, note in split])
+    return out
+
+
 # ------------------------------------------------------------------ shared: workbook layout
 
 _BAD_SHEET_CHARS = str.maketrans("", "", "[]:*?/\\")
@@ -463,11 +505,13 @@ def _fit_columns(ws: Any, frame: pd.DataFrame, *, cap: int = 60) -> None:
 
 
 def _write_frame(ws: Any, frame: pd.DataFrame, lang: Lang) -> None:
-    """Header, rows (numbers as numbers), frozen header, autofilter, pass/fail colours."""
+    """Header, rows (numbers as numbers; a number's bracketed note in a column of its own),
+    frozen header, autofilter, pass/fail colours."""
     from openpyxl.formatting.rule import CellIsRule
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
+    frame = split_noted_numbers(frame, lang)
     head_fill = PatternFill("solid", fgColor="EEF3F7")
     for j, col in enumerate(frame.columns, start=1):
         c = _put(ws, 1, j, col, numeric=False)
