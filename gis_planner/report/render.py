@@ -180,7 +180,7 @@ def split_noted_numbers(frame: pd.DataFrame, lang: Lang) -> pd.DataFrame:
         split = [c for c in cells if c is not None]
         if len(split) < len(cells) or not any(note for _num, note in split):
             continue
-        out[col] = [num for num, _note in split]
+        out[col] = pd.Series([num for num, _note in split], index=out.index, dtype=object)
         out.insert(pos + 1, name, [note for _num, note in split])
     return out
 
