@@ -84,6 +84,12 @@ COORD_SCALE = 100_000
 #: Roads and boundaries are simplified by this much (m) before they are drawn; it is below
 #: the coordinate precision, so nothing visible changes.
 SIMPLIFY_M = 1.0
+#: Label positions sent per boundary: its representative point and the nearest points of a
+#: square grid through it that lie inside the boundary. The page draws each name at the first
+#: position where it fits inside its boundary without touching a name already drawn.
+LABEL_SPOTS = 16
+#: Step of that grid, in grid steps per longer side of the boundary's bounding box.
+LABEL_GRID_STEPS = 8
 #: Largest total size of local basemap tiles embedded in one map (bytes).
 MAX_EMBEDDED_TILES_BYTES = 20_000_000
 #: Deepest zoom level embedded from a local tile source.
@@ -109,6 +115,8 @@ UI: dict[str, dict[str, str]] = {
     "subdistricts": {"zh": "街道/乡镇边界", "en": "Sub-district boundaries"},
     "communities": {"zh": "社区边界", "en": "Community boundaries"},
     "labels": {"zh": "边界名称", "en": "Boundary labels"},
+    "hidden_labels": {"zh": "{n} 个名称在当前比例下放不下，点击名称定位：",
+                      "en": "Names that do not fit at this zoom ({n}); click one to zoom to it:"},
     "status": {"zh": "规模状态", "en": "Size status"},
     "code": {"zh": "编码", "en": "Code"},
     "north": {"zh": "北", "en": "N"},
@@ -322,13 +330,67 @@ def _compounds(reach: ReachResult, gcj: bool, cats: list[dict[str, Any]]) -> dic
             "xy": _points(pts.geometry), "minutes": minutes, "covered": covered}
 
 
+def label_spots(geoms: Any, *, spots: int = LABEL_SPOTS,
+                grid_steps: int = LABEL_GRID_STEPS) -> list[np.ndarray]:
+    """Where each polygon's name may be drawn, best first.
+
+    Per polygon of ``geoms`` (shapely polygons in a metric CRS), an array of shape ``(k, 2)``
+    with ``k <= spots`` points in the same CRS (m): the representative point, then the points
+    of a square grid through it that lie inside the polygon, nearest first. The grid step is
+    the longer side of the polygon's bounding box divided by ``grid_steps`` (m), so a long,
+    narrow village gets spots along its length. A missing or empty polygon gets none (k = 0).
+    """
+    out = []
+    for g in geoms:
+        if g is None or g.is_empty:
+            out.append(np.zeros((0, 2)))
+            continue
+        x0, y0 = shapely.get_coordinates(g.representative_point())[0]
+        minx, miny, maxx, maxy = g.bounds
+        step_m = max(maxx - minx, maxy - miny) / grid_steps
+        if step_m <= 0:
+            out.append(np.array([[x0, y0]]))
+            continue
+        ks = np.arange(-grid_steps, grid_steps + 1, dtype=float)
+        gx, gy = np.meshgrid(x0 + ks * step_m, y0 + ks * step_m)
+        dx_m, dy_m = gx.ravel() - x0, gy.ravel() - y0
+        inside = shapely.contains_xy(g, gx.ravel(), gy.ravel())
+        dist_m = np.hypot(dx_m, dy_m)
+        order = np.lexsort((dx_m, dy_m, dist_m))  # nearest first; ties broken by position
+        order = order[inside[order] & (dist_m[order] > 0)][:spots - 1]
+        out.append(np.vstack([[x0, y0], np.column_stack([gx.ravel(), gy.ravel()])[order]]))
+    return out
+
+
+def _label_positions(gdf: gpd.GeoDataFrame, gcj: bool) -> tuple[list[int], list[list[int]]]:
+    """``label_xy`` (the representative points, flat, 1e-5 degree) and ``label_dxy`` (per
+    feature, the other spots of :func:`label_spots` as flat offsets from it, 1e-5 degree)."""
+    import geopandas as gpd
+
+    spots = label_spots(gdf.geometry)
+    counts = [len(s) for s in spots]
+    flat = np.vstack([s for s in spots if len(s)]) if any(counts) else np.zeros((0, 2))
+    pts = _display(gpd.GeoDataFrame(geometry=shapely.points(flat), crs=gdf.crs), gcj)
+    q = _ints(shapely.get_coordinates(pts.geometry.to_numpy()))
+    label_xy: list[int] = []
+    label_dxy: list[list[int]] = []
+    start = 0
+    for n in counts:
+        own = q[start:start + n]
+        start += n
+        label_xy += own[0].tolist() if n else [0, 0]
+        label_dxy.append((own[1:] - own[0]).ravel().tolist() if n else [])
+    return label_xy, label_dxy
+
+
 def _boundaries(gdf: gpd.GeoDataFrame, gcj: bool, *, status: pd.Series | None = None,
                 lg: Lang = "zh") -> dict[str, Any]:
     disp = _display(_simplified(gdf), gcj)
-    label_pts = _display(gdf.set_geometry(gdf.geometry.representative_point()), gcj)
+    label_xy, label_dxy = _label_positions(gdf, gcj)
     out: dict[str, Any] = {"code": _texts(gdf.index),
                            "name": _texts(gdf.get("name", [""] * len(gdf))),
-                           "geom": _polygons(disp.geometry), "label_xy": _points(label_pts.geometry)}
+                           "geom": _polygons(disp.geometry), "label_xy": label_xy,
+                           "label_dxy": label_dxy}
     if status is not None:
         st = [str(status.get(code, "unknown")) for code in gdf.index]
         out["status"] = [t(s, lg) if s in STRINGS else s for s in st]

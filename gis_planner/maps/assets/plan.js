@@ -113,6 +113,14 @@
 
     // ---- boundaries and their labels
     var labels = L.layerGroup(), subLabels = [], comLabels = [], labelOrder = [];
+    var hiddenBox = el("section", "gp-hidden");  // names hidden at this zoom (side panel)
+    hiddenBox.setAttribute("id", "gp-hidden-labels");
+    function spots(B, i) {  // where the name of boundary i may go, best first (see declutter)
+      var x = B.label_xy[2 * i], y = B.label_xy[2 * i + 1], d = (B.label_dxy || [])[i] || [];
+      var out = [[y / S, x / S]];
+      for (var k = 0; k + 1 < d.length; k += 2) { out.push([(y + d[k + 1]) / S, (x + d[k]) / S]); }
+      return out;
+    }
     function boundaries(B, style, cls, popupRows) {
       var group = L.layerGroup();
       B.geom.forEach(function (g, i) {
@@ -121,12 +129,15 @@
                                                        fillOpacity: 0}, style));
         poly.bindPopup(function () { return table(popupRows(i)); });
         group.addLayer(poly);
-        var span = el("span", null, B.name[i] || B.code[i]);
-        var lbl = L.marker(pt(B.label_xy, i), {
+        var name = B.name[i] || B.code[i];
+        var span = el("span", null, name);
+        var at = spots(B, i);
+        var lbl = L.marker(at[0], {
           icon: L.divIcon({html: span, className: "gp-lbl " + cls, iconSize: null}),
           interactive: false, keyboard: false});
         labels.addLayer(lbl);
-        (cls === "gp-lbl-sub" ? subLabels : comLabels).push(lbl);
+        (cls === "gp-lbl-sub" ? subLabels : comLabels).push({marker: lbl, spots: at, poly: poly,
+                                                              name: name});
       });
       return group;
     }
@@ -402,6 +413,7 @@
       });
       legend.appendChild(box);
     });
+    side.appendChild(hiddenBox);
     side.appendChild(legend);
 
     // ---- side panel: layers (Leaflet's control, moved out of the map)
@@ -461,23 +473,91 @@
     }
     setCategory(current ? current.id : null);
 
-    // labels never overlap: sub-district labels first, then communities, each shown only
-    // where it does not touch one already shown
-    function declutter() {
-      var shown = [];
-      labelOrder.forEach(function (m) {
-        var e = m.getElement();
-        if (!e || !e.firstChild) { return; }
-        e.style.visibility = "visible";
-        var r = e.firstChild.getBoundingClientRect();
-        var hit = shown.some(function (q) {
-          return r.left < q.right + 2 && q.left < r.right + 2 &&
-                 r.top < q.bottom + 1 && q.top < r.bottom + 1;
+    // ---- labels: sub-district names first, then communities. Each name goes to the first of
+    // its spots (the representative point, then points inside its boundary, nearest first)
+    // where it lies inside its boundary and touches no name already placed; failing that, to
+    // the first spot where it touches none (it may cross its boundary); failing that, it is
+    // hidden at this zoom and listed in the side panel, where a click zooms to its boundary.
+    function touches(a, b) {
+      return a.left < b.right + 2 && b.left < a.right + 2 &&
+             a.top < b.bottom + 1 && b.top < a.bottom + 1;
+    }
+    function screenRings(poly) {  // every ring of a polygon, in container pixels
+      var out = [];
+      (function walk(x) {
+        if (x.length && x[0] instanceof L.LatLng) {
+          out.push(x.map(function (ll) { return map.latLngToContainerPoint(ll); }));
+        } else { x.forEach(walk); }
+      }(poly.getLatLngs()));
+      return out;
+    }
+    function inside(rings, x, y) {  // even-odd rule over all rings (holes, several parts)
+      var odd = false;
+      rings.forEach(function (r) {
+        for (var i = 0, j = r.length - 1; i < r.length; j = i++) {
+          if ((r[i].y > y) !== (r[j].y > y) &&
+              x < (r[j].x - r[i].x) * (y - r[i].y) / (r[j].y - r[i].y) + r[i].x) { odd = !odd; }
+        }
+      });
+      return odd;
+    }
+    function boxInside(rings, b) {
+      return inside(rings, b.left, b.top) && inside(rings, b.right, b.top) &&
+             inside(rings, b.left, b.bottom) && inside(rings, b.right, b.bottom);
+    }
+    function fitLabel(o, width, height, placed) {  // {spot, box} or null; sizes in pixels
+      var rings = screenRings(o.poly), loose = null;
+      for (var k = 0; k < o.spots.length; k++) {
+        var p = map.latLngToContainerPoint(o.spots[k]);
+        var box = {left: p.x - width / 2, right: p.x + width / 2,
+                   top: p.y - height / 2, bottom: p.y + height / 2};
+        if (placed.some(function (q) { return touches(box, q); })) { continue; }
+        if (boxInside(rings, box)) { return {spot: o.spots[k], box: box}; }
+        if (!loose) { loose = {spot: o.spots[k], box: box}; }
+      }
+      return loose;
+    }
+    function listHidden(hidden) {
+      hiddenBox.textContent = "";
+      hiddenBox.style.display = hidden.length ? "" : "none";
+      if (!hidden.length) { return; }
+      hiddenBox.appendChild(el("div", "gp-hidden-head", fill(U.hidden_labels, {n: hidden.length})));
+      hidden.forEach(function (o) {
+        var b = el("button", "gp-hidden-name", o.name);
+        b.type = "button";
+        b.addEventListener("click", function () {
+          map.fitBounds(o.poly.getBounds(), {padding: [40, 40], animate: false});
+          o.poly.openPopup();
         });
-        if (hit) { e.style.visibility = "hidden"; } else { shown.push(r); }
+        hiddenBox.appendChild(b);
       });
     }
+    function declutter() {
+      var live = labelOrder.filter(function (o) {
+        var e = o.marker.getElement();
+        return e && e.firstChild;
+      });
+      live.forEach(function (o) { o.marker.getElement().style.visibility = "visible"; });
+      var sizes = live.map(function (o) {  // measured once per pass: the font does not zoom
+        var r = o.marker.getElement().firstChild.getBoundingClientRect();
+        return [r.width, r.height];
+      });
+      var placed = [], hidden = [];
+      live.forEach(function (o, j) {
+        var fit = fitLabel(o, sizes[j][0], sizes[j][1], placed);
+        if (fit) {
+          o.marker.setLatLng(fit.spot);
+          placed.push(fit.box);
+        } else {
+          o.marker.getElement().style.visibility = "hidden";
+          hidden.push(o);
+        }
+      });
+      listHidden(hidden);
+      container.setAttribute("data-gp-labels", placed.length + "," + hidden.length);
+    }
     map.on("zoomend", declutter);
+    map.on("overlayadd overlayremove", function (e) { if (e.layer === labels) { declutter(); } });
 
     map.invalidateSize(false);
     map.options.zoomSnap = 0.25;
