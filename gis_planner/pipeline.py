@@ -743,14 +743,16 @@ def compliance_stage(inputs: PlanInputs, profile: Any, reach: Any, community_che
 
 
 def elderly_stage(inputs: PlanInputs, compounds: gpd.GeoDataFrame, options: dict[str, Any],
-                  params: ReachParameters) -> Any:
+                  params: ReachParameters, *, plan_place: str = "") -> Any:
     """Stage 7 (``[elderly]``): the elderly-care network with capacities, scores, shortfalls,
     structure checks, floor-area gaps and, with candidate sites, sized new places
-    (:func:`gis_planner.elderly.assess_elderly_care`; walking at the standard's elderly speed)."""
+    (:func:`gis_planner.elderly.assess_elderly_care`; walking at the standard's elderly speed).
+    ``plan_place``: where the plan applies (the profile's ``place``), so that a rule of another
+    city is said to be one."""
     from gis_planner.elderly import assess_elderly_care
     from gis_planner.policy.elderly import load_elderly_standard
 
-    std = load_elderly_standard(options.get("standard"))
+    std = load_elderly_standard(options.get("standard"), plan_place=plan_place)
     return assess_elderly_care(inputs.network, compounds, inputs.facilities, standard=std, gates=inputs.gates,
                                communities=inputs.communities, subdistricts=inputs.subdistricts,
                                candidates=inputs.candidates, siting_level=options.get("level"),
@@ -761,17 +763,19 @@ def elderly_stage(inputs: PlanInputs, compounds: gpd.GeoDataFrame, options: dict
 
 
 def centres_stage(inputs: PlanInputs, compounds: gpd.GeoDataFrame, options: dict[str, Any],
-                  params: ReachParameters, *, lang: str = "zh") -> Any:
+                  params: ReachParameters, *, lang: str = "zh", elderly_standard: Any = None,
+                  plan_place: str = "") -> Any:
     """Stage 8 (``[centres]``): which idle spaces hold which bundle of neighbourhood-centre
     functions (:func:`gis_planner.centres.plan_centres`), with each community's service floor
     area today from the attribute table where it gives one (as the compliance check reads it)
-    and the reasons in ``lang``."""
+    and the reasons in ``lang``. ``elderly_standard``: the run's elderly-care standard, whose
+    census shares size the elderly functions here too (None: the shipped one)."""
     from gis_planner.centres import plan_centres
     from gis_planner.policy.centres import load_centre_standard
 
     if inputs.spaces is None:
         raise InputDataError("[centres]: the idle-space inventory was not read (centres.spaces).")
-    std = load_centre_standard(options.get("standard"))
+    std = load_centre_standard(options.get("standard"), elderly=elderly_standard, plan_place=plan_place)
     attrs = inputs.attributes
     area = attrs["service_area_m2"] if attrs is not None and "service_area_m2" in attrs.columns else None
     return plan_centres(inputs.network, compounds, inputs.spaces, inputs.facilities, standard=std,
@@ -849,7 +853,9 @@ def run_plan(config: PlanConfig, inputs: PlanInputs, *, progress: bool = False, 
     steps.update()
     # the elderly-care network first: its proposed 街道 centres count as built for the siting
     # job of the same rule, so that one 街道 does not get two proposals
-    elderly = elderly_stage(inputs, compounds, config.elderly, params) if config.elderly else None
+    place = profile.place  # where the plan applies: rules of other places are said to be so
+    elderly = (elderly_stage(inputs, compounds, config.elderly, params, plan_place=place)
+               if config.elderly else None)
     siting = siting_stage(inputs, compounds, params, config.jobs, planned=planned_elderly_sites(elderly))
     steps.update()
     compliance = compliance_stage(inputs, profile, result, community_check, rural_profile=config.rural_profile)
@@ -858,7 +864,9 @@ def run_plan(config: PlanConfig, inputs: PlanInputs, *, progress: bool = False, 
     areas = service_areas_stage(inputs.network, result, params, categories=cats) if cats else None
     steps.update()
     steps.update()
-    centres = centres_stage(inputs, compounds, config.centres, params, lang=config.lang) if config.centres else None
+    centres = (centres_stage(inputs, compounds, config.centres, params, lang=config.lang, plan_place=place,
+                             elderly_standard=elderly.standard if elderly is not None else None)
+               if config.centres else None)
     steps.update()
     grids = grids_stage(inputs, compounds, config.grids, params) if config.grids else (None, None, None)
     steps.update()

@@ -329,8 +329,10 @@ def test_centre_tables_speak_the_language(demo_plans, lang):
     head = {"zh": ("功能", "服务对象", "服务对象总数"), "en": ("Function", "Counts", "Total counted")}
     fn, counts, total = head[lang]
     assert "elderly_day_care" not in set(cov[fn]) and pd.api.types.is_integer_dtype(cov[total])
-    elderly = "60岁及以上老人（人）" if lang == "zh" else "residents aged 60+ (persons)"
-    assert set(cov.loc[cov[fn].isin({"老年人日间照料", "Elderly day care"}), counts]) == {elderly}
+    aged_80 = "80岁及以上老人（人）" if lang == "zh" else "residents aged 80+ (persons)"
+    aged_60 = "60岁及以上老人（人）" if lang == "zh" else "residents aged 60+ (persons)"
+    assert set(cov.loc[cov[fn].isin({"老年人日间照料", "Elderly day care"}), counts]) == {aged_80}
+    assert set(cov.loc[cov[fn].isin({"老年助餐点", "Meal point for older residents"}), counts]) == {aged_60}
     com = tabs["communities"]
     name = "社区名称" if lang == "zh" else "Community"
     assert "和平社区" in set(com[name]) and "和平社区" in set(tabs["spaces"][name])
@@ -359,6 +361,74 @@ def test_reach_agrees_with_the_elderly_levels(demo_layers, demo_plans):
     assert meals["仅本层级设施可达(人)"] == round(cov.at["meal_point", "before"])
     assert meals["步行可达(人，含上级设施)"] > meals["仅本层级设施可达(人)"]
     assert meals["服务对象人数(人)"] == round(cov.at["meal_point", "total"])
+
+
+def test_day_care_counts_the_elderly_networks_residents(demo_layers, demo_plans):
+    """Day care is sized from residents aged 80+ in both sections of a report: the centres'
+    coverage counts the same residents as the elderly-care network's day-care level, both tables
+    say so, and the centres' standard table gives the census share the estimate would use."""
+    from gis_planner.centres.outputs import centre_tables
+    from gis_planner.elderly import assess_elderly_care
+    from gis_planner.elderly.outputs import elderly_tables
+
+    L = demo_layers
+    r = assess_elderly_care(L["net"], L["homes"], L["fac"], communities=L["com"], snap_tolerance_m=250)
+    head = {"zh": ("层级", "服务对象", "服务对象人数(人)", "功能", "服务对象总数", "80岁及以上老人"),
+            "en": ("Level", "Residents counted", "Residents counted (persons)", "Function", "Total counted",
+                   "residents aged 80+")}
+    for lang, (level, who_col, total_col, fn, total, who) in head.items():
+        day = elderly_tables(r, lang=lang)["levels"].set_index(level).loc[
+            r.standard.level("community_station").name(lang)]
+        cov = centre_tables(demo_plans[lang], lang=lang)["coverage"].set_index(fn).loc[
+            demo_plans[lang].standard.function("elderly_day_care").name(lang)]
+        assert day[who_col] == who and cov[who_col if lang == "zh" else "Counts"].startswith(who)
+        assert cov[total] == day[total_col] == 3386  # the demo's residents aged 80+
+    levels = elderly_tables(r, lang="zh")["levels"].set_index("层级")
+    day_care = demo_plans["zh"].coverage.set_index("function").loc["elderly_day_care"]
+    assert day_care["before"] == levels.at["社区养老服务站/日间照料中心", "仅本层级设施可达(人)"]  # 219
+    assert day_care["demand"] == "elderly_80"
+    st = centre_tables(demo_plans["zh"], lang="zh")["standard"].set_index("配置键")
+    est = elderly_tables(r, lang="zh")["standard"].set_index("配置键")
+    for key in ("share_80_plus", "share_60_plus", "persons_per_household"):
+        assert st.loc[key].equals(est.loc[key]), key
+    assert st.at["share_80_plus", "数值"] == 0.0254 and st.at["share_80_plus", "核实状态"] == "本工具推导"
+
+
+def test_day_care_follows_the_elderly_standard_given(demo_layers, tmp_path):
+    """Without elderly columns the 80+ residents come from the elderly-care standard's census share:
+    a planner's own share (the one their elderly-care network uses) sizes day care here too."""
+    from gis_planner.policy.elderly import load_elderly_standard
+
+    L = demo_layers
+    homes = L["homes"].drop(columns=["elderly_60", "elderly_80"])
+    own = tmp_path / "census.toml"
+    own.write_text('[demand.share_80_plus]\nvalue = 0.05\nsource = "our census"\nstatus = "verified"\n',
+                   encoding="utf-8")
+    std = load_centre_standard(elderly=load_elderly_standard(own))
+    spaces = _inventory(homes, [("BIG", homes.index[0], 400, 1, False, 1, "")])
+    plan = plan_centres(L["net"], homes, spaces, L["fac"], standard=std, max_sites=1, snap_tolerance_m=250)
+    total = plan.coverage.set_index("function").at["elderly_day_care", "total"]
+    assert total == pytest.approx(homes["households"].sum() * 2.62 * 0.05)
+    rows = {r["key"]: r for r in std.rows()}
+    assert rows["share_80_plus"]["value"] == 0.05 and rows["share_80_plus"]["source"] == "our census"
+
+
+def test_standard_table_marks_the_hengyang_rule(demo_plans):
+    """In a 泰州 plan the day-care-in-every-community rule (衡阳 措施 12) is said to be another
+    city's rule; 泰州's own 30 m²/百户 and 60 sites are not marked."""
+    import dataclasses
+
+    from gis_planner.centres.outputs import centre_tables
+
+    plan = demo_plans["zh"]
+    placed = dataclasses.replace(plan, standard=load_centre_standard(plan_place="jiangsu/taizhou"))
+    zh = centre_tables(placed, lang="zh")["standard"].set_index("配置键")["核实状态"]
+    assert zh["elderly_day_care.per_community"] == "已核实（原文）；其他地区规定（衡阳）"
+    assert zh["m2_per_100_households"] == zh["programme_sites"] == "已核实（原文）"
+    en = centre_tables(placed, lang="en")["standard"].set_index("Key")["Status"]
+    assert en["elderly_day_care.per_community"] == "verified (the clause text was read); another city's rule (Hengyang)"
+    unplaced = centre_tables(plan, lang="zh")["standard"].set_index("配置键")["核实状态"]
+    assert unplaced["elderly_day_care.per_community"].startswith("已核实（原文）；地方规定（衡阳），规划地点未指定")
 
 
 def test_standard_override_and_errors(tmp_path):

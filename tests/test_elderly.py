@@ -367,7 +367,41 @@ def test_tables_speak_the_language(demo_result, lang):
                     assert not t[col].astype(str).str.contains(_CJK).any(), (key, col)
     else:
         assert set(tabs["sites"]["规模"]) <= {"小型", "中型", "大型"}
-        assert tabs["structure"]["核实状态"].isin({"已核实（原文）", "二手来源", "本工具推导"}).all()
+        # the demo is run without a plan place: the rules of one city (泰州, 衡阳) ask to be checked
+        assert tabs["structure"]["核实状态"].str.match(r"已核实（原文）；地方规定（(泰州|衡阳)），规划地点未指定").all()
+
+
+def _placed(result, plan_place):
+    """``result`` as judged for a plan made in ``plan_place``."""
+    import dataclasses
+
+    return dataclasses.replace(result, standard=dataclasses.replace(result.standard, plan_place=plan_place))
+
+
+def test_rules_of_other_places_are_said_so(demo_result):
+    """In a 泰州 plan, 衡阳's day-care rule and the Guangdong/Guizhou floor-area norm are marked as
+    other places' rules wherever their status is shown; 泰州's own rule is not; in a 衡阳 plan the
+    other way round."""
+    from gis_planner.elderly.outputs import elderly_tables
+
+    tabs = {lang: elderly_tables(_placed(demo_result, "jiangsu/taizhou"), lang=lang) for lang in ("zh", "en")}
+    zh = tabs["zh"]["structure"].groupby("层级")["核实状态"].agg(set)
+    assert zh["社区养老服务站/日间照料中心"] == {"已核实（原文）；其他地区规定（衡阳）"}
+    assert zh["街道综合养老服务中心"] == {"已核实（原文）"}
+    en = set(tabs["en"]["structure"]["Status"])
+    assert en == {"verified (the clause text was read); another city's rule (Hengyang)",
+                  "verified (the clause text was read)"}
+    st = tabs["zh"]["standard"].set_index("配置键")["核实状态"]
+    assert st["m2_per_100_households_existing"] == "已核实（原文）；其他地区规定（广东、贵州）"
+    assert st["new_site_min_m2"] == "已核实（原文）；其他地区规定（衡阳）"
+    assert st["home_service_min_share_pct"] == st["subdistrict_centre.per_urban_subdistrict"] == "已核实（原文）"
+    assert st["elderly_speed_kmh"] == "本工具推导；其他地区规定（贵州）"
+    assert st["share_80_plus"] == "本工具推导"  # the national census
+    en_st = tabs["en"]["standard"].set_index("Key")["Status"]
+    assert en_st["m2_per_100_households_new"].endswith("; other provinces' rules (Guangdong, Guizhou)")
+    hengyang = elderly_tables(_placed(demo_result, "hunan/hengyang"), lang="zh")["standard"].set_index("配置键")
+    assert hengyang.at["community_station.per_urban_community", "核实状态"] == "已核实（原文）"
+    assert hengyang.at["subdistrict_centre.per_urban_subdistrict", "核实状态"] == "已核实（原文）；其他地区规定（泰州）"
 
 
 def test_levels_say_which_residents_and_facilities(demo_result):

@@ -324,3 +324,26 @@ def test_a_share_over_100_percent_is_a_data_problem_not_a_pass(demo_results):
     city = t[(t["indicator_id"] == "activity_area_share") & (t["unit_type"] == "city")].iloc[0]["needs"]
     fill, check = city.split("; check the values of community ")
     assert row["unit_id"] not in fill and check.startswith(row["unit_id"])
+
+
+def test_rules_of_other_places_are_marked_for_the_plans_place(demo_results):
+    """The demo's plan applies in 泰州: a rule of 衡阳 (day care in every urban community) or of
+    广东/贵州 is said to be another place's, 泰州's own are not, and no table says the plan's
+    place is unknown. Day care is counted among residents aged 80+ in both sections."""
+    from gis_planner.report.model import build_report
+
+    assert demo_results.profile.place == "jiangsu/taizhou"
+    rep = build_report(demo_results, lang="zh")
+    cells = [str(v) for tb in rep.tables() for v in tb.frame.to_numpy().ravel()]
+    assert any("其他地区规定（衡阳）" in c for c in cells)
+    assert any("其他地区规定（广东、贵州）" in c for c in cells)
+    assert not any("规划地点未指定" in c for c in cells)
+    assert not any("其他地区规定（泰州）" in c for c in cells)
+    tables = {tb.key: tb.frame for tb in rep.tables()}
+    levels = tables["elderly_levels"].set_index("层级")
+    centres = tables["centres_coverage"].set_index("功能")
+    station = levels.loc["社区养老服务站/日间照料中心"]
+    day_care = centres.loc["老年人日间照料"]
+    assert station["服务对象"] == "80岁及以上老人"
+    assert str(day_care["服务对象"]).startswith("80岁及以上老人")
+    assert station["服务对象人数(人)"] == day_care["服务对象总数"]  # one population in both sections

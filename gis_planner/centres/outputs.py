@@ -2,9 +2,12 @@
 
 Every table has headers in the requested language (``zh`` or ``en``), functions by name, the
 community's name beside its code, counts as whole numbers and shares as fractions (0-1). The
-coverage table says what each function counts (``60岁及以上老人（人）``, ``住户（户）``) and which
-facility category counts as the function existing today: only that category, unlike the
-elderly-care levels, where a higher level also serves the lower ones.
+coverage table says what each function counts (``80岁及以上老人（人）`` for day care, as the
+elderly-care network's day-care level; ``60岁及以上老人（人）``, ``住户（户）``) and which facility
+category counts as the function existing today: only that category, unlike the elderly-care
+levels, where a higher level also serves the lower ones. The standard table gives the census
+shares the elderly residents are estimated with, and says of a rule of another city or province
+that it is one.
 """
 
 from __future__ import annotations
@@ -55,7 +58,7 @@ _AREA_SOURCE = {"zh": {"attribute": "社区属性表（service_area_m2）", "fac
                 "en": {"attribute": "attribute table (service_area_m2)",
                        "facilities": "community service centre points", "none": "no data (counted as 0)"}}
 #: What a function's demand counts, as a group of :data:`gis_planner.elderly.labels.GROUPS`.
-_GROUP = {"elderly": "elderly_60", "households": "households", "children": "children"}
+_GROUP = {"elderly": "elderly_60", "elderly_80": "elderly_80", "households": "households", "children": "children"}
 _COUNTS = ("new_households", "households", "total", "before", "after", "new")
 _SHARES = ("share_before", "share_after")
 #: Labels of the standard's keys (see :meth:`CentreStandard.rows`); {function} is filled in.
@@ -65,6 +68,9 @@ _PARAMS: dict[str, tuple[str, str]] = {
                           "Objective weight: households per m² of floor-area gap"),
     "programme_sites": ("邻里中心示范项目数量（全市目标，处）",
                         "Neighbourhood-centre programme sites (city-wide target)"),
+    "persons_per_household": ("户均人口(人/户)", "Persons per household"),
+    "share_60_plus": ("60岁及以上人口占常住人口比例", "Share of residents aged 60+"),
+    "share_80_plus": ("80岁及以上人口占常住人口比例", "Share of residents aged 80+"),
     "min_area_m2": ("{function}：最小用房面积(m²)", "{function}: smallest room (m²)"),
     "walk_limit_m": ("{function}：步行上限(m)", "{function}: walking limit (m)"),
     "per_community": ("{function}：每个城市社区至少(处)", "{function}: at least per urban community"),
@@ -104,7 +110,8 @@ def _standard_rows(std: CentreStandard) -> list[dict[str, object]]:
     """The standard's numbers (:meth:`CentreStandard.rows`) plus its per-community rules."""
     rows = list(std.rows())
     rows += [{"key": f"{f.id}.per_community", "value": f.per_community.value, "source": f.per_community.source,
-              "status": f.per_community.status} for f in std.functions if f.per_community is not None]
+              "status": f.per_community.status, "places": f.per_community.places}
+             for f in std.functions if f.per_community is not None]
     return rows
 
 
@@ -128,7 +135,8 @@ def centre_tables(plan: CentrePlan, *, lang: str = "zh") -> dict[str, pd.DataFra
         ``spaces`` (chosen first, ranked, then the rest; each with its reason in ``lang``),
         ``communities`` (floor area before/after, with the source of today's area),
         ``coverage`` (per function: what it counts, the existing facilities counted, reach before
-        and after) and ``standard`` (every number with its source and status in words).
+        and after) and ``standard`` (every number with its source and status in words, a rule of
+        another place than the standard's ``plan_place`` said to be one).
 
     Raises
     ------
@@ -140,7 +148,8 @@ def centre_tables(plan: CentrePlan, *, lang: str = "zh") -> dict[str, pd.DataFra
     tables = {"spaces": _spaces_frame(plan, lg), "communities": _communities_frame(plan, lg),
               "coverage": _coverage_frame(plan, lg)}
     tables = {k: v.rename(columns=_HEAD[lg]) for k, v in tables.items()}
-    tables["standard"] = standard_table(_standard_rows(std), lambda k: _param_label(k, std, lg), lg)
+    tables["standard"] = standard_table(_standard_rows(std), lambda k: _param_label(k, std, lg), lg,
+                                        plan_place=std.plan_place)
     return tables
 
 

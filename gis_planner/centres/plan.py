@@ -37,8 +37,8 @@ class CentrePlan:
     upper floor without a lift, …). ``communities``: per community ``name``, ``households``,
     floor area before (``area_before_m2`` with ``area_source``: ``attribute``, ``facilities`` or
     ``none``) and after, gap before and after (m²). ``coverage``: per function, the demand it
-    counts (``demand``: households, elderly or children), the facility ``category`` counted as
-    existing, demand within reach before and after. ``notes`` are in ``lang``.
+    counts (``demand``: households, elderly (aged 60+), elderly_80 or children), the facility
+    ``category`` counted as existing, demand within reach before and after. ``notes`` are in ``lang``.
     """
 
     spaces: gpd.GeoDataFrame
@@ -103,17 +103,20 @@ def _with_merged(spaces: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[tuple
 
 def _demand(compounds: pd.DataFrame, std: CentreStandard) -> tuple[np.ndarray, list[str]]:
     """Demand of each compound for each function (rows x functions), and what each function's
-    demand counts: ``households``, ``elderly`` (aged 60+) or ``children`` (households where the
-    compounds have no children column)."""
+    demand counts: ``households``, ``elderly`` (aged 60+), ``elderly_80`` (aged 80+) or
+    ``children`` (households where the compounds have no children column). Elderly residents
+    are counted as the elderly-care network counts them (:func:`gis_planner.elderly.demand.elderly_demand`
+    with the standard's ``elderly``): the compounds' columns, else the census shares."""
     from gis_planner.elderly.demand import elderly_demand
     from gis_planner.policy.elderly import load_elderly_standard
 
     hh = pd.to_numeric(compounds["households"], errors="coerce").fillna(0).to_numpy(float)
-    elderly = elderly_demand(compounds, load_elderly_standard())["elderly_60"].to_numpy(float)
+    older = elderly_demand(compounds, std.elderly if std.elderly is not None else load_elderly_standard())
     child_col = next((c for c in CHILDREN_ALIASES if c in compounds.columns), None)
     children = (pd.to_numeric(compounds[child_col], errors="coerce").fillna(0).to_numpy(float)
                 if child_col else hh)
-    by = {"households": hh, "elderly": elderly, "children": children}
+    by = {"households": hh, "elderly": older["elderly_60"].to_numpy(float),
+          "elderly_80": older["elderly_80"].to_numpy(float), "children": children}
     kinds = ["households" if f.demand == "children" and child_col is None else f.demand for f in std.functions]
     return np.column_stack([by[f.demand] for f in std.functions]), kinds
 

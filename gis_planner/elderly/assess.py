@@ -226,7 +226,7 @@ def _health_walk(network: WalkNetwork, points: gpd.GeoDataFrame, facilities: gpd
 
 #: Columns of :attr:`ElderlyResult.structure`.
 STRUCTURE_COLUMNS = ("level", "unit", "code", "name", "required", "existing", "higher", "higher_facilities",
-                     "classified", "met", "source", "status")
+                     "classified", "met", "source", "status", "place")
 
 
 def _structure(std: ElderlyStandard, fac: gpd.GeoDataFrame, communities: gpd.GeoDataFrame | None,
@@ -237,7 +237,8 @@ def _structure(std: ElderlyStandard, fac: gpd.GeoDataFrame, communities: gpd.Geo
     level there (a 街道 centre that may also offer day care) are counted apart in ``higher`` and
     named in ``higher_facilities`` (``;``-separated ``id name``), not towards ``met``. A unit
     whose urban/rural class is blank is listed with ``classified`` False and ``met`` NA; rural
-    communities and 乡镇 are left out (the rules are for urban units).
+    communities and 乡镇 are left out (the rules are for urban units). ``source``, ``status``
+    and ``place`` (the rule's places, ``;``-separated; blank for a national rule) are the rule's.
     """
     rows: list[dict[str, object]] = []
     labels = _facility_labels(fac)
@@ -259,7 +260,7 @@ def _structure(std: ElderlyStandard, fac: gpd.GeoDataFrame, communities: gpd.Geo
                              "required": int(rule.value), "existing": have, "higher": len(up),
                              "higher_facilities": ";".join(up), "classified": bool(known.loc[code]),
                              "met": have >= rule.value if known.loc[code] else pd.NA,
-                             "source": rule.source, "status": rule.status})
+                             "source": rule.source, "status": rule.status, "place": ";".join(rule.places)})
     out = pd.DataFrame(rows, columns=list(STRUCTURE_COLUMNS))
     out["met"] = out["met"].astype("boolean")
     return out

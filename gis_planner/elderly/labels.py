@@ -1,11 +1,14 @@
 """Words shared by the report tables of the elderly-care network and of the neighbourhood
 centres, in Chinese (``zh``) and English (``en``): the groups of residents a service counts, the
-statuses of the standards' numbers, and a standard's rows as a readable table.
+statuses of the standards' numbers (with a rule of another city or province said to be one), and a
+standard's rows as a readable table.
 
 >>> group_label("elderly_80", "zh")
 '80岁及以上老人（人）'
 >>> status_label("reading", "en")
 "the tool's own reading (no text gives the number)"
+>>> status_label("verified", "zh", places=("hunan/hengyang",), plan_place="jiangsu/taizhou")
+'已核实（原文）；其他地区规定（衡阳）'
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from gis_planner.categories import Lang
+from gis_planner.policy.places import foreign_places, place
 
 #: Who a level or function counts: group -> (zh noun, en noun, zh unit, en unit).
 GROUPS: dict[str, tuple[str, str, str, str]] = {
@@ -52,10 +56,36 @@ def group_label(group: str, lang: Lang, *, unit: bool = True) -> str:
     return f"{en} ({unit_en})" if unit and en != unit_en else en
 
 
-def status_label(status: object, lang: Lang) -> str:
-    """A standard number's status in words; an unknown status is returned unchanged."""
+def status_label(status: object, lang: Lang, *, places: Iterable[str] = (), plan_place: str = "") -> str:
+    """A standard number's status in words (an unknown status unchanged), followed by
+    :func:`place_label` when the number is a rule of another place than ``plan_place``."""
     pair = STATUSES.get(str(status))
-    return str(status) if pair is None else pair[0 if lang == "zh" else 1]
+    words = str(status) if pair is None else pair[0 if lang == "zh" else 1]
+    elsewhere = place_label(places, plan_place, lang)
+    return f"{words}{'；' if lang == 'zh' else '; '}{elsewhere}" if elsewhere else words
+
+
+def place_label(places: Iterable[str], plan_place: str, lang: Lang) -> str:
+    """Whose rule a number is, when not the plan's own: ``其他地区规定（衡阳）`` / ``another
+    city's rule (Hengyang)`` when no place of the rule covers ``plan_place``; ``地方规定（衡阳），…``
+    / ``a local rule (Hengyang): …`` asking to check it when the plan's place is not given; ``""``
+    for a national rule or one of the plan's own place (see :func:`gis_planner.policy.places.applies_in`)."""
+    others = [place(p) for p in foreign_places(places, plan_place)]
+    if not others:
+        return ""
+    names = ("、" if lang == "zh" else ", ").join(p.name(lang) for p in others)
+    if not plan_place:
+        return (f"地方规定（{names}），规划地点未指定，须确认是否适用于本地" if lang == "zh" else
+                f"a local rule ({names}): the plan's place is not given, check that it applies here")
+    if lang == "zh":
+        return f"其他地区规定（{names}）"
+    kinds = {p.kind for p in others}
+    whose = ("another province's rule" if kinds == {"province"} else "another city's rule"
+             if kinds == {"city"} else "another place's rule")
+    if len(others) > 1:
+        whose = {"another province's rule": "other provinces' rules", "another city's rule": "other cities' rules",
+                 "another place's rule": "other places' rules"}[whose]
+    return f"{whose} ({names})"
 
 
 def whole(frame: pd.DataFrame, counts: Iterable[str], *, shares: Iterable[str] = ()) -> pd.DataFrame:
@@ -78,10 +108,13 @@ def whole(frame: pd.DataFrame, counts: Iterable[str], *, shares: Iterable[str] =
     return out
 
 
-def standard_table(rows: Iterable[dict[str, object]], label: Callable[[str], str], lang: Lang) -> pd.DataFrame:
-    """A standard's rows (``key``, ``value``, ``source``, ``status``) as a table in ``lang``: the
-    key, its readable ``label(key)``, the value, the source and the status in words."""
-    frame = pd.DataFrame(list(rows), columns=["key", "value", "source", "status"])
+def standard_table(rows: Iterable[dict[str, object]], label: Callable[[str], str], lang: Lang, *,
+                   plan_place: str = "") -> pd.DataFrame:
+    """A standard's rows (``key``, ``value``, ``source``, ``status``, optional ``places``) as a
+    table in ``lang``: the key, its readable ``label(key)``, the value, the source and the status
+    in words, which says so of a rule of another place than ``plan_place``."""
+    frame = pd.DataFrame(list(rows), columns=["key", "value", "source", "status", "places"])
     frame.insert(1, "label", [label(str(k)) for k in frame["key"]])
-    frame["status"] = [status_label(s, lang) for s in frame["status"]]
-    return frame.rename(columns=STANDARD_HEAD[lang])
+    frame["status"] = [status_label(s, lang, places=p if isinstance(p, tuple) else (), plan_place=plan_place)
+                       for s, p in zip(frame["status"], frame["places"], strict=True)]
+    return frame.drop(columns="places").rename(columns=STANDARD_HEAD[lang])

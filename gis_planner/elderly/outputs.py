@@ -139,7 +139,8 @@ def _levels_frame(t: pd.DataFrame, result: ElderlyResult, lang: Lang, *, detail:
     if detail:
         out["facilities"] = [_facilities_counted(std, by_id[x][0], lang) for x in out["level"]]
         out["norm_per_1000"] = [lv.places_per_1000.value for lv in lv_of]
-        out["norm_status"] = [status_label(lv.places_per_1000.status, lang) for lv in lv_of]
+        out["norm_status"] = [status_label(lv.places_per_1000.status, lang, places=lv.places_per_1000.places,
+                                           plan_place=std.plan_place) for lv in lv_of]
     out["level"] = [lv.name(lang) for lv in lv_of]
     out = _names_beside(out, result.community_names, "community_code")
     out = _names_beside(out, result.subdistrict_names, "subdistrict_code")
@@ -171,7 +172,9 @@ def _structure_frame(result: ElderlyResult, lang: Lang) -> pd.DataFrame:
     s["met"] = s["met"].astype(object).where(s["met"].notna(), None)
     s["level"] = s["level"].map(lambda x: levels[x].name(lang))
     s["unit"] = s["unit"].map(lambda u: _UNITS[lang].get(u, u))
-    s["status"] = [status_label(x, lang) for x in s["status"]]
+    here = result.standard.plan_place
+    s["status"] = [status_label(x, lang, places=tuple(filter(None, str(p).split(";"))), plan_place=here)
+                   for x, p in zip(s["status"], s["place"], strict=True)]
     cols = ["level", "unit", "code", "name", "required", "existing", "higher", "met", "note", "source", "status"]
     return _head(s[cols], lang)
 
@@ -205,9 +208,10 @@ def _standard_rows(std: ElderlyStandard, lang: Lang) -> list[dict[str, object]]:
                            ("per_urban_community", lv.per_urban_community)):
             if rule is not None:
                 rows.append({"key": f"{lv.id}.{name}", "value": rule.value, "source": rule.source,
-                             "status": rule.status})
+                             "status": rule.status, "places": rule.places})
     for s in std.sizes:
-        rows += [{"key": f"{s.level}.sizes.{s.id}.{name}", "value": value, "source": s.source, "status": s.status}
+        rows += [{"key": f"{s.level}.sizes.{s.id}.{name}", "value": value, "source": s.source, "status": s.status,
+                  "places": s.places}
                  for name, value in (("capacity", s.capacity), ("floor_area_m2", s.floor_area_m2),
                                      ("cost", s.cost))]
     return rows
@@ -259,7 +263,8 @@ def elderly_tables(result: ElderlyResult, *, lang: str = "zh") -> dict[str, pd.D
     if result.sites is not None:
         tables["sites"] = _sites_frame(result, lg)
     std = result.standard
-    tables["standard"] = standard_table(_standard_rows(std, lg), lambda k: _param_label(k, std, lg), lg)
+    tables["standard"] = standard_table(_standard_rows(std, lg), lambda k: _param_label(k, std, lg), lg,
+                                        plan_place=std.plan_place)
     return tables
 
 

@@ -1,17 +1,23 @@
 """The neighbourhood-centre standard: service functions, their rooms, floor rules, walking limits,
 which may share a space, and the community floor-area norm.
 
-Shipped values: ``policy/data/_centres.toml``, each number with its source and status; a
-planner's TOML file with the same layout overrides any table (``[[functions]]`` replaces the list).
+Shipped values: ``policy/data/_centres.toml``, each number with its source, status and, for a
+rule of one city or province, its ``place``; a planner's TOML file with the same layout overrides
+any table (``[[functions]]`` replaces the list). Elderly residents are counted as the elderly-care
+standard counts them (its census shares of residents aged 60+ and 80+), so that a facility both
+models size (day care) is sized from one population in a report.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass
 from typing import Any
 
 from gis_planner._errors import PolicyError
+from gis_planner.policy.elderly import ElderlyStandard, load_elderly_standard
+from gis_planner.policy.places import check_place, check_places
 from gis_planner.policy.sourced import (
     STATUSES,
     Sourced,
@@ -21,7 +27,11 @@ from gis_planner.policy.sourced import (
     sourced_flat,
 )
 
-DEMANDS = ("households", "elderly", "children")
+#: What a function's demand counts: households, residents aged 60+ (``elderly``) or 80+
+#: (``elderly_80``), children.
+DEMANDS = ("households", "elderly", "elderly_80", "children")
+#: The elderly-care standard's census share behind each elderly demand (see :meth:`CentreStandard.rows`).
+_SHARE_OF = {"elderly": "60_plus", "elderly_80": "80_plus"}
 
 
 @dataclass(frozen=True)
@@ -30,8 +40,8 @@ class CentreFunction:
 
     ``min_area_m2`` is its smallest room (m²); ``walk_limit_m`` the walk (m) within which it serves
     a household; ``ground_or_lift`` whether it needs the ground floor or a lift; ``category`` the
-    facility category that counts as this function already existing; ``per_community`` whether
-    every community should have one.
+    facility category that counts as this function already existing; ``demand`` what it counts
+    (one of :data:`DEMANDS`); ``per_community`` whether every community should have one.
     """
 
     id: str
@@ -51,7 +61,13 @@ class CentreFunction:
 
 @dataclass(frozen=True)
 class CentreStandard:
-    """The validated neighbourhood-centre standard."""
+    """The validated neighbourhood-centre standard.
+
+    ``elderly`` is the elderly-care standard whose census shares and persons per household
+    estimate elderly residents where the compounds have no such column (None: the shipped one);
+    ``plan_place`` the place the plan is made for (``""``: not given), against which the
+    numbers' places are judged.
+    """
 
     id: str
     functions: tuple[CentreFunction, ...]
@@ -61,6 +77,8 @@ class CentreStandard:
     households_per_m2: Sourced
     programme_sites: Sourced
     source_file: str = ""
+    elderly: ElderlyStandard | None = None
+    plan_place: str = ""
 
     def function(self, function_id: str) -> CentreFunction:
         """The function named ``function_id``.
@@ -76,36 +94,63 @@ class CentreStandard:
         raise PolicyError(f"centre function {function_id!r} is unknown; known: "
                           f"{', '.join(f.id for f in self.functions)}.")
 
+    def demand_numbers(self) -> list[tuple[str, Sourced]]:
+        """The elderly-care standard's numbers that estimate the elderly residents the functions
+        count (``persons_per_household``, ``share_60_plus``, ``share_80_plus``), as keyed in its
+        own table; empty when no function counts elderly residents."""
+        kinds = [_SHARE_OF[f.demand] for f in self.functions if f.demand in _SHARE_OF]
+        if not kinds:
+            return []
+        elderly = self.elderly if self.elderly is not None else load_elderly_standard()
+        return [("persons_per_household", elderly.persons_per_household),
+                *((f"share_{k}", elderly.shares[k]) for k in sorted(set(kinds)))]
+
     def rows(self) -> list[dict[str, object]]:
-        """Every number with its source and status, for a report's assumptions table."""
-        out: list[dict[str, object]] = []
-        for key, s in (("m2_per_100_households", self.m2_per_100_households),
-                       ("households_per_m2", self.households_per_m2), ("programme_sites", self.programme_sites)):
-            out.append({"key": key, "value": s.value, "source": s.source, "status": s.status})
+        """Every number with its source, status and places, for a report's assumptions table."""
+        pairs = [("m2_per_100_households", self.m2_per_100_households),
+                 ("households_per_m2", self.households_per_m2), ("programme_sites", self.programme_sites),
+                 *self.demand_numbers()]
         for f in self.functions:
-            for key, s in (("min_area_m2", f.min_area_m2), ("walk_limit_m", f.walk_limit_m)):
-                out.append({"key": f"{f.id}.{key}", "value": s.value, "source": s.source, "status": s.status})
-        return out
+            pairs += [(f"{f.id}.min_area_m2", f.min_area_m2), (f"{f.id}.walk_limit_m", f.walk_limit_m)]
+        return [{"key": key, "value": s.value, "source": s.source, "status": s.status, "places": s.places}
+                for key, s in pairs]
 
 
 _FUNCTION_KEYS = frozenset({
-    "id", "name_zh", "name_en", "category", "min_area_m2", "area_source", "area_status", "walk_limit_m",
-    "walk_source", "walk_status", "ground_or_lift", "demand", "per_community", "per_community_source",
-    "per_community_status",
+    "id", "name_zh", "name_en", "category", "min_area_m2", "area_source", "area_status", "area_place",
+    "walk_limit_m", "walk_source", "walk_status", "walk_place", "ground_or_lift", "demand", "per_community",
+    "per_community_source", "per_community_status", "per_community_place",
 })
 
 
-def load_centre_standard(path: str | os.PathLike[str] | None = None) -> CentreStandard:
+def load_centre_standard(path: str | os.PathLike[str] | None = None, *, elderly: ElderlyStandard | None = None,
+                         plan_place: str = "") -> CentreStandard:
     """The shipped neighbourhood-centre standard, overridden by the TOML file ``path``.
+
+    Parameters
+    ----------
+    path
+        A planner's TOML file with any of the shipped tables.
+    elderly
+        The elderly-care standard the report's elderly-care network uses (a planner's own census
+        shares included): the centres count elderly residents as it does. Default: the shipped
+        one, for ``plan_place``.
+    plan_place
+        The place the plan is made for (a profile's ``place``, e.g. ``"jiangsu/taizhou"``;
+        ``""``: not given).
 
     Raises
     ------
     PolicyError
         A file that is missing or not TOML, unknown keys, missing sources, bad statuses, numbers
-        that are not finite and > 0, functions that repeat or that ``[sharing]`` does not know.
+        that are not finite and > 0, functions that repeat or that ``[sharing]`` does not know,
+        places that are not place paths.
     """
     doc, label = shipped_with_overrides("_centres.toml", path, what="centre standard")
-    return _build(doc, label)
+    here = check_place("plan", "place", plan_place)
+    std = _build(doc, label)
+    return dataclasses.replace(std, plan_place=here,
+                               elderly=elderly if elderly is not None else load_elderly_standard(plan_place=here))
 
 
 def _function(label: str, i: int, raw: Any) -> CentreFunction:
@@ -126,7 +171,8 @@ def _function(label: str, i: int, raw: Any) -> CentreFunction:
     if raw.get("per_community"):
         check_status(label, f"{where}.per_community", raw.get("per_community_status"),
                       raw.get("per_community_source"))
-        per = Sourced(1.0, str(raw["per_community_source"]), str(raw["per_community_status"]))
+        per = Sourced(1.0, str(raw["per_community_source"]), str(raw["per_community_status"]),
+                      check_places(label, f"{where}.per_community_place", raw.get("per_community_place")))
     return CentreFunction(
         id=raw["id"], name_zh=raw["name_zh"], name_en=raw["name_en"], category=raw["category"],
         min_area_m2=sourced_flat(label, where, raw, "min_area_m2", prefix="area_"),

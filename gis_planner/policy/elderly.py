@@ -1,8 +1,10 @@
 """The elderly-care standard: demand shares, network levels, siting sizes and floor-area norms.
 
-The shipped values live in ``policy/data/_elderly_care.toml``, each with its source and a status
+The shipped values live in ``policy/data/_elderly_care.toml``, each with its source, a status
 (``verified``, ``secondary``, ``derived`` or ``reading``: the project's own reading where no text
-gives a number). A planner's TOML file with the same layout overrides any table or value:
+gives a number) and, for a rule of one city or province, its ``place`` (see
+:mod:`gis_planner.policy.places`). A planner's TOML file with the same layout overrides any table
+or value:
 
 >>> std = load_elderly_standard()                       # doctest: +SKIP
 >>> std.level("community_station").walk_limit_m          # doctest: +SKIP
@@ -16,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gis_planner._errors import PolicyError
+from gis_planner.policy.places import check_place, check_places
 from gis_planner.policy.sourced import (
     Sourced,
     check_number,
@@ -62,7 +65,8 @@ class ElderlyLevel:
 @dataclass(frozen=True)
 class SizeOption:
     """A size a new site of ``level`` can be built in: capacity (places), floor area (m²) and
-    relative cost (any consistent unit, e.g. 10,000 yuan)."""
+    relative cost (any consistent unit, e.g. 10,000 yuan), with the source, status and places
+    (see :class:`~gis_planner.policy.sourced.Sourced`) of the three."""
 
     level: str
     id: str
@@ -71,11 +75,17 @@ class SizeOption:
     cost: float
     source: str
     status: str
+    places: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class ElderlyStandard:
-    """The validated elderly-care standard (see the module docstring)."""
+    """The validated elderly-care standard (see the module docstring).
+
+    ``plan_place`` is the place the plan is made for (the profile's ``place``, ``""`` when not
+    given): a number whose places do not cover it is a rule of somewhere else, and the report
+    tables say so.
+    """
 
     id: str
     version: str
@@ -92,6 +102,7 @@ class ElderlyStandard:
     new_floor_area_permille: Sourced
     new_site_min_m2: Sourced
     source_file: str = ""
+    plan_place: str = ""
 
     def level(self, level_id: str) -> ElderlyLevel:
         """The level named ``level_id``.
@@ -133,10 +144,10 @@ class ElderlyStandard:
 
 
 def _row(key: str, s: Sourced) -> dict[str, object]:
-    return {"key": key, "value": s.value, "source": s.source, "status": s.status}
+    return {"key": key, "value": s.value, "source": s.source, "status": s.status, "places": s.places}
 
 
-def load_elderly_standard(path: str | os.PathLike[str] | None = None) -> ElderlyStandard:
+def load_elderly_standard(path: str | os.PathLike[str] | None = None, *, plan_place: str = "") -> ElderlyStandard:
     """The shipped elderly-care standard, overridden table by table by the TOML file ``path``.
 
     Parameters
@@ -145,18 +156,22 @@ def load_elderly_standard(path: str | os.PathLike[str] | None = None) -> Elderly
         A planner's TOML file with any of the shipped tables (``[speed]``, ``[demand.*]``,
         ``[[levels]]``, ``[home_service]``, ``[health_adjacency]``, ``[[sizes]]``,
         ``[floor_area]``); a ``[[levels]]`` or ``[[sizes]]`` array replaces the shipped one.
+    plan_place
+        The place the plan is made for (a profile's ``place``, e.g. ``"jiangsu/taizhou"``;
+        ``""``: not given), against which the numbers' places are judged.
 
     Raises
     ------
     PolicyError
         A file that is missing or not TOML, unknown keys, missing sources, statuses outside
-        verified/secondary/derived/reading, numbers that are not finite and > 0 (shares 0-1).
+        verified/secondary/derived/reading, numbers that are not finite and > 0 (shares 0-1),
+        places that are not place paths.
     """
     shipped, label = shipped_with_overrides("_elderly_care.toml", path, what="elderly-care standard")
-    return _build(shipped, label)
+    return _build(shipped, label, plan_place=check_place("plan", "place", plan_place))
 
 
-def _build(doc: dict[str, Any], label: str) -> ElderlyStandard:
+def _build(doc: dict[str, Any], label: str, *, plan_place: str = "") -> ElderlyStandard:
     speed = doc["speed"]
     demand = doc["demand"]
     levels = tuple(_level(label, i, raw) for i, raw in enumerate(_list(label, doc, "levels")))
@@ -189,7 +204,7 @@ def _build(doc: dict[str, Any], label: str) -> ElderlyStandard:
         new_floor_area_permille=sourced_flat(label, "floor_area", fa, "new_floor_area_permille",
                                       prefix="new_"),
         new_site_min_m2=sourced_flat(label, "floor_area", fa, "new_site_min_m2", prefix="new_"),
-        source_file=label,
+        source_file=label, plan_place=plan_place,
     )
 
 
@@ -202,10 +217,11 @@ def _list(label: str, doc: dict[str, Any], key: str) -> list[dict[str, Any]]:
 
 _LEVEL_KEYS = frozenset({
     "id", "name_zh", "name_en", "categories", "walk_limit_m", "walk_limit_source", "walk_limit_status",
-    "demand", "capacity_unit_zh", "capacity_unit_en", "places_per_1000", "places_source", "places_status",
-    "default_capacity", "default_capacity_source", "default_capacity_status",
-    "per_urban_subdistrict", "per_urban_subdistrict_source", "per_urban_subdistrict_status",
-    "per_urban_community", "per_urban_community_source", "per_urban_community_status",
+    "walk_limit_place", "demand", "capacity_unit_zh", "capacity_unit_en", "places_per_1000", "places_source",
+    "places_status", "places_place", "default_capacity", "default_capacity_source", "default_capacity_status",
+    "default_capacity_place", "per_urban_subdistrict", "per_urban_subdistrict_source",
+    "per_urban_subdistrict_status", "per_urban_subdistrict_place", "per_urban_community",
+    "per_urban_community_source", "per_urban_community_status", "per_urban_community_place",
 })
 
 
@@ -251,4 +267,5 @@ def _size(label: str, i: int, raw: dict[str, Any], levels: set[str]) -> SizeOpti
                       capacity=check_number(label, f"{where}.capacity", raw.get("capacity")),
                       floor_area_m2=check_number(label, f"{where}.floor_area_m2", raw.get("floor_area_m2")),
                       cost=check_number(label, f"{where}.cost", raw.get("cost")),
-                      source=str(raw["source"]), status=str(raw["status"]))
+                      source=str(raw["source"]), status=str(raw["status"]),
+                      places=check_places(label, f"{where}.place", raw.get("place")))

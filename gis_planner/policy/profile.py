@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from gis_planner._errors import InputDataError, PolicyError
 from gis_planner._units import distance_to_minutes
 from gis_planner._validate import plausible_range
+from gis_planner.policy.places import check_place
 
 if TYPE_CHECKING:
     from gis_planner.policy.elderly import ElderlyLevel, ElderlyStandard
@@ -80,6 +81,7 @@ _TOP_KEYS = {
     "inherits": "inherits",
     "notes": _STR,
     "document_type": _STR,
+    "place": "place",
     "exclude": _STRLIST,
     "walk": "walk",
     "life_circles": "life_circles",
@@ -447,6 +449,9 @@ class Profile:
     data: Mapping[str, Any] = field(default_factory=dict, repr=False)
     document_type: str = "plan"
     levels: tuple[CircleLevel, ...] = ()
+    #: where the plan applies, a place path (``jiangsu/taizhou``; see :mod:`gis_planner.policy.places`);
+    #: ``""`` for a national document. Not inherited, as the rest of the metadata.
+    place: str = ""
 
     # -- contract used by coverage / community / cli -----------------------------------------
     @property
@@ -1395,6 +1400,8 @@ def _check_top_value(k: str, v: Any, typ: str, label: str) -> None:
                 "inherits",
                 f"expected a profile id, a path or a list of them, found {v!r}.",
             )
+    elif typ == "place":
+        check_place(label, k, v)
     elif typ in (_STR, _STRLIST):
         _check_value(v, typ, label, k)
         if k == "document_type" and v not in DOCUMENT_TYPES:
@@ -1661,6 +1668,7 @@ def _build(data: Mapping[str, Any], label: str, lineage: tuple[str, ...]) -> Pro
         data=MappingProxyType(dict(data)),
         document_type=str(data.get("document_type", "plan")),
         levels=tuple(levels),
+        place=str(data.get("place", "")),
     )
 
 

@@ -2,7 +2,10 @@
 
 Statuses: ``verified`` (the clause text was read), ``secondary`` (a report of the text),
 ``derived`` (arithmetic from tagged numbers), ``reading`` (the project's own reading where no text
-gives a number).
+gives a number). Beside them, ``place``: whose document gives the number (a place path such as
+``hunan/hengyang``, or a list of them; absent for a national document, the census or the
+project's own reading), so that a rule of another city or province is never read as this
+plan's own (:mod:`gis_planner.policy.places`).
 """
 
 from __future__ import annotations
@@ -16,17 +19,20 @@ from pathlib import Path
 from typing import Any
 
 from gis_planner._errors import PolicyError
+from gis_planner.policy.places import check_places
 
 STATUSES = frozenset({"verified", "secondary", "derived", "reading"})
 
 
 @dataclass(frozen=True)
 class Sourced:
-    """A number with its source and status."""
+    """A number with its source, status and the places whose documents give it (``()``: a
+    national document, the census or the project's own reading)."""
 
     value: float
     source: str
     status: str
+    places: tuple[str, ...] = ()
 
 
 def check_number(label: str, key: str, value: Any, *, share: bool = False) -> float:
@@ -52,21 +58,23 @@ def check_status(label: str, key: str, status: Any, source: Any) -> None:
 
 
 def sourced(label: str, key: str, raw: Any, *, share: bool = False) -> Sourced:
-    """A ``{value, source, status}`` table as a checked :class:`Sourced`."""
+    """A ``{value, source, status}`` table (and optional ``place``) as a checked :class:`Sourced`."""
     if not isinstance(raw, dict):
         raise PolicyError(f"{label}: {key} must be a table with value, source and status.")
     check_status(label, key, raw.get("status"), raw.get("source"))
     return Sourced(check_number(label, f"{key}.value", raw.get("value"), share=share),
-                   str(raw["source"]), str(raw["status"]))
+                   str(raw["source"]), str(raw["status"]), check_places(label, f"{key}.place", raw.get("place")))
 
 
 def sourced_flat(label: str, table: str, raw: dict[str, Any], key: str, *, prefix: str = "") -> Sourced:
-    """``raw[key]`` with its source ``raw[prefix + "source"]`` and status ``raw[prefix + "status"]``,
-    checked (a table that holds several numbers names their sources ``walk_source``, ``area_source`` …)."""
-    source_key, status_key = f"{prefix}source", f"{prefix}status"
+    """``raw[key]`` with its source ``raw[prefix + "source"]``, status ``raw[prefix + "status"]``
+    and places ``raw[prefix + "place"]`` (optional), checked (a table that holds several numbers
+    names their sources ``walk_source``, ``area_source`` …)."""
+    source_key, status_key, place_key = f"{prefix}source", f"{prefix}status", f"{prefix}place"
     full = f"{table}.{key}"
     check_status(label, full, raw.get(status_key), raw.get(source_key))
-    return Sourced(check_number(label, full, raw.get(key)), str(raw[source_key]), str(raw[status_key]))
+    return Sourced(check_number(label, full, raw.get(key)), str(raw[source_key]), str(raw[status_key]),
+                   check_places(label, f"{table}.{place_key}", raw.get(place_key)))
 
 
 def shipped_with_overrides(file_name: str, path: str | os.PathLike[str] | None, *,
@@ -74,6 +82,10 @@ def shipped_with_overrides(file_name: str, path: str | os.PathLike[str] | None, 
     """The shipped data file ``policy/data/<file_name>`` as a dict, with the planner's TOML file
     ``path`` laid over it table by table (a table merges key by key; anything else, an array
     of tables included, replaces), and the label of the file that has the last word.
+
+    A table of the planner's that gives a number's source (``source``, ``walk_source`` …) but
+    not its place (``place``, ``walk_place`` …) drops the shipped place: the planner's source
+    is national or their own unless they say otherwise.
 
     Raises
     ------
@@ -95,5 +107,15 @@ def shipped_with_overrides(file_name: str, path: str | os.PathLike[str] | None, 
     if unknown:
         raise PolicyError(f"{p}: unknown key(s) {', '.join(unknown)}; expected {', '.join(sorted(doc))}.")
     for key, value in user.items():
-        doc[key] = {**doc[key], **value} if isinstance(value, dict) and isinstance(doc.get(key), dict) else value
+        doc[key] = _merge(doc[key], value) if isinstance(value, dict) and isinstance(doc.get(key), dict) else value
     return doc, str(p)
+
+
+def _merge(shipped: dict[str, Any], user: dict[str, Any]) -> dict[str, Any]:
+    """``shipped`` with ``user``'s keys laid over it, without the shipped ``<prefix>place`` of any
+    ``<prefix>source`` the user gives without a place."""
+    out = {**shipped, **user}
+    for key in user:
+        if key.endswith("source") and f"{key.removesuffix('source')}place" not in user:
+            out.pop(f"{key.removesuffix('source')}place", None)
+    return out
