@@ -594,7 +594,7 @@ def _elderly_limits_sentence(results: PlanResults, lang: Lang) -> tuple[str, ...
         return ()
     zh = lang == "zh"
     unit = "米" if zh else "m"
-    by_level: dict[str, list[str]] = {}
+    by_level: dict[tuple[str, float], list[str]] = {}  # (level name, limit m) -> its categories
     differ = []
     for cat, lv in levels.items():
         limit = lv.walk_limit_m.value
@@ -603,10 +603,15 @@ def _elderly_limits_sentence(results: PlanResults, lang: Lang) -> tuple[str, ...
             differ.append(f"{label(cat, lang)} {_num(own)} {unit}（养老服务设施网络 {_num(limit)} {unit}）" if zh else
                           f"{label(cat, lang)} {_num(own)} {unit} (elderly-care network: {_num(limit)} {unit})")
         else:
-            by_level.setdefault(f"{lv.name(lang)} {_num(limit)} {unit}", []).append(label(cat, lang))
+            by_level.setdefault((lv.name(lang), limit), []).append(label(cat, lang))
     sep = "、" if zh else ", "
-    listed = ("；" if zh else "; ").join(f"{k}（{sep.join(v)}）" if zh else f"{k} ({sep.join(v)})"
-                                       for k, v in by_level.items())
+    parts = []
+    for (name, limit), names in by_level.items():
+        text = f"{name} {_num(limit)} {unit}"
+        if names != [name]:  # a level's categories are named unless its own name says it (老年助餐点)
+            text += f"（{sep.join(names)}）" if zh else f" ({sep.join(names)})"
+        parts.append(text)
+    listed = ("；" if zh else "; ").join(parts)
     out = []
     if listed:
         out.append(f"老年人设施按养老服务设施网络各层级的步行上限判断可达：{listed}；本表、地图与养老服务设施网络一节口径一致。"
