@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import networkx as nx
 import numpy as np
 import pytest
@@ -240,3 +242,144 @@ def test_soft_floor_keeps_fewest_grids_when_the_walk_is_large():
                           exact_max_units=60, max_nodes=200, time_limit_s=10)
     assert sol.status == "relaxed"
     assert sorted(map(sorted, _groups(sol.centre).values())) == [[0], [1], [2, 3]]
+
+
+# The repair of the heuristic's grids (gis_planner.grids.repair). A 4 x 2 lattice, 100 m apart,
+# band 200-300; units 0-3 are the first row, 4-7 the second. With ``exact_max_units=1`` the
+# heuristic groups it.
+MENDABLE = np.array([100, 150, 100, 100,
+                     50, 200, 200, 150])
+#: Unit 4 (150 households) can join neither neighbour (units 0 and 5, 200 each) without
+#: passing 300: it stands alone below the floor in every grouping.
+NO_BAND = np.array([200, 150, 150, 200,
+                    150, 200, 200, 50])
+
+
+def _heuristic(h: np.ndarray, **kwargs):
+    cost, edges = _lattice(4, 2)
+    return solve_districts(h, cost, edges, min_households=200, max_households=300,
+                           exact_max_units=1, max_nodes=200, **{"time_limit_s": 10, **kwargs})
+
+
+def _totals(h: np.ndarray, centre: np.ndarray) -> list[int]:
+    return sorted(int(h[m].sum()) for m in _groups(centre).values())
+
+
+def _no_region_solved(*_args):
+    """A region solve that finds no grouping within its limits."""
+    return None, False, 0.0, ""
+
+
+def _without_repair(monkeypatch) -> None:
+    """The heuristic alone: no region is solved, so the repair changes nothing."""
+    from gis_planner.grids import solve as solve_module
+
+    monkeypatch.setattr(solve_module, "_region_solver", lambda **_kw: _no_region_solved)
+
+
+def test_the_repair_mends_a_grid_the_heuristic_leaves_above_the_ceiling(monkeypatch):
+    """The heuristic pairs the units column by column: 0-1, 2-3, 4-5 and 6-7, which holds
+    350 households. Solved again with the grids around it, the grids are 0-1, 4-5, 2-6 and
+    3-7 (250, 250, 300, 250): all in the band, the exact solve's own answer, 35,000
+    household-metres."""
+    sol = _heuristic(MENDABLE)
+    assert sol.method == "heuristic" and sol.status == "feasible" and sol.stopped_by == ""
+    assert sorted(map(sorted, _groups(sol.centre).values())) == [[0, 1], [2, 6], [3, 7], [4, 5]]
+    assert sol.objective == pytest.approx(35_000.0)
+    cost, edges = _lattice(4, 2)
+    exact = solve_districts(MENDABLE, cost, edges, min_households=200, max_households=300,
+                            exact_max_units=60, max_nodes=200, time_limit_s=10)
+    assert sol.centre.tolist() == exact.centre.tolist()
+    assert 0 <= sol.bound <= sol.objective
+    _without_repair(monkeypatch)
+    assert _totals(MENDABLE, _heuristic(MENDABLE).centre) == [200, 250, 250, 350]
+
+
+def test_without_a_grouping_in_the_band_the_ceiling_is_kept_and_the_floor_relaxed(monkeypatch):
+    """Unit 4 must stand alone below the floor, so no grouping meets the band. The heuristic
+    puts it with unit 5 (350, above the ceiling); the repair keeps the ceiling instead and
+    relaxes the floor, as the exact solve does: unit 4 alone (150), its reason the floor."""
+    from gis_planner.grids.partition import band_reason
+
+    sol = _heuristic(NO_BAND)
+    assert sol.method == "heuristic" and sol.status == "relaxed"
+    groups = sorted(map(sorted, _groups(sol.centre).values()))
+    assert groups == [[0], [1, 2], [3, 7], [4], [5], [6]]
+    kinds = np.full(8, "compound")
+    assert [band_reason(NO_BAND[g], kinds[g], (200, 300)) for g in groups] == [
+        "", "", "", "floor_relaxed", "", ""]
+    _without_repair(monkeypatch)
+    old = _heuristic(NO_BAND)
+    assert max(_totals(NO_BAND, old.centre)) == 350
+
+
+def test_a_region_the_repair_cannot_solve_keeps_the_grid_and_its_reason(monkeypatch):
+    """Where no region around it is solved within its limits, the heuristic's grid above the
+    ceiling stays, the solve says ``relaxed`` and the grid's reason says the heuristic passed
+    the ceiling."""
+    from gis_planner.grids.partition import band_reason
+
+    _without_repair(monkeypatch)
+    sol = _heuristic(MENDABLE)
+    assert sol.status == "relaxed"
+    over = [m for m in _groups(sol.centre).values() if MENDABLE[m].sum() > 300]
+    assert over == [[6, 7]]
+    assert band_reason(MENDABLE[over[0]], np.full(2, "compound"), (200, 300)) == "ceiling_relaxed"
+
+
+def test_the_repair_takes_no_decision_by_the_clock_but_its_safety_valve(monkeypatch):
+    """On a machine that seems slow (every clock reading of the repair one second later) the
+    repaired grids are the same; when the repair's safety valve binds, the grids keep the
+    heuristic's and ``stopped_by`` says ``time_limit``."""
+    import types
+
+    from gis_planner.grids import repair
+
+    real = _heuristic(MENDABLE).centre.tolist()
+    clock = {"readings": 0}
+
+    def slow(step_s: float):
+        def perf_counter() -> float:
+            clock["readings"] += 1
+            return time.perf_counter() + clock["readings"] * step_s
+        return types.SimpleNamespace(perf_counter=perf_counter)
+
+    monkeypatch.setattr(repair, "time", slow(1.0))
+    sol = _heuristic(MENDABLE)
+    assert sol.centre.tolist() == real and sol.stopped_by == ""
+    monkeypatch.setattr(repair, "time", slow(1_000.0))
+    sol = _heuristic(MENDABLE)
+    assert sol.stopped_by == "time_limit" and sol.status == "relaxed"
+    assert _totals(MENDABLE, sol.centre) == [200, 250, 250, 350]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(w=st.integers(3, 5), hgt=st.integers(2, 4), data=st.data())
+def test_the_repair_never_leaves_more_households_outside_the_band(w, hgt, data):
+    """On random lattices the repaired grids are contiguous and never worse than the
+    heuristic's: no more households above ceilings, and as many only with no more below
+    floors."""
+    from gis_planner.grids import solve as solve_module
+    from gis_planner.grids.repair import band_gap
+
+    cost, edges = _lattice(w, hgt)
+    n = w * hgt
+    h = np.array(data.draw(st.lists(st.integers(0, 220), min_size=n, max_size=n)))
+
+    def outside(centre: np.ndarray) -> tuple[int, int]:
+        gaps = [band_gap(h[m], 200, 300) for m in _groups(centre).values()]
+        return sum(g[0] for g in gaps), sum(g[1] for g in gaps)
+
+    kwargs = {"min_households": 200, "max_households": 300, "exact_max_units": 1,
+              "max_nodes": 200, "time_limit_s": 10}
+    sol = solve_districts(h, cost, edges, **kwargs)
+    for members in _groups(sol.centre).values():
+        assert _connected(members, edges)
+    real = solve_module._region_solver
+    try:
+        solve_module._region_solver = lambda **_kw: _no_region_solved
+        old = solve_districts(h, cost, edges, **kwargs)
+    finally:
+        solve_module._region_solver = real
+    assert outside(sol.centre) <= outside(old.centre)
+    assert outside(sol.centre)[0] == 0  # the exact model of a region always keeps the ceiling

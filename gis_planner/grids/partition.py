@@ -45,10 +45,10 @@ GRID_COLUMNS = ("community_code", "level", "units", "buildings", "compounds", "h
 
 #: Why a grid is outside its band (``band_reason``; empty within it): one building, or one
 #: compound without buildings, holds more households than the ceiling by itself (a building
-#: is never split); several units together pass the ceiling (only the heuristic, finding no
-#: grouping with every grid in the band, leaves such a grid: the exact models keep the
-#: ceiling); the grid is below the floor (the solve found no grouping with every grid in the
-#: band, so the floor was relaxed).
+#: is never split); several units together pass the ceiling (only the heuristic leaves such a
+#: grid, when its repair solved no region around it within the search limits: the exact models
+#: keep the ceiling); the grid is below the floor (the solve found no grouping with every grid
+#: in the band, so the floor was relaxed).
 BAND_REASONS = ("building_over_max", "compound_over_max", "ceiling_relaxed", "floor_relaxed")
 
 

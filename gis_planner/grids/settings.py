@@ -50,7 +50,8 @@ class GridSettings:
     barrier_penalty_m
         Extra metres charged to a household per barrier between it and its grid centre.
     exact_max_units
-        Largest number of units solved exactly (HiGHS); above it the heuristic runs.
+        Largest number of units solved exactly (HiGHS); above it the heuristic runs, and its
+        grids outside the band are solved again exactly with the grids around them.
     max_nodes
         Search effort of one exact solve, branch-and-bound nodes: what decides when an exact
         solve stops, so the grids are the same on any machine.

@@ -26,9 +26,10 @@ solve is stopped at a search effort (``max_nodes`` branch-and-bound nodes) with 
 answer is the same on any machine; a wall-clock limit stays as a safety valve far above that effort,
 and when it binds the status says so (``time_limit``: that answer may depend on the machine's
 speed). Larger groups: region growing from farthest-first seeds, then a local
-search moving boundary units; its gap is stated against a lower bound valid for any grouping
-into ``k`` grids (each non-centre unit at least at its cheapest other unit; at most ``k``
-units are centres).
+search moving boundary units, then, for the grids still outside the band, the repair of
+:mod:`gis_planner.grids.repair` (each solved exactly again with the grids around it); its gap is
+stated against a lower bound valid for any grouping into its ``k`` grids (each non-centre unit
+at least at its cheapest other unit; at most ``k`` units are centres).
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components, shortest_path
 
 from gis_planner.grids.candidates import Choice, choose_grids, choose_grids_soft, star_grids
+from gis_planner.grids.repair import REGION_MAX_CANDIDATES, RegionSolver, band_gap, repair_grids
 from gis_planner.siting.milp import ModelBuilder
 
 #: Weight given to a unit without households, so that it still joins a near centre.
@@ -188,7 +190,7 @@ def _soft_weights(w: np.ndarray, cost: np.ndarray, ok: np.ndarray) -> tuple[floa
 
 def _exact(h: np.ndarray, cost: np.ndarray, nb: list[list[int]], k: int, *, lo: int, hi: int,
            max_nodes: int, time_limit_s: float, soft_floor: bool = False,
-           star: tuple[np.ndarray, np.ndarray] | None = None,
+           star: tuple[np.ndarray, np.ndarray] | None = None, max_candidates: int | None = None,
            ) -> tuple[np.ndarray | None, str, float, float, float]:
     """(centre per unit or None, status, walking cost, its bound, runtime in seconds); the
     status is HiGHS's (``optimal``, ``node_limit``, ``time_limit``, ``infeasible`` …).
@@ -200,13 +202,18 @@ def _exact(h: np.ndarray, cost: np.ndarray, nb: list[list[int]], k: int, *, lo: 
 
     The model is solved over its grids, enumerated (:mod:`gis_planner.grids.candidates`),
     where they are at most :data:`~gis_planner.grids.candidates.MAX_CANDIDATES`: the same
-    optimum, found much faster. Otherwise the compact model (:func:`_exact_compact`).
+    optimum, found much faster. Otherwise the compact model (:func:`_exact_compact`), unless
+    ``max_candidates`` is given: then only the enumerated model is solved, and a group with
+    more grids than that gives the status ``candidate_limit`` and no grouping.
     """
     t0 = time.perf_counter()
     w = _weights(h)
     hops, ok = star if star is not None else _star(h, cost, nb)
     floor, caps = (0, _caps(h, hi)) if soft_floor else _implied_band(h, k, lo, hi)
-    grids = star_grids(h, w, cost, nb=nb, hops=hops, ok=ok, floor=floor, caps=caps)
+    grids = star_grids(h, w, cost, nb=nb, hops=hops, ok=ok, floor=floor, caps=caps,
+                       limit=max_candidates)
+    if grids is None and max_candidates is not None:
+        return None, "candidate_limit", math.inf, math.inf, time.perf_counter() - t0
     if grids is None:
         centre, status, walk, bound = _exact_compact(
             h, cost, nb, k, lo=lo, hi=hi, max_nodes=max_nodes, time_limit_s=time_limit_s,
@@ -392,19 +399,51 @@ def _grow_regions(h: np.ndarray, w: np.ndarray, big: np.ndarray, nb: list[list[i
 
 
 def _best_heuristic(hc: np.ndarray, cc: np.ndarray, nb: list[list[int]], *, k_min: int, k_max: int,
-                    lo: int, hi: int) -> tuple[np.ndarray, float]:
+                    lo: int, hi: int) -> np.ndarray:
     """The heuristic grouping of one connected group with the least band violation over the
-    grid counts ``k_min``.. (the first without violation wins), and its lower bound."""
+    grid counts ``k_min``.. (the first without violation wins)."""
     best = None
     for k in range(k_min, min(len(hc), k_max + 1) + 1):
         cand = _heuristic(hc, cc, nb, k, lo=lo, hi=hi)
         v = _violation(hc, cand, lo, hi)
         if best is None or v < best[0]:
-            best = (v, cand, k)
+            best = (v, cand)
         if v == 0:
             break
     assert best is not None
-    return best[1], _lower_bound(_weights(hc), cc, best[2])
+    return best[1]
+
+
+def _region_solver(*, lo: int, hi: int, max_nodes: int) -> RegionSolver:
+    """The exact solve of a region for :func:`~gis_planner.grids.repair.repair_grids`: the
+    model of :func:`_exact_group` over at most
+    :data:`~gis_planner.grids.repair.REGION_MAX_CANDIDATES` enumerated grids."""
+
+    def solve(h: np.ndarray, cost: np.ndarray, nb: list[list[int]], time_limit_s: float,
+              ) -> tuple[np.ndarray | None, bool, float, str]:
+        got, status, _bound, runtime, stopped = _exact_group(
+            h, cost, nb, lo=lo, hi=hi, max_nodes=max_nodes, time_limit_s=time_limit_s,
+            max_candidates=REGION_MAX_CANDIDATES)
+        return got, status == "candidate_limit", runtime, stopped
+
+    return solve
+
+
+def _heuristic_group(hc: np.ndarray, cc: np.ndarray, nb: list[list[int]], *, lo: int, hi: int,
+                     max_nodes: int, time_limit_s: float) -> tuple[np.ndarray, float, float, str]:
+    """The heuristic grouping of one connected group, repaired where it leaves grids outside
+    the band (:func:`~gis_planner.grids.repair.repair_grids`): (centre per unit, lower bound
+    of its walk for its number of grids (household-metres), runtime of the repair's solves
+    (s), the limit that bound them: ``""``, ``node_limit`` or ``time_limit``)."""
+    k_min, k_max = _k_range(hc, lo, hi)
+    found = _best_heuristic(hc, cc, nb, k_min=k_min, k_max=k_max, lo=lo, hi=hi)
+    runtime, stopped = 0.0, ""
+    if not _in_band(hc, found, lo, hi):
+        fix = repair_grids(hc, cc, nb, found, lo=lo, hi=hi, time_limit_s=time_limit_s,
+                           solve_region=_region_solver(lo=lo, hi=hi, max_nodes=max_nodes))
+        found, runtime, stopped = fix.centre, fix.runtime_s, fix.stopped_by
+    bound = _lower_bound(_weights(hc), cc, len(np.unique(found)))
+    return found, bound, runtime, stopped
 
 
 def _alone(h: np.ndarray, nb: list[list[int]], hi: int) -> np.ndarray:
@@ -438,7 +477,7 @@ def _exact_pieces(h: np.ndarray, nb: list[list[int]], hi: int) -> list[np.ndarra
 
 
 def _exact_group(h: np.ndarray, cost: np.ndarray, nb: list[list[int]], *, lo: int, hi: int,
-                 max_nodes: int, time_limit_s: float,
+                 max_nodes: int, time_limit_s: float, max_candidates: int | None = None,
                  ) -> tuple[np.ndarray | None, str, float, float, str]:
     """Exact grouping of one connected group: (centre per unit or None when the search found
     none within its limits, status, bound, runtime, limit that bound: ``""``, ``node_limit``
@@ -454,6 +493,9 @@ def _exact_group(h: np.ndarray, cost: np.ndarray, nb: list[list[int]], *, lo: in
     the ceiling needs) means that no ``k`` can, so the soft-floor model is solved at once;
     otherwise ``k`` starts at the sum of the pieces' fewest grids. The first ``k`` that meets
     the band and the model solved at it are the same as when every ``k`` is tried.
+
+    ``max_candidates``: solve only over enumerated grids, at most that many per model (see
+    :func:`_exact`); past it, no grouping (status ``candidate_limit``).
     """
     k_min, k_max = _k_range(h, lo, hi)
     pieces = _exact_pieces(h, nb, hi)
@@ -475,17 +517,21 @@ def _exact_group(h: np.ndarray, cost: np.ndarray, nb: list[list[int]], *, lo: in
             if budget <= 0:
                 return None, "time_limit", 0.0, runtime, "time_limit"
             got, st, _obj, bnd, rt = _exact(h, cost, nb, k, lo=lo, hi=hi, max_nodes=max_nodes,
-                                            time_limit_s=budget, star=star)
+                                            time_limit_s=budget, star=star,
+                                            max_candidates=max_candidates)
             runtime += rt
             budget -= rt
             stopped = limit_of(st)
             if got is not None:
                 return got, _group_status(st), bnd, runtime, stopped
+            if st == "candidate_limit":
+                return None, st, 0.0, runtime, stopped
     if budget <= 0:
         return None, "time_limit", 0.0, runtime, "time_limit"
     # the floor made soft: fewest households short of it, then fewest grids, then the walk
     got, st, _obj, bnd, rt = _exact(h, cost, nb, k_min, lo=lo, hi=hi, max_nodes=max_nodes,
-                                    time_limit_s=budget, soft_floor=True, star=star)
+                                    time_limit_s=budget, soft_floor=True, star=star,
+                                    max_candidates=max_candidates)
     runtime += rt
     stopped = limit_of(st)
     if got is None:
@@ -554,9 +600,10 @@ def solve_districts(
         when none was found, the heuristic runs. The result depends on it, never on the
         machine's speed.
     time_limit_s
-        Wall-clock safety valve of each connected group's exact solves, seconds, meant far
-        above the time ``max_nodes`` takes. When it binds, the status is ``time_limit`` and
-        ``stopped_by`` says so: that answer may differ between machines.
+        Wall-clock safety valve of each connected group's exact solves (and of the repair of
+        its heuristic grids), seconds, meant far above the time ``max_nodes`` takes. When it
+        binds, the status is ``time_limit`` and ``stopped_by`` says so: that answer may differ
+        between machines.
 
     Returns
     -------
@@ -581,7 +628,7 @@ def solve_districts(
         local = -np.ones(n, dtype=np.int64)
         local[units] = np.arange(len(units))
         nb = _neighbours(len(units), local[sub_edges])
-        k_min, k_max = _k_range(hc, lo, hi)
+        k_min = _k_range(hc, lo, hi)[0]
         found: np.ndarray | None = None
         exact = len(units) <= exact_max_units
         if k_min == 1 and hc.sum() <= max(hi, hc.max()):
@@ -590,17 +637,22 @@ def solve_districts(
             status, b = "optimal", _objective(hc, cc, found)
             exact = True
         else:
-            status, b = "feasible", 0.0
+            status, b, spent = "feasible", 0.0, 0.0
             if exact:
                 got, st, bnd, rt, stop = _exact_group(hc, cc, nb, lo=lo, hi=hi,
                                                       max_nodes=max_nodes, time_limit_s=time_limit_s)
                 runtime += rt
+                spent = rt
                 limits.add(stop)
                 if got is not None:
                     found, status, b = got, st, bnd
             if found is None:  # too large, or no grouping within the limits: the heuristic
                 exact = False
-                found, b = _best_heuristic(hc, cc, nb, k_min=k_min, k_max=k_max, lo=lo, hi=hi)
+                found, b, rt, stop = _heuristic_group(hc, cc, nb, lo=lo, hi=hi,
+                                                      max_nodes=max_nodes,
+                                                      time_limit_s=time_limit_s - spent)
+                runtime += rt
+                limits.add(stop)
                 status = "time_limit" if "time_limit" in limits else "feasible"
         assert found is not None  # k = n with no floor always fits
         if not _in_band(hc, found, lo, hi):
@@ -623,23 +675,10 @@ def solve_districts(
     return Districting(centre, method, status, objective, bound, gap, runtime, stopped_by)
 
 
-def _alone_over(hg: np.ndarray, hi: int) -> bool:
-    """Whether a grid's households (per unit) are one unit's above the ceiling: such a unit
-    stands alone (units without households may share its grid, as the model allows)."""
-    return int(hg.sum()) > hi and int(np.count_nonzero(hg)) == 1
-
-
 def _violation(h: np.ndarray, centre: np.ndarray, lo: int, hi: int) -> int:
     """Households outside the band, summed over grids (a unit alone above the ceiling is
     not counted: nothing can fix it)."""
-    total = 0
-    for c in np.unique(centre):
-        hg = h[centre == c]
-        if _alone_over(hg, hi):
-            continue
-        tot = int(hg.sum())
-        total += max(0, lo - tot) + max(0, tot - hi)
-    return total
+    return sum(sum(band_gap(h[centre == c], lo, hi)) for c in np.unique(centre))
 
 
 def _in_band(h: np.ndarray, centre: np.ndarray, lo: int, hi: int) -> bool:
