@@ -426,7 +426,8 @@ def test_standard_table_marks_the_hengyang_rule(demo_plans):
     assert zh["elderly_day_care.per_community"] == "已核实（原文）；其他地区规定（衡阳）"
     assert zh["m2_per_100_households"] == zh["programme_sites"] == "已核实（原文）"
     en = centre_tables(placed, lang="en")["standard"].set_index("Key")["Status"]
-    assert en["elderly_day_care.per_community"] == "verified (the clause text was read); another city's rule (Hengyang)"
+    assert en["elderly_day_care.per_community"] == ("verified (the clause text was read); "
+                                                    "another region's rule (Hengyang)")
     unplaced = centre_tables(plan, lang="zh")["standard"].set_index("配置键")["核实状态"]
     assert unplaced["elderly_day_care.per_community"].startswith("已核实（原文）；地方规定（衡阳），规划地点未指定")
 

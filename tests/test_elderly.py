@@ -389,7 +389,7 @@ def test_rules_of_other_places_are_said_so(demo_result):
     assert zh["社区养老服务站/日间照料中心"] == {"已核实（原文）；其他地区规定（衡阳）"}
     assert zh["街道综合养老服务中心"] == {"已核实（原文）"}
     en = set(tabs["en"]["structure"]["Status"])
-    assert en == {"verified (the clause text was read); another city's rule (Hengyang)",
+    assert en == {"verified (the clause text was read); another region's rule (Hengyang)",
                   "verified (the clause text was read)"}
     st = tabs["zh"]["standard"].set_index("配置键")["核实状态"]
     assert st["m2_per_100_households_existing"] == "已核实（原文）；其他地区规定（广东、贵州）"
@@ -398,7 +398,7 @@ def test_rules_of_other_places_are_said_so(demo_result):
     assert st["elderly_speed_kmh"] == "本工具推导；其他地区规定（贵州）"
     assert st["share_80_plus"] == "本工具推导"  # the national census
     en_st = tabs["en"]["standard"].set_index("Key")["Status"]
-    assert en_st["m2_per_100_households_new"].endswith("; other provinces' rules (Guangdong, Guizhou)")
+    assert en_st["m2_per_100_households_new"].endswith("; another region's rule (Guangdong, Guizhou)")
     hengyang = elderly_tables(_placed(demo_result, "hunan/hengyang"), lang="zh")["standard"].set_index("配置键")
     assert hengyang.at["community_station.per_urban_community", "核实状态"] == "已核实（原文）"
     assert hengyang.at["subdistrict_centre.per_urban_subdistrict", "核实状态"] == "已核实（原文）；其他地区规定（泰州）"

@@ -347,3 +347,31 @@ def test_rules_of_other_places_are_marked_for_the_plans_place(demo_results):
     assert station["服务对象"] == "80岁及以上老人"
     assert str(day_care["服务对象"]).startswith("80岁及以上老人")
     assert station["服务对象人数(人)"] == day_care["服务对象总数"]  # one population in both sections
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_key_numbers_name_the_list_and_the_limits_they_count(demo_results, lang):
+    """The completeness figures name the list they count (the profile's 12 basic formats, not
+    the whole plan) and that each category counts within its own limit."""
+    from gis_planner.report.model import build_report
+
+    keys = [k for k, _v in build_report(demo_results, lang=lang).key_numbers]
+    n = len(demo_results.reach.required_categories)
+    if lang == "zh":
+        assert f"平均配套完整度（{n} 类：基本保障类业态，各按其步行上限）" in keys
+        assert f"必配设施全部可达的住户占比（{n} 类：基本保障类业态，各按其步行上限）" in keys
+        assert "覆盖率最低的设施（住户，按该类步行上限）" in keys
+    else:
+        assert f"Mean completeness ({n} categories; each within its walking limit)" in keys
+        assert all(k.isascii() for k in keys)
+
+
+def test_the_coverage_table_gives_an_elderly_limits_status_as_the_standard_does(demo_results):
+    """The 街道 centre's 700 m: the same status (derived; 贵州's rule) in the coverage table as in
+    the elderly-care standard's own table."""
+    from gis_planner.report.model import build_report
+
+    rep = build_report(demo_results, lang="zh")
+    cov = next(s for s in rep.sections if s.key == "coverage").tables[0].frame.set_index("设施类别")
+    cell = cov.loc["综合性养老服务中心（街道级）"].iloc[-1]
+    assert cell.endswith("（养老服务设施网络 700 m，本工具推导；其他地区规定（贵州））")

@@ -29,13 +29,13 @@ def test_a_rule_applies_in_its_place_and_below():
 def test_place_words_in_both_languages():
     here = "jiangsu/taizhou"
     assert place_label(("hunan/hengyang",), here, "zh") == "其他地区规定（衡阳）"
-    assert place_label(("hunan/hengyang",), here, "en") == "another city's rule (Hengyang)"
-    assert place_label(("guizhou",), here, "en") == "another province's rule (Guizhou)"
-    assert place_label(("guangdong", "guizhou"), here, "en") == "other provinces' rules (Guangdong, Guizhou)"
+    assert place_label(("hunan/hengyang",), here, "en") == "another region's rule (Hengyang)"
+    assert place_label(("guizhou",), here, "en") == "another region's rule (Guizhou)"
+    assert place_label(("guangdong", "guizhou"), here, "en") == "another region's rule (Guangdong, Guizhou)"
     assert place_label(("jiangsu",), here, "zh") == place_label((), here, "zh") == ""
     assert place_label(("hunan/hengyang",), "", "zh") == "地方规定（衡阳），规划地点未指定，须确认是否适用于本地"
     assert status_label("verified", "en", places=("hunan/hengyang",), plan_place=here) == (
-        "verified (the clause text was read); another city's rule (Hengyang)")
+        "verified (the clause text was read); another region's rule (Hengyang)")
     assert status_label("verified", "zh", places=("jiangsu/taizhou",), plan_place=here) == "已核实（原文）"
 
 

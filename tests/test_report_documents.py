@@ -92,7 +92,7 @@ def test_xlsx_noted_figures_are_numbers_with_their_note_beside(out, results):
         assert shares and all(isinstance(v, float) and 0 <= v <= 1 for v in shares)
         notes = {c: n for c, v, n in rows}
         assert notes["初中"] == "未核实"
-        assert notes["老年助餐点"] == "养老服务设施网络 500 m，未核实"
+        assert notes["老年助餐点"] == "养老服务设施网络 500 m，本工具取值（无条文给出数值）"
         assert notes["便利店"] is None
 
 
@@ -101,6 +101,7 @@ def test_xlsx_noted_figures_are_numbers_with_their_note_beside(out, results):
     ("32.9% (unverified)", "32.9%", "unverified"),
     ("1,234", "1,234", ""),
     ("19.8%（未核实）（另注）", "19.8%", "（未核实）（另注）"),
+    ("19.8%（网络 500 m，本工具取值（无条文给出数值））", "19.8%", "网络 500 m，本工具取值（无条文给出数值）"),
 ])
 def test_noted_numbers_split(cell, number, note):
     from gis_planner.report.render import _split_note

@@ -77,15 +77,8 @@ def place_label(places: Iterable[str], plan_place: str, lang: Lang) -> str:
     if not plan_place:
         return (f"地方规定（{names}），规划地点未指定，须确认是否适用于本地" if lang == "zh" else
                 f"a local rule ({names}): the plan's place is not given, check that it applies here")
-    if lang == "zh":
-        return f"其他地区规定（{names}）"
-    kinds = {p.kind for p in others}
-    whose = ("another province's rule" if kinds == {"province"} else "another city's rule"
-             if kinds == {"city"} else "another place's rule")
-    if len(others) > 1:
-        whose = {"another province's rule": "other provinces' rules", "another city's rule": "other cities' rules",
-                 "another place's rule": "other places' rules"}[whose]
-    return f"{whose} ({names})"
+    # one term in each language, whatever the kind and number of places
+    return f"其他地区规定（{names}）" if lang == "zh" else f"another region's rule ({names})"
 
 
 def whole(frame: pd.DataFrame, counts: Iterable[str], *, shares: Iterable[str] = ()) -> pd.DataFrame:

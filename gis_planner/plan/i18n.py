@@ -168,9 +168,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "def_limit": {"zh": "服务半径取自政策文件（米），步行时间 = 服务半径 ÷ 步行速度。",
                   "en": "Limits come from the policy profile (metres); walking minutes = limit "
                         "÷ walking speed."},
-    "def_completeness": {"zh": "政策文件要求必配的设施类别中，小区在各自服务半径内可达的比例。",
-                         "en": "Share of the profile's required categories a compound reaches "
-                               "within each one's limit."},
+    "def_completeness": {"zh": "所选政策文件组合的一刻钟生活圈必配清单（如商务部指南的基本保障类业态）中，"
+                               "小区在各类步行上限内可达的类别比例。",
+                         "en": "Share of the categories of the profile's 15-minute-circle list (e.g. the "
+                               "MOFCOM guide's basic formats) a compound reaches within each one's limit."},
     "def_status": {"zh": "“达标”“未达标”按政策文件的目标值判断；“无法评估”表示缺少数据，"
                          "所缺数据见“缺少数据”列。",
                    "en": "pass / fail compare the value with the profile's target; not "
@@ -215,12 +216,14 @@ STRINGS.update({
     "walk_assumption": {"zh": "步行假设", "en": "Walking assumption"},
     "coverage_assumptions": {
         "zh": "覆盖率按两种步行假设并列：GB 50180-2018 的 15 分钟生活圈为 800–1000 m，即步行 "
-              "{slow} km/h 与 {fast} km/h 两端；老年人设施按老年人步行 {old} km/h。以半径规定的设施"
-              "（如幼儿园 300 m）两种假设下距离不变。",
+              "{slow} km/h 与 {fast} km/h 两端。以半径规定的设施（如幼儿园 300 m）和按步行距离上限判断的"
+              "老年人设施（上限由老年人步行 {old} km/h 等推得，见下）两种假设下距离不变；表中步行时间"
+              "均按本次运行的步行速度计。",
         "en": "Coverage is shown under two walking assumptions side by side: GB 50180-2018 puts "
-              "the 15-minute circle at 800–1000 m, i.e. walking at {slow} and {fast} km/h; "
-              "elderly-care facilities at the elderly speed of {old} km/h. Categories set by a "
-              "radius (kindergarten 300 m) keep their metres under both."},
+              "the 15-minute circle at 800–1000 m, i.e. walking at {slow} and {fast} km/h. Categories "
+              "set by a radius (kindergarten 300 m) and elderly-care facilities, judged by a walking "
+              "distance (derived from the elderly speed of {old} km/h and others, see below), keep their "
+              "metres under both; the table's walking minutes are at the run's walking speed."},
     "covered_at": {"zh": "覆盖率（{speed} km/h，{dist} m）", "en": "Covered at {speed} km/h ({dist} m)"},
     "no_data": {"zh": "无数据", "en": "no data"},
     "elderly": {"zh": "养老服务设施网络", "en": "Elderly-care network"},

@@ -401,18 +401,20 @@ def key_numbers(results: PlanResults, lang: Lang) -> list[tuple[str, str]]:
     hh = reach.households
     out.append((t("households", lang), _num(hh[reach.households_col].sum())))
     out.append((t("compounds", lang), _num(len(hh))))
-    out.append((t("mean_completeness", lang),
+    req = list(reach.required_categories)
+    which = _required_list(results, len(req), lang)  # which list the two completeness figures count
+    out.append((t("mean_completeness", lang) + which,
                 _pct(float((hh[COMPLETENESS] * hh[reach.households_col]).sum()
                            / max(hh[reach.households_col].sum(), 1)))))
-    req = list(reach.required_categories)
     if req:
         all_ok = hh[[covered_col(c) for c in req]].all(axis=1)
         share = hh.loc[all_ok, reach.households_col].sum() / max(hh[reach.households_col].sum(), 1)
-        out.append((t("share_all_required", lang), _pct(float(share))))
+        out.append((t("share_all_required", lang) + which, _pct(float(share))))
     cov = results.coverage
     if len(cov):
         low = cov.sort_values("covered_share").iloc[0]
-        out.append((t("worst_category", lang),
+        out.append((t("worst_category", lang) + ("（住户，按该类步行上限）" if lang == "zh" else
+                                                 " (households within its walking limit)"),
                     f"{label(low['category'], lang)} {_pct(low['covered_share'])}"))
     if results.community_check is not None:
         chk = results.community_check.table
@@ -426,6 +428,19 @@ def key_numbers(results: PlanResults, lang: Lang) -> list[tuple[str, str]]:
     out.append((t("plan_indicators_failed", lang),
                 t("of_plan_indicators", lang, n=int(_failing(head).sum()), total=len(head))))
     return out
+
+
+def _required_list(results: PlanResults, n: int, lang: Lang) -> str:
+    """``（12 类：基本保障类业态，各按其步行上限）``: how many categories the completeness list
+    holds and what the profile calls it, for the key numbers that count it."""
+    if not n:
+        return ""
+    lc = results.profile.living_circle
+    name = lc.source if lc is not None and lc.source else ""
+    if lang == "zh":
+        return f"（{n} 类{'：' + name if name else ''}，各按其步行上限）"
+    name = name if name.isascii() else ""  # the list's name in the profile is Chinese
+    return f" ({n} categories{': ' + name if name else ''}; each within its walking limit)"
 
 
 def _failing(head: pd.DataFrame) -> pd.Series:
@@ -565,10 +580,8 @@ def _assumption_columns(results: PlanResults, cats: list[str], lang: Lang) -> di
                 if c in elderly:
                     notes[c] = (f"（老年人 {v:.1f} km/h，{budgets_m[c]:,.0f} m）" if lang == "zh" else
                                 f" (older people, {v:.1f} km/h, {budgets_m[c]:,.0f} m)")
-            elif budgets.loc[c, "budget_basis"] == "elderly_level":  # its status said here, once
-                ok = not budgets.loc[c, "unverified"]
-                notes[c] = (f"（养老服务设施网络 {budgets_m[c]:,.0f} m{'' if ok else '，未核实'}）" if lang == "zh"
-                            else f" (elderly-care network, {budgets_m[c]:,.0f} m{'' if ok else ', unverified'})")
+            elif budgets.loc[c, "budget_basis"] == "elderly_level":  # its status said here, once,
+                notes[c] = _elderly_limit_note(results, c, budgets_m[c], lang)  # as the standard's table does
         shares = coverage_at_budgets(results.reach, budgets_m)
         dist = (prof.headline_minutes or 15) * speed * 1000.0 / 60.0
         name = t("covered_at", lang, speed=f"{speed:.1f}", dist=f"{dist:,.0f}")
@@ -580,6 +593,19 @@ def _assumption_columns(results: PlanResults, cats: list[str], lang: Lang) -> di
             vals.append(_share_or_no_data(v, lang) + mark + (notes.get(c, "") if v == v else ""))
         cols[name] = vals
     return cols
+
+
+def _elderly_limit_note(results: PlanResults, category: str, limit_m: float, lang: Lang) -> str:
+    """The note of a coverage cell judged by the elderly-care network's limit: the limit with
+    its status and, for another region's rule, whose (as the standard's own table says)."""
+    from gis_planner.elderly.labels import status_label
+
+    limit = results.profile.elderly_levels(_elderly_standard(results))[category].walk_limit_m
+    status = "" if limit.status == "verified" and not limit.places else status_label(
+        limit.status, lang, places=limit.places, plan_place=results.profile.place)
+    if lang == "zh":
+        return f"（养老服务设施网络 {limit_m:,.0f} m{'，' + status if status else ''}）"
+    return f" (elderly-care network, {limit_m:,.0f} m{', ' + status if status else ''})"
 
 
 def _elderly_limits_sentence(results: PlanResults, lang: Lang) -> tuple[str, ...]:

@@ -156,10 +156,19 @@ def _split_note(text: object) -> tuple[object, str] | None:
     if m is None or parse_display_number(m["number"]) is None:
         return None
     note = m["note"]
-    inner = note[1:-1]
-    if not any(ch in inner for ch in "（()）"):  # one bracket: the note is its content
-        note = inner
+    if _closes_at_end(note):  # one bracketed note (brackets may nest inside): its content
+        note = note[1:-1]
     return m["number"], note.strip()
+
+
+def _closes_at_end(text: str) -> bool:
+    """Whether the bracket opening ``text`` closes at its last character."""
+    depth = 0
+    for i, ch in enumerate(text):
+        depth += 1 if ch in "（(" else -1 if ch in "）)" else 0
+        if depth == 0:
+            return i == len(text) - 1
+    return False
 
 
 def split_noted_numbers(frame: pd.DataFrame, lang: Lang) -> pd.DataFrame:
