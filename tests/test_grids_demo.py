@@ -57,9 +57,11 @@ def demo_grids(demo_dir):
 
 def _section(res, lang):
     """The report's grid tables by key, as the report shows them."""
+    from gis_planner.policy import load_profile
     from gis_planner.report.model import _grids_section
 
-    sec = _grids_section(SimpleNamespace(grids=res, grid_audit=None, grid_crosswalk=None), lang)
+    plan = SimpleNamespace(grids=res, grid_audit=None, grid_crosswalk=None, profile=load_profile("taizhou-2023"))
+    sec = _grids_section(plan, lang)  # the demo's profile: a 泰州 plan
     return sec, {tb.key: tb.frame for tb in sec.tables}
 
 

@@ -154,6 +154,30 @@ def test_settings_and_overrides(tmp_path):
         s.with_overrides(grid_min=600)
 
 
+def test_the_zhoushan_band_is_marked_as_another_regions_rule(tmp_path):
+    """300-500 households per grid come from 舟山's regulation: a 泰州 plan's table says so, a
+    舟山 plan's does not; a planner's own band (own source) carries no shipped place."""
+    s = load_grid_defaults()
+    assert s.places["grid_households"] == ("zhejiang/zhoushan",)
+    taizhou = {r["setting"]: r["status"] for r in s.table("zh", plan_place="jiangsu/taizhou")}
+    assert taizhou["网格户数"] == "未核实；其他地区规定（舟山）"
+    assert taizhou["微网格户数"] == "unverified"  # our reading: no region's rule
+    zhoushan = {r["setting"]: r["status"] for r in s.table("en", plan_place="zhejiang/zhoushan")}
+    assert zhoushan["grid_households"] == "unverified"
+    unplaced = {r["setting"]: r["status"] for r in s.table("en")}
+    assert unplaced["grid_households"].startswith("unverified; a local rule (Zhoushan)")
+    own = tmp_path / "mine.toml"
+    own.write_text("[grid_households]\nmin = 250\nmax = 400\n", encoding="utf-8")
+    mine = load_grid_defaults(own)
+    assert mine.places["grid_households"] == ()
+    row = next(r for r in mine.table("zh", plan_place="jiangsu/taizhou") if r["setting"] == "网格户数")
+    assert row["status"] == "unverified" and row["source"].startswith("mine.toml")  # not 舟山's text
+    bad = tmp_path / "bad_place.toml"
+    bad.write_text('[grid_households]\nplace = "atlantis"\n', encoding="utf-8")
+    with pytest.raises(PolicyError, match=r"bad_place\.toml: grid_households\.place"):
+        load_grid_defaults(bad)
+
+
 def test_bad_inputs_name_the_problem():
     com, homes, buildings = town()
     with pytest.raises(CRSError):

@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 
 from gis_planner._errors import PolicyError
-from gis_planner.elderly.labels import place_label, status_label
+from gis_planner.elderly.labels import status_label
 from gis_planner.policy import load_profile
 from gis_planner.policy.centres import load_centre_standard
 from gis_planner.policy.elderly import load_elderly_standard
-from gis_planner.policy.places import applies_in, check_place, foreign_places, known_places
+from gis_planner.policy.places import applies_in, check_place, foreign_places, known_places, place_label
 
 
 def test_a_rule_applies_in_its_place_and_below():

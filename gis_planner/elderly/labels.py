@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from gis_planner.categories import Lang
-from gis_planner.policy.places import foreign_places, place
+from gis_planner.policy.places import place_label
 
 #: Who a level or function counts: group -> (zh noun, en noun, zh unit, en unit).
 GROUPS: dict[str, tuple[str, str, str, str]] = {
@@ -63,22 +63,6 @@ def status_label(status: object, lang: Lang, *, places: Iterable[str] = (), plan
     words = str(status) if pair is None else pair[0 if lang == "zh" else 1]
     elsewhere = place_label(places, plan_place, lang)
     return f"{words}{'；' if lang == 'zh' else '; '}{elsewhere}" if elsewhere else words
-
-
-def place_label(places: Iterable[str], plan_place: str, lang: Lang) -> str:
-    """Whose rule a number is, when not the plan's own: ``其他地区规定（衡阳）`` / ``another
-    city's rule (Hengyang)`` when no place of the rule covers ``plan_place``; ``地方规定（衡阳），…``
-    / ``a local rule (Hengyang): …`` asking to check it when the plan's place is not given; ``""``
-    for a national rule or one of the plan's own place (see :func:`gis_planner.policy.places.applies_in`)."""
-    others = [place(p) for p in foreign_places(places, plan_place)]
-    if not others:
-        return ""
-    names = ("、" if lang == "zh" else ", ").join(p.name(lang) for p in others)
-    if not plan_place:
-        return (f"地方规定（{names}），规划地点未指定，须确认是否适用于本地" if lang == "zh" else
-                f"a local rule ({names}): the plan's place is not given, check that it applies here")
-    # one term in each language, whatever the kind and number of places
-    return f"其他地区规定（{names}）" if lang == "zh" else f"another region's rule ({names})"
 
 
 def whole(frame: pd.DataFrame, counts: Iterable[str], *, shares: Iterable[str] = ()) -> pd.DataFrame:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from gis_planner._errors import PolicyError
+from gis_planner.policy.places import check_places, place_label
 
 DEFAULTS_FILE = "_grids.toml"
 
@@ -28,7 +29,7 @@ _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
     "solver": {"exact_max_units": int, "max_nodes": int, "time_limit_s": (int, float),
                "max_walk_m": (int, float)},
 }
-_META = ("source", "source_zh", "status", "note")
+_META = ("source", "source_zh", "status", "note", "place")
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,9 @@ class GridSettings:
     status: dict[str, str]
     sources: dict[str, str]
     sources_zh: dict[str, str] = field(default_factory=dict)
+    #: per section: the places whose documents give its numbers (``()``: national or our
+    #: reading), so that another region's rule says so (:mod:`gis_planner.policy.places`)
+    places: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def with_overrides(self, **values: Any) -> GridSettings:
         """A copy with the given fields replaced (None values are ignored), checked again."""
@@ -90,10 +94,12 @@ class GridSettings:
         _check(out, label="overrides")
         return out
 
-    def table(self, lang: str = "en") -> list[dict[str, Any]]:
-        """One row per setting: name, value, status and source (for reports), in ``lang``."""
+    def table(self, lang: str = "en", *, plan_place: str = "") -> list[dict[str, Any]]:
+        """One row per setting: name, value, status and source (for reports), in ``lang``; the
+        status of another region's rule than ``plan_place``'s (the profile's ``place``) says so
+        (舟山's 300-500 households per grid: ``未核实；其他地区规定（舟山）``)."""
         if lang == "zh":
-            return self._table_zh()
+            return self._table_zh(plan_place)
         rows = [("grid_households", f"{self.grid_min}–{self.grid_max}"),
                 ("micro_grid_households", f"{self.micro_min}–{self.micro_max}"),
                 ("workers", f"{self.workers_per_grid:g} full-time per grid, "
@@ -104,10 +110,19 @@ class GridSettings:
                 ("solver", f"exact up to {self.exact_max_units} units, "
                            f"{self.max_nodes} search nodes per solve (safety valve "
                            f"{self.time_limit_s:g} s); walks up to {self.max_walk_m:g} m")]
-        return [{"setting": k, "value": v, "status": self.status.get(k, ""),
+        return [{"setting": k, "value": v, "status": self._status(k, "en", plan_place),
                  "source": self.sources.get(k, "")} for k, v in rows]
 
-    def _table_zh(self) -> list[dict[str, Any]]:
+    def _status(self, key: str, lang: str, plan_place: str) -> str:
+        """The status of section ``key``, followed by whose rule it is when another region's."""
+        status = self.status.get(key, "")
+        elsewhere = place_label(self.places.get(key, ()), plan_place, lang)
+        if not elsewhere:
+            return status  # the report puts it into words
+        words = {"verified": "已核实（原文）", "unverified": "未核实"}.get(status, status) if lang == "zh" else status
+        return f"{words}{'；' if lang == 'zh' else '; '}{elsewhere}"
+
+    def _table_zh(self, plan_place: str = "") -> list[dict[str, Any]]:
         rows = [("grid_households", "网格户数", f"{self.grid_min}–{self.grid_max}"),
                 ("micro_grid_households", "微网格户数", f"{self.micro_min}–{self.micro_max}"),
                 ("workers", "网格员", f"每网格{self.workers_per_grid:g}名专职，每微网格"
@@ -118,7 +133,7 @@ class GridSettings:
                 ("solver", "求解", f"{self.exact_max_units}个单元以内精确求解，每次搜索至多"
                                    f"{self.max_nodes}个节点（安全时限{self.time_limit_s:g}秒）；"
                                    f"步行上限{self.max_walk_m:g}米")]
-        return [{"setting": name, "value": v, "status": self.status.get(k, ""),
+        return [{"setting": name, "value": v, "status": self._status(k, "zh", plan_place),
                  "source": self.sources_zh.get(k) or self.sources.get(k, "")} for k, name, v in rows]
 
 
@@ -202,6 +217,10 @@ def load_grid_defaults(path: str | os.PathLike[str] | None = None) -> GridSettin
             if any(k not in _META for k in table) and "status" not in table:
                 merged["status"] = "unverified"
                 merged["source"] = f"{p.name} (the planner's own settings)"
+                merged.pop("source_zh", None)
+            if "source" in merged and merged.get("source") != data.get(section, {}).get("source") \
+                    and "place" not in table:  # the planner's own source: not the shipped place
+                merged.pop("place", None)
             data[section] = merged
     g, m, w = data["grid_households"], data["micro_grid_households"], data["workers"]
     b, so = data["barriers"], data["solver"]
@@ -218,6 +237,7 @@ def load_grid_defaults(path: str | os.PathLike[str] | None = None) -> GridSettin
         status={k: str(v.get("status", "")) for k, v in data.items()},
         sources={k: str(v.get("source", "")) for k, v in data.items()},
         sources_zh={k: str(v["source_zh"]) for k, v in data.items() if "source_zh" in v},
+        places={k: check_places(label, f"{k}.place", v.get("place")) for k, v in data.items()},
     )
     _check(s, label=label)
     return s

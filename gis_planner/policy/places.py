@@ -111,5 +111,21 @@ def foreign_places(places: Iterable[str], plan_place: str) -> tuple[str, ...]:
     return places
 
 
+def place_label(places: Iterable[str], plan_place: str, lang: str) -> str:
+    """Whose rule a number is, when not the plan's own: ``其他地区规定（衡阳）`` / ``another
+    city's rule (Hengyang)`` when no place of the rule covers ``plan_place``; ``地方规定（衡阳），…``
+    / ``a local rule (Hengyang): …`` asking to check it when the plan's place is not given; ``""``
+    for a national rule or one of the plan's own place (see :func:`gis_planner.policy.places.applies_in`)."""
+    others = [place(p) for p in foreign_places(places, plan_place)]
+    if not others:
+        return ""
+    names = ("、" if lang == "zh" else ", ").join(p.name(lang) for p in others)
+    if not plan_place:
+        return (f"地方规定（{names}），规划地点未指定，须确认是否适用于本地" if lang == "zh" else
+                f"a local rule ({names}): the plan's place is not given, check that it applies here")
+    # one term in each language, whatever the kind and number of places
+    return f"其他地区规定（{names}）" if lang == "zh" else f"another region's rule ({names})"
+
+
 __all__ = ["Place", "applies_in", "check_place", "check_places", "foreign_places", "known_places", "place",
-           "place_name"]
+           "place_label", "place_name"]

@@ -748,7 +748,8 @@ def _grids_section(results: PlanResults, lang: Lang) -> Section | None:
         band_reason=[reason_text(r["band_reason"], level="grid", band_min=r["band_min"], band_max=r["band_max"],
                                  lang=lang) for _, r in out.iterrows()])
     frames: dict[str, pd.DataFrame | None] = {
-        "settings": pd.DataFrame(st.table(lang)), "summary": tabs["grid_summary"], "out_of_band": out_band,
+        "settings": pd.DataFrame(st.table(lang, plan_place=results.profile.place)),  # another region's rule said
+        "summary": tabs["grid_summary"], "out_of_band": out_band,
         "micro_out_of_band": band_notes(res, level="micro_grid", lang=lang), "audit": tabs.get("audit_summary"),
         "crossings": tabs.get("audit_crossings"), "crosswalk": tabs.get("crosswalk")}
     shown = {k: _display(v) for k, v in frames.items() if v is not None and (k != "micro_out_of_band" or len(v))}
