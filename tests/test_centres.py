@@ -374,7 +374,7 @@ def test_day_care_counts_the_elderly_networks_residents(demo_layers, demo_plans)
     L = demo_layers
     r = assess_elderly_care(L["net"], L["homes"], L["fac"], communities=L["com"], snap_tolerance_m=250)
     head = {"zh": ("层级", "服务对象", "服务对象人数(人)", "功能", "服务对象总数", "80岁及以上老人"),
-            "en": ("Level", "Residents counted", "Residents counted (persons)", "Function", "Total counted",
+            "en": ("Level", "Residents served", "Residents counted (persons)", "Function", "Total counted",
                    "residents aged 80+")}
     for lang, (level, who_col, total_col, fn, total, who) in head.items():
         day = elderly_tables(r, lang=lang)["levels"].set_index(level).loc[

@@ -123,7 +123,7 @@ def test_one_compound_grids_show_no_walk_rather_than_0_m(demo_grids):
     alone = g.groupby("community_code")["units"].max() == 1
     assert alone.sum() == 12
     assert (g.loc[g["community_code"].isin(alone.index[alone]), "max_walk_m"] == 0).all()
-    for lang, mark in (("zh", "–（单一小区）"), ("en", "– (single compound)")):
+    for lang, mark in (("zh", "–（各网格均为单一小区）"), ("en", "– (each grid a single compound)")):
         summary = _section(res, lang)[1]["grids_summary"]
         walk = summary.set_index(summary.columns[0]).iloc[:, 8]  # 至网格中心最远步行 / max_walk_m
         assert (walk[alone[alone].index] == mark).all()

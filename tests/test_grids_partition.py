@@ -331,8 +331,8 @@ def test_a_compound_without_buildings_above_the_ceiling_and_its_walk():
     assert big["band_reason"] == "compound_over_max" and big["max_walk_m"] == 0.0
     assert reason_text(big["band_reason"], level="grid", band_min=300, band_max=500, lang="zh") == \
         "单个小区户数已超过 500 户，且没有可供拆分的楼栋数据"
-    assert single_unit_walks(r, "zh").to_dict() == {"K2": "单一小区"}  # K1: grids of two compounds
-    assert single_unit_walks(r, "en").to_dict() == {"K2": "single compound"}
+    assert single_unit_walks(r, "zh").to_dict() == {"K2": "各网格均为单一小区"}  # K1: grids of two compounds
+    assert single_unit_walks(r, "en").to_dict() == {"K2": "each grid a single compound"}
     com, homes, buildings = town()
     assert single_unit_walks(partition_grids(com, homes, buildings, micro=False)).empty  # split by buildings
 

@@ -375,3 +375,26 @@ def test_the_coverage_table_gives_an_elderly_limits_status_as_the_standard_does(
     cov = next(s for s in rep.sections if s.key == "coverage").tables[0].frame.set_index("设施类别")
     cell = cov.loc["综合性养老服务中心（街道级）"].iloc[-1]
     assert cell.endswith("（养老服务设施网络 700 m，本工具推导；其他地区规定（贵州））")
+
+
+def test_action_rows_give_a_proposed_elderly_sites_capacity_in_its_unit(demo_results):
+    """A proposed 街道 centre's capacity is in beds (床位), its level's unit, not a bare 位."""
+    from gis_planner.report.model import build_report
+
+    rep = build_report(demo_results, lang="zh")
+    sec = next(s for s in rep.sections if s.key == "actions")
+    rows = pd.concat([tb.frame for tb in sec.tables])
+    sites = rows[rows["类型"] == "建议养老设施"]
+    assert len(sites) == len(demo_results.elderly.sites) > 0
+    assert sites["缺口"].str.fullmatch(r"[\d,]+ 床位，服务老人 [\d,]+").all()
+
+
+def test_grid_section_speaks_of_a_target_band_and_formats_the_gap_area(demo_results):
+    from gis_planner.report.model import build_report
+
+    sec = next(s for s in build_report(demo_results, lang="zh").sections if s.key == "grids")
+    assert "目标户数区间为 300–500 户" in sec.paragraphs[0]
+    assert sec.paragraphs[-1] == "网格内的步行距离按道路网络计算。"
+    audit = next(tb.frame for tb in sec.tables if tb.key == "grids_audit")
+    gaps = " ".join(map(str, audit.to_numpy().ravel()))
+    assert re.search(r"\b\d{1,3}(,\d{3})+ m2 in all", gaps)  # 4,820,001, not 4820001

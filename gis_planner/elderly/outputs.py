@@ -43,7 +43,7 @@ _HEAD = {
         "health_ok": "医养结合（步行可达卫生服务设施）",
     },
     "en": {
-        "level": "Level", "population": "Residents counted",
+        "level": "Level", "population": "Residents served",
         "facilities": "Facilities counted (each at its level's limit)",
         "walk_limit_m": "Walking limit of the level (m)", "demand": "Residents counted (persons)",
         "covered_demand": "Within reach (persons, higher levels included)",

@@ -211,7 +211,7 @@ def audit_grids(
          "note": "grids overlapping more than one community (or none)"},
         {"check": "gaps", "failing": len(gaps), "of": len(communities),
          "note": f"pieces of community land in no grid (>= {min_area_m2:g} m2), "
-                 f"{float(gaps['area_m2'].sum()) if len(gaps) else 0.0:.0f} m2 in all"},
+                 f"{float(gaps['area_m2'].sum()) if len(gaps) else 0.0:,.0f} m2 in all"},
         {"check": "overlaps", "failing": len(overlaps), "of": n,
          "note": f"pairs of grids sharing land (>= {min_area_m2:g} m2)"},
         {"check": "workers",

@@ -61,15 +61,15 @@ REASON_TEXT = {
                           "split it by"),
     "ceiling_relaxed": ("启发式求解未找到每个{level}户数都在区间内的分组",
                         "the heuristic solve found no grouping with every {level} within the band"),
-    "floor_relaxed": ("求解未找到每个{level}户数都在区间内的分组，已放宽下限",
-                      "the solve found no grouping with every {level} within the band, so the "
-                      "floor was relaxed"),
+    "floor_relaxed": ("小区、楼栋不拆分，求解未找到每个{level}户数都在区间内的分组，已放宽下限",
+                      "compounds and buildings are never split, and the solve found no grouping with "
+                      "every {level} within the band, so the floor was relaxed"),
 }
 
 #: What the longest walk of a community whose every grid is one unit stands for, by kind.
-SINGLE_UNIT_TEXT = {"compound": ("单一小区", "single compound"),
-                    "building": ("单一楼栋", "single building"),
-                    "mixed": ("单一小区或楼栋", "single compound or building")}
+SINGLE_UNIT_TEXT = {"compound": ("各网格均为单一小区", "each grid a single compound"),
+                    "building": ("各网格均为单一楼栋", "each grid a single building"),
+                    "mixed": ("各网格均为单一小区或楼栋", "each grid a single compound or building")}
 
 
 def reason_text(reason: str, *, level: str, band_min: int, band_max: int, lang: str = "en") -> str:

@@ -262,10 +262,10 @@ STRINGS.update({
                          "en": "Centre norms and their sources (standard table)"},
     "grids": {"zh": "网格化治理（网格与微网格）", "en": "Governance grids (网格 and 微网格)"},
     "grids_intro": {
-        "zh": "每个网格位于一个社区内、连片，户数在区间 {grid} 户内（微网格 {micro} 户）；"
+        "zh": "每个网格位于一个社区内、连片，目标户数区间为 {grid} 户（微网格 {micro} 户）；"
               "区间为默认值，未经核实，见 docs/grids.md。",
-        "en": "Every grid lies in one community, is contiguous and holds {grid} households "
-              "(微网格 {micro}); the bands are defaults, unverified (see docs/grids.md)."},
+        "en": "Every grid lies in one community and is contiguous; the target is {grid} households "
+              "per grid (微网格 {micro}); the bands are defaults, unverified (see docs/grids.md)."},
     "grids_summary": {"zh": "各社区网格", "en": "Grids per community"},
     "grids_settings": {"zh": "网格划分参数（含核实状态）", "en": "Grid settings (with their status)"},
     "grids_out_of_band": {"zh": "户数超出区间的网格", "en": "Grids outside the household band"},

@@ -776,8 +776,10 @@ def _grids_section(results: PlanResults, lang: Lang) -> Section | None:
                 "原因见下表。",) if zh else
                (f"However, {len(out):,} of {len(g):,} grids and {n_micro:,} of {len(m):,} micro-grids fall "
                 "outside their household band; the tables below give the reasons.",))
-    distance = {"network": ("步行距离按道路网络计算", "walking distances over the street network"),
-                "straight_line": ("距离按直线计算（未给道路网络）", "straight-line distances (no network given)")}
+    distance = {"network": ("网格内的步行距离按道路网络计算。",
+                            "Walks within grids are measured over the street network."),
+                "straight_line": ("网格内的距离按直线计算（未给道路网络）。",
+                                  "Distances within grids are straight lines (no network was given).")}
     zh_en = distance.get(res.distance_kind, (res.distance_kind, res.distance_kind))
     return Section("grids", t("grids", lang), (intro, *outside, zh_en[0] if zh else zh_en[1]), tuple(tables))
 
@@ -1054,10 +1056,19 @@ def _site_rows(ctx: _ActionContext, results: PlanResults, area: Geometry) -> lis
         for i, r in el.sites[el.sites.geometry.within(area)].iterrows():
             level = str(r.get("level", ""))
             kind = f"（{r.get('kind', '')}）" if zh else f" ({r.get('kind', '')})"
+            unit = _level_unit(el.standard, level, ctx.lang)  # 床位 at a 街道 centre
             rows.append(("建议养老设施" if zh else "proposed elderly-care site", ctx.level_names.get(level, level),
-                         f"{_num(r.get('capacity', ''))} {'位，服务老人' if zh else 'places, serving'} "
+                         f"{_num(r.get('capacity', ''))} {unit}{'，服务老人' if zh else ', serving'} "
                          f"{_num(round(float(r.get('elderly_served', 0))))}", f"{i} {r.get('name', '')}{kind}"))
     return rows
+
+
+def _level_unit(standard: Any, level: str, lang: Lang) -> str:
+    """The capacity unit of an elderly-care level (床位, 日托位 …); places for an unknown level."""
+    try:
+        return str(standard.level(level).unit(lang))
+    except PolicyError:
+        return "位" if lang == "zh" else "places"
 
 
 def _change_rows(ctx: _ActionContext, results: PlanResults, sub: str) -> list[tuple[str, str, str, str]]:
