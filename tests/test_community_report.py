@@ -63,8 +63,9 @@ def test_reasons_name_communities_and_the_radius_rule_is_stated(results):
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_households_outside_name_the_circle_they_are_judged_by(results, lang):
     """李庄镇: the villages' households are judged by the rural profile's budgets (TD/T 1062-2021
-    村/组 15 min = 1,000 m; 乡集镇 3,750 m lies beyond the 1,500 m search and is not judged), the
-    unclassified 周庄村 by the urban limit; each row names the circles it applies, and the counts
+    村/组 15 min = 1,000 m; 乡集镇 3,750 m lies beyond the 1,500 m search and is not judged), and
+    not by an urban radius for a category the rural circles do not list; each row names the
+    circles it applies, and the counts
     agree with the distances of the reach result."""
     from gis_planner.coverage.columns import dist_col
 
@@ -72,7 +73,9 @@ def test_households_outside_name_the_circle_they_are_judged_by(results, lang):
     f = _actions(rep, "李庄镇（虚构）")
     outside = f[f.iloc[:, 0].isin(["覆盖最差的服务", "步行圈外住户", "worst-covered service",
                                    "households outside the circle"])]
-    assert len(outside) == 5
+    # the rural circles list four of the categories; the others (day care: GB 50180's urban 300 m)
+    # are not judged for villages, and every household of 李庄镇 lies in one
+    assert len(outside) == 4
     hh = results.reach.households
     mine = hh[hh["subdistrict_code"].astype(str) == "321202101"]
     com = results.inputs.communities
@@ -91,8 +94,13 @@ def test_households_outside_name_the_circle_they_are_judged_by(results, lang):
         elif c in {"kindergarten", "primary_school", "middle_school"}:  # the township level: not judged
             far &= ~rural
             assert ("未判定" if lang == "zh" else "not judged") in gap
+        else:  # not listed by the rural circles: not judged for villages
+            far &= ~rural
         assert n == int(h[far].sum()), gap
-        assert (f"{urban_m:,.0f} 米" if lang == "zh" else f"{urban_m:,.0f} m") in gap
+        circles = (gap.split(" 户在 ")[1].split(" 步行圈外")[0].split("、") if lang == "zh" else
+                   gap.split("outside the ")[1].split(" circle")[0].split(", "))
+        urban = f"{urban_m:,.0f} 米" if lang == "zh" else f"{urban_m:,.0f} m"
+        assert (urban in circles) == bool((~rural).any()), gap  # the urban limit where urban households are
 
 
 @pytest.mark.parametrize(("lang", "split"), [("zh", "阳光社区、阳光社区（拆分1）"),

@@ -398,3 +398,16 @@ def test_grid_section_speaks_of_a_target_band_and_formats_the_gap_area(demo_resu
     audit = next(tb.frame for tb in sec.tables if tb.key == "grids_audit")
     gaps = " ".join(map(str, audit.to_numpy().ravel()))
     assert re.search(r"\b\d{1,3}(,\d{3})+ m2 in all", gaps)  # 4,820,001, not 4820001
+
+
+def test_villages_are_not_judged_by_an_urban_radius_in_the_action_lists(demo_results):
+    """李庄镇's villages: a category the rural circles do not list (day care, GB 50180's urban
+    300 m) is not among the township's households outside a circle; those listed name the
+    rural level they are judged by."""
+    from gis_planner.report.model import build_report
+
+    sec = next(s for s in build_report(demo_results, lang="zh").sections if s.key == "actions")
+    town = next(tb.frame for tb in sec.tables if tb.sheet.startswith("李庄镇"))
+    outside = town[town["类型"].isin(["覆盖最差的服务", "步行圈外住户"])]
+    assert len(outside) and "社区养老服务站/老年人日间照料中心" not in set(outside["事项"])
+    assert outside["缺口"].str.contains("（村/组层级）").all()

@@ -971,7 +971,9 @@ def _outside_rows(ctx: _ActionContext, reach: ReachResult, mine: pd.DataFrame) -
     categories without data. Urban households are judged by the category's headline limit of
     the plan's profile (``reach.category_limits_m``), rural ones by the rural profile's level
     budget (村/组 or 乡集镇, ``ctx.rural_limits``) where it lists the category and the search
-    reached that far; each row names the metres it applies."""
+    reached that far, and not at all where the rural profile does not list it (an urban radius
+    such as GB 50180's 300 m for day care is not a village's standard); each row names the
+    metres it applies."""
     zh, hcol = ctx.zh, reach.households_col
     rural = (mine["community_code"].astype(str).isin(ctx.rural).to_numpy()
              if "community_code" in mine.columns else np.zeros(len(mine), dtype=bool))
@@ -1028,6 +1030,13 @@ def _outside_of(ctx: _ActionContext, reach: ReachResult, mine: pd.DataFrame, c: 
             notes.append(f"乡村 {hh} 户按{level} {_num(metres)} 米计，超出步行搜索范围（{cap} 米），未判定" if zh else
                          f"{hh} rural households, judged at the {level} budget of {_num(metres)} m, lie beyond "
                          f"the walking search ({cap} m) and are not judged")
+    elif rural.any() and ctx.rural_limits:  # the rural circles do not list it: no urban radius for villages
+        judged &= ~rural
+        out &= ~rural
+        hh = _num(mine.loc[rural, reach.households_col].sum())
+        notes.append(f"乡村 {hh} 户：乡村生活圈未列此类设施，不按城市标准判定" if zh else
+                     f"{hh} rural households: the rural circles do not list this category, so they are not "
+                     "judged by the urban standard")
     elif rural.any() and not limits:
         limits.append(f"{urban_m} 米" if zh else f"{urban_m} m")
     return out, judged, limits, notes
