@@ -194,3 +194,40 @@ def test_a_click_on_a_listed_name_zooms_to_it_and_shows_it(results, tmp_path):
     page.write_text(page.read_text(encoding="utf-8").replace("</body>", click + "</body>"),
                     encoding="utf-8")
     assert 'data-test-click="true,true"' in _dom(tmp_path, page)
+
+
+@pytest.mark.browser
+def test_a_point_sized_community_a_blank_name_and_a_long_name_keep_the_map_working(results, tmp_path):
+    """The last community of a crowded town is a 0.3 m sliver (a point once rounded): listed,
+    a click on it zooms to at most the closest fit zoom with no script error; a blank name is
+    drawn as the community's code, a very long one within a bounded width."""
+    dense, names = _dense_town(results, 24, 10)
+    com = dense.inputs.communities.copy()
+    x, y = com.geometry.iloc[-1].representative_point().coords[0]
+    geoms = com.geometry.to_numpy()
+    geoms[-1] = shapely.box(x, y, x + 0.3, y + 0.3)
+    com = com.set_geometry(list(geoms), crs=com.crs)
+    long_name = "长" * 300 + "社区"
+    com.iloc[0, com.columns.get_loc("name")] = "   "
+    com.iloc[1, com.columns.get_loc("name")] = long_name
+    town = dataclasses.replace(dense, inputs=dataclasses.replace(dense.inputs, communities=com))
+    page = save_map(plan_map(town), tmp_path / "map.html")
+    click = """<script>window.addEventListener("load", function () {
+      var m = window.gpPlanMap.map, hit = "none";
+      [].forEach.call(document.querySelectorAll("#gp-hidden-labels button"), function (b) {
+        if (b.textContent === TINY) { b.click(); hit = String(isFinite(m.getZoom()) && m.getZoom() <= 18); }
+      });
+      var widths = [].map.call(document.querySelectorAll(".gp-lbl-com span"), function (e) {
+        return e.getBoundingClientRect().width; });
+      document.documentElement.setAttribute("data-test-tiny", hit);
+      document.documentElement.setAttribute("data-test-widest",
+                                            String(Math.round(Math.max.apply(null, widths))));
+    });</script>""".replace("TINY", json.dumps(names[-1]))
+    page.write_text(page.read_text(encoding="utf-8").replace("</body>", click + "</body>"),
+                    encoding="utf-8")
+    dom = _dom(tmp_path, page)  # no console error
+    assert 'data-test-tiny="true"' in dom
+    widest = int(re.search(r'data-test-widest="(\d+)"', dom).group(1))
+    assert widest <= 16 * FONT_PX["gp-lbl-com"] + 2
+    code = com.index[0]
+    assert any(name == code for *_, name in _labels(dom))

@@ -39,7 +39,8 @@ def test_place_words_in_both_languages():
     assert status_label("verified", "zh", places=("jiangsu/taizhou",), plan_place=here) == "已核实（原文）"
 
 
-@pytest.mark.parametrize("value", ["atlantis", "Jiangsu", "jiangsu/", "jiangsu/taizhou/hailing", 3])
+@pytest.mark.parametrize("value", ["atlantis", "Jiangsu", "jiangsu/", "jiangsu/taizhou/hailing", 3,
+                                   "jiangsu/taizhou\n", "jiangsu\n"])
 def test_bad_places_are_refused(value):
     with pytest.raises(PolicyError, match=r"f\.toml: x\.place = .*expected a place such as"):
         check_place("f.toml", "x.place", value)

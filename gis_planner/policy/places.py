@@ -26,7 +26,7 @@ from typing import Any
 from gis_planner._errors import PolicyError
 
 #: One or two ids (lower-case letters, digits, ``-``) joined by ``/``: province, then city.
-_PATH = re.compile(r"^[a-z][a-z0-9-]*(/[a-z][a-z0-9-]*)?$")
+_PATH = re.compile(r"[a-z][a-z0-9-]*(/[a-z][a-z0-9-]*)?")
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,7 @@ def check_place(label: str, key: str, value: Any) -> str:
     known province-level id (:class:`PolicyError` naming the file ``label`` and the ``key``)."""
     if value is None or value == "":
         return ""
-    ok = isinstance(value, str) and _PATH.match(value) is not None
+    ok = isinstance(value, str) and _PATH.fullmatch(value) is not None
     if ok and str(value).split("/", 1)[0] not in known_places():
         ok = False
     if not ok:

@@ -8,6 +8,9 @@
   "use strict";
 
   var el = window.gpDom.el, fill = window.gpDom.fill, table = window.gpDom.table;
+  // closest zoom a fit may reach: a boundary or a study area of one point (a sliver rounded to a
+  // point) would otherwise zoom without end on a map with no tile layer
+  var MAX_FIT_ZOOM = 18;
 
   function esc(text) {  // for the few Leaflet options that are HTML strings
     var d = document.createElement("div");
@@ -129,7 +132,7 @@
                                                        fillOpacity: 0}, style));
         poly.bindPopup(function () { return table(popupRows(i)); });
         group.addLayer(poly);
-        var name = B.name[i] || B.code[i];
+        var name = String(B.name[i] || "").trim() || B.code[i];  // a blank name: the code
         var span = el("span", null, name);
         var at = spots(B, i);
         var lbl = L.marker(at[0], {
@@ -526,7 +529,7 @@
         var b = el("button", "gp-hidden-name", o.name);
         b.type = "button";
         b.addEventListener("click", function () {
-          map.fitBounds(o.poly.getBounds(), {padding: [40, 40], animate: false});
+          map.fitBounds(o.poly.getBounds(), {padding: [40, 40], maxZoom: MAX_FIT_ZOOM, animate: false});
           o.poly.openPopup();
         });
         hiddenBox.appendChild(b);
@@ -563,7 +566,8 @@
     map.options.zoomSnap = 0.25;
     var b = D.bounds;
     map.fitBounds([[b[0], b[1]], [b[2], b[3]]],
-                  {paddingTopLeft: [56, 16], paddingBottomRight: [16, 40], animate: false});
+                  {paddingTopLeft: [56, 16], paddingBottomRight: [16, 40], maxZoom: MAX_FIT_ZOOM,
+                   animate: false});
     declutter();
     container.setAttribute("data-gp-compounds", String(dots.length));
     container.setAttribute("data-gp-facilities", String(squares.length));
