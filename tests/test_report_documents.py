@@ -109,11 +109,26 @@ def test_noted_numbers_split(cell, number, note):
     assert _split_note(cell) == (number, note)
 
 
-def test_columns_with_text_are_not_split():
+def test_only_the_reports_noted_columns_are_split():
+    """A column of data whose values look like noted figures (candidate names "17（地块）") is
+    never split; a noted column the report built is, unless a cell of it is text."""
     from gis_planner.report.render import split_noted_numbers
 
-    frame = pd.DataFrame({"指标": ["5 条（共 17 条）", "3"], "code": ["C073（府前）", "C074"]})
-    assert split_noted_numbers(frame, "zh").equals(frame)
+    frame = pd.DataFrame({"名称": ["17（=HYPERLINK(\"http://e\")）", "2（地块）"],
+                          "覆盖率": ["19.8%（未核实）", "5.0%"], "指标": ["5 条（共 17 条）", "3"]})
+    out = split_noted_numbers(frame, "zh", ("覆盖率", "指标"))
+    assert list(out.columns) == ["名称", "覆盖率", "覆盖率（说明）", "指标"]
+    assert out["名称"].equals(frame["名称"]) and out["指标"].equals(frame["指标"])
+    assert list(out["覆盖率"]) == ["19.8%", "5.0%"] and list(out["覆盖率（说明）"]) == ["未核实", ""]
+    assert split_noted_numbers(frame, "zh", ()).equals(frame)
+
+
+def test_xlsx_names_from_data_stay_text(tmp_path):
+    frame = pd.DataFrame({"街道": ["东街道"], "事项": ["17（地块）"], "户数": ["1,200"]})
+    wb = openpyxl.load_workbook(write_xlsx(_report(frame), tmp_path / "r.xlsx"))
+    sheet = wb.worksheets[2]
+    assert [c.value for c in sheet[1]] == ["街道", "事项", "户数"]
+    assert sheet["B2"].value == "17（地块）" and sheet["C2"].value == 1200
 
 
 def test_xlsx_every_table_has_frozen_header_filter_and_fitting_widths(out):

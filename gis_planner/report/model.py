@@ -47,6 +47,10 @@ class Table:
     #: Column whose values each get their own workbook sheet (e.g. the 街道 of an action
     #: table); ``None``: one sheet for the whole table.
     split_by: str | None = None
+    #: Columns the report builds as a figure with a bracketed note ("32.9%（未核实）"): a
+    #: workbook stores the figure as a number and the note beside it. Only these: a column of
+    #: data (a name such as "17（地块）") is never split.
+    noted: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -125,7 +129,8 @@ def _coverage_section(results: PlanResults, lang: Lang) -> Section:
         blank[t("category", lang)] = [label(c, lang) for c in missing]
         blank[t("covered_share", lang)] = [t("no_data", lang)] * len(missing)
         frame = pd.concat([frame, pd.DataFrame(blank)], ignore_index=True)
-    for name, vals in _assumption_columns(results, [*cov["category"], *missing], lang).items():
+    speed_columns = _assumption_columns(results, [*cov["category"], *missing], lang)
+    for name, vals in speed_columns.items():
         frame[name] = vals
     png = coverage_bar_chart([label(c, lang) for c in cov["category"]],
                              list(cov["covered_share"].astype(float)),
@@ -135,7 +140,7 @@ def _coverage_section(results: PlanResults, lang: Lang) -> Section:
              + t("m_speed", lang, speed=f"{speed:g}", minutes=f"{reach.headline_minutes:g}"),
              _assumption_sentence(results, lang), *_elderly_limits_sentence(results, lang))
     return Section("coverage", t("coverage", lang), intro,
-                   (Table("coverage", t("coverage", lang), frame),),
+                   (Table("coverage", t("coverage", lang), frame, noted=tuple(speed_columns)),),
                    (Chart("coverage_chart", t("chart_coverage_title", lang), png),))
 
 

@@ -171,16 +171,18 @@ def _closes_at_end(text: str) -> bool:
     return False
 
 
-def split_noted_numbers(frame: pd.DataFrame, lang: Lang) -> pd.DataFrame:
-    """``frame`` with every column of noted numbers ("19.8%（养老服务设施网络 500 m，未核实）")
-    split in two: the numbers, which a workbook then stores as numbers, and a note column
-    right after it ("覆盖率（说明）"), so that no note is lost and no figure is stored as text.
+def split_noted_numbers(frame: pd.DataFrame, lang: Lang, noted: tuple[object, ...]) -> pd.DataFrame:
+    """``frame`` with each of its ``noted`` columns of noted numbers ("19.8%（养老服务设施网络
+    500 m，未核实）") split in two: the numbers, which a workbook then stores as numbers, and a
+    note column right after it ("覆盖率（说明）"), so that no note is lost and no figure is stored
+    as text.
 
-    A column is split when every non-blank cell is a display number, with or without a
-    bracketed note, and at least one has a note; other columns are left as they are.
+    Only the columns the report built so (:attr:`Table.noted`) are looked at, never a column of
+    data (a name "17（地块）" stays text); one is split when every non-blank cell is a display
+    number, with or without a bracketed note, and at least one has a note.
     """
     out = frame.copy()
-    for col in frame.columns:
+    for col in (c for c in frame.columns if c in noted):
         pos = out.columns.get_loc(col)
         name = f"{col}（说明）" if lang == "zh" else f"{col} (note)"
         if not isinstance(pos, int) or name in out.columns:  # a repeated column name: left whole
@@ -513,14 +515,14 @@ def _fit_columns(ws: Any, frame: pd.DataFrame, *, cap: int = 60) -> None:
         ws.column_dimensions[get_column_letter(j)].width = min(max(width, 8), cap)
 
 
-def _write_frame(ws: Any, frame: pd.DataFrame, lang: Lang) -> None:
+def _write_frame(ws: Any, frame: pd.DataFrame, lang: Lang, noted: tuple[object, ...] = ()) -> None:
     """Header, rows (numbers as numbers; a number's bracketed note in a column of its own),
     frozen header, autofilter, pass/fail colours."""
     from openpyxl.formatting.rule import CellIsRule
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
-    frame = split_noted_numbers(frame, lang)
+    frame = split_noted_numbers(frame, lang, noted)
     head_fill = PatternFill("solid", fgColor="EEF3F7")
     for j, col in enumerate(frame.columns, start=1):
         c = _put(ws, 1, j, col, numeric=False)
@@ -616,7 +618,7 @@ def write_xlsx(report: Report, path: str | os.PathLike[str], *, overwrite: bool 
     notes.column_dimensions["B"].width = 100
     for plan in plans:
         for name, frame in plan.sheets:
-            _write_frame(wb.create_sheet(name), frame, lg)
+            _write_frame(wb.create_sheet(name), frame, lg, plan.table.noted)
     for sheet in wb.worksheets:
         values_only(sheet)
     props = wb.properties
