@@ -23,6 +23,7 @@ from gis_planner.policy.sourced import (
     Sourced,
     check_number,
     check_status,
+    check_walk_limit,
     shipped_with_overrides,
     sourced_flat,
 )
@@ -176,7 +177,8 @@ def _function(label: str, i: int, raw: Any) -> CentreFunction:
     return CentreFunction(
         id=raw["id"], name_zh=raw["name_zh"], name_en=raw["name_en"], category=raw["category"],
         min_area_m2=sourced_flat(label, where, raw, "min_area_m2", prefix="area_"),
-        walk_limit_m=sourced_flat(label, where, raw, "walk_limit_m", prefix="walk_"),
+        walk_limit_m=check_walk_limit(label, f"{where}.walk_limit_m",
+                                      sourced_flat(label, where, raw, "walk_limit_m", prefix="walk_")),
         ground_or_lift=raw["ground_or_lift"], demand=raw["demand"], per_community=per)
 
 

@@ -23,6 +23,7 @@ from gis_planner.policy.sourced import (
     Sourced,
     check_number,
     check_status,
+    check_walk_limit,
     shipped_with_overrides,
     sourced,
     sourced_flat,
@@ -246,7 +247,8 @@ def _level(label: str, i: int, raw: dict[str, Any]) -> ElderlyLevel:
 
     return ElderlyLevel(
         id=raw["id"], name_zh=raw["name_zh"], name_en=raw["name_en"], categories=tuple(cats),
-        walk_limit_m=sourced_flat(label, where, raw, "walk_limit_m", prefix="walk_limit_"),
+        walk_limit_m=check_walk_limit(label, f"{where}.walk_limit_m",
+                                      sourced_flat(label, where, raw, "walk_limit_m", prefix="walk_limit_")),
         demand=raw["demand"], capacity_unit_zh=raw["capacity_unit_zh"],
         capacity_unit_en=raw["capacity_unit_en"],
         places_per_1000=sourced_flat(label, where, raw, "places_per_1000", prefix="places_"),

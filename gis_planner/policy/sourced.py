@@ -38,7 +38,10 @@ class Sourced:
 def check_number(label: str, key: str, value: Any, *, share: bool = False) -> float:
     """``value`` as a float when finite and > 0 (a share: within 0-1); else :class:`PolicyError`
     naming the file ``label`` and the ``key``."""
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    try:  # an integer of hundreds of digits (valid TOML) overflows a float: not a number here
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    except OverflowError:
+        ok = False
     if ok and share:
         ok = 0 <= value <= 1
     elif ok:
@@ -49,11 +52,24 @@ def check_number(label: str, key: str, value: Any, *, share: bool = False) -> fl
     return float(value)
 
 
+def check_walk_limit(label: str, key: str, limit: Sourced) -> Sourced:
+    """``limit`` when its metres lie in the plausible range of a walking limit (``[walk_limit_m]``
+    of ``_limits.toml``: 1-16,000 m), else :class:`PolicyError` naming the file and the key: a
+    standard's numbers are never forced."""
+    from gis_planner._validate import plausible_range
+
+    low, high, unit = plausible_range("walk_limit_m")
+    if not low <= limit.value <= high:
+        raise PolicyError(f"{label}: {key} = {limit.value:g} {unit}; expected a walking limit of "
+                          f"{low:g}-{high:,.0f} {unit} (kilometres typed as metres?).")
+    return limit
+
+
 def check_status(label: str, key: str, status: Any, source: Any) -> None:
     """Refuse a missing source or a status outside :data:`STATUSES` (:class:`PolicyError`)."""
     if not isinstance(source, str) or not source.strip():
         raise PolicyError(f"{label}: {key} has no source; every number names where it comes from.")
-    if status not in STATUSES:
+    if not isinstance(status, str) or status not in STATUSES:
         raise PolicyError(f"{label}: {key} status {status!r}; expected one of {', '.join(sorted(STATUSES))}.")
 
 
@@ -107,8 +123,62 @@ def shipped_with_overrides(file_name: str, path: str | os.PathLike[str] | None, 
     if unknown:
         raise PolicyError(f"{p}: unknown key(s) {', '.join(unknown)}; expected {', '.join(sorted(doc))}.")
     for key, value in user.items():
+        _check_shape(doc[key], value, str(p), key)
+    for key, value in user.items():
         doc[key] = _merge(doc[key], value) if isinstance(value, dict) and isinstance(doc.get(key), dict) else value
     return doc, str(p)
+
+
+#: Keys a planner's table may add to a shipped one: notes, and the place beside any source.
+_FREE_KEYS = ("note", "notes")
+
+
+def _kind(value: Any) -> str:
+    """The TOML kind of a value, as the messages name it."""
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a text"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "an array"
+    return type(value).__name__
+
+
+def _check_shape(shipped: Any, user: Any, label: str, where: str) -> None:
+    """Refuse a planner's value of another kind than the shipped one at the same key (a text
+    where a table is expected, a text where a list of categories is), or a key the shipped
+    table lacks (:class:`PolicyError` naming the file ``label`` and the key ``where``). An
+    array of tables is checked entry by entry against the keys of all the shipped entries."""
+    if where.endswith("place"):  # a place or a list of them, checked where it is read
+        return
+    if _kind(user) != _kind(shipped):
+        raise PolicyError(f"{label}: {where} is {_kind(user)}; expected {_kind(shipped)}.")
+    if isinstance(shipped, list):
+        tables = [e for e in shipped if isinstance(e, dict)]
+        if not tables:  # a list of texts or numbers: each entry of the shipped entries' kind
+            kinds = {_kind(e) for e in shipped}
+            bad = [e for e in user if kinds and _kind(e) not in kinds]
+            if bad:
+                raise PolicyError(f"{label}: {where} holds {_kind(bad[0])}; expected {' or '.join(sorted(kinds))}.")
+            return
+        union: dict[str, Any] = {}
+        for entry in tables:
+            for k, v in entry.items():
+                union.setdefault(k, v)
+        for i, entry in enumerate(user):
+            _check_shape(union, entry, label, f"{where}[{i}]")
+        return
+    if isinstance(shipped, dict):
+        for k, v in user.items():
+            if k in shipped:
+                _check_shape(shipped[k], v, label, f"{where}.{k}")
+            elif not (k in _FREE_KEYS or k.endswith("place")):
+                raise PolicyError(f"{label}: {where}.{k} is an unknown key; expected one of "
+                                  f"{', '.join(sorted(shipped))}.")
 
 
 def _merge(shipped: dict[str, Any], user: dict[str, Any]) -> dict[str, Any]:
