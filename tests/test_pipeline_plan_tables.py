@@ -411,3 +411,17 @@ def test_villages_are_not_judged_by_an_urban_radius_in_the_action_lists(demo_res
     outside = town[town["类型"].isin(["覆盖最差的服务", "步行圈外住户"])]
     assert len(outside) and "社区养老服务站/老年人日间照料中心" not in set(outside["事项"])
     assert outside["缺口"].str.contains("（村/组层级）").all()
+
+
+def test_the_compliance_table_says_what_kind_each_figure_is(demo_results):
+    """A workbook filter on 未达标 can be narrowed to the plan's own indicators: each row says
+    whether it is one (约束性 / 预期性), a national standard check or the project's reading."""
+    from gis_planner.policy.compliance import headline_table
+    from gis_planner.report.model import build_report
+
+    sec = next(s for s in build_report(demo_results, lang="zh").sections if s.key == "compliance")
+    frame = sec.tables[0].frame
+    # a plan indicator whose document gives no 约束性/预期性 is a plan indicator alone
+    assert set(frame["性质"]) == {"规划指标（约束性）", "规划指标（预期性）", "规划指标", "标准核查", "本工具的解读"}
+    plan_rows = frame["性质"].str.startswith("规划指标").sum()
+    assert plan_rows == len(headline_table(demo_results.compliance))

@@ -1414,8 +1414,9 @@ def _rural_rows(rural: Profile, data: _CheckData) -> list[dict[str, Any]]:
 _UNIT_ZH = {"community": "个社区", "subdistrict": "个街道（乡镇）", "city": "全市"}
 _UNIT_EN = {"community": "communities", "subdistrict": "sub-districts", "city": "city"}
 _STATUS_ZH = {PASS: "达标", FAIL: "未达标", NOT_ASSESSABLE: "无法评估", INFORMATION: "仅列示"}
-_TIER_ZH = {"plan": "规划指标", "standard": "标准核查", "reading": "本工具的解读"}
-_TIER_EN = {"plan": "plan indicator", "standard": "standard check", "reading": "our reading"}
+#: The three kinds of figures the compliance table holds, in words (headline: plan only).
+TIER_ZH = {"plan": "规划指标", "standard": "标准核查", "reading": "本工具的解读"}
+TIER_EN = {"plan": "plan indicator", "standard": "standard check", "reading": "our reading"}
 
 #: Columns of :func:`headline_table`, in order.
 HEADLINE_COLUMNS: tuple[str, ...] = (
@@ -1579,8 +1580,8 @@ def tier_table(result: ComplianceResult, tier: str, *, per_unit: bool = False) -
         raise PolicyError(f"tier {tier!r}: expected one of {', '.join(TIERS)}.")
     t = result.table
     sel = t[(t["tier"] == tier) & ((t["unit_type"] == "city") | per_unit)].copy()
-    sel["tier_zh"] = _TIER_ZH[tier]
-    sel["tier_en"] = _TIER_EN[tier]
+    sel["tier_zh"] = TIER_ZH[tier]
+    sel["tier_en"] = TIER_EN[tier]
     sel["status_zh"] = [_STATUS_ZH.get(x, x) for x in sel["status"]]
     sel["citation_zh"] = _citations(sel["judged_by"], sel["source"], "zh")
     sel["citation_en"] = _citations(sel["judged_by"], sel["source"], "en")

@@ -340,6 +340,7 @@ def _compliance_section(results: PlanResults, lang: Lang) -> Section:
         t("indicator", lang): [
             _with_category(r[lab], r["category"], lang)
             for _, r in city.iterrows()],
+        t("tier", lang): [_tier_text(r["tier"], r["binding"], lang) for _, r in city.iterrows()],
         t("value", lang): [_num(v) for v in city["value"]],
         t("target", lang): [f"{r['comparison']} {_num(r['target'])}" for _, r in city.iterrows()],
         t("unit", lang): city["unit"].astype(str).to_list(),
@@ -361,6 +362,19 @@ def _compliance_section(results: PlanResults, lang: Lang) -> Section:
         tables.append(Table("compliance_units", t("compliance", lang) + " – "
                             + ("分单元" if lang == "zh" else "per unit"), uf))
     return Section("compliance", t("compliance", lang), (), tuple(tables))
+
+
+def _tier_text(tier: object, binding: object, lang: Lang) -> str:
+    """What kind of number an indicator is, as the headline counts it: a plan's own indicator
+    (约束性 / 预期性 as the document says), a national standard check, or the project's reading;
+    so that a filter on 未达标 in the workbook can be narrowed to the plan's indicators."""
+    from gis_planner.policy.compliance import TIER_EN, TIER_ZH
+
+    words = (TIER_ZH if lang == "zh" else TIER_EN).get(str(tier), str(tier))
+    bind = {"binding": ("约束性", "binding"), "expected": ("预期性", "expected")}.get(str(binding))
+    if str(tier) == "plan" and bind:
+        return f"{words}（{bind[0]}）" if lang == "zh" else f"{words} ({bind[1]})"
+    return words
 
 
 def _method_section(results: PlanResults, lang: Lang) -> Section:
