@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from typing import TypeVar
@@ -57,7 +58,17 @@ def outside_turn() -> Iterator[None]:
     try:
         yield
     finally:
-        lock.acquire()
+        start = time.perf_counter()
+        lock.acquire()  # the wait for the turn is not this job's time (see own_clock)
+        _turn.waited = getattr(_turn, "waited", 0.0) + time.perf_counter() - start
+
+
+def own_clock() -> float:
+    """Seconds on this thread's own clock: :func:`time.perf_counter` less the time it waited
+    for its turn in an exclusive :func:`thread_map`. A job's time limits count its own work
+    and solves only, so that one community's grids never depend on how long another community
+    held the turn (nor on the number of threads); elsewhere it is ``perf_counter``."""
+    return time.perf_counter() - getattr(_turn, "waited", 0.0)
 
 
 class _NotStarted(Exception):
@@ -124,4 +135,4 @@ def thread_map(func: Callable[[J], R], jobs: Sequence[J], *, threads: int | None
         pool.shutdown(wait=False, cancel_futures=True)
 
 
-__all__ = ["THREADS", "outside_turn", "thread_map"]
+__all__ = ["THREADS", "outside_turn", "own_clock", "thread_map"]

@@ -98,3 +98,35 @@ def test_outside_turn_does_nothing_outside_exclusive_jobs():
 
     assert thread_map(job, [1, 2], threads=2) == [1, 2]
     assert job(3) == 3
+
+
+def test_the_wait_for_a_turn_is_not_the_jobs_own_time(monkeypatch):
+    """``own_clock`` leaves out the time a job waits to take its turn back after a solve
+    outside it (another community's Python held it): a job's time limits count its own work,
+    so its result does not depend on another job. A fake clock makes it exact."""
+    import types
+
+    from gis_planner import _threads
+
+    now = [100.0]
+    monkeypatch.setattr(_threads, "time", types.SimpleNamespace(perf_counter=lambda: now[0]))
+
+    class BusyTurn:  # taking the turn back takes 5 s: another job held it
+        def release(self) -> None:
+            pass
+
+        def acquire(self) -> None:
+            now[0] += 5.0
+
+    waited = getattr(_threads._turn, "waited", 0.0)
+    _threads._turn.lock = BusyTurn()
+    try:
+        start = _threads.own_clock()
+        with _threads.outside_turn():
+            now[0] += 2.0  # the job's own solve
+        now[0] += 1.0  # and its own Python after it
+        assert _threads.own_clock() - start == pytest.approx(3.0)
+        assert now[0] == pytest.approx(108.0)  # the wall clock counts the wait too
+    finally:
+        _threads._turn.lock = None
+        _threads._turn.waited = waited

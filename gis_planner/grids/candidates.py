@@ -23,11 +23,11 @@ Where grids would hold many units (small units, a wide band), the candidates mul
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 import numpy as np
 
+from gis_planner._threads import own_clock
 from gis_planner.siting.milp import MipOutcome, ModelBuilder
 
 #: Most candidate grids enumerated for one model; beyond it the compact model is solved. Our
@@ -220,12 +220,12 @@ def choose_grids_soft(grids: CandidateGrids, n: int, *, k: int, floor: int, max_
     walk that way; in turn the same walk is proven (gap 0).
     """
     short = np.maximum(floor - grids.households, 0).astype(float)
-    t0 = time.perf_counter()
+    t0 = own_clock()
 
     def solve(cost: np.ndarray, k: tuple[float, float], keep: list[tuple[np.ndarray, float]],
               ) -> tuple[MipOutcome, np.ndarray]:
         return _partition(grids, n, cost, k=k, keep=keep, max_nodes=max_nodes, mip_gap=mip_gap,
-                          time_limit_s=time_limit_s - (time.perf_counter() - t0))
+                          time_limit_s=time_limit_s - (own_clock() - t0))
 
     missing, _ = solve(short, (k, np.inf), [])
     if missing.x is None:

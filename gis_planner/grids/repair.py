@@ -28,11 +28,12 @@ stays as a safety valve, and when it binds ``stopped_by`` says so.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+
+from gis_planner._threads import own_clock
 
 #: Most units of a region, tried in turn: a small region first (solved in hundredths of a
 #: second), a larger one where it finds no improvement. Our reading, from 200 generated
@@ -150,7 +151,7 @@ class _Repair:
         self.h, self.cost, self.nb, self.band = h, cost, nb, band
         self.centre = np.asarray(centre, dtype=np.int64).copy()
         self.solve_region = solve_region
-        self.deadline_s = time.perf_counter() + time_limit_s
+        self.deadline_s = own_clock() + time_limit_s
         self.tried: set[tuple[tuple[int, ...], tuple[int, ...]]] = set()
         self.solves, self.mended, self.runtime_s, self.stopped_by = 0, 0, 0.0, ""
 
@@ -188,7 +189,7 @@ class _Repair:
     def solve(self, units: np.ndarray) -> tuple[np.ndarray | None, bool]:
         """The region's new grouping (positions in ``units``; None without one) and whether
         it has too many grids to list; raises :class:`_OutOfTime` past the safety valve."""
-        budget = self.deadline_s - time.perf_counter()
+        budget = self.deadline_s - own_clock()
         if budget <= 0:
             raise _OutOfTime
         got, too_many, runtime, limit = self.solve_region(

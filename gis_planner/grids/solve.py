@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import heapq
 import math
-import time
 from collections import deque
 from dataclasses import dataclass
 
@@ -44,6 +43,7 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components, shortest_path
 
+from gis_planner._threads import own_clock
 from gis_planner.grids.candidates import Choice, choose_grids, choose_grids_soft, star_grids
 from gis_planner.grids.repair import REGION_MAX_CANDIDATES, RegionSolver, band_gap, repair_grids
 from gis_planner.siting.milp import ModelBuilder
@@ -206,19 +206,19 @@ def _exact(h: np.ndarray, cost: np.ndarray, nb: list[list[int]], k: int, *, lo: 
     ``max_candidates`` is given: then only the enumerated model is solved, and a group with
     more grids than that gives the status ``candidate_limit`` and no grouping.
     """
-    t0 = time.perf_counter()
+    t0 = own_clock()
     w = _weights(h)
     hops, ok = star if star is not None else _star(h, cost, nb)
     floor, caps = (0, _caps(h, hi)) if soft_floor else _implied_band(h, k, lo, hi)
     grids = star_grids(h, w, cost, nb=nb, hops=hops, ok=ok, floor=floor, caps=caps,
                        limit=max_candidates)
     if grids is None and max_candidates is not None:
-        return None, "candidate_limit", math.inf, math.inf, time.perf_counter() - t0
+        return None, "candidate_limit", math.inf, math.inf, own_clock() - t0
     if grids is None:
         centre, status, walk, bound = _exact_compact(
             h, cost, nb, k, lo=lo, hi=hi, max_nodes=max_nodes, time_limit_s=time_limit_s,
             soft_floor=soft_floor, hops=hops, ok=ok)
-        return centre, status, walk, bound, time.perf_counter() - t0
+        return centre, status, walk, bound, own_clock() - t0
     if soft_floor:
         centre, status, walk, bound = choose_grids_soft(
             grids, len(h), k=k, floor=lo, max_nodes=max_nodes, time_limit_s=time_limit_s,
@@ -226,7 +226,7 @@ def _exact(h: np.ndarray, cost: np.ndarray, nb: list[list[int]], k: int, *, lo: 
     else:
         centre, status, walk, bound = choose_grids(
             grids, len(h), k=k, max_nodes=max_nodes, time_limit_s=time_limit_s, mip_gap=MIP_GAP)
-    return centre, status, walk, bound, time.perf_counter() - t0
+    return centre, status, walk, bound, own_clock() - t0
 
 
 def _exact_compact(h: np.ndarray, cost: np.ndarray, nb: list[list[int]], k: int, *, lo: int,
@@ -501,9 +501,9 @@ def _exact_group(h: np.ndarray, cost: np.ndarray, nb: list[list[int]], *, lo: in
     pieces = _exact_pieces(h, nb, hi)
     if len(pieces) == len(h):  # every unit must stand alone: the only grouping
         return np.arange(len(h)), "optimal", 0.0, 0.0, ""
-    t0 = time.perf_counter()
+    t0 = own_clock()
     star = _star(h, cost, nb)  # the same for every k
-    runtime = time.perf_counter() - t0
+    runtime = own_clock() - t0
     budget = float(time_limit_s) - runtime
     stopped = ""
 
