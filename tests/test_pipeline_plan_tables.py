@@ -347,6 +347,7 @@ def test_rules_of_other_places_are_marked_for_the_plans_place(demo_results):
     assert station["服务对象"] == "80岁及以上老人"
     assert str(day_care["服务对象"]).startswith("80岁及以上老人")
     assert station["服务对象人数(人)"] == day_care["服务对象总数"]  # one population in both sections
+    assert station["仅本层级可达比例"] == day_care["现状可达比例"]  # and one share by day care itself
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])

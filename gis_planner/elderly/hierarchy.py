@@ -151,7 +151,9 @@ def summarise_levels(levels: dict[str, pd.DataFrame], standard: ElderlyStandard,
         One row per level (x group): ``demand`` (persons of the level's group),
         ``covered_demand`` (within reach of a facility of the level or higher),
         ``covered_own_demand`` (within reach of a facility of the level itself),
-        ``covered_share`` (covered_demand / demand, 0-1), ``places``, ``places_per_1000``
+        ``covered_share`` (covered_demand / demand, 0-1), ``covered_own_share``
+        (covered_own_demand / demand, 0-1: the level's own facilities, as the
+        neighbourhood-centres section and the coverage table count), ``places``, ``places_per_1000``
         (places / demand x 1,000), ``need``, ``shortfall`` (need - places per group, >= 0),
         ``walk_limit_m``.
     """
@@ -165,6 +167,7 @@ def summarise_levels(levels: dict[str, pd.DataFrame], standard: ElderlyStandard,
         g.index.name = groups.name if groups is not None else None
         with np.errstate(divide="ignore", invalid="ignore"):
             g["covered_share"] = np.where(g["demand"] > 0, g["covered_demand"] / g["demand"], np.nan)
+            g["covered_own_share"] = np.where(g["demand"] > 0, g["covered_own_demand"] / g["demand"], np.nan)
             g["places_per_1000"] = np.where(g["demand"] > 0, g["places"] / g["demand"] * 1000.0, np.nan)
         g["shortfall"] = (g["need"] - g["places"]).clip(lower=0.0)
         g["level"] = lv.id

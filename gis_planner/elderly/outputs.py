@@ -27,7 +27,8 @@ _HEAD = {
         "level": "层级", "population": "服务对象", "facilities": "计入的设施（各按本级步行上限）",
         "walk_limit_m": "本层级步行上限(m)", "demand": "服务对象人数(人)",
         "covered_demand": "步行可达(人，含上级设施)", "covered_own_demand": "仅本层级设施可达(人)",
-        "covered_share": "可达比例", "places": "可达容量", "capacity_unit": "容量单位",
+        "covered_share": "可达比例", "covered_own_share": "仅本层级可达比例", "places": "可达容量",
+        "capacity_unit": "容量单位",
         "places_per_1000": "每千名服务对象容量", "norm_per_1000": "配置指标(每千名服务对象)",
         "norm_status": "配置指标核实状态", "need": "按配置指标需要", "shortfall": "缺口(容量单位)",
         "community_code": "社区编码", "community_name": "社区名称", "subdistrict_code": "街道编码",
@@ -48,7 +49,8 @@ _HEAD = {
         "walk_limit_m": "Walking limit of the level (m)", "demand": "Residents counted (persons)",
         "covered_demand": "Within reach (persons, higher levels included)",
         "covered_own_demand": "Within reach of the level's own facilities (persons)",
-        "covered_share": "Share within reach", "places": "Places within reach", "capacity_unit": "Capacity unit",
+        "covered_share": "Share within reach", "covered_own_share": "Share within reach of the level's own",
+        "places": "Places within reach", "capacity_unit": "Capacity unit",
         "places_per_1000": "Places per 1,000 residents counted", "norm_per_1000": "Norm (per 1,000 residents counted)",
         "norm_status": "Status of the norm", "need": "Need at the norm", "shortfall": "Shortfall (capacity unit)",
         "community_code": "Community code", "community_name": "Community", "subdistrict_code": "Sub-district code",
@@ -146,10 +148,11 @@ def _levels_frame(t: pd.DataFrame, result: ElderlyResult, lang: Lang, *, detail:
     out = _names_beside(out, result.subdistrict_names, "subdistrict_code")
     cols = [c for c in ("level", "community_code", "community_name", "subdistrict_code", "subdistrict_name",
                         "population", "facilities", "walk_limit_m", "demand", "covered_demand", "covered_own_demand",
-                        "covered_share", "places", "capacity_unit", "places_per_1000", "norm_per_1000", "norm_status",
-                        "need", "shortfall") if c in out.columns]
-    out = out[cols].round({"covered_share": 3, "places": 2, "places_per_1000": 2, "need": 2, "shortfall": 2})
-    return _head(whole(out, _COUNTS, shares=("covered_share",)), lang)
+                        "covered_share", "covered_own_share", "places", "capacity_unit", "places_per_1000",
+                        "norm_per_1000", "norm_status", "need", "shortfall") if c in out.columns]
+    out = out[cols].round({"covered_share": 3, "covered_own_share": 3, "places": 2, "places_per_1000": 2, "need": 2,
+                           "shortfall": 2})
+    return _head(whole(out, _COUNTS, shares=("covered_share", "covered_own_share")), lang)
 
 
 def _structure_note(row: pd.Series, levels: dict[str, ElderlyLevel], lang: Lang) -> str:
