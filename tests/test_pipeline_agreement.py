@@ -154,26 +154,15 @@ def test_a_plans_elderly_standard_sets_the_elderly_limits():
 def test_the_plans_elderly_standard_file_reaches_the_walking_assumptions(tmp_path):
     """``[elderly] standard = FILE``: the file's level limits serve the run's reach columns too."""
     import dataclasses
-    import tomllib
 
-    from gis_planner import policy
+    from _standard_files import levels_toml
+
     from gis_planner.pipeline import plan_reach_parameters
 
-    shipped_file = Path(policy.__file__).parent / "data" / "_elderly_care.toml"
-    shipped = tomllib.loads(shipped_file.read_text(encoding="utf-8"))
-    lines = ["[[levels]]\n" + "".join(f"{k} = {_toml(v)}\n" for k, v in lv.items())
-             for lv in shipped["levels"]]
     own = tmp_path / "own_elderly.toml"
-    own.write_text("\n".join(lines).replace("walk_limit_m = 500", "walk_limit_m = 450"), encoding="utf-8")
+    own.write_text(levels_toml({2: "450"}), encoding="utf-8")  # the meal point's level
     cfg = read_plan_config(DEMO / "plan.toml")
     assert plan_reach_parameters(cfg).limit_m("meal_point") == pytest.approx(500.0)
     cfg = dataclasses.replace(cfg, elderly={**cfg.elderly, "standard": own})
     assert plan_reach_parameters(cfg).limit_m("meal_point") == pytest.approx(450.0)
 
-
-def _toml(value: object) -> str:
-    if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml(v) for v in value) + "]"
-    return str(value).lower() if isinstance(value, bool) else str(value)

@@ -5,6 +5,7 @@ Python error; a walking limit outside 1-16,000 m is a likely mistake and refused
 from __future__ import annotations
 
 import pytest
+from _standard_files import levels_toml
 
 from gis_planner._errors import PolicyError
 from gis_planner.policy.centres import load_centre_standard
@@ -43,38 +44,15 @@ def test_malformed_centre_standards_are_refused_in_one_line(tmp_path, text, mess
         load_centre_standard(own)
 
 
-def _levels_with_limit(value: str) -> str:
-    """The shipped [[levels]] with the first walking limit replaced by ``value``."""
-    import tomllib
-    from pathlib import Path
-
-    from gis_planner import policy
-
-    shipped = tomllib.loads((Path(policy.__file__).parent / "data" / "_elderly_care.toml").read_text("utf-8"))
-    out = []
-    for i, lv in enumerate(shipped["levels"]):
-        rows = [f"{k} = {value if (k == 'walk_limit_m' and i == 0) else _toml(v)}" for k, v in lv.items()]
-        out.append("[[levels]]\n" + "\n".join(rows))
-    return "\n\n".join(out) + "\n"
-
-
-def _toml(value: object) -> str:
-    if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml(v) for v in value) + "]"
-    return str(value).lower() if isinstance(value, bool) else str(value)
-
-
 @pytest.mark.parametrize("value", ["1e9", "1e308", "1e-300", "0.5", BIG])
 def test_an_implausible_walking_limit_is_refused_naming_the_key(tmp_path, value):
     own = tmp_path / "own.toml"
-    own.write_text(_levels_with_limit(value), encoding="utf-8")
+    own.write_text(levels_toml({0: value}), encoding="utf-8")
     with pytest.raises(PolicyError, match=r"own\.toml: levels\[0\]\.walk_limit_m"):
         load_elderly_standard(own)
 
 
 def test_a_plausible_walking_limit_of_the_planners_own_loads(tmp_path):
     own = tmp_path / "own.toml"
-    own.write_text(_levels_with_limit("900"), encoding="utf-8")
+    own.write_text(levels_toml({0: "900"}), encoding="utf-8")
     assert load_elderly_standard(own).levels[0].walk_limit_m.value == 900.0
