@@ -426,3 +426,15 @@ def test_the_compliance_table_says_what_kind_each_figure_is(demo_results):
     assert set(frame["性质"]) == {"规划指标（约束性）", "规划指标（预期性）", "规划指标", "标准核查", "本工具的解读"}
     plan_rows = frame["性质"].str.startswith("规划指标").sum()
     assert plan_rows == len(headline_table(demo_results.compliance))
+
+
+def test_the_centres_section_names_limits_that_differ_from_the_coverage_tables(demo_results):
+    """社区卫生服务站 counts reach within 500 m as a centre function and within 1,000 m in the
+    coverage table: the section says so; the elderly functions share their limits and are not
+    named."""
+    from gis_planner.report.model import build_report
+
+    sec = next(s for s in build_report(demo_results, lang="zh").sections if s.key == "centres")
+    said = [p for p in sec.paragraphs if "覆盖率表" in p]
+    assert len(said) == 1 and "社区卫生服务站 500 m（覆盖率表 1,000 m）" in said[0]
+    assert "日间照料" not in said[0] and "助餐" not in said[0]

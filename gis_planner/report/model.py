@@ -745,8 +745,34 @@ def _centres_section(results: PlanResults, lang: Lang) -> Section | None:
     walk = ("可达按各功能的步行上限（米，见标准表）计，老年人功能按老年人服务对象统计。" if lang == "zh" else
             "Reach uses each function's walking limit in metres (see the standard table); elderly "
             "functions count older residents.")
-    return Section("centres", t("centres", lang), (t("centres_intro", lang), walk, *plan.notes_in(lang)),
+    return Section("centres", t("centres", lang),
+                   (t("centres_intro", lang), walk, *_centre_limits_differ(results, lang), *plan.notes_in(lang)),
                    tuple(tables))
+
+
+def _centre_limits_differ(results: PlanResults, lang: Lang) -> tuple[str, ...]:
+    """A sentence naming the functions whose walking limit in the centre standard differs from
+    their category's limit in the coverage table (社区卫生服务站: 500 m here, 1,000 m there), so
+    that two shares of one category are not read as a contradiction."""
+    plan = results.centres
+    if plan is None:
+        return ()
+    zh = lang == "zh"
+    pairs = []
+    for f in plan.standard.functions:
+        if f.category not in results.reach.categories:
+            continue
+        here, there = f.walk_limit_m.value, results.parameters.limit_m(f.category)
+        if abs(here - there) > 0.5:
+            pairs.append(f"{f.name_zh if zh else f.name_en} {_num(here)} m（覆盖率表 {_num(there)} m）" if zh else
+                         f"{f.name_en} {_num(here)} m (coverage table: {_num(there)} m)")
+    if not pairs:
+        return ()
+    sep = "、" if zh else "; "
+    return (f"以下功能按社区服务中心标准的步行上限计，与覆盖率表中该类设施的上限不同，两处的可达比例因此不同："
+            f"{sep.join(pairs)}。" if zh else
+            "These functions count reach within the centre standard's walking limit, not the coverage table's "
+            f"limit for their category, so the two shares differ: {sep.join(pairs)}.",)
 
 
 def _grids_section(results: PlanResults, lang: Lang) -> Section | None:
