@@ -16,6 +16,7 @@ from typing import Any
 
 from gis_planner._errors import PolicyError
 from gis_planner.policy.places import check_places, place_label
+from gis_planner.policy.sourced import STATUS_ZH
 
 DEFAULTS_FILE = "_grids.toml"
 
@@ -119,7 +120,7 @@ class GridSettings:
         elsewhere = place_label(self.places.get(key, ()), plan_place, lang)
         if not elsewhere:
             return status  # the report puts it into words
-        words = {"verified": "已核实（原文）", "unverified": "未核实"}.get(status, status) if lang == "zh" else status
+        words = STATUS_ZH.get(status, status) if lang == "zh" else status
         return f"{words}{'；' if lang == 'zh' else '; '}{elsewhere}"
 
     def _table_zh(self, plan_place: str = "") -> list[dict[str, Any]]:

@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from gis_planner.categories import Lang as Lang
 from gis_planner.categories import check_lang as check_lang  # the one check, re-exported
+from gis_planner.policy.sourced import STATUS_ZH
 
 STRINGS: dict[str, dict[str, str]] = {
     "key_numbers": {"zh": "关键数据", "en": "Key numbers"},
@@ -465,8 +466,7 @@ STANDARD_SOURCES_ZH: dict[str, str] = {
 
 #: Whole messages (a cell holding exactly one of them) in Chinese: verification statuses.
 EXACT_ZH: dict[str, str] = {
-    "verified": "已核实（原文）", "secondary": "二手来源", "unverified": "未核实",
-    "derived": "本工具推导", "True": "是", "False": "否", "yes": "是", "no": "否",
+    **STATUS_ZH, "True": "是", "False": "否", "yes": "是", "no": "否",
     "subdistrict": "街道", "township": "乡镇", "community": "社区", "village": "村",
     "city": "全域", "elderly": "老年人", "households": "住户",
     "large": "大型", "medium": "中型", "small": "小型",

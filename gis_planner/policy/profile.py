@@ -642,9 +642,7 @@ class Profile:
         if not cats:
             return {}
         if standard is None:
-            from gis_planner.policy.elderly import load_elderly_standard
-
-            standard = load_elderly_standard()
+            standard = _shipped_elderly_standard()
         out: dict[str, ElderlyLevel] = {}
         for lv in standard.levels:  # highest level first: a category listed twice keeps the first
             for c in lv.categories:
@@ -810,6 +808,15 @@ COMMITTEE_URBAN_RURAL: dict[str, str] = {
     "居委会": "urban", "居民委员会": "urban", "社区居委会": "urban", "社区居民委员会": "urban",
     "urban": "urban", "村委会": "rural", "村民委员会": "rural", "rural": "rural",
 }
+
+
+@functools.cache
+def _shipped_elderly_standard() -> ElderlyStandard:
+    """The shipped elderly-care standard, read once (it is immutable): the walking limits of
+    the elderly-care categories where a run gives no standard of its own."""
+    from gis_planner.policy.elderly import load_elderly_standard
+
+    return load_elderly_standard()
 
 
 def unit_word(urban_rural: str, lang: str = "zh") -> str:

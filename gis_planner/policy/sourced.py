@@ -22,6 +22,9 @@ from gis_planner._errors import PolicyError
 from gis_planner.policy.places import check_places
 
 STATUSES = frozenset({"verified", "secondary", "derived", "reading"})
+#: Verification statuses in Chinese words, as every table shows them (``unverified``: the
+#: status of profiles' and grid settings' numbers whose text was not read).
+STATUS_ZH = {"verified": "已核实（原文）", "secondary": "二手来源", "unverified": "未核实", "derived": "本工具推导"}
 
 
 @dataclass(frozen=True)
